@@ -1,0 +1,16 @@
+//! The Formwork reference application: a small community site built on `formwork`.
+//!
+//! - [`shell`]: the HTML document, the router and the site frame;
+//! - [`posts`]: posts, grouped as model, store, actions and pages;
+//! - [`state`]: what the server hands to every action (server only).
+//!
+//! Components are server-rendered and ship no code unless they are `#[island]`s.
+
+pub mod posts;
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use shell::{shell, App};

@@ -1,0 +1,141 @@
+//! The `create_post` action and the "New post" form that calls it.
+
+use super::model::{CONTENT_MAX_CHARS, TITLE_MAX_CHARS};
+use formwork::ActionError;
+use leptos::{html, prelude::*};
+use serde::{Deserialize, Serialize};
+
+/// Which submit button published the post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterPublish {
+    /// Stay on the list, which shows the new post (the default).
+    Stay,
+    /// Go to the new post's own page.
+    Open,
+}
+
+/// What publishing returns: where the post now lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub slug: String,
+}
+
+/// Publishes a post. Its slug comes from the title and is made unique with `-2`, `-3`, ….
+#[server]
+pub async fn create_post(
+    title: String,
+    content: String,
+    after: Option<AfterPublish>,
+) -> Result<Published, ActionError> {
+    use super::model::{base_slug, NewPost};
+    use formwork::{redirect, LocalPath};
+
+    let post = NewPost::parse(&title, &content).map_err(ActionError::fields)?;
+    let created = crate::state::store()?
+        .create_post(&post, &base_slug(post.title()))
+        .await?;
+    tracing::info!(id = created.id, slug = %created.slug, "post published");
+
+    if after == Some(AfterPublish::Open) {
+        let to = LocalPath::parse(&format!("/posts/{}", created.slug))
+            .ok_or_else(|| ActionError::internal("a slug made an invalid path"))?;
+        redirect(&to);
+    }
+    Ok(Published { slug: created.slug })
+}
+
+/// The "New post" form. An island: with JavaScript the page does not reload, and the list
+/// below refreshes in place; without it, the same form posts and the server redirects.
+#[island]
+pub fn NewPostForm() -> impl IntoView {
+    let action = ServerAction::<CreatePost>::new();
+    let form = NodeRef::<html::Form>::new();
+    let pending = action.pending();
+    let outcome = action.value();
+
+    // Tells tests and styles that the enhanced form is live.
+    Effect::new(move |_| {
+        if let Some(form) = form.get() {
+            let _ = form.set_attribute("data-fw-ready", "");
+        }
+    });
+
+    // After a successful publish: clear the form and refresh the list. On an error the
+    // user's input stays where it is.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = outcome.get() {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async {
+                if let Err(error) = formwork::region::refresh_regions(&["posts"]).await {
+                    leptos::logging::warn!("could not refresh the post list: {error}");
+                }
+            });
+        }
+    });
+
+    let error = move || outcome.get().and_then(Result::err);
+    let field_error = move |field: &'static str| {
+        move || {
+            error().and_then(|e| {
+                let messages = e.field_messages(field).join(" ");
+                (!messages.is_empty()).then(|| {
+                    view! { <p class="field-error" id=format!("{field}-error")>{messages}</p> }
+                })
+            })
+        }
+    };
+
+    view! {
+        <ActionForm action=action node_ref=form>
+            <fieldset class="new-post" disabled=move || pending.get()>
+                <legend>"New post"</legend>
+                <label for="new-post-title">"Title"</label>
+                <input
+                    id="new-post-title"
+                    name="title"
+                    type="text"
+                    required
+                    maxlength=TITLE_MAX_CHARS
+                    autocomplete="off"
+                />
+                {field_error("title")}
+                <label for="new-post-content">"Content"</label>
+                <textarea
+                    id="new-post-content"
+                    name="content"
+                    rows="5"
+                    required
+                    maxlength=CONTENT_MAX_CHARS
+                ></textarea>
+                {field_error("content")}
+                {move || {
+                    error().map(|e| view! { <p class="form-error" role="alert">{summary(&e)}</p> })
+                }}
+                <div class="actions">
+                    <button type="submit" name="after" value="stay">
+                        {move || if pending.get() { "Publishing…" } else { "Publish" }}
+                    </button>
+                    <button type="submit" name="after" value="open" class="secondary">
+                        "Publish and open"
+                    </button>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}
+
+/// The line above the buttons. Field problems are shown next to their fields, so here they
+/// only get a pointer to them.
+fn summary(error: &ActionError) -> String {
+    match error {
+        ActionError::Validation { form, .. } if form.is_empty() => {
+            "Please correct the highlighted fields.".to_owned()
+        }
+        ActionError::Validation { form, .. } => form.join(" "),
+        other => other.to_string(),
+    }
+}

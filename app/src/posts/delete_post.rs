@@ -1,0 +1,35 @@
+//! The `delete_post` action and its button: a plain server-rendered form, which works the same
+//! with and without JavaScript.
+
+use formwork::{ActionError, LocalPath};
+use leptos::prelude::*;
+
+/// Deletes a post, then returns to `next` (a path on this site) or to `/posts`.
+#[server]
+pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionError> {
+    let deleted = crate::state::store()?.delete_post(id).await?;
+    if !deleted {
+        return Err(ActionError::not_found("That post"));
+    }
+    tracing::info!(id, "post deleted");
+    let fallback = LocalPath::parse("/posts");
+    if let Some(to) = next.or(fallback) {
+        formwork::redirect(&to);
+    }
+    Ok(())
+}
+
+/// A "Delete" button for one post. `next` is where to land afterwards.
+#[component]
+pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
+    let action = ServerAction::<DeletePost>::new();
+    view! {
+        <ActionForm action=action>
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="next" value=next/>
+            <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>
+                "Delete"
+            </button>
+        </ActionForm>
+    }
+}

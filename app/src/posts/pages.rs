@@ -1,0 +1,132 @@
+//! `/posts` and `/posts/{slug}`. Server components: they render HTML and ship no code.
+
+use super::{
+    create_post::NewPostForm,
+    delete_post::DeletePostButton,
+    model::{page_number, PostListing},
+    read::{get_post, list_posts},
+};
+use crate::shell::{set_status, NotFound};
+use formwork::{ActionError, Region};
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use time::{macros::format_description, OffsetDateTime};
+
+/// `/posts?page=N`: the "New post" form and the newest posts, twenty a page.
+#[component]
+pub fn PostsPage() -> impl IntoView {
+    let page = page_number(use_query_map().read_untracked().get("page").as_deref());
+    view! {
+        <Title text="Posts"/>
+        <h1>"Posts"</h1>
+        <NewPostForm/>
+        <Region name="posts">
+            <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
+                {move || Suspend::new(async move {
+                    match list_posts(page).await {
+                        Ok(listing) => Either::Left(view! { <PostList listing=listing/> }),
+                        Err(error) => Either::Right(view! { <LoadError error=error/> }),
+                    }
+                })}
+            </Suspense>
+        </Region>
+    }
+}
+
+#[component]
+fn PostList(listing: PostListing) -> impl IntoView {
+    let PostListing {
+        posts,
+        page,
+        has_older,
+    } = listing;
+    let here = if page == 1 {
+        "/posts".to_owned()
+    } else {
+        format!("/posts?page={page}")
+    };
+    let empty = posts.is_empty();
+    view! {
+        <ol class="post-list" aria-label="Posts">
+            {posts
+                .into_iter()
+                .map(|post| {
+                    let next = here.clone();
+                    view! {
+                        <li class="post-summary">
+                            <h2><a href=format!("/posts/{}", post.slug)>{post.title.clone()}</a></h2>
+                            <PublishedAt at=post.created_at/>
+                            <p class="excerpt">{post.excerpt}</p>
+                            <DeletePostButton id=post.id next=next title=post.title/>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+        {empty.then(|| view! { <p class="empty">"No posts here yet."</p> })}
+        <nav class="pagination" aria-label="Pages">
+            {(page > 1).then(|| {
+                let href = if page == 2 { "/posts".to_owned() } else { format!("/posts?page={}", page - 1) };
+                view! { <a rel="prev" href=href>"← Newer"</a> }
+            })}
+            <span class="page-number">{format!("Page {page}")}</span>
+            {has_older.then(|| view! { <a rel="next" href=format!("/posts?page={}", page + 1)>"Older →"</a> })}
+        </nav>
+    }
+}
+
+/// `/posts/{slug}`: one post, or a 404.
+#[component]
+pub fn PostPage() -> impl IntoView {
+    let slug = use_params_map()
+        .read_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {
+                let slug = slug.clone();
+                move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        match get_post(slug).await {
+                            Ok(post) => Either::Left(view! {
+                                <Title text=post.title.clone()/>
+                                <article class="post">
+                                    <h1>{post.title.clone()}</h1>
+                                    <PublishedAt at=post.created_at/>
+                                    <div class="content">{post.content}</div>
+                                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
+                                </article>
+                                <p><a href="/posts">"← All posts"</a></p>
+                            }),
+                            Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
+                            Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[component]
+fn PublishedAt(at: OffsetDateTime) -> impl IntoView {
+    let shown = at
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default();
+    let machine = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    view! { <time datetime=machine>{shown}</time> }
+}
+
+/// A read that failed: the status it stands for, and its (already redacted) message.
+#[component]
+fn LoadError(error: ActionError) -> impl IntoView {
+    set_status(error.status().as_u16());
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+}

@@ -1,0 +1,101 @@
+//! The document shell, the routes and the frame every page shares.
+
+use crate::posts::pages::{PostPage, PostsPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The whole HTML document. Islands hydrate from the script that `HydrationScripts` adds.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options=options.clone() islands=true/>
+                <HashedStylesheet options=options id="leptos"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Every route renders its data into the HTML (`SsrMode::Async`), so a browser without
+/// JavaScript sees the same page as one with it.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| format!("{page} · Formwork")/>
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">"Formwork"</a>
+                <nav>
+                    <a href="/posts">"Posts"</a>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                    <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    view! {
+        <Title text="Home"/>
+        <section class="hero">
+            <h1>"A small community, built on Server Actions"</h1>
+            <p>
+                "Every form on this site works with and without JavaScript. "
+                <a href="/posts">"Read the posts"</a>
+                " or write one."
+            </p>
+        </section>
+    }
+}
+
+/// The fallback page: a real 404, not a 200 with an apology.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_status(http_status::NOT_FOUND);
+    view! {
+        <Title text="Not found"/>
+        <section class="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <a href="/posts">"Go to the posts"</a> "."</p>
+        </section>
+    }
+}
+
+/// HTTP statuses a page may set while it renders.
+pub mod http_status {
+    pub const NOT_FOUND: u16 = 404;
+}
+
+/// Sets the status of the response being rendered (server side; a no-op in the browser).
+pub fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(status),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}

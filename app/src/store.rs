@@ -1,0 +1,35 @@
+//! The storage contract the app needs. The server binary implements it once per backend
+//! (SQLite and PostgreSQL), and one conformance suite holds both to it.
+
+pub use crate::posts::store::PostStore;
+use formwork::ActionError;
+
+/// Everything the app stores, behind one object.
+#[async_trait::async_trait]
+pub trait Store: PostStore + Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`, for logs and health checks.
+    fn backend(&self) -> &'static str;
+
+    /// Proves the database answers (used by `/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Why a store call failed, in the terms the app can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule would be broken; the message names what.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed; the cause is logged, never shown.
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for ActionError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(message) => ActionError::Conflict { message },
+            StoreError::Backend(cause) => ActionError::internal(cause),
+        }
+    }
+}

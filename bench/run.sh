@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Measures a release build on loopback and prints the figures. Not part of the tests.
+#   - GET /posts: throughput and p50/p99 latency at concurrency 32 (wrk)
+#   - the no-JS create_post form POST: throughput and latency (wrk)
+#   - the WASM and JS that /posts loads: raw, gzip -9 and brotli -q 11 bytes
+# Usage: bench/run.sh [seconds per load test, default 10]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/toolchain.sh"
+fw_toolchain
+fw_apt wrk brotli curl gzip
+
+DURATION=${1:-10}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-bench.XXXXXX")
+SERVER_PID=
+trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+
+cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+LEPTOS_SITE_ADDR=127.0.0.1:$PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
+  DATABASE_URL="sqlite:$WORK/bench.db" RUST_LOG=warn \
+  "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+until curl -fsS "$BASE/healthz" >/dev/null 2>&1; do sleep 0.2; done
+
+ACTION=$(curl -fsS "$BASE/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
+# A realistic list: 40 posts, so /posts renders a full page of twenty.
+for n in $(seq 1 40); do
+  curl -fsS -o /dev/null -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
+done
+
+load() { # name, wrk args...
+  local name=$1; shift
+  local out
+  out=$(wrk --latency -t2 -c32 -d"${DURATION}s" "$@")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$name" "$rps" "$p50" "$p99"
+  grep -q "Non-2xx or 3xx" <<<"$out" && grep "Non-2xx" <<<"$out" | sed 's/^/    /'
+  true
+}
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = "text/html"
+wrk.headers["Referer"] = "$BASE/posts"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, "title=Load+test+" .. counter .. "&content=Posted+by+wrk.")
+end
+LUA
+
+echo "== Formwork bench: release build, loopback, concurrency 32, ${DURATION}s each =="
+echo "machine: $(nproc) cores, $(rustc --version)"
+load "GET /posts" "$BASE/posts"
+load "POST create_post (no-JS form, 303)" -s "$WORK/post.lua" "$BASE$ACTION"
+
+echo
+echo "== What /posts loads (WASM + JS), bytes =="
+PAGE=$(curl -fsS "$BASE/posts")
+printf '%-40s %10s %10s %10s\n' file raw gzip brotli
+total_raw=0; total_gz=0; total_br=0
+for asset in $(grep -oE '/pkg/[^"]+\.(wasm|js)' <<<"$PAGE" | sort -u); do
+  curl -fsS "$BASE$asset" -o "$WORK/asset"
+  raw=$(wc -c <"$WORK/asset"); gz=$(gzip -9 -c "$WORK/asset" | wc -c); br=$(brotli -q 11 -c "$WORK/asset" | wc -c)
+  printf '%-40s %10d %10d %10d\n' "${asset##*/}" "$raw" "$gz" "$br"
+  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
+done
+printf '%-40s %10d %10d %10d\n' total "$total_raw" "$total_gz" "$total_br"
+echo "budget for /posts: 100 KB brotli -> $((total_br * 100 / 102400))% used"

@@ -1,0 +1,58 @@
+import { test as base, expect, type Page } from "@playwright/test";
+
+type Fixtures = {
+  /** Whether this run has JavaScript (project `js`) or not (project `nojs`). */
+  js: boolean;
+  /** Fails the test when the page logs a console error or throws (project `js` only). */
+  consoleGuard: void;
+};
+
+export const test = base.extend<Fixtures>({
+  js: async ({ javaScriptEnabled }, use) => {
+    await use(javaScriptEnabled !== false);
+  },
+  consoleGuard: [
+    async ({ page, js }, use) => {
+      const problems: string[] = [];
+      if (js) {
+        page.on("console", (message) => {
+          if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+        });
+        page.on("pageerror", (error) => problems.push(`uncaught exception: ${error.message}`));
+      }
+      await use();
+      expect(problems, "the page logged errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+let counter = 0;
+/** A title no other test run uses. */
+export function uniqueTitle(label: string): string {
+  counter += 1;
+  return `${label} ${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * Opens a page. With JavaScript, waits until its islands have hydrated, so that what the test
+ * does next exercises the enhanced path rather than racing it.
+ */
+export async function open(page: Page, js: boolean, path: string): Promise<void> {
+  await page.goto(path);
+  if (js) {
+    await expect(page.locator("[data-fw-ready]").first()).toBeAttached();
+    // Marks this document: it survives only if no full reload happens.
+    await page.evaluate(() => ((window as unknown as { __fwDocument: number }).__fwDocument = 1));
+  }
+}
+
+/** With JavaScript: asserts that the document opened by `open` was never reloaded. */
+export async function expectNoReload(page: Page, js: boolean): Promise<void> {
+  if (js) {
+    const mark = await page.evaluate(() => (window as unknown as { __fwDocument?: number }).__fwDocument);
+    expect(mark, "the page reloaded").toBe(1);
+  }
+}

@@ -1,0 +1,128 @@
+import { test, expect, uniqueTitle, open, expectNoReload } from "./fixtures";
+
+const newPostForm = "form:has(#new-post-title)";
+
+test.describe("posts", () => {
+  test("publishing from the list shows the post at the top of the list", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Stay");
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("Written on the list page.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+
+    const first = page.locator(".post-list > li").first();
+    await expect(first.getByRole("heading")).toHaveText(title);
+    await expect(first.locator(".excerpt")).toHaveText("Written on the list page.");
+    await expect(page).toHaveURL(/\/posts$/);
+    await expect(page.getByLabel("Title")).toHaveValue("");
+    await expectNoReload(page, js);
+  });
+
+  test("publish and open lands on the post's own page under its slug", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Open Me");
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("A post of its own.");
+    await page.getByRole("button", { name: "Publish and open" }).click();
+
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    await expect(page).toHaveURL(new RegExp(`/posts/${slug}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    await expect(page.locator("article .content")).toHaveText("A post of its own.");
+  });
+
+  test("a title that is taken gets the next free suffix", async ({ page, js }) => {
+    const title = uniqueTitle("Same Title");
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    for (const expected of [slug, `${slug}-2`, `${slug}-3`]) {
+      await open(page, js, "/posts");
+      await page.getByLabel("Title").fill(title);
+      await page.getByLabel("Content").fill("Again.");
+      await page.getByRole("button", { name: "Publish and open" }).click();
+      await expect(page).toHaveURL(new RegExp(`/posts/${expected}$`));
+    }
+  });
+
+  test("invalid input is explained in the form, and nothing is published", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const before = await page.locator(".post-list > li").count();
+    // Spaces pass the browser's `required` check; the server trims and refuses them.
+    await page.getByLabel("Title").fill("   ");
+    await page.getByLabel("Content").fill("Content without a title.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+
+    await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
+    await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+    expect(new URL(page.url()).pathname).toBe("/posts");
+    await expect(page.locator(".post-list > li")).toHaveCount(before);
+  });
+
+  test("deleting a post from its page returns to the list without it", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Short Lived");
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("Soon gone.");
+    await page.getByRole("button", { name: "Publish and open" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    const postUrl = page.url();
+
+    await page.getByRole("button", { name: `Delete “${title}”` }).click();
+    await expect(page).toHaveURL(/\/posts$/);
+    await expect(page.getByRole("link", { name: title })).toHaveCount(0);
+
+    const gone = await page.goto(postUrl);
+    expect(gone?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  });
+
+  test("deleting from the list stays on the same page of the list", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Delete From List");
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("Listed, then deleted.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.getByRole("link", { name: title })).toBeVisible();
+
+    await page.getByRole("button", { name: `Delete “${title}”` }).click();
+    await expect(page).toHaveURL(/\/posts$/);
+    await expect(page.getByRole("link", { name: title })).toHaveCount(0);
+  });
+
+  test("the list pages through posts twenty at a time, newest first", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const action = await page.locator(newPostForm).getAttribute("action");
+    expect(action).toBeTruthy();
+    const prefix = uniqueTitle("Paged");
+    for (let i = 1; i <= 21; i++) {
+      const response = await page.request.post(action!, {
+        form: { title: `${prefix} #${i}`, content: `Number ${i}.` },
+      });
+      expect(response.status()).toBe(200);
+    }
+
+    await open(page, js, "/posts");
+    const titles = page.locator(".post-list > li h2");
+    await expect(titles).toHaveCount(20);
+    await expect(titles.first()).toHaveText(`${prefix} #21`);
+    await expect(titles.last()).toHaveText(`${prefix} #2`);
+    await expect(page.getByRole("link", { name: "← Newer" })).toHaveCount(0);
+
+    await page.getByRole("link", { name: "Older →" }).click();
+    await expect(page).toHaveURL(/\/posts\?page=2$/);
+    await expect(page.locator(".post-list > li h2").first()).toHaveText(`${prefix} #1`);
+    await expect(page.getByRole("link", { name: "← Newer" })).toHaveAttribute("href", "/posts");
+  });
+
+  test("an unknown post is a real 404 page", async ({ page }) => {
+    const response = await page.goto("/posts/there-is-no-such-post");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  });
+});
+
+test("the home page links to the posts", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Read the posts" }).click();
+  await expect(page).toHaveURL(/\/posts$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Posts");
+});

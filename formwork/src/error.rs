@@ -1,0 +1,264 @@
+//! `ActionError`: the one error type of every action, and the HTTP status of each variant.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use std::collections::BTreeMap;
+
+/// Messages per field, keyed by the form field's name (`"title"`, `"items[0].name"`).
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// What went wrong in an action, in words a person can act on.
+///
+/// Every variant has one HTTP status ([`ActionError::status`]). Internal failures never carry
+/// their cause to the client: the server logs it next to a correlation id, and only the id
+/// travels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActionError {
+    /// 400: the request could not be read (broken encoding, wrong types, missing fields).
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// 401: the action needs a signed-in user.
+    #[error("Please sign in to do this.")]
+    Unauthenticated,
+    /// 403: the caller may not do this.
+    #[error("You are not allowed to do this.")]
+    Forbidden,
+    /// 404: the thing the action names does not exist (or the action itself does not).
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    /// 409: the request conflicts with the current state.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// 413: the request body is larger than the action accepts.
+    #[error("The request is too large: the limit is {limit_bytes} bytes.")]
+    PayloadTooLarge { limit_bytes: u64 },
+    /// 422: the input was read but is not valid.
+    #[error("{}", validation_summary(.fields, .form))]
+    Validation {
+        /// Messages for single fields.
+        fields: FieldErrors,
+        /// Messages about the form as a whole.
+        form: Vec<String>,
+    },
+    /// 429: too many requests; the client may retry after the given number of seconds.
+    #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// 500: something failed on the server. The cause is in the server's log under this id.
+    #[error("Something went wrong on our side. If it keeps happening, quote reference {correlation_id}.")]
+    Internal { correlation_id: String },
+    /// 503: the server could not be reached, or its answer could not be read (client side).
+    #[error("The server could not be reached. Check your connection and try again.")]
+    Unavailable,
+}
+
+fn validation_summary(fields: &FieldErrors, form: &[String]) -> String {
+    if let Some(first) = form.first() {
+        return first.clone();
+    }
+    match fields.values().flatten().next() {
+        Some(message) if fields.values().flatten().count() == 1 => message.clone(),
+        _ => "Please correct the highlighted fields.".to_owned(),
+    }
+}
+
+impl ActionError {
+    /// A 422 with one message for one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.into(), vec![message.into()]);
+        Self::Validation {
+            fields,
+            form: Vec::new(),
+        }
+    }
+
+    /// A 422 from a map of field messages.
+    pub fn fields(fields: FieldErrors) -> Self {
+        Self::Validation {
+            fields,
+            form: Vec::new(),
+        }
+    }
+
+    /// A 404 naming what was missing, e.g. `ActionError::not_found("That post")`.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+
+    /// Logs `cause` in full under a new correlation id and returns the redacted 500.
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let correlation_id = uuid::Uuid::new_v4().simple().to_string();
+        tracing::error!(%correlation_id, error = %cause, "internal error in an action");
+        Self::Internal { correlation_id }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::BadRequest { .. } => S::BAD_REQUEST,
+            Self::Unauthenticated => S::UNAUTHORIZED,
+            Self::Forbidden => S::FORBIDDEN,
+            Self::NotFound { .. } => S::NOT_FOUND,
+            Self::Conflict { .. } => S::CONFLICT,
+            Self::PayloadTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
+            Self::Validation { .. } => S::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => S::TOO_MANY_REQUESTS,
+            Self::Internal { .. } => S::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => S::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The messages for one field, empty when it has none.
+    pub fn field_messages(&self, field: &str) -> &[String] {
+        match self {
+            Self::Validation { fields, .. } => fields.get(field).map(Vec::as_slice).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+impl FromServerFnError for ActionError {
+    type Encoder = JsonEncoding;
+
+    /// Transport failures, mapped so that a client's mistake is a 4xx and never a 500.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+            | ServerFnErrorErr::Deserialization(detail) => Self::BadRequest {
+                message: format!(
+                    "The submitted data could not be read: {}",
+                    first_line(&detail)
+                ),
+            },
+            ServerFnErrorErr::UnsupportedRequestMethod(method) => Self::BadRequest {
+                message: format!("This action does not accept {method} requests."),
+            },
+            ServerFnErrorErr::Registration(_) => Self::not_found("That action"),
+            // On the client: the form could not be turned into arguments.
+            ServerFnErrorErr::Serialization(detail) => Self::BadRequest {
+                message: format!("The form could not be sent: {}", first_line(&detail)),
+            },
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unavailable,
+            ServerFnErrorErr::ServerError(cause) | ServerFnErrorErr::MiddlewareError(cause) => {
+                Self::internal_from_transport(cause)
+            }
+        }
+    }
+}
+
+impl ActionError {
+    #[cfg(feature = "ssr")]
+    fn internal_from_transport(cause: String) -> Self {
+        Self::internal(cause)
+    }
+
+    #[cfg(not(feature = "ssr"))]
+    fn internal_from_transport(_cause: String) -> Self {
+        Self::Internal {
+            correlation_id: "client".to_owned(),
+        }
+    }
+}
+
+/// Parser messages can be long and nested; the first line says what matters.
+fn first_line(detail: &str) -> &str {
+    let line = detail.lines().next().unwrap_or_default().trim();
+    let mut end = line.len().min(300);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_documented_status() {
+        let cases = [
+            (
+                ActionError::BadRequest {
+                    message: "x".into(),
+                },
+                400,
+            ),
+            (ActionError::Unauthenticated, 401),
+            (ActionError::Forbidden, 403),
+            (ActionError::not_found("x"), 404),
+            (
+                ActionError::Conflict {
+                    message: "x".into(),
+                },
+                409,
+            ),
+            (ActionError::PayloadTooLarge { limit_bytes: 1 }, 413),
+            (ActionError::field("title", "bad"), 422),
+            (
+                ActionError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+            ),
+            (
+                ActionError::Internal {
+                    correlation_id: "abc".into(),
+                },
+                500,
+            ),
+            (ActionError::Unavailable, 503),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.status().as_u16(), status, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_requests_are_client_errors() {
+        for err in [
+            ServerFnErrorErr::Args("missing field `title`".into()),
+            ServerFnErrorErr::MissingArg("title".into()),
+            ServerFnErrorErr::Deserialization("expected value at line 1".into()),
+            ServerFnErrorErr::UnsupportedRequestMethod("PUT".into()),
+        ] {
+            let mapped = ActionError::from_server_fn_error(err);
+            assert_eq!(mapped.status().as_u16(), 400, "{mapped:?}");
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn internal_errors_carry_only_a_correlation_id() {
+        let mapped = ActionError::from_server_fn_error(ServerFnErrorErr::ServerError(
+            "relation \"posts\" does not exist".into(),
+        ));
+        let wire = String::from_utf8(mapped.ser().to_vec()).unwrap_or_default();
+        assert!(!wire.contains("posts") && !wire.contains("exist"), "{wire}");
+        assert!(
+            matches!(mapped, ActionError::Internal { ref correlation_id } if correlation_id.len() == 32)
+        );
+    }
+
+    #[test]
+    fn the_wire_format_round_trips() {
+        let error = ActionError::field("title", "Title is required.");
+        assert_eq!(ActionError::de(error.ser()), error);
+        assert_eq!(error.to_string(), "Title is required.");
+        assert_eq!(error.field_messages("title"), ["Title is required."]);
+        assert!(error.field_messages("content").is_empty());
+    }
+
+    #[test]
+    fn long_parser_messages_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(400);
+        assert!(first_line(&long).len() <= 300);
+        assert_eq!(first_line("one\ntwo"), "one");
+    }
+}

@@ -1,0 +1,19 @@
+//! Formwork: the Server Actions model for Leptos 0.8.
+//!
+//! An action is one `#[server]` function. Formwork puts the pieces around it that a production
+//! framework owes its users: a typed [`ActionError`] that maps to HTTP statuses, redirects that
+//! answer `303 See Other` after a form post, server-rendered [`Region`]s that refresh in place
+//! after an action, and (behind the `ssr` feature) the request [`pipeline`] every action walks.
+//!
+//! The crate is mechanism only: it knows nothing of the application's domain.
+
+pub mod error;
+pub mod redirect;
+pub mod region;
+
+#[cfg(feature = "ssr")]
+pub mod pipeline;
+
+pub use error::{ActionError, FieldErrors};
+pub use redirect::{redirect, LocalPath};
+pub use region::Region;

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs every check and prints a summary:
+#   format, clippy (server and wasm), unit and integration tests, the storage conformance
+#   suite on SQLite and on a real PostgreSQL (started here on loopback), and Playwright in
+#   Debian's Chromium, with JavaScript on and off, against a release build.
+# Exits non-zero if anything failed.
+set -uo pipefail
+source "$(dirname "$0")/toolchain.sh"
+fw_toolchain || fw_die "toolchain set-up failed"
+fw_apt chromium postgresql nodejs npm curl || fw_die "installing test dependencies failed"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
+chmod 755 "$WORK"
+RESULTS=()
+FAILED=0
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+PG_DATA=$WORK/pg
+PG_PORT=
+SERVER_PID=
+
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  if [ -n "$PG_PORT" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# PostgreSQL refuses to run as root; run its tools as the postgres user then.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# `step NAME COMMAND...`: runs one check, records its result and duration.
+step() {
+  local name=$1; shift
+  local start=$SECONDS
+  fw_log "$name"
+  if "$@"; then
+    RESULTS+=("PASS  $name ($((SECONDS - start)) s)")
+  else
+    RESULTS+=("FAIL  $name ($((SECONDS - start)) s)")
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+start_postgres() {
+  [ -n "$PG_BIN" ] || { echo "no PostgreSQL server binaries found"; return 1; }
+  PG_PORT=$(free_port)
+  mkdir -p "$PG_DATA" && chown postgres: "$PG_DATA" 2>/dev/null
+  as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -l "$PG_DATA/log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c fsync=off" start >/dev/null || {
+      cat "$PG_DATA/log"; return 1; }
+  export FORMWORK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+}
+
+clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targets -- -D warnings; }
+
+clippy_wasm() {
+  # The hydrate feature set, as the wasm build compiles it.
+  local build_std=()
+  [ -n "$FW_WASM_BUILD_STD" ] && build_std=("$FW_WASM_BUILD_STD")
+  cargo clippy --locked -p frontend --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
+}
+
+rust_tests() { cargo test --locked -p server -p app -p formwork; }
+
+build_release() { cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"; }
+
+end_to_end() {
+  local port base db
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  db="$WORK/e2e.db"
+  (cd end2end && npm ci --no-audit --no-fund --silent) || return 1
+  LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
+    DATABASE_URL="sqlite:$db" PUBLIC_ORIGIN="$base" RUST_LOG=warn,server=info \
+    "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; return 1; }
+    sleep 0.2
+  done
+  local status=0
+  (cd end2end && BASE_URL=$base npx playwright test) || status=$?
+  # Graceful shutdown: SIGTERM, and the server must exit cleanly by itself.
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || { echo "server did not shut down cleanly"; status=1; }
+  SERVER_PID=
+  if [ $status -ne 0 ]; then tail -n 50 "$WORK/server.log"; fi
+  return $status
+}
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (server: ssr)" clippy_server
+step "clippy (wasm32: hydrate)" clippy_wasm
+step "start PostgreSQL on loopback" start_postgres
+step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
+if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
+  step "Playwright end-to-end (js + nojs, Chromium)" end_to_end
+else
+  RESULTS+=("FAIL  Playwright end-to-end (not run: the build failed)")
+  FAILED=$((FAILED + 1))
+fi
+
+echo
+echo "==================== summary ===================="
+printf '%s\n' "${RESULTS[@]}"
+echo "================================================="
+echo "steps: $(( ${#RESULTS[@]} - FAILED )) passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

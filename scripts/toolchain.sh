@@ -1,0 +1,138 @@
+# shellcheck shell=bash
+# The toolchain, installed idempotently and offline-proof. Sourced by run.sh, test.sh and
+# bench/run.sh; reads cargo-leptos.toml and Cargo.lock so every version has one source.
+#
+# After `fw_toolchain`, these are set:
+#   PATH               wasm-opt (npm binaryen) first, then the chosen cargo/rustc
+#   CARGO_TARGET_DIR   outside the clone, so fresh clones reuse a warm build
+#   FW_WASM_BUILD_STD  the build-std flag when the wasm32 std is built from source, else empty
+#   FW_LEPTOS_ARGS     extra arguments for cargo-leptos build/serve/watch
+
+FW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FW_CACHE=${FW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/formwork}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FW_CACHE/target}
+FW_TOOLS=$FW_CACHE/tools
+mkdir -p "$FW_CACHE" "$FW_TOOLS"
+
+fw_log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+fw_die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# `fw_manifest KEY.PATH`: a value from cargo-leptos.toml (lists print one item a line).
+fw_manifest() {
+  python3 - "$FW_ROOT/cargo-leptos.toml" "$1" <<'PY'
+import sys, tomllib
+data = tomllib.load(open(sys.argv[1], "rb"))
+for key in sys.argv[2].split("."):
+    data = data[key]
+if isinstance(data, list):
+    print("\n".join(data))
+elif isinstance(data, dict):
+    print(" ".join(f"{k}={v}" for k, v in data.items()))
+else:
+    print(data)
+PY
+}
+
+# The version of a crate in Cargo.lock.
+fw_locked_version() {
+  python3 - "$FW_ROOT/Cargo.lock" "$1" <<'PY'
+import sys, tomllib
+lock = tomllib.load(open(sys.argv[1], "rb"))
+versions = sorted({p["version"] for p in lock["package"] if p["name"] == sys.argv[2]})
+if len(versions) != 1:
+    sys.exit(f"expected exactly one {sys.argv[2]} in Cargo.lock, found {versions}")
+print(versions[0])
+PY
+}
+
+fw_sudo() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+FW_APT_UPDATED=
+# Installs Debian packages that are missing; a no-op when all are there.
+fw_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ -z "$FW_APT_UPDATED" ]; then
+    fw_log "apt-get update"
+    fw_sudo apt-get update -qq >/dev/null
+    FW_APT_UPDATED=1
+  fi
+  fw_log "installing ${missing[*]}"
+  fw_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+fw_version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+# Chooses the Rust toolchain and how the wasm32 std is had.
+fw_rust() {
+  local rustup_rustc
+  rustup_rustc=$("$HOME/.cargo/bin/rustc" --version 2>/dev/null | awk '{print $2}')
+  if [ -n "$rustup_rustc" ] && fw_version_ge "$rustup_rustc" 1.96.0 \
+     && timeout 120 "$HOME/.cargo/bin/rustup" target add wasm32-unknown-unknown >/dev/null 2>&1; then
+    fw_log "Rust: rustup $rustup_rustc with its prebuilt wasm32 std"
+    export PATH="$HOME/.cargo/bin:$PATH"
+    FW_WASM_BUILD_STD=
+  else
+    # The Debian route (see ../shared/TOOLCHAIN.md): rustc-web 1.96, std built from source.
+    mapfile -t pkgs < <(fw_manifest debian.rust)
+    fw_apt "${pkgs[@]}"
+    export PATH="/usr/bin:$PATH"
+    FW_WASM_BUILD_STD=$(fw_manifest wasm.build-std)
+    fw_log "Rust: Debian $(rustc --version | awk '{print $2}'), wasm32 std built from source"
+  fi
+  # Keep it on for every cargo call: a different value would rebuild crates that look at it.
+  export RUSTC_BOOTSTRAP=1
+  # cargo-installed tools (cargo-leptos, wasm-bindgen) stay reachable after /usr/bin.
+  export PATH="$PATH:$HOME/.cargo/bin"
+}
+
+fw_cargo_leptos() {
+  local want have
+  want=$(fw_manifest tools.cargo-leptos)
+  have=$(cargo leptos --version 2>/dev/null | awk '{print $2}')
+  if [ "$have" != "$want" ]; then
+    fw_log "installing cargo-leptos $want (about 18 min on 2 cores)"
+    # shellcheck disable=SC2046
+    env $(fw_manifest install.release-env) cargo install cargo-leptos --version "$want" --locked
+  fi
+}
+
+fw_wasm_bindgen() {
+  local want have
+  want=$(fw_locked_version wasm-bindgen)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+  if [ "$have" != "$want" ]; then
+    fw_log "installing wasm-bindgen-cli $want (about 8 min)"
+    # Not --locked: the registry here lacks one of its locked dependency versions.
+    # shellcheck disable=SC2046
+    env $(fw_manifest install.release-env) cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+fw_binaryen() {
+  local want
+  want=$(fw_manifest tools.binaryen)
+  if ! "$FW_TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${want%%.*}"; then
+    fw_apt nodejs npm
+    fw_log "installing binaryen $want (wasm-opt) from npm"
+    npm install --prefix "$FW_TOOLS" --no-audit --no-fund --silent "binaryen@$want" >/dev/null
+  fi
+  export PATH="$FW_TOOLS/node_modules/.bin:$PATH"
+}
+
+# Everything needed to build and serve the site.
+fw_toolchain() {
+  fw_apt python3 ca-certificates build-essential pkg-config
+  fw_rust
+  fw_cargo_leptos
+  fw_wasm_bindgen
+  fw_binaryen
+  FW_LEPTOS_ARGS=()
+  if [ -n "$FW_WASM_BUILD_STD" ]; then
+    FW_LEPTOS_ARGS+=("--lib-cargo-args=$FW_WASM_BUILD_STD")
+  fi
+  cd "$FW_ROOT" || exit 1
+}

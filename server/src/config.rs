@@ -1,0 +1,115 @@
+//! Every setting of the server, in one place. `server --help` is its documentation.
+
+use clap::{Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "server", version, about = "The Formwork reference server")]
+pub struct Config {
+    /// Address and port to listen on. `cargo leptos watch` sets it through LEPTOS_SITE_ADDR.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Where the data lives: `sqlite:<file>` (created and migrated on first start) or
+    /// `postgres://user:password@host/database`. The scheme chooses the backend.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:formwork.db")]
+    pub database_url: String,
+
+    /// The origin users reach the site at, e.g. `https://example.org`. Used to build absolute
+    /// links and, later, to check the Origin of state-changing requests.
+    #[arg(long, env = "PUBLIC_ORIGIN", default_value = "http://127.0.0.1:3000")]
+    pub public_origin: String,
+
+    /// Log filter in `tracing_subscriber::EnvFilter` syntax, e.g. `info,sqlx=warn`.
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = "info,sqlx=warn,tower_http=info"
+    )]
+    pub log_filter: String,
+
+    /// Write logs as JSON lines instead of human-readable text.
+    #[arg(long, env = "LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+
+    /// Largest request body an action accepts, in bytes. Larger requests get 413.
+    #[arg(long, env = "ACTION_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub action_body_limit: u64,
+
+    /// The folder with the built site (scripts, styles, static files), as cargo-leptos writes it.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// How long, in seconds, in-flight requests may take to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the site (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+}
+
+impl Config {
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// Checks what clap cannot: a public origin is `scheme://host[:port]`, nothing more.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let origin = self.public_origin.trim_end_matches('/');
+        let Some((scheme, rest)) = origin.split_once("://") else {
+            anyhow::bail!("PUBLIC_ORIGIN must look like https://example.org, got `{origin}`");
+        };
+        if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains('/') {
+            anyhow::bail!(
+                "PUBLIC_ORIGIN must be http(s)://host[:port] with no path, got `{origin}`"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        let mut argv = vec!["server"];
+        argv.extend_from_slice(args);
+        Config::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback() {
+        let config = parse(&[]);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
+        assert!(config.database_url.starts_with("sqlite:"));
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn public_origin_must_be_an_origin() {
+        for bad in ["example.org", "ftp://x", "https://x.org/path", "https://"] {
+            let config = parse(&["--public-origin", bad]);
+            assert!(config.validate().is_err(), "{bad}");
+        }
+        assert!(parse(&["--public-origin", "https://x.org:8443"])
+            .validate()
+            .is_ok());
+    }
+
+    #[test]
+    fn migrate_is_a_subcommand() {
+        assert!(matches!(
+            parse(&["migrate"]).command,
+            Some(Command::Migrate)
+        ));
+    }
+}

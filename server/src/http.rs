@@ -1,0 +1,126 @@
+//! The HTTP stack: pages, actions, static assets and the health check, in one axum router.
+//!
+//! Request flow, outermost first: panic guard → trace → compression → action pipeline
+//! (`formwork::pipeline`, for `/api/…` only) → route.
+
+use crate::config::Config;
+use app::{shell, state::AppState, App};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use formwork::pipeline::Pipeline;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{any::Any, time::Duration};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+/// Everything a request handler may need.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub app: AppState,
+}
+
+/// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
+/// [`Config`] decided.
+pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
+    let mut options = get_configuration(None)?.leptos_options;
+    options.site_addr = config.bind;
+    options.site_root = config.site_root.to_string_lossy().into_owned().into();
+    Ok(options)
+}
+
+/// Builds the whole application router.
+pub fn router(config: &Config, leptos_options: LeptosOptions, app: AppState) -> Router {
+    let state = ServerState {
+        leptos_options: leptos_options.clone(),
+        app: app.clone(),
+    };
+    let routes = generate_route_list(App);
+    let provide_app_state = {
+        let app = app.clone();
+        move || provide_context(app.clone())
+    };
+    let pipeline = Pipeline {
+        max_body_bytes: config.action_body_limit,
+        ..Pipeline::default()
+    };
+
+    // Hashed file names (cargo-leptos `hash-files`) never change content: cache for a year.
+    let pkg_dir = config.site_root.join(leptos_options.site_pkg_dir.as_ref());
+    let assets = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            |response: &Response<_>| {
+                response
+                    .status()
+                    .is_success()
+                    .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+            },
+        ))
+        .service(ServeDir::new(pkg_dir));
+
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, provide_app_state.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), assets)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(provide_app_state, shell));
+    formwork::pipeline::install(router, pipeline)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(app): State<AppState>) -> Response {
+    let backend = app.store.backend();
+    match app.store.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "backend": backend })).into_response(),
+        Err(error) => {
+            tracing::error!(%error, backend, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "backend": backend })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A panic is a bug: log it in full, answer a redacted 500.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    let error = formwork::ActionError::internal(format!("panic: {detail}"));
+    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response()
+}

@@ -1,0 +1,51 @@
+//! `server`: serves the Formwork reference app, or runs one of its maintenance commands.
+
+use clap::Parser;
+use server::{
+    config::{Command, Config},
+    http, shutdown, store, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    config.validate()?;
+    telemetry::init(&config.log_filter, config.log_json)?;
+
+    match config.command.clone().unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let store = store::connect(&config.database_url).await?;
+            tracing::info!(backend = store.backend(), "migrations applied");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = store::connect(&config.database_url).await?;
+    tracing::info!(backend = store.backend(), "storage ready");
+    let app_state = app::state::AppState { store };
+    let leptos_options = http::leptos_options(&config)?;
+    let router = http::router(&config, leptos_options, app_state);
+
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);
+
+    // After the signal, in-flight requests get `shutdown_grace` to finish; then we stop anyway.
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown::signal().await;
+        let _ = stopping_tx.send(());
+    });
+    let grace = config.shutdown_grace();
+    tokio::select! {
+        result = server => result?,
+        () = async move {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(?grace, "requests still running after the grace period; stopping"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! Storage backends. The scheme of `DATABASE_URL` picks one; both implement the app's
+//! `Store` and pass the same conformance suite (`tests/conformance.rs`).
+//!
+//! Each backend has its own SQL and its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`), applied at start-up. Rows decode into typed structs.
+
+pub mod postgres;
+pub mod sqlite;
+
+use app::store::{Store, StoreError};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Opens the store `url` names and brings its schema up to date.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    match Backend::of(url)? {
+        Backend::Sqlite => Ok(Arc::new(sqlite::SqliteStore::connect(url).await?)),
+        Backend::Postgres => Ok(Arc::new(postgres::PgStore::connect(url).await?)),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => anyhow::bail!(
+                "DATABASE_URL must start with sqlite: or postgres://, got `{scheme}:`"
+            ),
+        }
+    }
+}
+
+/// A post row, as both backends return it.
+#[derive(Debug, sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    slug: String,
+    title: String,
+    content: String,
+    created_at: OffsetDateTime,
+}
+
+impl From<PostRow> for app::posts::model::Post {
+    fn from(row: PostRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            content: row.content,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct PostSummaryRow {
+    id: i64,
+    slug: String,
+    title: String,
+    excerpt: String,
+    created_at: OffsetDateTime,
+}
+
+impl From<PostSummaryRow> for app::posts::model::PostSummary {
+    fn from(row: PostSummaryRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            excerpt: row.excerpt,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Characters of content the list shows.
+const EXCERPT_CHARS: i64 = 280;
+
+/// How often an insert retries after losing a race for the same slug.
+const SLUG_ATTEMPTS: usize = 16;
+
+/// The next free slug: `base` if free, else `base-N` with N one past the highest taken.
+fn next_free_slug(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|slug| slug == base) {
+        return base.to_owned();
+    }
+    let highest = taken
+        .iter()
+        .filter_map(|slug| {
+            if slug == base {
+                Some(1)
+            } else {
+                slug.strip_prefix(base)?
+                    .strip_prefix('-')?
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n >= 2)
+            }
+        })
+        .max();
+    format!("{base}-{}", highest.unwrap_or(1) + 1)
+}
+
+/// Bounds for an index range scan that finds `base-…` slugs: `base-` ≤ slug < `base.`
+/// (`.` is the character after `-`).
+fn suffix_range(base: &str) -> (String, String) {
+    (format!("{base}-"), format!("{base}."))
+}
+
+/// Timestamps are stored at microsecond precision on both backends.
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+fn backend_error(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(Box::new(error))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_slugs_count_up_from_two() {
+        let taken = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(next_free_slug("hello", &taken(&[])), "hello");
+        assert_eq!(next_free_slug("hello", &taken(&["hello"])), "hello-2");
+        assert_eq!(
+            next_free_slug("hello", &taken(&["hello", "hello-2"])),
+            "hello-3"
+        );
+        assert_eq!(
+            next_free_slug("hello", &taken(&["hello", "hello-7"])),
+            "hello-8"
+        );
+        // Other slugs that share the prefix are not suffixes.
+        assert_eq!(
+            next_free_slug("hello", &taken(&["hello", "hello-world"])),
+            "hello-2"
+        );
+        // A freed base slug is used again.
+        assert_eq!(next_free_slug("hello", &taken(&["hello-2"])), "hello");
+        assert_eq!(
+            next_free_slug("post", &taken(&["post", "post-1"])),
+            "post-2"
+        );
+    }
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(Backend::of("sqlite:x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::of("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! Test databases: a fresh one per test, on SQLite or on the PostgreSQL the test command starts.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use app::store::Store;
+use std::{path::PathBuf, sync::Arc};
+
+/// The PostgreSQL server the test command starts on loopback, as an admin URL.
+pub const POSTGRES_URL_VAR: &str = "FORMWORK_TEST_POSTGRES_URL";
+
+pub enum TestDb {
+    Sqlite {
+        dir: PathBuf,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("formwork-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        Self::Sqlite { dir, url }
+    }
+
+    /// A new, empty database on the test PostgreSQL server. Fails loudly when the server is not
+    /// configured: a conformance suite that skips its second backend proves nothing.
+    pub async fn postgres() -> Self {
+        let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+            panic!(
+                "{POSTGRES_URL_VAR} is not set. Run the README's test command (scripts/test.sh), \
+                 which starts PostgreSQL on loopback, or point it at an admin URL yourself."
+            )
+        });
+        let name = format!("fw_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        Self::Postgres {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+
+    pub async fn store(&self) -> Arc<dyn Store> {
+        server::store::connect(self.url()).await.unwrap()
+    }
+
+    pub async fn drop_database(self) {
+        match self {
+            Self::Sqlite { dir, .. } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Self::Postgres {
+                admin_url, name, ..
+            } => {
+                let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+            }
+        }
+    }
+}

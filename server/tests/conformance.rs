@@ -1,0 +1,213 @@
+//! The storage conformance suite: the same cases, run against SQLite and PostgreSQL.
+//! A backend is done when every case here passes on it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::{posts::model::NewPost, store::Store};
+use common::TestDb;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+fn post(title: &str, content: &str) -> NewPost {
+    NewPost::parse(title, content).unwrap()
+}
+
+async fn reports_its_backend_and_answers_pings(store: Arc<dyn Store>, backend: &str) {
+    assert_eq!(store.backend(), backend);
+    store.ping().await.unwrap();
+}
+
+async fn a_created_post_reads_back_by_slug(store: Arc<dyn Store>) {
+    let before = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+    let created = store
+        .create_post(
+            &post("Hello, World", "Ünïcödé content ✓\nline two"),
+            "hello-world",
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.slug, "hello-world");
+    assert_eq!(created.title, "Hello, World");
+    assert!(created.created_at >= before);
+
+    let read = store.post_by_slug("hello-world").await.unwrap().unwrap();
+    assert_eq!(read, created);
+    assert!(store.post_by_slug("nope").await.unwrap().is_none());
+}
+
+async fn taken_slugs_get_the_next_free_suffix(store: Arc<dyn Store>) {
+    let mut slugs = Vec::new();
+    for _ in 0..3 {
+        slugs.push(
+            store
+                .create_post(&post("Same", "x"), "same")
+                .await
+                .unwrap()
+                .slug,
+        );
+    }
+    assert_eq!(slugs, ["same", "same-2", "same-3"]);
+
+    // A slug that merely starts with the base is not a suffix of it.
+    let other = store
+        .create_post(&post("Same world", "x"), "same-world")
+        .await
+        .unwrap();
+    assert_eq!(other.slug, "same-world");
+    let next = store.create_post(&post("Same", "x"), "same").await.unwrap();
+    assert_eq!(next.slug, "same-4");
+
+    // Suffixes count up from the highest taken; a freed base slug is used again.
+    let base = store.post_by_slug("same").await.unwrap().unwrap();
+    assert!(store.delete_post(base.id).await.unwrap());
+    assert_eq!(
+        store
+            .create_post(&post("Same", "x"), "same")
+            .await
+            .unwrap()
+            .slug,
+        "same"
+    );
+    assert_eq!(
+        store
+            .create_post(&post("Same", "x"), "same")
+            .await
+            .unwrap()
+            .slug,
+        "same-5"
+    );
+}
+
+async fn concurrent_posts_with_one_title_get_distinct_slugs(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_post(&post("Race", "x"), "race").await })
+        })
+        .collect();
+    let mut slugs = Vec::new();
+    for task in tasks {
+        slugs.push(task.await.unwrap().unwrap().slug);
+    }
+    slugs.sort();
+    let mut expected: Vec<String> = (2..=8).map(|n| format!("race-{n}")).collect();
+    expected.insert(0, "race".into());
+    expected.sort();
+    assert_eq!(slugs, expected);
+}
+
+async fn recent_posts_are_newest_first_and_paged(store: Arc<dyn Store>) {
+    assert!(store.recent_posts(0, 20).await.unwrap().is_empty());
+    for n in 1..=5 {
+        store
+            .create_post(&post(&format!("Post {n}"), "x"), &format!("post-{n}"))
+            .await
+            .unwrap();
+    }
+    let titles = |posts: Vec<app::posts::model::PostSummary>| {
+        posts.into_iter().map(|p| p.title).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.recent_posts(0, 2).await.unwrap()),
+        ["Post 5", "Post 4"]
+    );
+    assert_eq!(
+        titles(store.recent_posts(2, 2).await.unwrap()),
+        ["Post 3", "Post 2"]
+    );
+    assert_eq!(titles(store.recent_posts(4, 2).await.unwrap()), ["Post 1"]);
+    assert!(store.recent_posts(5, 2).await.unwrap().is_empty());
+    assert!(store.recent_posts(u64::MAX, 2).await.unwrap().is_empty());
+}
+
+async fn excerpts_are_cut_by_characters(store: Arc<dyn Store>) {
+    let content = "é".repeat(1_000);
+    store
+        .create_post(&post("Long", &content), "long")
+        .await
+        .unwrap();
+    let listed = store.recent_posts(0, 1).await.unwrap();
+    assert_eq!(listed[0].excerpt, "é".repeat(280));
+}
+
+async fn deleting_removes_exactly_one_post(store: Arc<dyn Store>) {
+    let keep = store.create_post(&post("Keep", "x"), "keep").await.unwrap();
+    let gone = store.create_post(&post("Gone", "x"), "gone").await.unwrap();
+    assert!(store.delete_post(gone.id).await.unwrap());
+    assert!(
+        !store.delete_post(gone.id).await.unwrap(),
+        "a second delete finds nothing"
+    );
+    assert!(store.post_by_slug("gone").await.unwrap().is_none());
+    assert_eq!(store.post_by_slug("keep").await.unwrap().unwrap(), keep);
+    assert!(!store.delete_post(i64::MAX).await.unwrap());
+}
+
+async fn migrations_are_idempotent(db: &TestDb) {
+    // Connecting applies migrations; a second start must find nothing to do.
+    let first = db.store().await;
+    first
+        .create_post(&post("Survives", "x"), "survives")
+        .await
+        .unwrap();
+    let second = db.store().await;
+    assert!(second.post_by_slug("survives").await.unwrap().is_some());
+}
+
+macro_rules! conformance {
+    ($backend:ident, $name:literal) => {
+        mod $backend {
+            use super::*;
+
+            async fn run<F, Fut>(case: F)
+            where
+                F: FnOnce(Arc<dyn Store>) -> Fut,
+                Fut: std::future::Future<Output = ()>,
+            {
+                let db = TestDb::$backend().await;
+                case(db.store().await).await;
+                db.drop_database().await;
+            }
+
+            #[tokio::test]
+            async fn reports_its_backend_and_answers_pings() {
+                run(|s| super::reports_its_backend_and_answers_pings(s, $name)).await;
+            }
+            #[tokio::test]
+            async fn a_created_post_reads_back_by_slug() {
+                run(super::a_created_post_reads_back_by_slug).await;
+            }
+            #[tokio::test]
+            async fn taken_slugs_get_the_next_free_suffix() {
+                run(super::taken_slugs_get_the_next_free_suffix).await;
+            }
+            #[tokio::test]
+            async fn concurrent_posts_with_one_title_get_distinct_slugs() {
+                run(super::concurrent_posts_with_one_title_get_distinct_slugs).await;
+            }
+            #[tokio::test]
+            async fn recent_posts_are_newest_first_and_paged() {
+                run(super::recent_posts_are_newest_first_and_paged).await;
+            }
+            #[tokio::test]
+            async fn excerpts_are_cut_by_characters() {
+                run(super::excerpts_are_cut_by_characters).await;
+            }
+            #[tokio::test]
+            async fn deleting_removes_exactly_one_post() {
+                run(super::deleting_removes_exactly_one_post).await;
+            }
+            #[tokio::test]
+            async fn migrations_are_idempotent() {
+                let db = TestDb::$backend().await;
+                super::migrations_are_idempotent(&db).await;
+                db.drop_database().await;
+            }
+        }
+    };
+}
+
+conformance!(sqlite, "sqlite");
+conformance!(postgres, "postgres");

@@ -1,0 +1,338 @@
+//! Black-box tests of the HTTP stack: pages, actions with and without JavaScript, and what a
+//! hostile or broken client gets back. In-process (`oneshot`), on a fresh SQLite database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::posts::{create_post::CreatePost, delete_post::DeletePost};
+use axum::{
+    body::Body,
+    http::{header, Request, Response, StatusCode},
+    Router,
+};
+use clap::Parser;
+use common::TestDb;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server_fn::ServerFn;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    db: TestDb,
+}
+
+impl TestApp {
+    async fn spawn() -> Self {
+        let db = TestDb::sqlite().await;
+        let config =
+            server::config::Config::try_parse_from(["server", "--action-body-limit", "4096"])
+                .unwrap();
+        let options = LeptosOptions::builder().output_name("formwork").build();
+        let state = app::state::AppState {
+            store: db.store().await,
+        };
+        let router = server::http::router(&config, options, state);
+        Self { router, db }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .send(
+                Request::get(path)
+                    .header(header::ACCEPT, "text/html")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let status = response.status();
+        (status, text(response).await)
+    }
+
+    /// A plain HTML form post, as a browser without JavaScript sends it.
+    async fn form_post(&self, path: &str, body: &str, referer: &str) -> Response<Body> {
+        self.send(
+            Request::post(path)
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::REFERER, format!("http://127.0.0.1:3000{referer}"))
+                .body(Body::from(body.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A call from the server_fn client in WASM.
+    async fn script_post(&self, path: &str, content_type: &str, body: &str) -> Response<Body> {
+        self.send(
+            Request::post(path)
+                .header(header::ACCEPT, "application/json")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+async fn text(response: Response<Body>) -> String {
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+async fn json(response: Response<Body>) -> serde_json::Value {
+    serde_json::from_str(&text(response).await).unwrap()
+}
+
+fn location(response: &Response<Body>) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[tokio::test]
+async fn health_check_reports_the_backend() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"status": "ok", "backend": "sqlite"})
+    );
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn the_posts_page_is_server_rendered_with_its_data() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get("/posts").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No posts here yet."), "{html}");
+    // The form is an island; its markup is in the page for browsers without JavaScript.
+    assert!(html.contains("<leptos-island"), "{html}");
+    assert!(html.contains(&format!("action=\"{}\"", CreatePost::PATH)));
+
+    let response = app
+        .form_post(
+            CreatePost::PATH,
+            "title=First+post&content=Hello+%3Cworld%3E",
+            "/posts",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get("/posts").await;
+    assert!(html.contains("First post"));
+    assert!(html.contains("Hello &lt;world&gt;"), "content is escaped");
+    assert!(!html.contains("No posts here yet."));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_form_post_without_javascript_answers_303_to_where_it_came_from() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .form_post(
+            CreatePost::PATH,
+            "title=Hi&content=There&after=stay",
+            "/posts",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "http://127.0.0.1:3000/posts");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+
+    let response = app
+        .form_post(
+            CreatePost::PATH,
+            "title=Hi&content=Again&after=open",
+            "/posts",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts/hi-2");
+    let (status, html) = app.get("/posts/hi-2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Again"));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .script_post(CreatePost::PATH, FORM, "title=Typed&content=Body")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json(response).await, serde_json::json!({"slug": "typed"}));
+
+    let response = app
+        .script_post(CreatePost::PATH, FORM, "title=+++&content=")
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({
+            "kind": "validation",
+            "fields": {"title": ["Title cannot be empty."], "content": ["Content cannot be empty."]},
+            "form": []
+        })
+    );
+
+    // Redirects reach a script caller as a header it follows, not as a 3xx.
+    let response = app
+        .script_post(
+            CreatePost::PATH,
+            FORM,
+            "title=Typed&content=Body&after=open",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(location(&response), "/posts/typed-2");
+    assert!(response
+        .headers()
+        .contains_key(server_fn::redirect::REDIRECT_HEADER));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_4xx_never_a_500() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("missing field", FORM, "title=only"),
+        ("wrong type", FORM, "title=a&content=b&after=sideways"),
+        ("JSON to a form action", "application/json", "{\"title\": 1"),
+    ];
+    for (what, content_type, body) in cases {
+        let response = app.script_post(CreatePost::PATH, content_type, body).await;
+        let status = response.status();
+        let body = json(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert_eq!(body["kind"], "bad_request", "{what}");
+    }
+    let response = app
+        .script_post(DeletePost::PATH, FORM, "id=not-a-number")
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // A redirect target that leaves the site is refused, not followed.
+    let response = app
+        .script_post(DeletePost::PATH, FORM, "id=1&next=%2F%2Fevil.example")
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn unknown_actions_and_wrong_methods_are_refused_plainly() {
+    let app = TestApp::spawn().await;
+    let response = app.script_post("/api/no_such_action", FORM, "").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(response).await["kind"], "not_found");
+
+    let response = app
+        .send(Request::get(CreatePost::PATH).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[header::ALLOW], "POST");
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_before_the_action_runs() {
+    let app = TestApp::spawn().await;
+    let body = format!("title=Big&content={}", "x".repeat(5000));
+    let response = app.script_post(CreatePost::PATH, FORM, &body).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"kind": "payload_too_large", "limit_bytes": 4096})
+    );
+    let (_, html) = app.get("/posts").await;
+    assert!(!html.contains("Big"), "nothing was published");
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
+    let app = TestApp::spawn().await;
+    let response = app.script_post(DeletePost::PATH, FORM, "id=424242").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(response).await["what"], "That post");
+
+    app.script_post(CreatePost::PATH, FORM, "title=Doomed&content=x")
+        .await;
+    let (_, html) = app.get("/posts/doomed").await;
+    let id = html
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let response = app
+        .form_post(
+            DeletePost::PATH,
+            &format!("id={id}&next=%2Fposts%3Fpage%3D1"),
+            "/posts/doomed",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts?page=1");
+    assert_eq!(app.get("/posts/doomed").await.0, StatusCode::NOT_FOUND);
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn the_list_pages_twenty_at_a_time() {
+    let app = TestApp::spawn().await;
+    for n in 1..=21 {
+        let response = app
+            .script_post(CreatePost::PATH, FORM, &format!("title=Post+{n}&content=x"))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let (_, first) = app.get("/posts").await;
+    assert_eq!(first.matches("class=\"post-summary\"").count(), 20);
+    assert!(first.contains(">Post 21<") && !first.contains(">Post 1<"));
+    assert!(first.contains("href=\"/posts?page=2\""));
+
+    let (_, second) = app.get("/posts?page=2").await;
+    assert_eq!(second.matches("class=\"post-summary\"").count(), 1);
+    assert!(second.contains(">Post 1<"));
+    assert!(!second.contains("page=3"));
+
+    // Nonsense page numbers fall back to the first page instead of failing.
+    let (status, odd) = app.get("/posts?page=-4").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(odd.contains(">Post 21<"));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Page not found"));
+    let (status, _) = app.get("/posts/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.db.drop_database().await;
+}
