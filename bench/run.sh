@@ -14,6 +14,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-bench.XXXXXX")
 SERVER_PID=
 trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
+fw_release_wasm
 cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT

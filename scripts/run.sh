@@ -12,4 +12,5 @@ export DATABASE_URL=${DATABASE_URL:-sqlite:formwork.db}
 if [ "${1:-}" = "--watch" ]; then
   exec cargo leptos watch "${FW_LEPTOS_ARGS[@]}"
 fi
+fw_release_wasm
 exec cargo leptos serve --release "${FW_LEPTOS_ARGS[@]}"

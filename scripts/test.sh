@@ -67,7 +67,7 @@ clippy_wasm() {
 
 rust_tests() { cargo test --locked -p server -p app -p formwork; }
 
-build_release() { cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"; }
+build_release() { (fw_release_wasm && cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"); }
 
 end_to_end() {
   local port base db

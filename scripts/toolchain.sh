@@ -7,6 +7,7 @@
 #   CARGO_TARGET_DIR   outside the clone, so fresh clones reuse a warm build
 #   FW_WASM_BUILD_STD  the build-std flag when the wasm32 std is built from source, else empty
 #   FW_LEPTOS_ARGS     extra arguments for cargo-leptos build/serve/watch
+# `fw_release_wasm` then sets the release-only wasm flags.
 
 FW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FW_CACHE=${FW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/formwork}
@@ -135,4 +136,12 @@ fw_toolchain() {
     FW_LEPTOS_ARGS+=("--lib-cargo-args=$FW_WASM_BUILD_STD")
   fi
   cd "$FW_ROOT" || exit 1
+}
+
+# The wasm flags of release builds; they need the std built from source, so only with it.
+fw_release_wasm() {
+  if [ -n "$FW_WASM_BUILD_STD" ]; then
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=$(fw_manifest wasm.release-rustflags)
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS
+  fi
 }

@@ -15,8 +15,21 @@ export const test = base.extend<Fixtures>({
     async ({ page, js }, use) => {
       const problems: string[] = [];
       if (js) {
+        // Chromium logs every 4xx response as a console error. A 4xx is the tested, expected
+        // answer for a page (a real 404) or an action (a typed 422, 404, …); for any other
+        // resource (a script, a style, an icon) it is a defect and fails the test.
+        const documents = new Set<string>();
+        page.on("response", (response) => {
+          if (response.request().isNavigationRequest()) documents.add(response.url());
+        });
+        const expectedClientError = (text: string, url: string) =>
+          /status of 4\d\d/.test(text) &&
+          url !== "" &&
+          (documents.has(url) || new URL(url).pathname.startsWith("/api/"));
         page.on("console", (message) => {
-          if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+          if (message.type() !== "error") return;
+          if (expectedClientError(message.text(), message.location().url)) return;
+          problems.push(`console error: ${message.text()} (${message.location().url})`);
         });
         page.on("pageerror", (error) => problems.push(`uncaught exception: ${error.message}`));
       }

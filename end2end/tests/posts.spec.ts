@@ -6,23 +6,23 @@ test.describe("posts", () => {
   test("publishing from the list shows the post at the top of the list", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Stay");
-    await page.getByLabel("Title").fill(title);
-    await page.getByLabel("Content").fill("Written on the list page.");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Written on the list page.");
     await page.getByRole("button", { name: "Publish", exact: true }).click();
 
     const first = page.locator(".post-list > li").first();
     await expect(first.getByRole("heading")).toHaveText(title);
     await expect(first.locator(".excerpt")).toHaveText("Written on the list page.");
     await expect(page).toHaveURL(/\/posts$/);
-    await expect(page.getByLabel("Title")).toHaveValue("");
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue("");
     await expectNoReload(page, js);
   });
 
   test("publish and open lands on the post's own page under its slug", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Open Me");
-    await page.getByLabel("Title").fill(title);
-    await page.getByLabel("Content").fill("A post of its own.");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("A post of its own.");
     await page.getByRole("button", { name: "Publish and open" }).click();
 
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
@@ -36,8 +36,8 @@ test.describe("posts", () => {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
     for (const expected of [slug, `${slug}-2`, `${slug}-3`]) {
       await open(page, js, "/posts");
-      await page.getByLabel("Title").fill(title);
-      await page.getByLabel("Content").fill("Again.");
+      await page.getByLabel("Title", { exact: true }).fill(title);
+      await page.getByLabel("Content", { exact: true }).fill("Again.");
       await page.getByRole("button", { name: "Publish and open" }).click();
       await expect(page).toHaveURL(new RegExp(`/posts/${expected}$`));
     }
@@ -47,8 +47,8 @@ test.describe("posts", () => {
     await open(page, js, "/posts");
     const before = await page.locator(".post-list > li").count();
     // Spaces pass the browser's `required` check; the server trims and refuses them.
-    await page.getByLabel("Title").fill("   ");
-    await page.getByLabel("Content").fill("Content without a title.");
+    await page.getByLabel("Title", { exact: true }).fill("   ");
+    await page.getByLabel("Content", { exact: true }).fill("Content without a title.");
     await page.getByRole("button", { name: "Publish", exact: true }).click();
 
     await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
@@ -60,8 +60,8 @@ test.describe("posts", () => {
   test("deleting a post from its page returns to the list without it", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Short Lived");
-    await page.getByLabel("Title").fill(title);
-    await page.getByLabel("Content").fill("Soon gone.");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Soon gone.");
     await page.getByRole("button", { name: "Publish and open" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
     const postUrl = page.url();
@@ -78,8 +78,8 @@ test.describe("posts", () => {
   test("deleting from the list stays on the same page of the list", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Delete From List");
-    await page.getByLabel("Title").fill(title);
-    await page.getByLabel("Content").fill("Listed, then deleted.");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Listed, then deleted.");
     await page.getByRole("button", { name: "Publish", exact: true }).click();
     await expect(page.getByRole("link", { name: title })).toBeVisible();
 

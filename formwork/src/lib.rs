@@ -8,6 +8,7 @@
 //! The crate is mechanism only: it knows nothing of the application's domain.
 
 pub mod error;
+pub mod form;
 pub mod redirect;
 pub mod region;
 
@@ -15,5 +16,8 @@ pub mod region;
 pub mod pipeline;
 
 pub use error::{ActionError, FieldErrors};
-pub use redirect::{redirect, LocalPath};
+pub use form::{ActionForm, FormState, SubmitButton};
+#[cfg(feature = "ssr")]
+pub use redirect::redirect;
+pub use redirect::LocalPath;
 pub use region::Region;

@@ -1,8 +1,8 @@
 //! The `create_post` action and the "New post" form that calls it.
 
 use super::model::{CONTENT_MAX_CHARS, TITLE_MAX_CHARS};
-use formwork::ActionError;
-use leptos::{html, prelude::*};
+use formwork::{ActionError, ActionForm, FormState, SubmitButton};
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Which submit button published the post.
@@ -49,49 +49,19 @@ pub async fn create_post(
 /// below refreshes in place; without it, the same form posts and the server redirects.
 #[island]
 pub fn NewPostForm() -> impl IntoView {
-    let action = ServerAction::<CreatePost>::new();
-    let form = NodeRef::<html::Form>::new();
-    let pending = action.pending();
-    let outcome = action.value();
-
-    // Tells tests and styles that the enhanced form is live.
-    Effect::new(move |_| {
-        if let Some(form) = form.get() {
-            let _ = form.set_attribute("data-fw-ready", "");
-        }
-    });
-
-    // After a successful publish: clear the form and refresh the list. On an error the
-    // user's input stays where it is.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = outcome.get() {
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-            #[cfg(feature = "hydrate")]
-            leptos::task::spawn_local(async {
-                if let Err(error) = formwork::region::refresh_regions(&["posts"]).await {
-                    leptos::logging::warn!("could not refresh the post list: {error}");
-                }
-            });
-        }
-    });
-
-    let error = move || outcome.get().and_then(Result::err);
+    let state = FormState::<CreatePost>::new();
     let field_error = move |field: &'static str| {
+        let messages = state.field_errors(field);
         move || {
-            error().and_then(|e| {
-                let messages = e.field_messages(field).join(" ");
-                (!messages.is_empty()).then(|| {
-                    view! { <p class="field-error" id=format!("{field}-error")>{messages}</p> }
-                })
-            })
+            let text = messages.get().join(" ");
+            (!text.is_empty())
+                .then(|| view! { <p class="field-error" id=format!("{field}-error")>{text}</p> })
         }
     };
 
     view! {
-        <ActionForm action=action node_ref=form>
-            <fieldset class="new-post" disabled=move || pending.get()>
+        <ActionForm state=state refresh=&["posts"]>
+            <fieldset class="new-post">
                 <legend>"New post"</legend>
                 <label for="new-post-title">"Title"</label>
                 <input
@@ -113,15 +83,14 @@ pub fn NewPostForm() -> impl IntoView {
                 ></textarea>
                 {field_error("content")}
                 {move || {
-                    error().map(|e| view! { <p class="form-error" role="alert">{summary(&e)}</p> })
+                    state
+                        .error()
+                        .get()
+                        .map(|e| view! { <p class="form-error" role="alert">{summary(&e)}</p> })
                 }}
                 <div class="actions">
-                    <button type="submit" name="after" value="stay">
-                        {move || if pending.get() { "Publishing…" } else { "Publish" }}
-                    </button>
-                    <button type="submit" name="after" value="open" class="secondary">
-                        "Publish and open"
-                    </button>
+                    <SubmitButton label="Publish" pending_label="Publishing…" name="after" value="stay"/>
+                    <SubmitButton label="Publish and open" name="after" value="open" class="secondary"/>
                 </div>
             </fieldset>
         </ActionForm>

@@ -1,7 +1,7 @@
 //! The `delete_post` action and its button: a plain server-rendered form, which works the same
 //! with and without JavaScript.
 
-use formwork::{ActionError, LocalPath};
+use formwork::{ActionError, ActionForm, FormState, LocalPath};
 use leptos::prelude::*;
 
 /// Deletes a post, then returns to `next` (a path on this site) or to `/posts`.
@@ -22,9 +22,9 @@ pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionE
 /// A "Delete" button for one post. `next` is where to land afterwards.
 #[component]
 pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
-    let action = ServerAction::<DeletePost>::new();
+    let state = FormState::<DeletePost>::new();
     view! {
-        <ActionForm action=action>
+        <ActionForm state=state class="delete-post">
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="next" value=next/>
             <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>

@@ -1,0 +1,309 @@
+//! `<ActionForm>`: an HTML form bound to one action, enhanced in islands.
+//!
+//! Without JavaScript (or outside an island) it is a plain `<form method="post">` to the
+//! action's URL, and the server's pipeline answers with a redirect. Inside a hydrated island it
+//! submits with `fetch` instead: no reload, a pending state, the outcome in [`FormState`], the
+//! form cleared only on success, and the page's [`Region`](crate::Region)s refreshed.
+//!
+//! The browser side is deliberately small: the browser's own `FormData` is the encoder, and no
+//! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
+
+use crate::ActionError;
+use leptos::{html, prelude::*};
+use serde::de::DeserializeOwned;
+use server_fn::ServerFn;
+use std::marker::PhantomData;
+
+/// The outcome of the last submission: the action's value, or why it failed.
+pub type Outcome<T> = Result<T, ActionError>;
+
+/// The state of one form: whether a submission is in flight, and how the last one ended.
+///
+/// `A` is the server function's argument type (`CreatePost` for `create_post`).
+pub struct FormState<A: ServerFn> {
+    pending: RwSignal<bool>,
+    outcome: RwSignal<Option<Outcome<A::Output>>>,
+    action: PhantomData<fn() -> A>,
+}
+
+impl<A: ServerFn> Clone for FormState<A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: ServerFn> Copy for FormState<A> {}
+
+impl<A> FormState<A>
+where
+    A: ServerFn<Error = ActionError>,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    /// A fresh state. On the server it starts from the outcome of a plain form post that was
+    /// redirected back to this page, if that post was to this action.
+    pub fn new() -> Self {
+        Self {
+            pending: RwSignal::new(false),
+            outcome: RwSignal::new(redirected_outcome::<A>()),
+            action: PhantomData,
+        }
+    }
+
+    /// Whether a submission is in flight (always `false` without JavaScript).
+    pub fn pending(&self) -> Signal<bool> {
+        self.pending.into()
+    }
+
+    /// How the last submission ended, if there was one.
+    pub fn outcome(&self) -> Signal<Option<Outcome<A::Output>>> {
+        self.outcome.into()
+    }
+
+    /// The last submission's error, if it failed.
+    pub fn error(&self) -> Signal<Option<ActionError>> {
+        let outcome = self.outcome;
+        Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|o| o.as_ref().err().cloned())))
+    }
+
+    /// The messages for one field from the last submission (empty when it has none).
+    pub fn field_errors(&self, field: &'static str) -> Signal<Vec<String>> {
+        let error = self.error();
+        Signal::derive(move || {
+            error.with(|e| e.as_ref().map(|e| e.field_messages(field).to_vec()).unwrap_or_default())
+        })
+    }
+}
+
+impl<A> Default for FormState<A>
+where
+    A: ServerFn<Error = ActionError>,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// On the server: the error that server_fn carried back in the URL after a plain form post.
+/// (In the browser a form starts empty; it only learns outcomes from its own submissions.)
+#[cfg(not(feature = "ssr"))]
+fn redirected_outcome<A: ServerFn>() -> Option<Outcome<A::Output>> {
+    None
+}
+
+#[cfg(feature = "ssr")]
+fn redirected_outcome<A>() -> Option<Outcome<A::Output>>
+where
+    A: ServerFn<Error = ActionError>,
+{
+    let carried = use_context::<leptos::server::ServerActionError>()?;
+    (carried.path() == A::PATH).then(|| {
+        Err(server_fn::error::ServerFnUrlError::<ActionError>::decode_err(
+            carried.err(),
+        ))
+    })
+}
+
+/// A form that posts to the action behind `state`.
+#[component]
+pub fn ActionForm<A>(
+    /// The state this form reports into; read it to render pending and outcome.
+    state: FormState<A>,
+    /// Regions of the page to refresh after a successful submission (with JavaScript).
+    #[prop(optional)]
+    refresh: &'static [&'static str],
+    /// Keep the user's input after a success instead of clearing the form.
+    #[prop(optional)]
+    keep_values: bool,
+    #[prop(optional)] class: &'static str,
+    children: Children,
+) -> impl IntoView
+where
+    A: ServerFn<Error = ActionError> + 'static,
+    A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let node = NodeRef::<html::Form>::new();
+    provide_context(Pending(state.pending));
+
+    // Tells styles and tests that the enhanced form is live.
+    Effect::new(move |_| {
+        if let Some(form) = node.get() {
+            let _ = form.set_attribute("data-fw-ready", "");
+        }
+    });
+
+    #[cfg(feature = "hydrate")]
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        submit::<A>(event, state, refresh, keep_values);
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_submit = move |_: leptos::ev::SubmitEvent| {
+        let _ = (refresh, keep_values);
+    };
+
+    view! {
+        <form
+            node_ref=node
+            action=A::PATH
+            method="post"
+            class=class
+            aria-busy=move || state.pending.get().then_some("true")
+            on:submit=on_submit
+        >
+            {children()}
+        </form>
+    }
+}
+
+/// Whether the enclosing [`ActionForm`] is submitting; read by [`SubmitButton`].
+#[derive(Clone, Copy)]
+struct Pending(RwSignal<bool>);
+
+/// A submit button that shows `pending_label` and disables itself while its form is in
+/// flight, so a double click submits once.
+#[component]
+pub fn SubmitButton(
+    /// The label at rest.
+    label: &'static str,
+    /// The label while the form is submitting; the resting label when not given.
+    #[prop(optional)]
+    pending_label: Option<&'static str>,
+    /// Sent as `name=value` with the form, to tell several buttons apart.
+    #[prop(optional)]
+    name: Option<&'static str>,
+    #[prop(optional)] value: Option<&'static str>,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
+    let pending = use_context::<Pending>().map(|p| p.0);
+    let busy = move || pending.is_some_and(|p| p.get());
+    view! {
+        <button type="submit" name=name value=value class=class disabled=busy>
+            {move || if busy() { pending_label.unwrap_or(label) } else { label }}
+        </button>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn submit<A>(
+    event: leptos::ev::SubmitEvent,
+    state: FormState<A>,
+    refresh: &'static [&'static str],
+    keep_values: bool,
+) where
+    A: ServerFn<Error = ActionError> + 'static,
+    A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    use wasm_bindgen::JsCast;
+
+    event.prevent_default();
+    if state.pending.get_untracked() {
+        return; // one submission at a time: a double click sends once
+    }
+    let Some(form) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let body = match encode(&form, event.submitter()) {
+        Ok(body) => body,
+        Err(_) => {
+            // The browser could not read its own form: let it submit natively.
+            let _ = form.submit();
+            return;
+        }
+    };
+    state.pending.set(true);
+    leptos::task::spawn_local(async move {
+        let outcome = match post(A::PATH, body).await {
+            Reply::Redirect(location) => {
+                // The action asked to go elsewhere: a real navigation, so the next page is
+                // rendered fresh by the server. The form stays pending until the page changes.
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().assign(&location);
+                }
+                return;
+            }
+            Reply::Success(text) => {
+                serde_json::from_str::<A::Output>(&text).map_err(|_| ActionError::Unavailable)
+            }
+            Reply::Failure(text) => Err(serde_json::from_str::<ActionError>(&text)
+                .unwrap_or(ActionError::Unavailable)),
+            Reply::Unreachable => Err(ActionError::Unavailable),
+        };
+        let succeeded = outcome.is_ok();
+        state.outcome.set(Some(outcome));
+        state.pending.set(false);
+        if succeeded {
+            if !keep_values {
+                form.reset();
+            }
+            if !refresh.is_empty() {
+                if let Err(error) = crate::region::refresh_regions(refresh).await {
+                    leptos::logging::warn!("could not refresh {refresh:?}: {error}");
+                }
+            }
+        }
+    });
+}
+
+/// The form's fields, urlencoded exactly as the browser would post them, plus the button
+/// that submitted it.
+#[cfg(feature = "hydrate")]
+fn encode(
+    form: &web_sys::HtmlFormElement,
+    submitter: Option<web_sys::HtmlElement>,
+) -> Result<String, wasm_bindgen::JsValue> {
+    let data = web_sys::FormData::new_with_form(form)?;
+    if let Some(button) = submitter {
+        if let (Some(name), Some(value)) = (button.get_attribute("name"), button.get_attribute("value")) {
+            data.append_with_str(&name, &value)?;
+        }
+    }
+    let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)?;
+    Ok(params.to_string().into())
+}
+
+#[cfg(feature = "hydrate")]
+enum Reply {
+    Success(String),
+    Failure(String),
+    Redirect(String),
+    Unreachable,
+}
+
+/// POSTs the form as a script caller (`Accept: application/json`): the pipeline answers with
+/// the action's value, its typed error, or server_fn's redirect header.
+#[cfg(feature = "hydrate")]
+async fn post(url: &str, body: String) -> Reply {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let attempt = async {
+        let window = web_sys::window().ok_or(wasm_bindgen::JsValue::NULL)?;
+        let headers = web_sys::Headers::new()?;
+        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
+        headers.set("Accept", "application/json")?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        init.set_headers(&headers);
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+        let request = web_sys::Request::new_with_str_and_init(url, &init)?;
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
+        let redirect = response
+            .headers()
+            .has(server_fn::redirect::REDIRECT_HEADER)
+            .unwrap_or(false)
+            .then(|| response.headers().get("Location").ok().flatten())
+            .flatten();
+        let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+        Ok::<_, wasm_bindgen::JsValue>(match redirect {
+            Some(location) => Reply::Redirect(location),
+            None if response.ok() => Reply::Success(text),
+            None => Reply::Failure(text),
+        })
+    };
+    attempt.await.unwrap_or(Reply::Unreachable)
+}
