@@ -7,7 +7,7 @@
 set -uo pipefail
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain || fw_die "toolchain set-up failed"
-fw_apt chromium postgresql nodejs npm curl || fw_die "installing test dependencies failed"
+{ fw_apt chromium postgresql curl && fw_node; } || fw_die "installing test dependencies failed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
 chmod 755 "$WORK"

@@ -65,6 +65,12 @@ fw_apt() {
   fw_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Node.js and npm, from Debian unless a node/npm is already on PATH (e.g. NodeSource's).
+fw_node() {
+  command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && return 0
+  fw_apt nodejs npm
+}
+
 fw_version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 
 # Chooses the Rust toolchain and how the wasm32 std is had.
@@ -117,7 +123,7 @@ fw_binaryen() {
   local want
   want=$(fw_manifest tools.binaryen)
   if ! "$FW_TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${want%%.*}"; then
-    fw_apt nodejs npm
+    fw_node
     fw_log "installing binaryen $want (wasm-opt) from npm"
     npm install --prefix "$FW_TOOLS" --no-audit --no-fund --silent "binaryen@$want" >/dev/null
   fi

@@ -244,7 +244,10 @@ mod tests {
         ));
         let wire = String::from_utf8(mapped.ser().to_vec()).unwrap_or_default();
         assert!(!wire.contains("posts") && !wire.contains("exist"), "{wire}");
-        assert!(wire.starts_with(r#"{"internal":{"correlation_id":""#), "{wire}");
+        assert!(
+            wire.starts_with(r#"{"internal":{"correlation_id":""#),
+            "{wire}"
+        );
         assert!(
             matches!(mapped, ActionError::Internal { ref correlation_id } if correlation_id.len() == 32)
         );

@@ -69,7 +69,11 @@ where
     pub fn field_errors(&self, field: &'static str) -> Signal<Vec<String>> {
         let error = self.error();
         Signal::derive(move || {
-            error.with(|e| e.as_ref().map(|e| e.field_messages(field).to_vec()).unwrap_or_default())
+            error.with(|e| {
+                e.as_ref()
+                    .map(|e| e.field_messages(field).to_vec())
+                    .unwrap_or_default()
+            })
         })
     }
 }
@@ -97,11 +101,8 @@ where
     A: ServerFn<Error = ActionError>,
 {
     let carried = use_context::<leptos::server::ServerActionError>()?;
-    (carried.path() == A::PATH).then(|| {
-        Err(server_fn::error::ServerFnUrlError::<ActionError>::decode_err(
-            carried.err(),
-        ))
-    })
+    (carried.path() == A::PATH)
+        .then(|| Err(server_fn::error::ServerFnUrlError::<ActionError>::decode_err(carried.err())))
 }
 
 /// A form that posts to the action behind `state`.
@@ -227,8 +228,9 @@ fn submit<A>(
             Reply::Success(text) => {
                 serde_json::from_str::<A::Output>(&text).map_err(|_| ActionError::Unavailable)
             }
-            Reply::Failure(text) => Err(serde_json::from_str::<ActionError>(&text)
-                .unwrap_or(ActionError::Unavailable)),
+            Reply::Failure(text) => {
+                Err(serde_json::from_str::<ActionError>(&text).unwrap_or(ActionError::Unavailable))
+            }
             Reply::Unreachable => Err(ActionError::Unavailable),
         };
         let succeeded = outcome.is_ok();
@@ -256,7 +258,9 @@ fn encode(
 ) -> Result<String, wasm_bindgen::JsValue> {
     let data = web_sys::FormData::new_with_form(form)?;
     if let Some(button) = submitter {
-        if let (Some(name), Some(value)) = (button.get_attribute("name"), button.get_attribute("value")) {
+        if let (Some(name), Some(value)) =
+            (button.get_attribute("name"), button.get_attribute("value"))
+        {
             data.append_with_str(&name, &value)?;
         }
     }
@@ -290,15 +294,19 @@ async fn post(url: &str, body: String) -> Reply {
         init.set_headers(&headers);
         init.set_body(&wasm_bindgen::JsValue::from_str(&body));
         let request = web_sys::Request::new_with_str_and_init(url, &init)?;
-        let response: web_sys::Response =
-            JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+            .await?
+            .dyn_into()?;
         let redirect = response
             .headers()
             .has(server_fn::redirect::REDIRECT_HEADER)
             .unwrap_or(false)
             .then(|| response.headers().get("Location").ok().flatten())
             .flatten();
-        let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
         Ok::<_, wasm_bindgen::JsValue>(match redirect {
             Some(location) => Reply::Redirect(location),
             None if response.ok() => Reply::Success(text),

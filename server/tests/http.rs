@@ -245,7 +245,10 @@ async fn unknown_actions_and_wrong_methods_are_refused_plainly() {
     let app = TestApp::spawn().await;
     let response = app.script_post("/api/no_such_action", FORM, "").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(json(response).await, serde_json::json!({"not_found": {"what": "That action"}}));
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"not_found": {"what": "That action"}})
+    );
 
     let response = app
         .send(Request::get(CreatePost::PATH).body(Body::empty()).unwrap())
