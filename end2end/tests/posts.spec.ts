@@ -15,6 +15,7 @@ test.describe("posts", () => {
     await expect(first.locator(".excerpt")).toHaveText("Written on the list page.");
     await expect(page).toHaveURL(/\/posts$/);
     await expect(page.getByLabel("Title", { exact: true })).toHaveValue("");
+    await expect(page.getByRole("status")).toHaveText(`Published ${title}.`);
     await expectNoReload(page, js);
   });
 
@@ -52,9 +53,28 @@ test.describe("posts", () => {
     await page.getByRole("button", { name: "Publish", exact: true }).click();
 
     await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
+    await expect(page.getByLabel("Title", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Title", { exact: true })).toHaveAttribute("aria-describedby", "title-error");
     await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
-    expect(new URL(page.url()).pathname).toBe("/posts");
+    // Nothing the user typed is lost, and nothing rides in the URL.
+    await expect(page.getByLabel("Content", { exact: true })).toHaveValue("Content without a title.");
+    await expect(page).toHaveURL(/\/posts$/);
     await expect(page.locator(".post-list > li")).toHaveCount(before);
+    await expectNoReload(page, js);
+  });
+
+  test("a reload after publishing neither publishes again nor repeats the message", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Once Only");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Exactly one of me.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.getByRole("status")).toHaveText(`Published ${title}.`);
+    await expect(page.getByRole("link", { name: title })).toHaveCount(2); // message + list
+
+    await page.reload();
+    await expect(page.getByRole("status")).toHaveCount(0);
+    await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(1);
   });
 
   test("deleting a post from its page returns to the list without it", async ({ page, js }) => {
@@ -81,11 +101,12 @@ test.describe("posts", () => {
     await page.getByLabel("Title", { exact: true }).fill(title);
     await page.getByLabel("Content", { exact: true }).fill("Listed, then deleted.");
     await page.getByRole("button", { name: "Publish", exact: true }).click();
-    await expect(page.getByRole("link", { name: title })).toBeVisible();
+    const listed = page.locator(".post-list").getByRole("link", { name: title });
+    await expect(listed).toBeVisible();
 
     await page.getByRole("button", { name: `Delete “${title}”` }).click();
     await expect(page).toHaveURL(/\/posts$/);
-    await expect(page.getByRole("link", { name: title })).toHaveCount(0);
+    await expect(listed).toHaveCount(0);
   });
 
   test("the list pages through posts twenty at a time, newest first", async ({ page, js }) => {

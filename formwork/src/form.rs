@@ -8,21 +8,26 @@
 //! The browser side is deliberately small: the browser's own `FormData` is the encoder, and no
 //! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
 
-use crate::ActionError;
+use crate::{
+    flash::{FormSnapshot, RETURN_FIELD, SECRET_FIELD},
+    ActionError,
+};
 use leptos::{html, prelude::*};
 use serde::de::DeserializeOwned;
 use server_fn::ServerFn;
-use std::marker::PhantomData;
+use std::{collections::BTreeMap, marker::PhantomData};
 
 /// The outcome of the last submission: the action's value, or why it failed.
 pub type Outcome<T> = Result<T, ActionError>;
 
-/// The state of one form: whether a submission is in flight, and how the last one ended.
+/// The state of one form: whether a submission is in flight, how the last one ended, and the
+/// input it was made with.
 ///
 /// `A` is the server function's argument type (`CreatePost` for `create_post`).
 pub struct FormState<A: ServerFn> {
     pending: RwSignal<bool>,
     outcome: RwSignal<Option<Outcome<A::Output>>>,
+    inputs: StoredValue<BTreeMap<String, String>>,
     action: PhantomData<fn() -> A>,
 }
 
@@ -37,14 +42,25 @@ impl<A: ServerFn> Copy for FormState<A> {}
 impl<A> FormState<A>
 where
     A: ServerFn<Error = ActionError>,
-    A::Output: Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
-    /// A fresh state. On the server it starts from the outcome of a plain form post that was
-    /// redirected back to this page, if that post was to this action.
+    /// The state for a form outside an island. On the server it starts from the flash of a
+    /// plain form post to this action, if the request brought one.
     pub fn new() -> Self {
+        #[cfg(feature = "ssr")]
+        let snapshot = crate::flash::snapshot_for::<A>();
+        #[cfg(not(feature = "ssr"))]
+        let snapshot = FormSnapshot::default();
+        Self::restore(snapshot)
+    }
+
+    /// The state for a form inside an island, from the snapshot its page passed in as a prop
+    /// (see [`snapshot`]), so server and browser render the same.
+    pub fn restore(snapshot: FormSnapshot<A::Output>) -> Self {
         Self {
             pending: RwSignal::new(false),
-            outcome: RwSignal::new(redirected_outcome::<A>()),
+            outcome: RwSignal::new(snapshot.outcome),
+            inputs: StoredValue::new(snapshot.inputs),
             action: PhantomData,
         }
     }
@@ -57,6 +73,12 @@ where
     /// How the last submission ended, if there was one.
     pub fn outcome(&self) -> Signal<Option<Outcome<A::Output>>> {
         self.outcome.into()
+    }
+
+    /// The last submission's value, if it succeeded.
+    pub fn value(&self) -> Signal<Option<A::Output>> {
+        let outcome = self.outcome;
+        Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|o| o.as_ref().ok().cloned())))
     }
 
     /// The last submission's error, if it failed.
@@ -76,33 +98,64 @@ where
             })
         })
     }
+
+    /// What the user had typed into `field` when a plain form post came back: the page renders
+    /// it as the field's value, so nothing typed is lost.
+    pub fn input(&self, field: &str) -> Option<String> {
+        self.inputs.with_value(|inputs| inputs.get(field).cloned())
+    }
 }
 
 impl<A> Default for FormState<A>
 where
     A: ServerFn<Error = ActionError>,
-    A::Output: Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// On the server: the error that server_fn carried back in the URL after a plain form post.
-/// (In the browser a form starts empty; it only learns outcomes from its own submissions.)
-#[cfg(not(feature = "ssr"))]
-fn redirected_outcome<A: ServerFn>() -> Option<Outcome<A::Output>> {
-    None
-}
-
-#[cfg(feature = "ssr")]
-fn redirected_outcome<A>() -> Option<Outcome<A::Output>>
+/// The flash for action `A` in the request being rendered, for an island's props. In the
+/// browser there is none: islands get theirs from the server-rendered props.
+pub fn snapshot<A>() -> FormSnapshot<A::Output>
 where
     A: ServerFn<Error = ActionError>,
+    A::Output: DeserializeOwned,
 {
-    let carried = use_context::<leptos::server::ServerActionError>()?;
-    (carried.path() == A::PATH)
-        .then(|| Err(server_fn::error::ServerFnUrlError::<ActionError>::decode_err(carried.err())))
+    #[cfg(feature = "ssr")]
+    return crate::flash::snapshot_for::<A>();
+    #[cfg(not(feature = "ssr"))]
+    FormSnapshot::default()
+}
+
+/// The page the form is on (path and query), which a plain post returns to.
+fn current_page() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+            .unwrap_or_else(|| "/".to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        web_sys_location().unwrap_or_else(|| "/".to_owned())
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn web_sys_location() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = web_sys::window()?.location();
+        Some(format!(
+            "{}{}",
+            location.pathname().ok()?,
+            location.search().ok()?
+        ))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 /// A form that posts to the action behind `state`.
@@ -116,6 +169,9 @@ pub fn ActionForm<A>(
     /// Keep the user's input after a success instead of clearing the form.
     #[prop(optional)]
     keep_values: bool,
+    /// Fields never kept or echoed back (passwords are never kept whatever their name).
+    #[prop(optional)]
+    secret: &'static [&'static str],
     #[prop(optional)] class: &'static str,
     children: Children,
 ) -> impl IntoView
@@ -151,6 +207,10 @@ where
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
         >
+            <input type="hidden" name=RETURN_FIELD value=current_page()/>
+            {(!secret.is_empty()).then(|| view! {
+                <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
+            })}
             {children()}
         </form>
     }

@@ -8,6 +8,7 @@
 //! The crate is mechanism only: it knows nothing of the application's domain.
 
 pub mod error;
+pub mod flash;
 pub mod form;
 pub mod redirect;
 pub mod region;
@@ -16,6 +17,7 @@ pub mod region;
 pub mod pipeline;
 
 pub use error::{ActionError, FieldErrors};
+pub use flash::FormSnapshot;
 pub use form::{ActionForm, FormState, SubmitButton};
 #[cfg(feature = "ssr")]
 pub use redirect::redirect;

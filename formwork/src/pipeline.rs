@@ -6,9 +6,19 @@
 //!           plain form    → 303 See Other, so a reload never re-posts
 //! ```
 //!
-//! Later steps (origin check, access policy, rate limit, flash) slot in here, in this order.
+//! A plain form post is run as a script call inside the pipeline, so its outcome comes back
+//! as data; the pipeline keeps that outcome and the user's input in a [flash](crate::flash)
+//! and answers `303` to the page the form came from. The next page view takes the flash.
+//!
+//! Later steps (origin check, access policy, rate limit) slot in here, in this order.
 
-use crate::ActionError;
+use crate::{
+    flash::{
+        Flash, FlashKey, FlashStore, ReceivedFlash, FLASH_COOKIE, FLASH_TTL, RETURN_FIELD,
+        SECRET_FIELD,
+    },
+    ActionError, LocalPath,
+};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -17,15 +27,31 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use server_fn::{error::FromServerFnError, error::SERVER_FN_ERROR_HEADER};
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, OnceLock},
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 /// Settings of the action pipeline.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pipeline {
     /// The URL prefix under which actions are served (server_fn's default is `/api`).
     pub prefix: &'static str,
     /// The largest request body an action accepts, in bytes.
     pub max_body_bytes: u64,
+    /// Where plain form posts keep their outcome for the next page. Without it, a plain form
+    /// post still gets its 303, but its outcome is lost.
+    pub flash: Option<FlashSettings>,
+}
+
+/// Where flashes are kept and how their cookie is signed.
+#[derive(Clone)]
+pub struct FlashSettings {
+    pub store: Arc<dyn FlashStore>,
+    pub key: FlashKey,
+    /// Mark the cookie `Secure` (when the site is served over https).
+    pub secure_cookie: bool,
 }
 
 impl Default for Pipeline {
@@ -33,6 +59,7 @@ impl Default for Pipeline {
         Self {
             prefix: "/api/",
             max_body_bytes: 1024 * 1024,
+            flash: None,
         }
     }
 }
@@ -76,7 +103,10 @@ where
 pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if !path.starts_with(pipeline.prefix) {
-        return next.run(request).await;
+        return match &pipeline.flash {
+            Some(settings) => receive_flash(settings, request, next).await,
+            None => next.run(request).await,
+        };
     }
     let document = is_document_request(request.headers());
 
@@ -113,7 +143,15 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > pipeline.max_body_bytes) {
+        if let (true, Some(settings)) = (document, &pipeline.flash) {
+            let action = request.uri().path().to_owned();
+            let back = referer_path(request.headers());
+            return flash_redirect(settings, &action, Err(&too_large), BTreeMap::new(), back).await;
+        }
         return error_response(&too_large, document);
+    }
+    if let (true, Some(settings)) = (document, &pipeline.flash) {
+        return post_redirect_get(&pipeline, settings, &too_large, request, next).await;
     }
     let (parts, body) = request.into_parts();
     let (body, overflow) = limit::LimitedBody::new(body, pipeline.max_body_bytes);
@@ -127,6 +165,230 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     } else {
         respond_to_script(response).await
     })
+}
+
+/// A plain form post: run the action as a script call, keep its outcome and the user's input
+/// in a flash, and send the browser back to the form's page with `303 See Other`.
+async fn post_redirect_get(
+    pipeline: &Pipeline,
+    settings: &FlashSettings,
+    too_large: &ActionError,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let action = parts.uri.path().to_owned();
+    let back = referer_path(&parts.headers);
+    let (body, overflow) = limit::LimitedBody::new(body, pipeline.max_body_bytes);
+    let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) if overflow.tripped() => {
+            return flash_redirect(settings, &action, Err(too_large), BTreeMap::new(), back).await
+        }
+        Err(error) => {
+            let error = ActionError::BadRequest {
+                message: format!("The form could not be read: {error}"),
+            };
+            return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await;
+        }
+    };
+    let urlencoded = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (return_to, inputs) = if urlencoded {
+        read_form(&bytes)
+    } else {
+        (None, BTreeMap::new())
+    };
+
+    // Ask for data, not a redirect: the pipeline does the redirecting.
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let response = respond_to_script(
+        next.run(Request::from_parts(parts, Body::from(bytes)))
+            .await,
+    )
+    .await;
+    let redirect = response
+        .headers()
+        .contains_key(server_fn::redirect::REDIRECT_HEADER)
+        .then(|| response.headers().get(header::LOCATION))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(LocalPath::parse);
+    let ok = response.status().is_success();
+    let body = match axum::body::to_bytes(response.into_body(), 1024 * 1024).await {
+        Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+        Err(error) => {
+            let error = ActionError::internal(format!("unreadable action response: {error}"));
+            return flash_redirect(settings, &action, Err(&error), inputs, return_to.or(back))
+                .await;
+        }
+    };
+    let target = redirect.or(return_to).or(back);
+    // A success clears the form, so its input is not kept.
+    let inputs = if ok { BTreeMap::new() } else { inputs };
+    let flash = Flash {
+        action,
+        ok,
+        body,
+        inputs,
+    };
+    store_and_redirect(settings, &flash, target).await
+}
+
+/// A flash for an outcome the pipeline decided itself (413, an unreadable body, …).
+async fn flash_redirect(
+    settings: &FlashSettings,
+    action: &str,
+    outcome: Result<&str, &ActionError>,
+    inputs: BTreeMap<String, String>,
+    target: Option<LocalPath>,
+) -> Response {
+    let (ok, body) = match outcome {
+        Ok(value) => (true, value.to_owned()),
+        Err(error) => (false, String::from_utf8_lossy(&error.ser()).into_owned()),
+    };
+    let flash = Flash {
+        action: action.to_owned(),
+        ok,
+        body,
+        inputs,
+    };
+    store_and_redirect(settings, &flash, target).await
+}
+
+async fn store_and_redirect(
+    settings: &FlashSettings,
+    flash: &Flash,
+    target: Option<LocalPath>,
+) -> Response {
+    let location = target.map_or_else(|| "/".to_owned(), |t| t.to_string());
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::empty())
+        .unwrap_or_default();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let payload = match serde_json::to_string(flash) {
+        Ok(payload) => payload,
+        Err(error) => {
+            tracing::error!(%error, "could not encode a flash; its outcome is lost");
+            return response;
+        }
+    };
+    let expires_at = unix_now() + FLASH_TTL.as_secs() as i64;
+    if let Err(error) = settings.store.put_flash(&id, &payload, expires_at).await {
+        tracing::error!(%error, "could not store a flash; its outcome is lost");
+        return response;
+    }
+    let cookie = format!(
+        "{FLASH_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        settings.key.sign(&id),
+        FLASH_TTL.as_secs(),
+        if settings.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// A page view that brings a flash cookie: take the flash (once) and hand it to the page.
+async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Next) -> Response {
+    let Some(cookie) = cookie_value(request.headers(), FLASH_COOKIE) else {
+        return next.run(request).await;
+    };
+    if request.method() != Method::GET || !is_document_request(request.headers()) {
+        return next.run(request).await;
+    }
+    match settings.key.verify(&cookie) {
+        Some(id) => match settings.store.take_flash(id, unix_now()).await {
+            Ok(Some(payload)) => match serde_json::from_str::<Flash>(&payload) {
+                Ok(flash) => {
+                    request
+                        .extensions_mut()
+                        .insert(ReceivedFlash(Arc::new(flash)));
+                }
+                Err(error) => tracing::error!(%error, "ignored an unreadable flash"),
+            },
+            Ok(None) => tracing::debug!("flash already used or expired"),
+            Err(error) => tracing::error!(%error, "could not read a flash"),
+        },
+        None => tracing::warn!("ignored a flash cookie with a bad signature"),
+    }
+    let mut response = next.run(request).await;
+    let clear = format!(
+        "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        if settings.secure_cookie {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    if let Ok(clear) = HeaderValue::from_str(&clear) {
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    response
+}
+
+/// The return path and the inputs to keep from a urlencoded form body. Secret fields (those
+/// the form lists, and anything named like a password) are dropped.
+fn read_form(body: &[u8]) -> (Option<LocalPath>, BTreeMap<String, String>) {
+    let mut return_to = None;
+    let mut secrets: Vec<String> = Vec::new();
+    let mut inputs = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        match name.as_ref() {
+            RETURN_FIELD => return_to = LocalPath::parse(&value),
+            SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
+            name if name.starts_with("__fw") => {}
+            _ => {
+                inputs
+                    .entry(name.into_owned())
+                    .or_insert_with(|| value.into_owned());
+            }
+        }
+    }
+    inputs.retain(|name, _| {
+        !secrets.iter().any(|s| s == name) && !name.to_ascii_lowercase().contains("password")
+    });
+    (return_to, inputs)
+}
+
+/// The path (and query) of the Referer: never its host, so it cannot redirect elsewhere.
+fn referer_path(headers: &HeaderMap) -> Option<LocalPath> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    LocalPath::parse(path)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A plain form post always ends in `303 See Other`: server_fn answers `302`, which
@@ -278,5 +540,66 @@ mod limit {
         fn size_hint(&self) -> SizeHint {
             self.inner.size_hint()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_reading_keeps_inputs_but_never_secrets() {
+        let (back, inputs) = read_form(
+            b"title=Hi&__fw_return=%2Fposts%3Fpage%3D2&password=hunter2&new_password=x\
+              &token=t&__fw_secret=token&content=a+b",
+        );
+        assert_eq!(
+            back.map(|p| p.to_string()).as_deref(),
+            Some("/posts?page=2")
+        );
+        assert_eq!(
+            inputs.into_iter().collect::<Vec<_>>(),
+            [
+                ("content".into(), "a b".into()),
+                ("title".into(), "Hi".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_foreign_return_path_is_dropped() {
+        let (back, _) = read_form(b"__fw_return=%2F%2Fevil.example%2F");
+        assert!(back.is_none());
+    }
+
+    #[test]
+    fn referer_fallback_keeps_only_the_path() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::REFERER,
+            HeaderValue::from_static("https://evil.example/x?y=1"),
+        );
+        assert_eq!(
+            referer_path(&headers).map(|p| p.to_string()).as_deref(),
+            Some("/x?y=1")
+        );
+        headers.insert(
+            header::REFERER,
+            HeaderValue::from_static("https://site.example"),
+        );
+        assert_eq!(
+            referer_path(&headers).map(|p| p.to_string()).as_deref(),
+            Some("/")
+        );
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; fw_flash_x=2; fw_flash=3"),
+        );
+        assert_eq!(cookie_value(&headers, FLASH_COOKIE).as_deref(), Some("3"));
     }
 }

@@ -32,6 +32,12 @@ pub struct Config {
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
 
+    /// Secret (at least 32 bytes) that signs the flash cookie of plain form posts. Every
+    /// instance behind one load balancer needs the same value. When unset, a random secret is
+    /// made at start-up and a form post's outcome cannot outlive a restart.
+    #[arg(long, env = "FLASH_SECRET", hide_env_values = true)]
+    pub flash_secret: Option<String>,
+
     /// Largest request body an action accepts, in bytes. Larger requests get 413.
     #[arg(long, env = "ACTION_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub action_body_limit: u64,
@@ -57,6 +63,11 @@ pub enum Command {
 }
 
 impl Config {
+    /// Whether the site is served over https (cookies are then marked `Secure`).
+    pub fn https(&self) -> bool {
+        self.public_origin.starts_with("https://")
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
@@ -71,6 +82,9 @@ impl Config {
             anyhow::bail!(
                 "PUBLIC_ORIGIN must be http(s)://host[:port] with no path, got `{origin}`"
             );
+        }
+        if self.flash_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            anyhow::bail!("FLASH_SECRET must be at least 32 bytes long");
         }
         Ok(())
     }

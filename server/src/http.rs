@@ -12,10 +12,13 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use formwork::pipeline::Pipeline;
+use formwork::{
+    flash::{FlashKey, FlashStore},
+    pipeline::{FlashSettings, Pipeline},
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{any::Any, time::Duration};
+use std::{any::Any, sync::Arc, time::Duration};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -43,7 +46,12 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 }
 
 /// Builds the whole application router.
-pub fn router(config: &Config, leptos_options: LeptosOptions, app: AppState) -> Router {
+pub fn router(
+    config: &Config,
+    leptos_options: LeptosOptions,
+    app: AppState,
+    flash_store: Arc<dyn FlashStore>,
+) -> Router {
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
@@ -53,8 +61,24 @@ pub fn router(config: &Config, leptos_options: LeptosOptions, app: AppState) -> 
         let app = app.clone();
         move || provide_context(app.clone())
     };
+    let key = match &config.flash_secret {
+        Some(secret) => FlashKey::new(secret.as_bytes()).unwrap_or_else(|error| {
+            // Config::validate refuses short secrets before we get here.
+            tracing::error!(%error, "unusable flash secret; using a random one");
+            FlashKey::random()
+        }),
+        None => {
+            tracing::warn!("FLASH_SECRET is not set: using a random one for this process");
+            FlashKey::random()
+        }
+    };
     let pipeline = Pipeline {
         max_body_bytes: config.action_body_limit,
+        flash: Some(FlashSettings {
+            store: flash_store,
+            key,
+            secure_cookie: config.https(),
+        }),
         ..Pipeline::default()
     };
 

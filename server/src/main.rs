@@ -15,19 +15,19 @@ async fn main() -> anyhow::Result<()> {
     match config.command.clone().unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let store = store::connect(&config.database_url).await?;
-            tracing::info!(backend = store.backend(), "migrations applied");
+            let stores = store::connect(&config.database_url).await?;
+            tracing::info!(backend = stores.app.backend(), "migrations applied");
             Ok(())
         }
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let store = store::connect(&config.database_url).await?;
-    tracing::info!(backend = store.backend(), "storage ready");
-    let app_state = app::state::AppState { store };
+    let stores = store::connect(&config.database_url).await?;
+    tracing::info!(backend = stores.app.backend(), "storage ready");
+    let app_state = app::state::AppState { store: stores.app };
     let leptos_options = http::leptos_options(&config)?;
-    let router = http::router(&config, leptos_options, app_state);
+    let router = http::router(&config, leptos_options, app_state, stores.flash);
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

@@ -30,10 +30,9 @@ impl TestApp {
             server::config::Config::try_parse_from(["server", "--action-body-limit", "4096"])
                 .unwrap();
         let options = LeptosOptions::builder().output_name("formwork").build();
-        let state = app::state::AppState {
-            store: db.store().await,
-        };
-        let router = server::http::router(&config, options, state);
+        let stores = db.stores().await;
+        let state = app::state::AppState { store: stores.app };
+        let router = server::http::router(&config, options, state, stores.flash);
         Self { router, db }
     }
 
@@ -42,16 +41,18 @@ impl TestApp {
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self
-            .send(
-                Request::get(path)
-                    .header(header::ACCEPT, "text/html")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let response = self.get_with_cookie(path, None).await;
         let status = response.status();
         (status, text(response).await)
+    }
+
+    /// A page view, as a browser sends it, optionally carrying a cookie (`name=value`).
+    async fn get_with_cookie(&self, path: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
     }
 
     /// A plain HTML form post, as a browser without JavaScript sends it.
@@ -158,7 +159,8 @@ async fn a_form_post_without_javascript_answers_303_to_where_it_came_from() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "http://127.0.0.1:3000/posts");
+    // Back to the Referer's path (the form's own return path is tested below).
+    assert_eq!(location(&response), "/posts");
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
 
     let response = app
@@ -183,7 +185,10 @@ async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
         .script_post(CreatePost::PATH, FORM, "title=Typed&content=Body")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(json(response).await, serde_json::json!({"slug": "typed"}));
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"slug": "typed", "title": "Typed"})
+    );
 
     let response = app
         .script_post(CreatePost::PATH, FORM, "title=+++&content=")
@@ -336,5 +341,119 @@ async fn unknown_pages_are_404() {
     assert!(html.contains("Page not found"));
     let (status, _) = app.get("/posts/nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    app.db.drop_database().await;
+}
+
+/// The flash cookie a response sets, as `name=value` for the next request.
+fn flash_cookie(response: &Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("fw_flash=") && !v.starts_with("fw_flash=;"))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_failed_form_post_comes_back_with_its_errors_and_input_once() {
+    let app = TestApp::spawn().await;
+    let body =
+        "__fw_return=%2Fposts%3Fpage%3D1&title=+++&content=Kept+%3Cinput%3E&password=hunter2";
+    let response = app.form_post(CreatePost::PATH, body, "/elsewhere").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // The form's return path wins over the Referer, and nothing rides in the URL.
+    assert_eq!(location(&response), "/posts?page=1");
+    let cookie = flash_cookie(&response).expect("a flash cookie");
+    let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+
+    let page = app.get_with_cookie("/posts?page=1", Some(&cookie)).await;
+    let clears = page
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("fw_flash=;"));
+    assert!(clears, "the page clears the flash cookie");
+    let html = text(page).await;
+    assert!(html.contains("Title cannot be empty."), "{html}");
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    assert!(
+        html.contains("Kept &lt;input&gt;"),
+        "the input is kept, escaped: {html}"
+    );
+    assert!(!html.contains("hunter2"), "a password is never echoed");
+
+    // Single use: the same cookie again (a reload, or a replay) shows a clean form.
+    let again = text(app.get_with_cookie("/posts?page=1", Some(&cookie)).await).await;
+    assert!(!again.contains("Title cannot be empty."));
+    assert!(!again.contains("Kept &lt;input&gt;"));
+    let (_, html) = app.get("/posts").await;
+    assert!(html.contains("No posts here yet."), "nothing was published");
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_successful_form_post_shows_its_value_once_and_keeps_no_input() {
+    let app = TestApp::spawn().await;
+    let body = "__fw_return=%2Fposts&title=Fresh+news&content=Body";
+    let response = app.form_post(CreatePost::PATH, body, "/posts").await;
+    assert_eq!(location(&response), "/posts");
+    let cookie = flash_cookie(&response).expect("a flash cookie");
+    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    assert!(
+        html.contains("Published <a href=\"/posts/fresh-news\">Fresh news</a>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("value=\"Fresh news\""),
+        "a success clears the form"
+    );
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn forged_flash_cookies_are_ignored() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .form_post(CreatePost::PATH, "title=+&content=x", "/posts")
+        .await;
+    let genuine = flash_cookie(&response).unwrap();
+    let (id, signature) = genuine
+        .trim_start_matches("fw_flash=")
+        .split_once('.')
+        .unwrap();
+    let forged = [
+        format!("fw_flash={id}"),
+        format!("fw_flash={id}.AAAA{signature}"),
+        format!("fw_flash=0123456789abcdef0123456789abcdef.{signature}"),
+        "fw_flash=%%%".to_owned(),
+    ];
+    for cookie in &forged {
+        let html = text(app.get_with_cookie("/posts", Some(cookie)).await).await;
+        assert!(!html.contains("Title cannot be empty."), "{cookie}");
+    }
+    // The genuine one still works: forging did not burn it.
+    let html = text(app.get_with_cookie("/posts", Some(&genuine)).await).await;
+    assert!(html.contains("Title cannot be empty."));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn an_oversized_form_post_comes_back_with_a_413_message() {
+    let app = TestApp::spawn().await;
+    let body = format!("title=Big&content={}", "x".repeat(5000));
+    let response = app.form_post(CreatePost::PATH, &body, "/posts").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts");
+    let cookie = flash_cookie(&response).unwrap();
+    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    assert!(
+        html.contains("The request is too large: the limit is 4096 bytes."),
+        "{html}"
+    );
     app.db.drop_database().await;
 }

@@ -1,7 +1,7 @@
 //! The `create_post` action and the "New post" form that calls it.
 
 use super::model::{CONTENT_MAX_CHARS, TITLE_MAX_CHARS};
-use formwork::{ActionError, ActionForm, FormState, SubmitButton};
+use formwork::{ActionError, ActionForm, FormSnapshot, FormState, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,10 +15,11 @@ pub enum AfterPublish {
     Open,
 }
 
-/// What publishing returns: where the post now lives.
+/// What publishing returns: the post's title and where it now lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     pub slug: String,
+    pub title: String,
 }
 
 /// Publishes a post. Its slug comes from the title and is made unique with `-2`, `-3`, ….
@@ -42,22 +43,24 @@ pub async fn create_post(
             .ok_or_else(|| ActionError::internal("a slug made an invalid path"))?;
         redirect(&to);
     }
-    Ok(Published { slug: created.slug })
+    Ok(Published {
+        slug: created.slug,
+        title: created.title,
+    })
 }
 
 /// The "New post" form. An island: with JavaScript the page does not reload, and the list
-/// below refreshes in place; without it, the same form posts and the server redirects.
+/// below refreshes in place; without it, the same form posts and the server redirects back
+/// with the outcome in a flash. `snapshot` is that flash, so both render the same.
 #[island]
-pub fn NewPostForm() -> impl IntoView {
-    let state = FormState::<CreatePost>::new();
-    let field_error = move |field: &'static str| {
-        let messages = state.field_errors(field);
-        move || {
-            let text = messages.get().join(" ");
-            (!text.is_empty())
-                .then(|| view! { <p class="field-error" id=format!("{field}-error")>{text}</p> })
-        }
+pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
+    let state = FormState::<CreatePost>::restore(snapshot);
+    let field = move |name: &'static str| Field {
+        name,
+        errors: state.field_errors(name),
     };
+    let title = field("title");
+    let content = field("content");
 
     view! {
         <ActionForm state=state refresh=&["posts"]>
@@ -71,8 +74,11 @@ pub fn NewPostForm() -> impl IntoView {
                     required
                     maxlength=TITLE_MAX_CHARS
                     autocomplete="off"
+                    value=state.input("title")
+                    aria-invalid=title.invalid()
+                    aria-describedby=title.described_by()
                 />
-                {field_error("title")}
+                {title.messages()}
                 <label for="new-post-content">"Content"</label>
                 <textarea
                     id="new-post-content"
@@ -80,13 +86,28 @@ pub fn NewPostForm() -> impl IntoView {
                     rows="5"
                     required
                     maxlength=CONTENT_MAX_CHARS
-                ></textarea>
-                {field_error("content")}
+                    aria-invalid=content.invalid()
+                    aria-describedby=content.described_by()
+                >
+                    {state.input("content")}
+                </textarea>
+                {content.messages()}
                 {move || {
                     state
                         .error()
                         .get()
                         .map(|e| view! { <p class="form-error" role="alert">{summary(&e)}</p> })
+                }}
+                {move || {
+                    state.value().get().map(|published| {
+                        view! {
+                            <p class="form-success" role="status">
+                                "Published "
+                                <a href=format!("/posts/{}", published.slug)>{published.title}</a>
+                                "."
+                            </p>
+                        }
+                    })
                 }}
                 <div class="actions">
                     <SubmitButton label="Publish" pending_label="Publishing…" name="after" value="stay"/>
@@ -94,6 +115,37 @@ pub fn NewPostForm() -> impl IntoView {
                 </div>
             </fieldset>
         </ActionForm>
+    }
+}
+
+/// One input's errors, and the attributes that tie them to the input for assistive tech.
+#[derive(Clone, Copy)]
+struct Field {
+    name: &'static str,
+    errors: Signal<Vec<String>>,
+}
+
+impl Field {
+    fn invalid(self) -> impl Fn() -> Option<&'static str> + Copy {
+        move || self.errors.with(|e| !e.is_empty()).then_some("true")
+    }
+
+    fn described_by(self) -> impl Fn() -> Option<String> + Copy {
+        move || {
+            self.errors
+                .with(|e| !e.is_empty())
+                .then(|| format!("{}-error", self.name))
+        }
+    }
+
+    fn messages(self) -> impl Fn() -> Option<AnyView> + Copy {
+        move || {
+            let text = self.errors.get().join(" ");
+            (!text.is_empty()).then(|| {
+                view! { <p class="field-error" id=format!("{}-error", self.name)>{text}</p> }
+                    .into_any()
+            })
+        }
     }
 }
 

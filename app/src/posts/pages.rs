@@ -1,7 +1,7 @@
 //! `/posts` and `/posts/{slug}`. Server components: they render HTML and ship no code.
 
 use super::{
-    create_post::NewPostForm,
+    create_post::{CreatePost, NewPostForm},
     delete_post::DeletePostButton,
     model::{page_number, PostListing},
     read::{get_post, list_posts},
@@ -17,10 +17,11 @@ use time::{macros::format_description, OffsetDateTime};
 #[component]
 pub fn PostsPage() -> impl IntoView {
     let page = page_number(use_query_map().read_untracked().get("page").as_deref());
+    let snapshot = formwork::form::snapshot::<CreatePost>();
     view! {
         <Title text="Posts"/>
         <h1>"Posts"</h1>
-        <NewPostForm/>
+        <NewPostForm snapshot=snapshot/>
         <Region name="posts">
             <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
                 {move || Suspend::new(async move {

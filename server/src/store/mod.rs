@@ -8,14 +8,31 @@ pub mod postgres;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
+use formwork::flash::FlashStore;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+/// One database, seen through the traits that use it.
+#[derive(Clone)]
+pub struct Stores {
+    /// What the app's actions and pages read and write.
+    pub app: Arc<dyn Store>,
+    /// Where plain form posts leave their outcome for the next page.
+    pub flash: Arc<dyn FlashStore>,
+}
+
 /// Opens the store `url` names and brings its schema up to date.
-pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn connect(url: &str) -> anyhow::Result<Stores> {
+    fn both<S: Store + FlashStore>(store: S) -> Stores {
+        let store = Arc::new(store);
+        Stores {
+            app: store.clone(),
+            flash: store,
+        }
+    }
     match Backend::of(url)? {
-        Backend::Sqlite => Ok(Arc::new(sqlite::SqliteStore::connect(url).await?)),
-        Backend::Postgres => Ok(Arc::new(postgres::PgStore::connect(url).await?)),
+        Backend::Sqlite => Ok(both(sqlite::SqliteStore::connect(url).await?)),
+        Backend::Postgres => Ok(both(postgres::PgStore::connect(url).await?)),
     }
 }
 
@@ -145,6 +162,43 @@ macro_rules! sql_store {
                 posts::model::{NewPost, Post, PostSummary},
                 store::{PostStore, Store, StoreError},
             };
+
+            #[async_trait::async_trait]
+            impl formwork::flash::FlashStore for $store {
+                async fn put_flash(
+                    &self,
+                    id: &str,
+                    payload: &str,
+                    expires_at: i64,
+                ) -> Result<(), String> {
+                    // Flashes nobody came back for are swept on the way.
+                    let now = expires_at - formwork::flash::FLASH_TTL.as_secs() as i64;
+                    sqlx::query("DELETE FROM flashes WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    sqlx::query("INSERT INTO flashes (id, payload, expires_at) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(payload)
+                        .bind(expires_at)
+                        .execute(&self.pool)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+
+                async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
+                    let taken: Option<(String, i64)> = sqlx::query_as(
+                        "DELETE FROM flashes WHERE id = $1 RETURNING payload, expires_at",
+                    )
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    Ok(taken.and_then(|(payload, expires_at)| (expires_at >= now).then_some(payload)))
+                }
+            }
 
             #[async_trait::async_trait]
             impl Store for $store {

@@ -61,6 +61,10 @@ impl TestDb {
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
+        self.stores().await.app
+    }
+
+    pub async fn stores(&self) -> server::store::Stores {
         server::store::connect(self.url()).await.unwrap()
     }
 

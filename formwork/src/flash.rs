@@ -1,0 +1,194 @@
+//! The flash: how an action's outcome survives the redirect after a plain form post.
+//!
+//! Without JavaScript a form post ends in `303 See Other` back to the page the form came from
+//! (post/redirect/get). The outcome of the action (its value or its error) and the user's
+//! input travel to that next page in a flash:
+//!
+//! - the data stays on the server ([`FlashStore`], in the database, so any instance can read
+//!   it) and the browser holds only a random id, signed with the server's key;
+//! - it is short-lived (60 seconds) and single-use: reading it deletes it, so a reload shows
+//!   a clean page and a replayed or forged cookie is ignored;
+//! - it never touches the URL, so nothing leaks into history, logs or Referer headers.
+//!
+//! A page hands what it read to its forms as a [`FormSnapshot`]; an island gets the same
+//! snapshot as a prop, so the server and the browser render the same state.
+
+use crate::ActionError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a form shows when its page renders: the last outcome and the input that produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+pub struct FormSnapshot<T> {
+    pub outcome: Option<Result<T, ActionError>>,
+    /// The submitted fields, by name (secret fields never appear here).
+    pub inputs: BTreeMap<String, String>,
+}
+
+impl<T> Default for FormSnapshot<T> {
+    fn default() -> Self {
+        Self {
+            outcome: None,
+            inputs: BTreeMap::new(),
+        }
+    }
+}
+
+/// The hidden field that carries the page a form was rendered on.
+pub const RETURN_FIELD: &str = "__fw_return";
+/// The hidden field that names the form's secret fields (comma-separated), never kept.
+pub const SECRET_FIELD: &str = "__fw_secret";
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+    use std::{sync::Arc, time::Duration};
+
+    /// How long a flash waits for the page after the redirect.
+    pub const FLASH_TTL: Duration = Duration::from_secs(60);
+    /// The cookie that holds the signed flash id.
+    pub const FLASH_COOKIE: &str = "fw_flash";
+
+    /// Where flashes wait between the POST and the GET. Implemented by the storage backends.
+    #[async_trait::async_trait]
+    pub trait FlashStore: Send + Sync + 'static {
+        /// Stores `payload` under `id` until `expires_at` (unix seconds).
+        async fn put_flash(&self, id: &str, payload: &str, expires_at: i64) -> Result<(), String>;
+        /// Removes and returns the payload under `id` if it has not expired.
+        async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String>;
+    }
+
+    /// One action's outcome on its way to the next page.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Flash {
+        /// The action's path (`ServerFn::PATH`): only that action's forms read it.
+        pub action: String,
+        /// Whether the action succeeded; `body` is then its value, else its `ActionError`.
+        pub ok: bool,
+        pub body: String,
+        pub inputs: BTreeMap<String, String>,
+    }
+
+    /// The flash this request brought, put in the request's extensions by the pipeline.
+    #[derive(Debug, Clone)]
+    pub struct ReceivedFlash(pub Arc<Flash>);
+
+    /// Signs and checks flash ids.
+    #[derive(Clone)]
+    pub struct FlashKey(Arc<[u8]>);
+
+    impl FlashKey {
+        /// A key from configured secret bytes (at least 32).
+        pub fn new(secret: &[u8]) -> Result<Self, String> {
+            if secret.len() < 32 {
+                return Err("the flash secret must be at least 32 bytes".into());
+            }
+            Ok(Self(secret.into()))
+        }
+
+        /// A random key for this process only: flashes then do not survive a restart or reach
+        /// another instance.
+        pub fn random() -> Self {
+            let bytes: Vec<u8> = (0..2)
+                .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
+                .collect();
+            Self(bytes.into())
+        }
+
+        fn mac(&self) -> Hmac<Sha256> {
+            // HMAC takes keys of any length; this cannot fail.
+            #[allow(clippy::expect_used)]
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+        }
+
+        /// `id.signature`, for the cookie.
+        pub fn sign(&self, id: &str) -> String {
+            use base64::Engine;
+            let mut mac = self.mac();
+            mac.update(id.as_bytes());
+            let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(mac.finalize().into_bytes());
+            format!("{id}.{tag}")
+        }
+
+        /// The id, if `cookie` carries a valid signature (checked in constant time).
+        pub fn verify<'a>(&self, cookie: &'a str) -> Option<&'a str> {
+            use base64::Engine;
+            let (id, tag) = cookie.split_once('.')?;
+            let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(tag)
+                .ok()?;
+            let mut mac = self.mac();
+            mac.update(id.as_bytes());
+            mac.verify_slice(&tag).ok().map(|()| id)
+        }
+    }
+
+    /// Reads the flash for the action `A` from the request being rendered, if there is one.
+    pub fn snapshot_for<A>() -> FormSnapshot<A::Output>
+    where
+        A: server_fn::ServerFn<Error = ActionError>,
+        A::Output: serde::de::DeserializeOwned,
+    {
+        let Some(flash) = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
+        else {
+            return FormSnapshot::default();
+        };
+        let flash = flash.0;
+        if flash.action != A::PATH {
+            return FormSnapshot::default();
+        }
+        let outcome = if flash.ok {
+            serde_json::from_str::<A::Output>(&flash.body)
+                .map_err(|error| ActionError::internal(format!("unreadable flash value: {error}")))
+        } else {
+            Err(
+                serde_json::from_str::<ActionError>(&flash.body).unwrap_or_else(|error| {
+                    ActionError::internal(format!("unreadable flash error: {error}"))
+                }),
+            )
+        };
+        FormSnapshot {
+            outcome: Some(outcome),
+            inputs: flash.inputs.clone(),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_signed_id_verifies_and_a_forged_one_does_not() {
+            let key = FlashKey::random();
+            let cookie = key.sign("abc123");
+            assert_eq!(key.verify(&cookie), Some("abc123"));
+            assert_eq!(key.verify("abc123"), None);
+            assert_eq!(key.verify("abc124.AAAA"), None);
+            let (_, tag) = cookie.split_once('.').unwrap_or_default();
+            assert_eq!(
+                key.verify(&format!("other.{tag}")),
+                None,
+                "a signature is bound to its id"
+            );
+            assert_eq!(
+                FlashKey::random().verify(&cookie),
+                None,
+                "another key rejects it"
+            );
+        }
+
+        #[test]
+        fn short_secrets_are_refused() {
+            assert!(FlashKey::new(b"short").is_err());
+            assert!(FlashKey::new(&[7u8; 32]).is_ok());
+        }
+    }
+}
