@@ -138,12 +138,11 @@ impl Field {
         }
     }
 
-    fn messages(self) -> impl Fn() -> Option<AnyView> + Copy {
+    fn messages(self) -> impl IntoView {
         move || {
             let text = self.errors.get().join(" ");
             (!text.is_empty()).then(|| {
                 view! { <p class="field-error" id=format!("{}-error", self.name)>{text}</p> }
-                    .into_any()
             })
         }
     }
