@@ -150,6 +150,21 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         }
         return error_response(&too_large, document);
     }
+    // Malformed requests are refused here, with a message, before server_fn sees them.
+    let action = request.uri().path().to_owned();
+    let back = referer_path(request.headers());
+    let refusal = match check_well_formed(request, pipeline.max_body_bytes).await {
+        Ok(checked) => Ok(checked),
+        Err(Refusal::TooLarge) => Err(too_large.clone()),
+        Err(Refusal::Malformed(message)) => Err(ActionError::BadRequest { message }),
+    };
+    let request = match (refusal, document, &pipeline.flash) {
+        (Ok(request), _, _) => request,
+        (Err(error), true, Some(settings)) => {
+            return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await
+        }
+        (Err(error), _, _) => return error_response(&error, document),
+    };
     if let (true, Some(settings)) = (document, &pipeline.flash) {
         return post_redirect_get(&pipeline, settings, &too_large, request, next).await;
     }
@@ -165,6 +180,85 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     } else {
         respond_to_script(response).await
     })
+}
+
+enum Refusal {
+    TooLarge,
+    Malformed(String),
+}
+
+/// Refuses what server_fn would turn into a 500 or a panic: a multipart body without a
+/// boundary, and urlencoded bodies with broken escapes or bytes that are not UTF-8 (which
+/// would otherwise be read leniently, as something the user never sent). Urlencoded bodies
+/// are read here, within the limit, and handed on whole.
+async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refusal> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") && !content_type.contains("boundary=") {
+        return Err(Refusal::Malformed(
+            "The upload is malformed: a multipart/form-data body needs a boundary.".into(),
+        ));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let (body, overflow) = limit::LimitedBody::new(body, limit);
+    let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) if overflow.tripped() => return Err(Refusal::TooLarge),
+        Err(error) => {
+            return Err(Refusal::Malformed(format!(
+                "The form could not be read: {error}"
+            )))
+        }
+    };
+    check_urlencoded(&bytes).map_err(Refusal::Malformed)?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Strict `application/x-www-form-urlencoded`: every `%` starts a two-digit hex escape, and
+/// every decoded name and value is UTF-8.
+fn check_urlencoded(body: &[u8]) -> Result<(), String> {
+    for (index, field) in body.split(|b| *b == b'&').enumerate() {
+        for part in field.splitn(2, |b| *b == b'=') {
+            let mut decoded = Vec::with_capacity(part.len());
+            let mut bytes = part.iter().copied();
+            while let Some(byte) = bytes.next() {
+                decoded.push(match byte {
+                    b'+' => b' ',
+                    b'%' => {
+                        let hex = [bytes.next(), bytes.next()];
+                        let digits = match hex {
+                            [Some(a), Some(b)] => std::str::from_utf8(&[a, b])
+                                .ok()
+                                .and_then(|h| u8::from_str_radix(h, 16).ok()),
+                            _ => None,
+                        };
+                        digits.ok_or_else(|| {
+                            format!(
+                                "The form data is malformed: field {} has a `%` that is not \
+                                 followed by two hex digits.",
+                                index + 1
+                            )
+                        })?
+                    }
+                    other => other,
+                });
+            }
+            if std::str::from_utf8(&decoded).is_err() {
+                return Err(format!(
+                    "The form data is malformed: field {} is not valid UTF-8.",
+                    index + 1
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A plain form post: run the action as a script call, keep its outcome and the user's input
@@ -591,6 +685,28 @@ mod tests {
             referer_path(&headers).map(|p| p.to_string()).as_deref(),
             Some("/")
         );
+    }
+
+    #[test]
+    fn urlencoding_is_checked_strictly() {
+        assert!(check_urlencoded(b"title=Hello+world%21&content=%C3%A9t%C3%A9").is_ok());
+        assert!(check_urlencoded(b"").is_ok());
+        assert!(check_urlencoded(b"a&b=&=c").is_ok());
+        for bad in [
+            &b"title=%ZZ"[..],
+            b"title=%4",
+            b"title=%",
+            b"title=%FF%FE",
+            b"%C3=x",
+        ] {
+            assert!(
+                check_urlencoded(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let message = check_urlencoded(b"a=1&b=%G1").err().unwrap_or_default();
+        assert!(message.contains("field 2"), "{message}");
     }
 
     #[test]

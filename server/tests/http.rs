@@ -225,6 +225,14 @@ async fn malformed_requests_get_a_4xx_never_a_500() {
         ("missing field", FORM, "title=only"),
         ("wrong type", FORM, "title=a&content=b&after=sideways"),
         ("JSON to a form action", "application/json", "{\"title\": 1"),
+        ("broken urlencoding", FORM, "title=%ZZ&content=x"),
+        ("truncated escape", FORM, "title=ok&content=%4"),
+        ("not UTF-8", FORM, "title=%FF%FE&content=x"),
+        (
+            "multipart without a boundary",
+            "multipart/form-data",
+            "--x\r\n",
+        ),
     ];
     for (what, content_type, body) in cases {
         let response = app.script_post(CreatePost::PATH, content_type, body).await;
@@ -455,5 +463,24 @@ async fn an_oversized_form_post_comes_back_with_a_413_message() {
         html.contains("The request is too large: the limit is 4096 bytes."),
         "{html}"
     );
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_malformed_form_post_without_javascript_comes_back_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .form_post(CreatePost::PATH, "title=%ZZ&content=x", "/posts")
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts");
+    let cookie = flash_cookie(&response).unwrap();
+    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    assert!(
+        html.contains("The form data is malformed: field 1 has a `%`"),
+        "{html}"
+    );
+    let (_, html) = app.get("/posts").await;
+    assert!(html.contains("No posts here yet."), "nothing was published");
     app.db.drop_database().await;
 }
