@@ -153,12 +153,10 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     // Malformed requests are refused here, with a message, before server_fn sees them.
     let action = request.uri().path().to_owned();
     let back = referer_path(request.headers());
-    let refusal = match check_well_formed(request, pipeline.max_body_bytes).await {
-        Ok(checked) => Ok(checked),
-        Err(Refusal::TooLarge) => Err(too_large.clone()),
-        Err(Refusal::Malformed(message)) => Err(ActionError::BadRequest { message }),
-    };
-    let request = match (refusal, document, &pipeline.flash) {
+    let checked = check_well_formed(request, pipeline.max_body_bytes)
+        .await
+        .map_err(|refusal| refusal.into_error(&too_large));
+    let request = match (checked, document, &pipeline.flash) {
         (Ok(request), _, _) => request,
         (Err(error), true, Some(settings)) => {
             return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await
@@ -187,6 +185,15 @@ enum Refusal {
     Malformed(String),
 }
 
+impl Refusal {
+    fn into_error(self, too_large: &ActionError) -> ActionError {
+        match self {
+            Self::TooLarge => too_large.clone(),
+            Self::Malformed(message) => ActionError::BadRequest { message },
+        }
+    }
+}
+
 /// Refuses what server_fn would turn into a 500 or a panic: a multipart body without a
 /// boundary, and urlencoded bodies with broken escapes or bytes that are not UTF-8 (which
 /// would otherwise be read leniently, as something the user never sent). Urlencoded bodies
@@ -207,18 +214,21 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
         return Ok(request);
     }
     let (parts, body) = request.into_parts();
-    let (body, overflow) = limit::LimitedBody::new(body, limit);
-    let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) if overflow.tripped() => return Err(Refusal::TooLarge),
-        Err(error) => {
-            return Err(Refusal::Malformed(format!(
-                "The form could not be read: {error}"
-            )))
-        }
-    };
+    let bytes = read_body(body, limit).await?;
     check_urlencoded(&bytes).map_err(Refusal::Malformed)?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The whole body, up to `limit` bytes.
+async fn read_body(body: Body, limit: u64) -> Result<axum::body::Bytes, Refusal> {
+    let (body, overflow) = limit::LimitedBody::new(body, limit);
+    match axum::body::to_bytes(Body::new(body), usize::MAX).await {
+        Ok(bytes) => Ok(bytes),
+        Err(_) if overflow.tripped() => Err(Refusal::TooLarge),
+        Err(error) => Err(Refusal::Malformed(format!(
+            "The request body could not be read: {error}"
+        ))),
+    }
 }
 
 /// Strict `application/x-www-form-urlencoded`: every `%` starts a two-digit hex escape, and
@@ -273,16 +283,10 @@ async fn post_redirect_get(
     let (mut parts, body) = request.into_parts();
     let action = parts.uri.path().to_owned();
     let back = referer_path(&parts.headers);
-    let (body, overflow) = limit::LimitedBody::new(body, pipeline.max_body_bytes);
-    let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
+    let bytes = match read_body(body, pipeline.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(_) if overflow.tripped() => {
-            return flash_redirect(settings, &action, Err(too_large), BTreeMap::new(), back).await
-        }
-        Err(error) => {
-            let error = ActionError::BadRequest {
-                message: format!("The form could not be read: {error}"),
-            };
+        Err(refusal) => {
+            let error = refusal.into_error(too_large);
             return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await;
         }
     };
@@ -382,20 +386,23 @@ async fn store_and_redirect(
         tracing::error!(%error, "could not store a flash; its outcome is lost");
         return response;
     }
-    let cookie = format!(
-        "{FLASH_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-        settings.key.sign(&id),
-        FLASH_TTL.as_secs(),
-        if settings.secure_cookie {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+    if let Some(cookie) = flash_cookie(settings, &settings.key.sign(&id), FLASH_TTL.as_secs()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// The `Set-Cookie` value for the flash cookie (`max_age` 0 clears it).
+fn flash_cookie(settings: &FlashSettings, value: &str, max_age: u64) -> Option<HeaderValue> {
+    let secure = if settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{FLASH_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
 }
 
 /// A page view that brings a flash cookie: take the flash (once) and hand it to the page.
@@ -422,15 +429,7 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
         None => tracing::warn!("ignored a flash cookie with a bad signature"),
     }
     let mut response = next.run(request).await;
-    let clear = format!(
-        "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
-        if settings.secure_cookie {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    if let Ok(clear) = HeaderValue::from_str(&clear) {
+    if let Some(clear) = flash_cookie(settings, "", 0) {
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
     response

@@ -484,3 +484,35 @@ async fn a_malformed_form_post_without_javascript_comes_back_with_the_reason() {
     assert!(html.contains("No posts here yet."), "nothing was published");
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
+    let app = TestApp::spawn().await;
+    for title in ["First", "Second"] {
+        let body = format!("title={title}&content=x");
+        app.script_post(CreatePost::PATH, FORM, &body).await;
+    }
+    let (_, html) = app.get("/posts/first").await;
+    let id = html
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    // A `next` that leaves the site is refused (400), so the delete fails.
+    let body = format!("__fw_return=%2Fposts&id={id}&next=%2F%2Fevil.example");
+    let response = app.form_post(DeletePost::PATH, &body, "/posts").await;
+    assert_eq!(location(&response), "/posts");
+    let cookie = flash_cookie(&response).unwrap();
+    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    assert!(
+        html.contains("The submitted data could not be read"),
+        "{html}"
+    );
+    // Shown once, at the button of the post it named, not at every delete button.
+    assert_eq!(html.matches("role=\"alert\"").count(), 1, "{html}");
+    let first = html.split("Delete “First”").nth(1).unwrap_or_default();
+    assert!(first.contains("role=\"alert\""), "{html}");
+    assert!(html.contains(">First<"), "nothing was deleted");
+    app.db.drop_database().await;
+}

@@ -23,6 +23,11 @@ pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionE
 #[component]
 pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
     let state = FormState::<DeletePost>::new();
+    // Every post on the page has this form; a failure belongs to the one that was submitted.
+    let failure = (state.input("id") == Some(id.to_string()))
+        .then(|| state.error().get_untracked())
+        .flatten()
+        .map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> });
     view! {
         <ActionForm state=state class="delete-post">
             <input type="hidden" name="id" value=id/>
@@ -30,6 +35,7 @@ pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
             <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>
                 "Delete"
             </button>
+            {failure}
         </ActionForm>
     }
 }
