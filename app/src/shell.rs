@@ -1,6 +1,10 @@
 //! The document shell, the routes and the frame every page shares.
 
-use crate::posts::pages::{PostPage, PostsPage};
+use crate::{
+    contact::{ContactPage, ContactThanksPage},
+    newsletter::NewsletterPage,
+    posts::pages::{PostPage, PostsPage},
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -41,6 +45,8 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"Formwork"</a>
                 <nav>
                     <a href="/posts">"Posts"</a>
+                    <a href="/newsletter">"Newsletter"</a>
+                    <a href="/contact">"Contact"</a>
                 </nav>
             </header>
             <main>
@@ -48,6 +54,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
+                    <Route path=path!("/newsletter") view=NewsletterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contact") view=ContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contact/thanks") view=ContactThanksPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -99,6 +99,14 @@ where
         })
     }
 
+    /// One field's messages and accessibility attributes.
+    pub fn field(&self, name: &'static str) -> Field {
+        Field {
+            name,
+            errors: self.field_errors(name),
+        }
+    }
+
     /// What the user had typed into `field` when a plain form post came back: the page renders
     /// it as the field's value, so nothing typed is lost.
     pub fn input(&self, field: &str) -> Option<String> {
@@ -113,6 +121,62 @@ where
 {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// One field of a form: its messages from the last submission, and the attributes that tie
+/// them to the input for assistive technology (`aria-invalid`, `aria-describedby`).
+#[derive(Clone, Copy)]
+pub struct Field {
+    name: &'static str,
+    errors: Signal<Vec<String>>,
+}
+
+impl Field {
+    /// For `aria-invalid`: `"true"` while the field has messages.
+    pub fn invalid(self) -> impl Fn() -> Option<&'static str> + Copy {
+        move || self.errors.with(|e| !e.is_empty()).then_some("true")
+    }
+
+    /// For `aria-describedby`: the id of the messages while there are any.
+    pub fn described_by(self) -> impl Fn() -> Option<String> + Copy {
+        move || {
+            self.errors
+                .with(|e| !e.is_empty())
+                .then(|| format!("{}-error", self.name))
+        }
+    }
+
+    /// The messages, rendered where the field wants them (id `<name>-error`).
+    pub fn messages(self) -> impl IntoView {
+        move || {
+            let text = self.errors.get().join(" ");
+            (!text.is_empty()).then(|| {
+                view! { <p class="field-error" id=format!("{}-error", self.name)>{text}</p> }
+            })
+        }
+    }
+}
+
+/// The form-level message of the last submission: field problems only point to the fields
+/// (their messages stand next to them); every other error says what happened.
+#[component]
+pub fn FormError<A>(state: FormState<A>) -> impl IntoView
+where
+    A: ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
+{
+    move || {
+        state.error().get().map(|error| {
+            let text = match error {
+                ActionError::Validation { form, .. } if form.is_empty() => {
+                    "Please correct the highlighted fields.".to_owned()
+                }
+                ActionError::Validation { form, .. } => form.join(" "),
+                other => other.to_string(),
+            };
+            view! { <p class="form-error" role="alert">{text}</p> }
+        })
     }
 }
 

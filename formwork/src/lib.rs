@@ -12,13 +12,14 @@ pub mod flash;
 pub mod form;
 pub mod redirect;
 pub mod region;
+pub mod rules;
 
 #[cfg(feature = "ssr")]
 pub mod pipeline;
 
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
-pub use form::{ActionForm, FormState, SubmitButton};
+pub use form::{ActionForm, Field, FormError, FormState, SubmitButton};
 #[cfg(feature = "ssr")]
 pub use redirect::redirect;
 pub use redirect::LocalPath;

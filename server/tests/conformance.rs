@@ -145,6 +145,22 @@ async fn deleting_removes_exactly_one_post(store: Arc<dyn Store>) {
     assert!(!store.delete_post(i64::MAX).await.unwrap());
 }
 
+async fn subscribing_twice_is_reported_and_counted_once(store: Arc<dyn Store>) {
+    assert_eq!(store.subscriber_count().await.unwrap(), 0);
+    assert!(store.subscribe("ada@example.org").await.unwrap());
+    assert!(!store.subscribe("ada@example.org").await.unwrap());
+    assert!(store.subscribe("bob@example.org").await.unwrap());
+    assert_eq!(store.subscriber_count().await.unwrap(), 2);
+}
+
+async fn contact_messages_are_kept(store: Arc<dyn Store>) {
+    use app::contact::send_message::ContactMessage;
+    let message = ContactMessage::parse("Ada", "ada@example.org", "Hello, team! ✓").unwrap();
+    let first = store.save_contact_message(&message).await.unwrap();
+    let second = store.save_contact_message(&message).await.unwrap();
+    assert!(second > first);
+}
+
 async fn migrations_are_idempotent(db: &TestDb) {
     // Connecting applies migrations; a second start must find nothing to do.
     let first = db.store().await;
@@ -198,6 +214,14 @@ macro_rules! conformance {
             #[tokio::test]
             async fn deleting_removes_exactly_one_post() {
                 run(super::deleting_removes_exactly_one_post).await;
+            }
+            #[tokio::test]
+            async fn subscribing_twice_is_reported_and_counted_once() {
+                run(super::subscribing_twice_is_reported_and_counted_once).await;
+            }
+            #[tokio::test]
+            async fn contact_messages_are_kept() {
+                run(super::contact_messages_are_kept).await;
             }
             #[tokio::test]
             async fn migrations_are_idempotent() {

@@ -516,3 +516,91 @@ async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
     assert!(html.contains(">First<"), "nothing was deleted");
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
+    use app::newsletter::subscribe::Subscribe;
+    let app = TestApp::spawn().await;
+    let response = app.script_post(Subscribe::PATH, FORM, "email=a%40b").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json(response).await["validation"]["fields"]["email"],
+        serde_json::json!(["Enter an email address like name@example.org."])
+    );
+    let (_, html) = app.get("/newsletter").await;
+    assert!(
+        html.contains("0 readers so far."),
+        "nothing was stored: {html}"
+    );
+
+    let response = app
+        .script_post(Subscribe::PATH, FORM, "email=+Ada%40Example.org+")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        json(response).await,
+        serde_json::json!({"email": "ada@example.org"})
+    );
+
+    let response = app
+        .script_post(Subscribe::PATH, FORM, "email=ada%40example.ORG")
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        json(response).await["conflict"]["message"],
+        "ada@example.org is already subscribed. Thank you for reading!"
+    );
+    let (_, html) = app.get("/newsletter").await;
+    assert!(html.contains("1 reader so far."), "{html}");
+
+    // Without JavaScript: the same answers, inline, with the address kept.
+    let response = app
+        .form_post(
+            Subscribe::PATH,
+            "__fw_return=%2Fnewsletter&email=ada%40example.org",
+            "/",
+        )
+        .await;
+    assert_eq!(location(&response), "/newsletter");
+    let cookie = flash_cookie(&response).unwrap();
+    let html = text(app.get_with_cookie("/newsletter", Some(&cookie)).await).await;
+    assert!(
+        html.contains("already subscribed. Thank you for reading!"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"ada@example.org\""), "{html}");
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_contact_message_is_checked_kept_and_thanked_for() {
+    use app::contact::send_message::SendMessage;
+    let app = TestApp::spawn().await;
+    let response = app
+        .script_post(SendMessage::PATH, FORM, "name=+A+&email=nope&message=short")
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = json(response).await["validation"]["fields"].clone();
+    assert_eq!(
+        fields["name"],
+        serde_json::json!(["Name needs at least 2 characters."])
+    );
+    assert_eq!(
+        fields["email"],
+        serde_json::json!(["Enter an email address like name@example.org."])
+    );
+    assert_eq!(
+        fields["message"],
+        serde_json::json!(["Message needs at least 10 characters."])
+    );
+
+    let body =
+        "__fw_return=%2Fcontact&name=Ada&email=ada%40example.org&message=Hello+there%2C+team!";
+    let response = app.form_post(SendMessage::PATH, body, "/contact").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/contact/thanks");
+    let (status, html) = app.get("/contact/thanks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Your message has reached us."));
+    app.db.drop_database().await;
+}

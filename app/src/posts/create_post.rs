@@ -1,7 +1,7 @@
 //! The `create_post` action and the "New post" form that calls it.
 
 use super::model::{CONTENT_MAX_CHARS, TITLE_MAX_CHARS};
-use formwork::{ActionError, ActionForm, FormSnapshot, FormState, SubmitButton};
+use formwork::{ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -55,12 +55,8 @@ pub async fn create_post(
 #[island]
 pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
     let state = FormState::<CreatePost>::restore(snapshot);
-    let field = move |name: &'static str| Field {
-        name,
-        errors: state.field_errors(name),
-    };
-    let title = field("title");
-    let content = field("content");
+    let title = state.field("title");
+    let content = state.field("content");
 
     view! {
         <ActionForm state=state refresh=&["posts"]>
@@ -92,12 +88,7 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
                     {state.input("content")}
                 </textarea>
                 {content.messages()}
-                {move || {
-                    state
-                        .error()
-                        .get()
-                        .map(|e| view! { <p class="form-error" role="alert">{summary(&e)}</p> })
-                }}
+                <FormError state=state/>
                 {move || {
                     state.value().get().map(|published| {
                         view! {
@@ -115,47 +106,5 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
                 </div>
             </fieldset>
         </ActionForm>
-    }
-}
-
-/// One input's errors, and the attributes that tie them to the input for assistive tech.
-#[derive(Clone, Copy)]
-struct Field {
-    name: &'static str,
-    errors: Signal<Vec<String>>,
-}
-
-impl Field {
-    fn invalid(self) -> impl Fn() -> Option<&'static str> + Copy {
-        move || self.errors.with(|e| !e.is_empty()).then_some("true")
-    }
-
-    fn described_by(self) -> impl Fn() -> Option<String> + Copy {
-        move || {
-            self.errors
-                .with(|e| !e.is_empty())
-                .then(|| format!("{}-error", self.name))
-        }
-    }
-
-    fn messages(self) -> impl IntoView {
-        move || {
-            let text = self.errors.get().join(" ");
-            (!text.is_empty()).then(|| {
-                view! { <p class="field-error" id=format!("{}-error", self.name)>{text}</p> }
-            })
-        }
-    }
-}
-
-/// The line above the buttons. Field problems are shown next to their fields, so here they
-/// only get a pointer to them.
-fn summary(error: &ActionError) -> String {
-    match error {
-        ActionError::Validation { form, .. } if form.is_empty() => {
-            "Please correct the highlighted fields.".to_owned()
-        }
-        ActionError::Validation { form, .. } => form.join(" "),
-        other => other.to_string(),
     }
 }

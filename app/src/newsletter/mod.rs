@@ -1,0 +1,35 @@
+//! The newsletter: subscribe with an email address at `/newsletter`.
+
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod subscribe;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use subscribe::SubscribeForm;
+
+/// How many readers the newsletter has.
+#[server(input = server_fn::codec::GetUrl)]
+pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
+    Ok(crate::state::store()?.subscriber_count().await?)
+}
+
+/// `/newsletter`: the subscriber count and the form. Server-rendered: the form works the same
+/// with and without JavaScript and ships no code.
+#[component]
+pub fn NewsletterPage() -> impl IntoView {
+    view! {
+        <Title text="Newsletter"/>
+        <h1>"Newsletter"</h1>
+        <p>"One email a month with the best posts. Unsubscribe whenever you like."</p>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                subscriber_count().await.ok().map(|count| {
+                    let readers = if count == 1 { "reader" } else { "readers" };
+                    view! { <p class="subscriber-count">{format!("{count} {readers} so far.")}</p> }
+                })
+            })}
+        </Suspense>
+        <SubscribeForm/>
+    }
+}

@@ -1,0 +1,62 @@
+//! The `subscribe` action and its form.
+
+use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What subscribing returns: the address that will get the newsletter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscribed {
+    pub email: String,
+}
+
+/// Subscribes an address. Addresses are compared without regard to case; subscribing twice is
+/// answered kindly (409), not as a failure of the user's.
+#[server]
+pub async fn subscribe(email: String) -> Result<Subscribed, ActionError> {
+    let email = email.trim().to_lowercase();
+    formwork::rules::email(&email).map_err(|message| ActionError::field("email", message))?;
+    if crate::state::store()?.subscribe(&email).await? {
+        tracing::info!("newsletter subscriber added");
+        Ok(Subscribed { email })
+    } else {
+        Err(ActionError::Conflict {
+            message: format!("{email} is already subscribed. Thank you for reading!"),
+        })
+    }
+}
+
+#[component]
+pub fn SubscribeForm() -> impl IntoView {
+    let state = FormState::<Subscribe>::new();
+    let email = state.field("email");
+    view! {
+        <ActionForm state=state class="subscribe">
+            <fieldset>
+                <legend>"Subscribe"</legend>
+                <label for="subscribe-email">"Email"</label>
+                <input
+                    id="subscribe-email"
+                    name="email"
+                    type="email"
+                    required
+                    maxlength="254"
+                    autocomplete="email"
+                    value=state.input("email")
+                    aria-invalid=email.invalid()
+                    aria-describedby=email.described_by()
+                />
+                {email.messages()}
+                <FormError state=state/>
+                {move || state.value().get().map(|done| view! {
+                    <p class="form-success" role="status">
+                        {format!("Subscribed! The next issue goes to {}.", done.email)}
+                    </p>
+                })}
+                <div class="actions">
+                    <SubmitButton label="Subscribe" pending_label="Subscribing…"/>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}

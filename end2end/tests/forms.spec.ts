@@ -1,0 +1,59 @@
+import { test, expect } from "./fixtures";
+
+// Server-rendered forms: no island, no WASM. With JavaScript they behave exactly as without.
+
+test.describe("newsletter", () => {
+  test("subscribing shows a success message, and a second time a friendly one", async ({ page }) => {
+    const email = `reader-${Date.now().toString(36)}@example.org`;
+    await page.goto("/newsletter");
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await expect(page).toHaveURL(/\/newsletter$/);
+    await expect(page.getByRole("status")).toHaveText(`Subscribed! The next issue goes to ${email}.`);
+    await expect(page.getByLabel("Email")).toHaveValue("");
+
+    await page.getByLabel("Email").fill(email.toUpperCase());
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await expect(page.getByRole("alert")).toHaveText(`${email} is already subscribed. Thank you for reading!`);
+    await expect(page.getByLabel("Email")).toHaveValue(email.toUpperCase());
+
+    // A reload shows neither message again.
+    await page.reload();
+    await expect(page.getByRole("alert")).toHaveCount(0);
+    await expect(page.getByRole("status")).toHaveCount(0);
+  });
+
+  test("an address the browser lets through but the rules refuse is explained at the field", async ({ page }) => {
+    await page.goto("/newsletter");
+    await page.getByLabel("Email").fill("someone@localhost");
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await expect(page.locator("#email-error")).toHaveText("Enter an email address like name@example.org.");
+    await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Email")).toHaveValue("someone@localhost");
+  });
+});
+
+test.describe("contact", () => {
+  test("a message with problems comes back with every field kept and explained", async ({ page }) => {
+    await page.goto("/contact");
+    await page.getByLabel("Name").fill("  A ");
+    await page.getByLabel("Email").fill("ada@example.org");
+    await page.getByLabel("Message").fill("Hello there, team!");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page).toHaveURL(/\/contact$/);
+    await expect(page.locator("#name-error")).toHaveText("Name needs at least 2 characters.");
+    await expect(page.getByLabel("Email")).toHaveValue("ada@example.org");
+    await expect(page.getByLabel("Message")).toHaveValue("Hello there, team!");
+    await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+  });
+
+  test("a good message lands on the thank-you page", async ({ page }) => {
+    await page.goto("/contact");
+    await page.getByLabel("Name").fill("Ada");
+    await page.getByLabel("Email").fill("ada@example.org");
+    await page.getByLabel("Message").fill("Hello there, team!");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page).toHaveURL(/\/contact\/thanks$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you");
+  });
+});
