@@ -5,6 +5,9 @@ use app as _;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Release builds abort on panic without a message (-Cpanic=immediate-abort, see
+    // cargo-leptos.toml), so the hook, and the formatting it pulls in, only ships in debug.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }
