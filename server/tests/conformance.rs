@@ -161,6 +161,41 @@ async fn contact_messages_are_kept(store: Arc<dyn Store>) {
     assert!(second > first);
 }
 
+async fn flashes_are_single_use_and_expire(db: &TestDb) {
+    let flash = db.stores().await.flash;
+    let now = 1_800_000_000;
+    flash
+        .put_flash("fresh", "{\"a\":1}", now + 60)
+        .await
+        .unwrap();
+    flash.put_flash("stale", "{}", now - 1).await.unwrap();
+    assert_eq!(
+        flash.take_flash("fresh", now).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        flash.take_flash("fresh", now).await.unwrap(),
+        None,
+        "single use"
+    );
+    assert_eq!(
+        flash.take_flash("stale", now).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(flash.take_flash("never", now).await.unwrap(), None);
+    // Storing sweeps what expired long ago; what is still fresh survives.
+    flash.put_flash("kept", "{}", now + 60).await.unwrap();
+    flash.put_flash("old", "{}", now - 3600).await.unwrap();
+    flash.put_flash("sweeper", "{}", now + 60).await.unwrap();
+    assert_eq!(
+        flash.take_flash("old", now - 4000).await.unwrap(),
+        None,
+        "swept"
+    );
+    assert!(flash.take_flash("kept", now).await.unwrap().is_some());
+}
+
 async fn migrations_are_idempotent(db: &TestDb) {
     // Connecting applies migrations; a second start must find nothing to do.
     let first = db.store().await;
@@ -222,6 +257,12 @@ macro_rules! conformance {
             #[tokio::test]
             async fn contact_messages_are_kept() {
                 run(super::contact_messages_are_kept).await;
+            }
+            #[tokio::test]
+            async fn flashes_are_single_use_and_expire() {
+                let db = TestDb::$backend().await;
+                super::flashes_are_single_use_and_expire(&db).await;
+                db.drop_database().await;
             }
             #[tokio::test]
             async fn migrations_are_idempotent() {
