@@ -130,6 +130,22 @@ fw_binaryen() {
   export PATH="$FW_TOOLS/node_modules/.bin:$PATH"
 }
 
+# The target dir is shared by every checkout (it lives outside the clone). Cargo decides
+# freshness per checkout path, so after another checkout linked the final artifacts (the
+# server binary, the wasm) this one's could look fresh while the files on disk are the
+# other's. Touching this checkout's sources when the last build came from elsewhere makes
+# cargo rebuild its own crates (the dependencies stay warm).
+fw_claim_target() {
+  local stamp="$CARGO_TARGET_DIR/.formwork-checkout"
+  mkdir -p "$CARGO_TARGET_DIR"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$FW_ROOT" ]; then
+    fw_log "target dir was last built from $(cat "$stamp"); rebuilding this checkout's crates"
+    find "$FW_ROOT"/app "$FW_ROOT"/formwork "$FW_ROOT"/frontend "$FW_ROOT"/server \
+      -type f \( -name '*.rs' -o -name '*.sql' -o -name Cargo.toml \) -exec touch {} +
+  fi
+  printf '%s' "$FW_ROOT" >"$stamp"
+}
+
 # Everything needed to build and serve the site.
 fw_toolchain() {
   fw_apt python3 ca-certificates build-essential pkg-config
@@ -141,6 +157,7 @@ fw_toolchain() {
   if [ -n "$FW_WASM_BUILD_STD" ]; then
     FW_LEPTOS_ARGS+=("--lib-cargo-args=$FW_WASM_BUILD_STD")
   fi
+  fw_claim_target
   cd "$FW_ROOT" || exit 1
 }
 

@@ -131,26 +131,11 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         return no_store(response);
     }
 
-    // Body limit: a declared length over the limit is refused before anything is read. A
-    // body without a declared length is counted as it streams in: it stops at the limit,
-    // the action fails to read it, and the answer is the same 413.
+    // Oversized and malformed requests are refused here, with a message, before server_fn
+    // sees them; a plain form post gets the refusal inline through the flash.
     let too_large = ActionError::PayloadTooLarge {
         limit_bytes: pipeline.max_body_bytes,
     };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > pipeline.max_body_bytes) {
-        if let (true, Some(settings)) = (document, &pipeline.flash) {
-            let action = request.uri().path().to_owned();
-            let back = referer_path(request.headers());
-            return flash_redirect(settings, &action, Err(&too_large), BTreeMap::new(), back).await;
-        }
-        return error_response(&too_large, document);
-    }
-    // Malformed requests are refused here, with a message, before server_fn sees them.
     let action = request.uri().path().to_owned();
     let back = referer_path(request.headers());
     let checked = check_well_formed(request, pipeline.max_body_bytes)
@@ -166,6 +151,8 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     if let (true, Some(settings)) = (document, &pipeline.flash) {
         return post_redirect_get(&pipeline, settings, &too_large, request, next).await;
     }
+    // A body without a declared length is counted as it streams in: it stops at the limit,
+    // the action fails to read it, and the answer is the same 413.
     let (parts, body) = request.into_parts();
     let (body, overflow) = limit::LimitedBody::new(body, pipeline.max_body_bytes);
     let response = next.run(Request::from_parts(parts, Body::new(body))).await;
@@ -194,11 +181,20 @@ impl Refusal {
     }
 }
 
-/// Refuses what server_fn would turn into a 500 or a panic: a multipart body without a
+/// Refuses a body over the limit, and what server_fn would turn into a 500 or a panic: a multipart body without a
 /// boundary, and urlencoded bodies with broken escapes or bytes that are not UTF-8 (which
 /// would otherwise be read leniently, as something the user never sent). Urlencoded bodies
 /// are read here, within the limit, and handed on whole.
 async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refusal> {
+    // A declared length over the limit is refused before a byte is read.
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(Refusal::TooLarge);
+    }
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
