@@ -68,6 +68,12 @@ impl TestApp {
         .await
     }
 
+    /// The page a plain form post redirected to, opened with the flash cookie it set.
+    async fn page_after(&self, response: &Response<Body>, path: &str) -> String {
+        let cookie = flash_cookie(response).expect("a flash cookie");
+        text(self.get_with_cookie(path, Some(&cookie)).await).await
+    }
+
     /// A call from the server_fn client in WASM.
     async fn script_post(&self, path: &str, content_type: &str, body: &str) -> Response<Body> {
         self.send(
@@ -410,8 +416,7 @@ async fn a_successful_form_post_shows_its_value_once_and_keeps_no_input() {
     let body = "__fw_return=%2Fposts&title=Fresh+news&content=Body";
     let response = app.form_post(CreatePost::PATH, body, "/posts").await;
     assert_eq!(location(&response), "/posts");
-    let cookie = flash_cookie(&response).expect("a flash cookie");
-    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    let html = app.page_after(&response, "/posts").await;
     assert!(
         html.contains("Published <a href=\"/posts/fresh-news\">Fresh news</a>"),
         "{html}"
@@ -457,8 +462,7 @@ async fn an_oversized_form_post_comes_back_with_a_413_message() {
     let response = app.form_post(CreatePost::PATH, &body, "/posts").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/posts");
-    let cookie = flash_cookie(&response).unwrap();
-    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    let html = app.page_after(&response, "/posts").await;
     assert!(
         html.contains("The request is too large: the limit is 4096 bytes."),
         "{html}"
@@ -474,8 +478,7 @@ async fn a_malformed_form_post_without_javascript_comes_back_with_the_reason() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/posts");
-    let cookie = flash_cookie(&response).unwrap();
-    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    let html = app.page_after(&response, "/posts").await;
     assert!(
         html.contains("The form data is malformed: field 1 has a `%`"),
         "{html}"
@@ -503,8 +506,7 @@ async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
     let body = format!("__fw_return=%2Fposts&id={id}&next=%2F%2Fevil.example");
     let response = app.form_post(DeletePost::PATH, &body, "/posts").await;
     assert_eq!(location(&response), "/posts");
-    let cookie = flash_cookie(&response).unwrap();
-    let html = text(app.get_with_cookie("/posts", Some(&cookie)).await).await;
+    let html = app.page_after(&response, "/posts").await;
     assert!(
         html.contains("The submitted data could not be read"),
         "{html}"
@@ -562,8 +564,7 @@ async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
         )
         .await;
     assert_eq!(location(&response), "/newsletter");
-    let cookie = flash_cookie(&response).unwrap();
-    let html = text(app.get_with_cookie("/newsletter", Some(&cookie)).await).await;
+    let html = app.page_after(&response, "/newsletter").await;
     assert!(
         html.contains("already subscribed. Thank you for reading!"),
         "{html}"
