@@ -47,11 +47,19 @@ where
     /// The state for a form outside an island. On the server it starts from the flash of a
     /// plain form post to this action, if the request brought one.
     pub fn new() -> Self {
-        #[cfg(feature = "ssr")]
-        let snapshot = crate::flash::snapshot_for::<A>();
-        #[cfg(not(feature = "ssr"))]
-        let snapshot = FormSnapshot::default();
-        Self::restore(snapshot)
+        Self::restore(snapshot::<A>())
+    }
+
+    /// The state for one of several forms to the same action on one page (a delete button
+    /// on every row): a plain post's outcome comes back only to the form whose `key` field
+    /// was submitted with `value`.
+    pub fn for_item(key: &str, value: &str) -> Self {
+        let snapshot = snapshot::<A>();
+        if snapshot.inputs.get(key).map(String::as_str) == Some(value) {
+            Self::restore(snapshot)
+        } else {
+            Self::restore(FormSnapshot::default())
+        }
     }
 
     /// The state for a form inside an island, from the snapshot its page passed in as a prop
@@ -104,13 +112,8 @@ where
         Field {
             name,
             errors: self.field_errors(name),
+            inputs: self.inputs,
         }
-    }
-
-    /// What the user had typed into `field` when a plain form post came back: the page renders
-    /// it as the field's value, so nothing typed is lost.
-    pub fn input(&self, field: &str) -> Option<String> {
-        self.inputs.with_value(|inputs| inputs.get(field).cloned())
     }
 }
 
@@ -130,9 +133,16 @@ where
 pub struct Field {
     name: &'static str,
     errors: Signal<Vec<String>>,
+    inputs: StoredValue<BTreeMap<String, String>>,
 }
 
 impl Field {
+    /// What the user had typed here when a plain form post came back.
+    pub fn value(self) -> Option<String> {
+        self.inputs
+            .with_value(|inputs| inputs.get(self.name).cloned())
+    }
+
     /// For `aria-invalid`: `"true"` while the field has messages.
     pub fn invalid(self) -> impl Fn() -> Option<&'static str> + Copy {
         move || self.errors.with(|e| !e.is_empty()).then_some("true")
@@ -155,6 +165,69 @@ impl Field {
                 view! { <p class="field-error" id=format!("{}-error", self.name)>{text}</p> }
             })
         }
+    }
+}
+
+/// A labelled single-line input bound to a [`Field`]: the kept input as its value, its
+/// messages below it, and the aria attributes that tie them together.
+#[component]
+pub fn TextInput(
+    field: Field,
+    /// The element id (the label points at it).
+    id: &'static str,
+    label: &'static str,
+    /// The input type: `text`, `email`, `url`, …
+    #[prop(default = "text")]
+    kind: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            name=field.name
+            type=kind
+            required=required
+            minlength=minlength
+            maxlength=maxlength
+            autocomplete=autocomplete
+            value=field.value()
+            aria-invalid=field.invalid()
+            aria-describedby=field.described_by()
+        />
+        {field.messages()}
+    }
+}
+
+/// A labelled multi-line input bound to a [`Field`], like [`TextInput`].
+#[component]
+pub fn TextArea(
+    field: Field,
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = 5)] rows: u32,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <textarea
+            id=id
+            name=field.name
+            rows=rows
+            required=required
+            minlength=minlength
+            maxlength=maxlength
+            aria-invalid=field.invalid()
+            aria-describedby=field.described_by()
+        >
+            {field.value()}
+        </textarea>
+        {field.messages()}
     }
 }
 
@@ -196,30 +269,20 @@ where
 /// The page the form is on (path and query), which a plain post returns to.
 fn current_page() -> String {
     #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
-            .unwrap_or_else(|| "/".to_owned())
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        web_sys_location().unwrap_or_else(|| "/".to_owned())
-    }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn web_sys_location() -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        let location = web_sys::window()?.location();
+    let page = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()));
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    let page = web_sys::window().and_then(|window| {
+        let location = window.location();
         Some(format!(
             "{}{}",
             location.pathname().ok()?,
             location.search().ok()?
         ))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    None
+    });
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let page: Option<String> = None;
+    page.unwrap_or_else(|| "/".to_owned())
 }
 
 /// A form that posts to the action behind `state`.

@@ -19,7 +19,7 @@ pub mod pipeline;
 
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
-pub use form::{ActionForm, Field, FormError, FormState, SubmitButton};
+pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, TextInput};
 #[cfg(feature = "ssr")]
 pub use redirect::redirect;
 pub use redirect::LocalPath;

@@ -1,6 +1,9 @@
 //! The `send_message` action and the contact form.
 
-use formwork::{rules, ActionError, ActionForm, FieldErrors, FormError, FormState, SubmitButton};
+use formwork::{
+    rules, ActionError, ActionForm, FieldErrors, FormError, FormState, SubmitButton, TextArea,
+    TextInput,
+};
 use leptos::prelude::*;
 
 pub const NAME_CHARS: (usize, usize) = (2, 100);
@@ -69,56 +72,37 @@ pub async fn send_message(name: String, email: String, message: String) -> Resul
 #[component]
 pub fn ContactForm() -> impl IntoView {
     let state = FormState::<SendMessage>::new();
-    let (name, email, message) = (
-        state.field("name"),
-        state.field("email"),
-        state.field("message"),
-    );
     view! {
         <ActionForm state=state class="contact">
             <fieldset>
                 <legend>"Your message"</legend>
-                <label for="contact-name">"Name"</label>
-                <input
+                <TextInput
+                    field=state.field("name")
                     id="contact-name"
-                    name="name"
-                    type="text"
-                    required
+                    label="Name"
+                    required=true
                     minlength=NAME_CHARS.0
                     maxlength=NAME_CHARS.1
                     autocomplete="name"
-                    value=state.input("name")
-                    aria-invalid=name.invalid()
-                    aria-describedby=name.described_by()
                 />
-                {name.messages()}
-                <label for="contact-email">"Email"</label>
-                <input
+                <TextInput
+                    field=state.field("email")
                     id="contact-email"
-                    name="email"
-                    type="email"
-                    required
-                    maxlength="254"
+                    label="Email"
+                    kind="email"
+                    required=true
+                    maxlength=254
                     autocomplete="email"
-                    value=state.input("email")
-                    aria-invalid=email.invalid()
-                    aria-describedby=email.described_by()
                 />
-                {email.messages()}
-                <label for="contact-message">"Message"</label>
-                <textarea
+                <TextArea
+                    field=state.field("message")
                     id="contact-message"
-                    name="message"
-                    rows="6"
-                    required
+                    label="Message"
+                    rows=6
+                    required=true
                     minlength=MESSAGE_CHARS.0
                     maxlength=MESSAGE_CHARS.1
-                    aria-invalid=message.invalid()
-                    aria-describedby=message.described_by()
-                >
-                    {state.input("message")}
-                </textarea>
-                {message.messages()}
+                />
                 <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Send" pending_label="Sending…"/>

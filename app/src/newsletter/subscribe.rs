@@ -1,6 +1,6 @@
 //! The `subscribe` action and its form.
 
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
+use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,24 +29,19 @@ pub async fn subscribe(email: String) -> Result<Subscribed, ActionError> {
 #[component]
 pub fn SubscribeForm() -> impl IntoView {
     let state = FormState::<Subscribe>::new();
-    let email = state.field("email");
     view! {
         <ActionForm state=state class="subscribe">
             <fieldset>
                 <legend>"Subscribe"</legend>
-                <label for="subscribe-email">"Email"</label>
-                <input
+                <TextInput
+                    field=state.field("email")
                     id="subscribe-email"
-                    name="email"
-                    type="email"
-                    required
-                    maxlength="254"
+                    label="Email"
+                    kind="email"
+                    required=true
+                    maxlength=254
                     autocomplete="email"
-                    value=state.input("email")
-                    aria-invalid=email.invalid()
-                    aria-describedby=email.described_by()
                 />
-                {email.messages()}
                 <FormError state=state/>
                 {move || state.value().get().map(|done| view! {
                     <p class="form-success" role="status">

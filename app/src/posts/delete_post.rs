@@ -1,7 +1,7 @@
 //! The `delete_post` action and its button: a plain server-rendered form, which works the same
 //! with and without JavaScript.
 
-use formwork::{ActionError, ActionForm, FormState, LocalPath};
+use formwork::{ActionError, ActionForm, FormError, FormState, LocalPath};
 use leptos::prelude::*;
 
 /// Deletes a post, then returns to `next` (a path on this site) or to `/posts`.
@@ -22,12 +22,8 @@ pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionE
 /// A "Delete" button for one post. `next` is where to land afterwards.
 #[component]
 pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
-    let state = FormState::<DeletePost>::new();
-    // Every post on the page has this form; a failure belongs to the one that was submitted.
-    let failure = (state.input("id") == Some(id.to_string()))
-        .then(|| state.error().get_untracked())
-        .flatten()
-        .map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> });
+    // Every post on the page has this form; an outcome belongs to the one that was submitted.
+    let state = FormState::<DeletePost>::for_item("id", &id.to_string());
     view! {
         <ActionForm state=state class="delete-post">
             <input type="hidden" name="id" value=id/>
@@ -35,7 +31,7 @@ pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
             <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>
                 "Delete"
             </button>
-            {failure}
+            <FormError state=state/>
         </ActionForm>
     }
 }
