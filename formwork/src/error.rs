@@ -16,10 +16,13 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 /// their cause to the client: the server logs it next to a correlation id, and only the id
 /// travels.
 ///
-/// On the wire it is externally tagged JSON (`"forbidden"`, `{"validation": {…}}`): the form
-/// that decodes with the least code in the browser's WASM.
+/// On the wire it is one flat JSON object: `error` names the variant, `message` is the text a
+/// person reads, and the variant's data sits beside them
+/// (`{"error":"validation","message":"…","fields":{"email":["…"]},"form":[]}`). One flat
+/// shape decodes with the least code in the browser's WASM, and an API client can show
+/// `message` without knowing the variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "Wire", from = "Wire")]
 pub enum ActionError {
     /// 400: the request could not be read (broken encoding, wrong types, missing fields).
     #[error("{message}")]
@@ -56,6 +59,105 @@ pub enum ActionError {
     /// 503: the server could not be reached, or its answer could not be read (client side).
     #[error("The server could not be reached. Check your connection and try again.")]
     Unavailable,
+}
+
+/// [`ActionError`] as it travels.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    /// The variant, in snake case (`"not_found"`). Read as a plain string: an enum here
+    /// would cost the browser's WASM a kilobyte more.
+    error: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    what: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fields: Option<FieldErrors>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    form: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<String>,
+}
+
+impl From<ActionError> for Wire {
+    fn from(error: ActionError) -> Self {
+        let mut wire = Wire {
+            error: String::new(),
+            message: error.to_string(),
+            what: None,
+            limit_bytes: None,
+            fields: None,
+            form: None,
+            retry_after_secs: None,
+            correlation_id: None,
+        };
+        let code = match error {
+            ActionError::BadRequest { .. } => "bad_request",
+            ActionError::Unauthenticated => "unauthenticated",
+            ActionError::Forbidden => "forbidden",
+            ActionError::NotFound { what } => {
+                wire.what = Some(what);
+                "not_found"
+            }
+            ActionError::Conflict { .. } => "conflict",
+            ActionError::PayloadTooLarge { limit_bytes } => {
+                wire.limit_bytes = Some(limit_bytes);
+                "payload_too_large"
+            }
+            ActionError::Validation { fields, form } => {
+                (wire.fields, wire.form) = (Some(fields), Some(form));
+                "validation"
+            }
+            ActionError::RateLimited { retry_after_secs } => {
+                wire.retry_after_secs = Some(retry_after_secs);
+                "rate_limited"
+            }
+            ActionError::Internal { correlation_id } => {
+                wire.correlation_id = Some(correlation_id);
+                "internal"
+            }
+            ActionError::Unavailable => "unavailable",
+        };
+        wire.error = code.to_owned();
+        wire
+    }
+}
+
+impl From<Wire> for ActionError {
+    fn from(wire: Wire) -> Self {
+        match wire.error.as_str() {
+            "bad_request" => Self::BadRequest {
+                message: wire.message,
+            },
+            "unauthenticated" => Self::Unauthenticated,
+            "forbidden" => Self::Forbidden,
+            "not_found" => Self::NotFound {
+                what: wire.what.unwrap_or_default(),
+            },
+            "conflict" => Self::Conflict {
+                message: wire.message,
+            },
+            "payload_too_large" => Self::PayloadTooLarge {
+                limit_bytes: wire.limit_bytes.unwrap_or_default(),
+            },
+            "validation" => Self::Validation {
+                fields: wire.fields.unwrap_or_default(),
+                form: wire.form.unwrap_or_default(),
+            },
+            "rate_limited" => Self::RateLimited {
+                retry_after_secs: wire.retry_after_secs.unwrap_or_default(),
+            },
+            "internal" => Self::Internal {
+                correlation_id: wire.correlation_id.unwrap_or_default(),
+            },
+            // "unavailable", and anything this client does not know.
+            _ => Self::Unavailable,
+        }
+    }
 }
 
 fn validation_summary(fields: &FieldErrors, form: &[String]) -> String {
@@ -245,7 +347,7 @@ mod tests {
         let wire = String::from_utf8(mapped.ser().to_vec()).unwrap_or_default();
         assert!(!wire.contains("posts") && !wire.contains("exist"), "{wire}");
         assert!(
-            wire.starts_with(r#"{"internal":{"correlation_id":""#),
+            wire.starts_with(r#"{"error":"internal","message":"Something went wrong"#),
             "{wire}"
         );
         assert!(
@@ -257,6 +359,42 @@ mod tests {
     fn the_wire_format_round_trips() {
         let error = ActionError::field("title", "Title is required.");
         assert_eq!(ActionError::de(error.ser()), error);
+        for other in [
+            ActionError::BadRequest {
+                message: "m".into(),
+            },
+            ActionError::Unauthenticated,
+            ActionError::Forbidden,
+            ActionError::not_found("That post"),
+            ActionError::Conflict {
+                message: "c".into(),
+            },
+            ActionError::PayloadTooLarge { limit_bytes: 9 },
+            ActionError::RateLimited {
+                retry_after_secs: 7,
+            },
+            ActionError::Internal {
+                correlation_id: "abc".into(),
+            },
+            ActionError::Unavailable,
+        ] {
+            assert_eq!(ActionError::de(other.ser()), other);
+        }
+        let wire: serde_json::Value = serde_json::from_slice(
+            &ActionError::RateLimited {
+                retry_after_secs: 7,
+            }
+            .ser(),
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            wire,
+            serde_json::json!({
+                "error": "rate_limited",
+                "message": "Too many requests. Please try again in 7 seconds.",
+                "retry_after_secs": 7
+            })
+        );
         assert_eq!(error.to_string(), "Title is required.");
         assert_eq!(error.field_messages("title"), ["Title is required."]);
         assert!(error.field_messages("content").is_empty());

@@ -202,10 +202,12 @@ async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         json(response).await,
-        serde_json::json!({"validation": {
+        serde_json::json!({
+            "error": "validation",
+            "message": "Please correct the highlighted fields.",
             "fields": {"title": ["Title cannot be empty."], "content": ["Content cannot be empty."]},
             "form": []
-        }})
+        })
     );
 
     // Redirects reach a script caller as a header it follows, not as a 3xx.
@@ -245,7 +247,8 @@ async fn malformed_requests_get_a_4xx_never_a_500() {
         let status = response.status();
         let body = json(response).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
-        assert!(body["bad_request"]["message"].is_string(), "{what}: {body}");
+        assert_eq!(body["error"], "bad_request", "{what}: {body}");
+        assert!(body["message"].is_string(), "{what}: {body}");
     }
     let response = app
         .script_post(DeletePost::PATH, FORM, "id=not-a-number")
@@ -266,7 +269,11 @@ async fn unknown_actions_and_wrong_methods_are_refused_plainly() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         json(response).await,
-        serde_json::json!({"not_found": {"what": "That action"}})
+        serde_json::json!({
+            "error": "not_found",
+            "message": "That action was not found.",
+            "what": "That action"
+        })
     );
 
     let response = app
@@ -285,7 +292,11 @@ async fn oversized_bodies_get_413_before_the_action_runs() {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         json(response).await,
-        serde_json::json!({"payload_too_large": {"limit_bytes": 4096}})
+        serde_json::json!({
+            "error": "payload_too_large",
+            "message": "The request is too large: the limit is 4096 bytes.",
+            "limit_bytes": 4096
+        })
     );
     let (_, html) = app.get("/posts").await;
     assert!(!html.contains("Big"), "nothing was published");
@@ -297,7 +308,7 @@ async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
     let app = TestApp::spawn().await;
     let response = app.script_post(DeletePost::PATH, FORM, "id=424242").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(json(response).await["not_found"]["what"], "That post");
+    assert_eq!(json(response).await["what"], "That post");
 
     app.script_post(CreatePost::PATH, FORM, "title=Doomed&content=x")
         .await;
@@ -526,7 +537,7 @@ async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
     let response = app.script_post(Subscribe::PATH, FORM, "email=a%40b").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        json(response).await["validation"]["fields"]["email"],
+        json(response).await["fields"]["email"],
         serde_json::json!(["Enter an email address like name@example.org."])
     );
     let (_, html) = app.get("/newsletter").await;
@@ -549,7 +560,7 @@ async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(
-        json(response).await["conflict"]["message"],
+        json(response).await["message"],
         "ada@example.org is already subscribed. Thank you for reading!"
     );
     let (_, html) = app.get("/newsletter").await;
@@ -581,7 +592,7 @@ async fn a_contact_message_is_checked_kept_and_thanked_for() {
         .script_post(SendMessage::PATH, FORM, "name=+A+&email=nope&message=short")
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let fields = json(response).await["validation"]["fields"].clone();
+    let fields = json(response).await["fields"].clone();
     assert_eq!(
         fields["name"],
         serde_json::json!(["Name needs at least 2 characters."])
