@@ -69,3 +69,12 @@ export async function expectNoReload(page: Page, js: boolean): Promise<void> {
     expect(mark, "the page reloaded").toBe(1);
   }
 }
+
+/** Counts the POSTs this page sends to actions (`/api/…`), with or without JavaScript. */
+export function countActionPosts(page: Page): () => number {
+  let count = 0;
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname.startsWith("/api/")) count += 1;
+  });
+  return () => count;
+}

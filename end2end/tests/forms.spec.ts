@@ -34,6 +34,18 @@ test.describe("newsletter", () => {
 });
 
 test.describe("contact", () => {
+  test("the schema's rules are the inputs' constraints", async ({ page }) => {
+    await page.goto("/contact");
+    const name = page.getByLabel("Name");
+    await expect(name).toHaveAttribute("required", "");
+    await expect(name).toHaveAttribute("minlength", "2");
+    await expect(name).toHaveAttribute("maxlength", "100");
+    await expect(page.getByLabel("Email")).toHaveAttribute("type", "email");
+    await expect(page.getByLabel("Email")).toHaveAttribute("maxlength", "254");
+    await expect(page.getByLabel("Message")).toHaveAttribute("minlength", "10");
+    await expect(page.getByLabel("Message")).toHaveAttribute("maxlength", "5000");
+  });
+
   test("a message with problems comes back with every field kept and explained", async ({ page }) => {
     await page.goto("/contact");
     await page.getByLabel("Name").fill("  A ");

@@ -1,4 +1,4 @@
-import { test, expect, uniqueTitle, open, expectNoReload } from "./fixtures";
+import { test, expect, uniqueTitle, open, expectNoReload, countActionPosts } from "./fixtures";
 
 const newPostForm = "form:has(#new-post-title)";
 
@@ -45,6 +45,7 @@ test.describe("posts", () => {
   });
 
   test("invalid input is explained in the form, and nothing is published", async ({ page, js }) => {
+    const posts = countActionPosts(page);
     await open(page, js, "/posts");
     const before = await page.locator(".post-list > li").count();
     // Spaces pass the browser's `required` check; the server trims and refuses them.
@@ -61,6 +62,54 @@ test.describe("posts", () => {
     await expect(page).toHaveURL(/\/posts$/);
     await expect(page.locator(".post-list > li")).toHaveCount(before);
     await expectNoReload(page, js);
+    // With JavaScript the island checked the schema itself and sent nothing; without it, the
+    // server was asked once and refused.
+    expect(posts()).toBe(js ? 0 : 1);
+  });
+
+  test("a field is checked against the schema when the user leaves it, and passes once fixed", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = page.getByLabel("Title", { exact: true });
+    const content = page.getByLabel("Content", { exact: true });
+    await title.fill("  ");
+    await content.focus(); // leave the title
+    if (js) {
+      // In the island the message shows at once, with the server's exact words.
+      await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
+      await expect(title).toHaveAttribute("aria-invalid", "true");
+    }
+    await content.fill("Checked as I go.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
+    await expect(title).toHaveAttribute("aria-invalid", "true");
+
+    const fixed = uniqueTitle("Fixed");
+    await title.fill(fixed);
+    if (js) {
+      // Once flagged, the field is checked as the user types: the message goes as soon as it is right.
+      await expect(page.locator("#title-error")).toHaveCount(0);
+      await expect(title).not.toHaveAttribute("aria-invalid");
+    }
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.getByRole("status")).toHaveText(`Published ${fixed}.`);
+    await expect(page.locator("#title-error")).toHaveCount(0);
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
+  test("the inputs carry the schema's rules as HTML constraints", async ({ page, js }) => {
+    await open(page, js, "/posts");
+    const title = page.getByLabel("Title", { exact: true });
+    await expect(title).toHaveAttribute("required", "");
+    await expect(title).toHaveAttribute("maxlength", "200");
+    await expect(page.getByLabel("Content", { exact: true })).toHaveAttribute("maxlength", "10000");
+    // An empty title never leaves the browser: its own constraint check stops it.
+    const posts = countActionPosts(page);
+    await page.getByLabel("Content", { exact: true }).fill("No title at all.");
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    // The browser refuses to submit and puts the focus on the field that needs filling.
+    await expect(title).toBeFocused();
+    await expect(page.getByRole("status")).toHaveCount(0);
+    expect(posts()).toBe(0);
   });
 
   test("a reload after publishing neither publishes again nor repeats the message", async ({ page, js }) => {

@@ -10,7 +10,8 @@
 
 use crate::{
     flash::{FormSnapshot, RETURN_FIELD, SECRET_FIELD},
-    ActionError,
+    schema::{Rule, Schema},
+    ActionError, FieldErrors,
 };
 use leptos::{html, prelude::*};
 use serde::de::DeserializeOwned;
@@ -28,6 +29,11 @@ pub struct FormState<A: ServerFn> {
     pending: RwSignal<bool>,
     outcome: RwSignal<Option<Outcome<A::Output>>>,
     inputs: StoredValue<BTreeMap<String, String>>,
+    /// The rules of the action's input, when the form checks them (see [`FormState::schema`]).
+    rules: &'static [(&'static str, Rule)],
+    /// Messages the browser found itself, by field; they stand in for the server's until
+    /// the next submission (an empty list means "checked, and now fine").
+    local: RwSignal<FieldErrors>,
     action: PhantomData<fn() -> A>,
 }
 
@@ -69,8 +75,18 @@ where
             pending: RwSignal::new(false),
             outcome: RwSignal::new(snapshot.outcome),
             inputs: StoredValue::new(snapshot.inputs),
+            rules: &[],
+            local: RwSignal::new(FieldErrors::new()),
             action: PhantomData,
         }
+    }
+
+    /// Binds the form to the schema of the action's input: its fields render the rules as
+    /// HTML constraints, and in an island the browser checks them on blur and on submit,
+    /// sending nothing while a field is invalid.
+    pub fn schema<S: Schema>(mut self) -> Self {
+        self.rules = S::FIELDS;
+        self
     }
 
     /// Whether a submission is in flight (always `false` without JavaScript).
@@ -95,22 +111,36 @@ where
         Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|o| o.as_ref().err().cloned())))
     }
 
-    /// The messages for one field from the last submission (empty when it has none).
+    /// The messages for one field: the browser's own check if it made one since the last
+    /// submission, else the last submission's (empty when there are none).
     pub fn field_errors(&self, field: &'static str) -> Signal<Vec<String>> {
-        let error = self.error();
+        let (error, local) = (self.error(), self.local);
         Signal::derive(move || {
-            error.with(|e| {
-                e.as_ref()
-                    .map(|e| e.field_messages(field).to_vec())
-                    .unwrap_or_default()
+            local.with(|l| l.get(field).cloned()).unwrap_or_else(|| {
+                error.with(|e| {
+                    e.as_ref()
+                        .map(|e| e.field_messages(field).to_vec())
+                        .unwrap_or_default()
+                })
             })
         })
     }
 
-    /// One field's messages and accessibility attributes.
+    /// Whether the browser's check found a problem that is still there.
+    pub fn locally_invalid(&self) -> Signal<bool> {
+        let local = self.local;
+        Signal::derive(move || local.with(|l| l.values().any(|m| !m.is_empty())))
+    }
+
+    /// One field's rule, messages and accessibility attributes.
     pub fn field(&self, name: &'static str) -> Field {
         Field {
             name,
+            rule: self
+                .rules
+                .iter()
+                .find(|(field, _)| *field == name)
+                .map(|(_, rule)| *rule),
             errors: self.field_errors(name),
             inputs: self.inputs,
         }
@@ -132,11 +162,42 @@ where
 #[derive(Clone, Copy)]
 pub struct Field {
     name: &'static str,
+    rule: Option<Rule>,
     errors: Signal<Vec<String>>,
     inputs: StoredValue<BTreeMap<String, String>>,
 }
 
 impl Field {
+    /// The field's name in the form.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// The rule from the form's schema, if it has one for this field.
+    pub fn rule(self) -> Option<Rule> {
+        self.rule
+    }
+
+    /// For `required`.
+    pub fn required(self) -> bool {
+        self.rule.is_some_and(|r| r.required)
+    }
+
+    /// For `minlength` (absent when `required` already says it).
+    pub fn minlength(self) -> Option<usize> {
+        self.rule.map(|r| r.min_chars).filter(|min| *min > 1)
+    }
+
+    /// For `maxlength`.
+    pub fn maxlength(self) -> Option<usize> {
+        self.rule.map(|r| r.max_chars)
+    }
+
+    /// For an `<input>`'s `type`.
+    pub fn input_type(self) -> &'static str {
+        self.rule.map_or("text", |r| r.input_type())
+    }
+
     /// What the user had typed here when a plain form post came back.
     pub fn value(self) -> Option<String> {
         self.inputs
@@ -170,31 +231,29 @@ impl Field {
 
 /// A labelled single-line input bound to a [`Field`]: the kept input as its value, its
 /// messages below it, and the aria attributes that tie them together.
+///
+/// Its constraints (`type`, `required`, `minlength`, `maxlength`) come from the field's rule in
+/// the form's schema; a password's value is never put back.
 #[component]
 pub fn TextInput(
     field: Field,
     /// The element id (the label points at it).
     id: &'static str,
     label: &'static str,
-    /// The input type: `text`, `email`, `url`, …
-    #[prop(default = "text")]
-    kind: &'static str,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] minlength: Option<usize>,
-    #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
+    let secret = field.input_type() == "password";
     view! {
         <label for=id>{label}</label>
         <input
             id=id
             name=field.name
-            type=kind
-            required=required
-            minlength=minlength
-            maxlength=maxlength
+            type=field.input_type()
+            required=field.required()
+            minlength=field.minlength()
+            maxlength=field.maxlength()
             autocomplete=autocomplete
-            value=field.value()
+            value=(!secret).then(|| field.value()).flatten()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
         />
@@ -209,9 +268,6 @@ pub fn TextArea(
     id: &'static str,
     label: &'static str,
     #[prop(default = 5)] rows: u32,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] minlength: Option<usize>,
-    #[prop(optional)] maxlength: Option<usize>,
 ) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
@@ -219,9 +275,9 @@ pub fn TextArea(
             id=id
             name=field.name
             rows=rows
-            required=required
-            minlength=minlength
-            maxlength=maxlength
+            required=field.required()
+            minlength=field.minlength()
+            maxlength=field.maxlength()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
         >
@@ -240,7 +296,13 @@ where
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
     move || {
-        state.error().get().map(|error| {
+        let error = state.error().get().or_else(|| {
+            state
+                .locally_invalid()
+                .get()
+                .then(|| ActionError::fields(FieldErrors::new()))
+        });
+        error.map(|error| {
             let text = match error {
                 ActionError::Validation { form, .. } if form.is_empty() => {
                     "Please correct the highlighted fields.".to_owned()
@@ -267,22 +329,15 @@ where
 }
 
 /// The page the form is on (path and query), which a plain post returns to.
+/// In the browser it is left empty: the server's markup already holds the value, and
+/// hydration keeps server-rendered attribute values as they are.
 fn current_page() -> String {
     #[cfg(feature = "ssr")]
-    let page = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()));
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    let page = web_sys::window().and_then(|window| {
-        let location = window.location();
-        Some(format!(
-            "{}{}",
-            location.pathname().ok()?,
-            location.search().ok()?
-        ))
-    });
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    let page: Option<String> = None;
-    page.unwrap_or_else(|| "/".to_owned())
+    return use_context::<http::request::Parts>()
+        .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+        .unwrap_or_else(|| "/".to_owned());
+    #[cfg(not(feature = "ssr"))]
+    String::new()
 }
 
 /// A form that posts to the action behind `state`.
@@ -324,6 +379,15 @@ where
     let on_submit = move |_: leptos::ev::SubmitEvent| {
         let _ = (refresh, keep_values);
     };
+    // A field is checked when the user leaves it, and again as they type once it was found
+    // wanting, so its message goes away as soon as it is fixed.
+    #[cfg(feature = "hydrate")]
+    let on_leave =
+        move |event: leptos::ev::FocusEvent| check_one(event.target(), node, state, true);
+    #[cfg(feature = "hydrate")]
+    let on_input = move |event: leptos::ev::Event| check_one(event.target(), node, state, false);
+    #[cfg(not(feature = "hydrate"))]
+    let (on_leave, on_input) = (|_: leptos::ev::FocusEvent| {}, |_: leptos::ev::Event| {});
 
     view! {
         <form
@@ -333,6 +397,8 @@ where
             class=class
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
+            on:focusout=on_leave
+            on:input=on_input
         >
             <input type="hidden" name=RETURN_FIELD value=current_page()/>
             {(!secret.is_empty()).then(|| view! {
@@ -393,6 +459,23 @@ fn submit<A>(
     else {
         return;
     };
+    if !state.rules.is_empty() {
+        let problems = form_values(&form)
+            .map(|data| crate::schema::check_fields(state.rules, |name| data.get(name).as_string()))
+            .unwrap_or_default();
+        let first = problems.keys().next().cloned();
+        state.local.set(problems);
+        if let Some(name) = first {
+            // Nothing is sent while a field is invalid; the first one gets the focus.
+            if let Some(field) = form
+                .get_with_name(&name)
+                .and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = field.focus();
+            }
+            return;
+        }
+    }
     let body = match encode(&form, event.submitter()) {
         Ok(body) => body,
         Err(_) => {
@@ -403,8 +486,11 @@ fn submit<A>(
     };
     state.pending.set(true);
     leptos::task::spawn_local(async move {
-        let outcome = match post(A::PATH, body).await {
-            Reply::Redirect(location) => {
+        let outcome = match crate::browser::fetch(A::PATH, "application/json", Some(&body)).await {
+            Ok(crate::browser::Answer {
+                redirect: Some(location),
+                ..
+            }) => {
                 // The action asked to go elsewhere: a real navigation, so the next page is
                 // rendered fresh by the server. The form stays pending until the page changes.
                 if let Some(window) = web_sys::window() {
@@ -412,15 +498,14 @@ fn submit<A>(
                 }
                 return;
             }
-            Reply::Success(text) => {
-                serde_json::from_str::<A::Output>(&text).map_err(|_| ActionError::Unavailable)
-            }
-            Reply::Failure(text) => {
-                Err(serde_json::from_str::<ActionError>(&text).unwrap_or(ActionError::Unavailable))
-            }
-            Reply::Unreachable => Err(ActionError::Unavailable),
+            Ok(answer) if answer.ok => serde_json::from_str::<A::Output>(&answer.text)
+                .map_err(|_| ActionError::Unavailable),
+            Ok(answer) => Err(serde_json::from_str::<ActionError>(&answer.text)
+                .unwrap_or(ActionError::Unavailable)),
+            Err(_) => Err(ActionError::Unavailable),
         };
         let succeeded = outcome.is_ok();
+        state.local.set(FieldErrors::new());
         state.outcome.set(Some(outcome));
         state.pending.set(false);
         if succeeded {
@@ -429,11 +514,57 @@ fn submit<A>(
             }
             if !refresh.is_empty() {
                 if let Err(error) = crate::region::refresh_regions(refresh).await {
-                    leptos::logging::warn!("could not refresh {refresh:?}: {error}");
+                    leptos::logging::warn!("could not refresh the page's regions: {error}");
                 }
             }
         }
     });
+}
+
+/// Checks the field an event came from against its rule, if the form has a schema: always
+/// when the user leaves it (`leaving`), and while typing only once it was found wanting.
+#[cfg(feature = "hydrate")]
+fn check_one<A: ServerFn>(
+    target: Option<web_sys::EventTarget>,
+    form: NodeRef<html::Form>,
+    state: FormState<A>,
+    leaving: bool,
+) {
+    use wasm_bindgen::JsCast;
+
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return;
+    };
+    let Some(name) = element.get_attribute("name") else {
+        return;
+    };
+    let Some((_, rule)) = state.rules.iter().find(|(field, _)| *field == name) else {
+        return;
+    };
+    if !leaving && !state.local.with_untracked(|l| l.contains_key(&name)) {
+        return;
+    }
+    let Some(value) = form
+        .get_untracked()
+        .and_then(|form| form_values(&form))
+        .and_then(|data| data.get(&name).as_string())
+    else {
+        return;
+    };
+    let messages = rule.check(&value).err().into_iter().collect::<Vec<_>>();
+    let flagged = state.local.with_untracked(|l| l.contains_key(&name));
+    // A field that was fine and still is stays out of the map, so the server's message for it
+    // (a duplicate, say) is not hidden just because the user passed through.
+    if !messages.is_empty() || flagged {
+        state.local.update(|l| {
+            l.insert(name, messages);
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn form_values(form: &web_sys::HtmlFormElement) -> Option<web_sys::FormData> {
+    web_sys::FormData::new_with_form(form).ok()
 }
 
 /// The form's fields, urlencoded exactly as the browser would post them, plus the button
@@ -453,52 +584,4 @@ fn encode(
     }
     let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)?;
     Ok(params.to_string().into())
-}
-
-#[cfg(feature = "hydrate")]
-enum Reply {
-    Success(String),
-    Failure(String),
-    Redirect(String),
-    Unreachable,
-}
-
-/// POSTs the form as a script caller (`Accept: application/json`): the pipeline answers with
-/// the action's value, its typed error, or server_fn's redirect header.
-#[cfg(feature = "hydrate")]
-async fn post(url: &str, body: String) -> Reply {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-
-    let attempt = async {
-        let window = web_sys::window().ok_or(wasm_bindgen::JsValue::NULL)?;
-        let headers = web_sys::Headers::new()?;
-        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
-        headers.set("Accept", "application/json")?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        init.set_headers(&headers);
-        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
-        let request = web_sys::Request::new_with_str_and_init(url, &init)?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-            .await?
-            .dyn_into()?;
-        let redirect = response
-            .headers()
-            .has(server_fn::redirect::REDIRECT_HEADER)
-            .unwrap_or(false)
-            .then(|| response.headers().get("Location").ok().flatten())
-            .flatten();
-        let text = JsFuture::from(response.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
-        Ok::<_, wasm_bindgen::JsValue>(match redirect {
-            Some(location) => Reply::Redirect(location),
-            None if response.ok() => Reply::Success(text),
-            None => Reply::Failure(text),
-        })
-    };
-    attempt.await.unwrap_or(Reply::Unreachable)
 }

@@ -7,12 +7,15 @@
 //!
 //! The crate is mechanism only: it knows nothing of the application's domain.
 
+#[cfg(feature = "hydrate")]
+mod browser;
 pub mod error;
 pub mod flash;
 pub mod form;
 pub mod redirect;
 pub mod region;
 pub mod rules;
+pub mod schema;
 
 #[cfg(feature = "ssr")]
 pub mod pipeline;
@@ -24,3 +27,4 @@ pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, 
 pub use redirect::redirect;
 pub use redirect::LocalPath;
 pub use region::Region;
+pub use schema::{Rule, Schema, Validated};

@@ -27,76 +27,34 @@ pub fn Region(
 /// takes to show the new data. A region missing from the fresh page is emptied: the server
 /// said it has nothing to show there.
 #[cfg(feature = "hydrate")]
-pub async fn refresh_regions(names: &[&str]) -> Result<(), RefreshError> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DomParser, RequestCredentials, RequestInit, Response, SupportedType};
+pub async fn refresh_regions(names: &[&str]) -> Result<(), &'static str> {
+    use web_sys::{DomParser, SupportedType};
 
-    let window = web_sys::window().ok_or(RefreshError::NoWindow)?;
-    let document = window.document().ok_or(RefreshError::NoWindow)?;
-    let href = window.location().href().map_err(RefreshError::js)?;
-
-    let init = RequestInit::new();
-    init.set_method("GET");
-    init.set_credentials(RequestCredentials::SameOrigin);
-    let headers = web_sys::Headers::new().map_err(RefreshError::js)?;
-    headers
-        .set("Accept", "text/html")
-        .map_err(RefreshError::js)?;
-    init.set_headers(&headers);
-    let request =
-        web_sys::Request::new_with_str_and_init(&href, &init).map_err(RefreshError::js)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let href = window.location().href().map_err(|_| "no location")?;
+    let answer = crate::browser::fetch(&href, "text/html", None)
         .await
-        .map_err(RefreshError::js)?
-        .dyn_into()
-        .map_err(RefreshError::js)?;
-    if !response.ok() {
-        return Err(RefreshError::Status(response.status()));
+        .map_err(|_| "the page could not be fetched")?;
+    if !answer.ok {
+        return Err("the page did not answer with a success");
     }
-    let text = JsFuture::from(response.text().map_err(RefreshError::js)?)
-        .await
-        .map_err(RefreshError::js)?
-        .as_string()
-        .unwrap_or_default();
     let fresh = DomParser::new()
-        .map_err(RefreshError::js)?
-        .parse_from_string(&text, SupportedType::TextHtml)
-        .map_err(RefreshError::js)?;
+        .and_then(|parser| parser.parse_from_string(&answer.text, SupportedType::TextHtml))
+        .map_err(|_| "the page could not be parsed")?;
 
     for name in names {
         let selector = format!("[{REGION_ATTRIBUTE}=\"{name}\"]");
-        let Some(current) = document
-            .query_selector(&selector)
-            .map_err(RefreshError::js)?
-        else {
+        let Some(current) = document.query_selector(&selector).ok().flatten() else {
             continue;
         };
         let markup = fresh
             .query_selector(&selector)
-            .map_err(RefreshError::js)?
+            .ok()
+            .flatten()
             .map(|region| region.inner_html())
             .unwrap_or_default();
         current.set_inner_html(&markup);
     }
     Ok(())
-}
-
-/// Why a region refresh failed. The page keeps its old markup; the next navigation heals it.
-#[cfg(feature = "hydrate")]
-#[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
-    #[error("no window or document")]
-    NoWindow,
-    #[error("the page answered {0}")]
-    Status(u16),
-    #[error("browser error: {0}")]
-    Js(String),
-}
-
-#[cfg(feature = "hydrate")]
-impl RefreshError {
-    fn js(value: wasm_bindgen::JsValue) -> Self {
-        Self::Js(format!("{value:?}"))
-    }
 }

@@ -7,11 +7,17 @@ mod common;
 
 use app::{posts::model::NewPost, store::Store};
 use common::TestDb;
+use formwork::Validated;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
 fn post(title: &str, content: &str) -> NewPost {
-    NewPost::parse(title, content).unwrap()
+    NewPost {
+        title: title.into(),
+        content: content.into(),
+    }
+    .validated()
+    .unwrap()
 }
 
 async fn reports_its_backend_and_answers_pings(store: Arc<dyn Store>, backend: &str) {
@@ -155,7 +161,13 @@ async fn subscribing_twice_is_reported_and_counted_once(store: Arc<dyn Store>) {
 
 async fn contact_messages_are_kept(store: Arc<dyn Store>) {
     use app::contact::send_message::ContactMessage;
-    let message = ContactMessage::parse("Ada", "ada@example.org", "Hello, team! ✓").unwrap();
+    let message = ContactMessage {
+        name: "Ada".into(),
+        email: "ada@example.org".into(),
+        message: "Hello, team! ✓".into(),
+    }
+    .validated()
+    .unwrap();
     let first = store.save_contact_message(&message).await.unwrap();
     let second = store.save_contact_message(&message).await.unwrap();
     assert!(second > first);

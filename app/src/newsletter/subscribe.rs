@@ -1,6 +1,6 @@
 //! The `subscribe` action and its form.
 
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextInput};
+use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,12 +10,23 @@ pub struct Subscribed {
     pub email: String,
 }
 
+formwork::schema! {
+    /// A newsletter sign-up.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Subscription {
+        pub email: String = Rule::email("Email"),
+    }
+}
+
 /// Subscribes an address. Addresses are compared without regard to case; subscribing twice is
 /// answered kindly (409), not as a failure of the user's.
 #[server]
-pub async fn subscribe(email: String) -> Result<Subscribed, ActionError> {
-    let email = email.trim().to_lowercase();
-    formwork::rules::email(&email).map_err(|message| ActionError::field("email", message))?;
+pub async fn subscribe(
+    #[server(flatten)] subscription: Subscription,
+) -> Result<Subscribed, ActionError> {
+    use formwork::Validated;
+
+    let email = subscription.validated()?.email.to_lowercase();
     if crate::state::store()?.subscribe(&email).await? {
         tracing::info!("newsletter subscriber added");
         Ok(Subscribed { email })
@@ -28,7 +39,7 @@ pub async fn subscribe(email: String) -> Result<Subscribed, ActionError> {
 
 #[component]
 pub fn SubscribeForm() -> impl IntoView {
-    let state = FormState::<Subscribe>::new();
+    let state = FormState::<Subscribe>::new().schema::<Subscription>();
     view! {
         <ActionForm state=state class="subscribe">
             <fieldset>
@@ -37,9 +48,6 @@ pub fn SubscribeForm() -> impl IntoView {
                     field=state.field("email")
                     id="subscribe-email"
                     label="Email"
-                    kind="email"
-                    required=true
-                    maxlength=254
                     autocomplete="email"
                 />
                 <FormError state=state/>

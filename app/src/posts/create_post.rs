@@ -1,6 +1,6 @@
 //! The `create_post` action and the "New post" form that calls it.
 
-use super::model::{CONTENT_MAX_CHARS, TITLE_MAX_CHARS};
+use super::model::NewPost;
 use formwork::{ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,16 +25,15 @@ pub struct Published {
 /// Publishes a post. Its slug comes from the title and is made unique with `-2`, `-3`, ….
 #[server]
 pub async fn create_post(
-    title: String,
-    content: String,
+    #[server(flatten)] post: NewPost,
     after: Option<AfterPublish>,
 ) -> Result<Published, ActionError> {
-    use super::model::{base_slug, NewPost};
-    use formwork::{redirect, LocalPath};
+    use super::model::base_slug;
+    use formwork::{redirect, LocalPath, Validated};
 
-    let post = NewPost::parse(&title, &content).map_err(ActionError::fields)?;
+    let post = post.validated()?;
     let created = crate::state::store()?
-        .create_post(&post, &base_slug(post.title()))
+        .create_post(&post, &base_slug(&post.title))
         .await?;
     tracing::info!(id = created.id, slug = %created.slug, "post published");
 
@@ -54,7 +53,7 @@ pub async fn create_post(
 /// with the outcome in a flash. `snapshot` is that flash, so both render the same.
 #[island]
 pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
-    let state = FormState::<CreatePost>::restore(snapshot);
+    let state = FormState::<CreatePost>::restore(snapshot).schema::<NewPost>();
     let title = state.field("title");
     let content = state.field("content");
 
@@ -69,8 +68,8 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
                     id="new-post-title"
                     name="title"
                     type="text"
-                    required
-                    maxlength=TITLE_MAX_CHARS
+                    required=title.required()
+                    maxlength=title.maxlength()
                     autocomplete="off"
                     value=title.value()
                     aria-invalid=title.invalid()
@@ -82,8 +81,8 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
                     id="new-post-content"
                     name="content"
                     rows="5"
-                    required
-                    maxlength=CONTENT_MAX_CHARS
+                    required=content.required()
+                    maxlength=content.maxlength()
                     aria-invalid=content.invalid()
                     aria-describedby=content.described_by()
                 >

@@ -1,6 +1,6 @@
 //! Post types, and the rules a new post must meet.
 
-use formwork::FieldErrors;
+use formwork::Rule;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -50,54 +50,12 @@ pub fn page_number(raw: Option<&str>) -> u32 {
         .unwrap_or(1)
 }
 
-/// A post that has passed the rules: trimmed, non-empty, within the limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPost {
-    title: String,
-    content: String,
-}
-
-impl NewPost {
-    /// Checks both fields and reports every problem at once, keyed by the form field.
-    pub fn parse(title: &str, content: &str) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let title = title.trim();
-        let content = content.trim();
-        if let Some(message) = length_problem("Title", title, TITLE_MAX_CHARS) {
-            errors.insert("title".into(), vec![message]);
-        }
-        if let Some(message) = length_problem("Content", content, CONTENT_MAX_CHARS) {
-            errors.insert("content".into(), vec![message]);
-        }
-        if errors.is_empty() {
-            Ok(Self {
-                title: title.to_owned(),
-                content: content.to_owned(),
-            })
-        } else {
-            Err(errors)
-        }
-    }
-
-    pub fn title(&self) -> &str {
-        &self.title
-    }
-
-    pub fn content(&self) -> &str {
-        &self.content
-    }
-}
-
-fn length_problem(label: &str, value: &str, max: usize) -> Option<String> {
-    let chars = value.chars().count();
-    if chars == 0 {
-        Some(format!("{label} cannot be empty."))
-    } else if chars > max {
-        Some(format!(
-            "{label} can be at most {max} characters (it has {chars})."
-        ))
-    } else {
-        None
+formwork::schema! {
+    /// A post's text as the form sends it: for a new post and for an edit.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct NewPost {
+        pub title: String = Rule::text("Title").chars(1, TITLE_MAX_CHARS),
+        pub content: String = Rule::text("Content").chars(1, CONTENT_MAX_CHARS),
     }
 }
 
@@ -128,16 +86,35 @@ pub fn base_slug(title: &str) -> String {
 mod tests {
     use super::*;
 
+    use formwork::{ActionError, Validated};
+
+    fn post(title: &str, content: &str) -> Result<NewPost, ActionError> {
+        NewPost {
+            title: title.into(),
+            content: content.into(),
+        }
+        .validated()
+    }
+
+    fn field_errors(result: Result<NewPost, ActionError>) -> formwork::FieldErrors {
+        match result {
+            Err(ActionError::Validation { fields, .. }) => fields,
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_new_post_is_trimmed() {
-        let post = NewPost::parse("  Hello  ", "\n body \n").unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(post.title(), "Hello");
-        assert_eq!(post.content(), "body");
+        let post = post("  Hello  ", "\n body \n").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (post.title.as_str(), post.content.as_str()),
+            ("Hello", "body")
+        );
     }
 
     #[test]
     fn blank_fields_are_reported_together() {
-        let errors = NewPost::parse("   ", "\t").err().unwrap_or_default();
+        let errors = field_errors(post("   ", "\t"));
         assert_eq!(errors["title"], ["Title cannot be empty."]);
         assert_eq!(errors["content"], ["Content cannot be empty."]);
     }
@@ -145,15 +122,13 @@ mod tests {
     #[test]
     fn limits_count_characters_not_bytes() {
         let title = "é".repeat(TITLE_MAX_CHARS);
-        assert!(NewPost::parse(&title, "x").is_ok());
-        let errors = NewPost::parse(&format!("{title}é"), "x")
-            .err()
-            .unwrap_or_default();
+        assert!(post(&title, "x").is_ok());
+        let errors = field_errors(post(&format!("{title}é"), "x"));
         assert_eq!(
             errors["title"],
             ["Title can be at most 200 characters (it has 201)."]
         );
-        assert!(NewPost::parse("t", &"x".repeat(CONTENT_MAX_CHARS + 1)).is_err());
+        assert!(post("t", &"x".repeat(CONTENT_MAX_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -198,9 +198,9 @@ macro_rules! sql_store {
                         "INSERT INTO contact_messages (name, email, message, created_at) \
                          VALUES ($1, $2, $3, $4) RETURNING id",
                     )
-                    .bind(message.name())
-                    .bind(message.email())
-                    .bind(message.message())
+                    .bind(&message.name)
+                    .bind(&message.email)
+                    .bind(&message.message)
                     .bind(now())
                     .fetch_one(&self.pool)
                     .await
@@ -285,8 +285,8 @@ macro_rules! sql_store {
                              RETURNING id, slug, title, content, created_at",
                         )
                         .bind(&slug)
-                        .bind(post.title())
-                        .bind(post.content())
+                        .bind(&post.title)
+                        .bind(&post.content)
                         .bind(now())
                         .fetch_one(&self.pool)
                         .await;

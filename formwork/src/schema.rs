@@ -1,0 +1,377 @@
+//! One schema for both sides: the input struct of an action, its garde rules, and what the
+//! browser gets from them.
+//!
+//! An input struct is declared with [`schema!`](crate::schema!). Each text field names one
+//! [`Rule`]. From that single declaration:
+//!
+//! - the struct derives `garde::Validate`, each field checked by its rule (garde `custom`);
+//!   the server validates every submission with it ([`Validated::validated`]) and answers 422
+//!   with the field messages;
+//! - the form renders the rule as HTML constraint attributes (`required`, `minlength`,
+//!   `maxlength`, `type=email`), so a browser checks even without JavaScript;
+//! - in an island, the WASM checks each field on blur and the whole form on submit with the
+//!   same rule, so the messages are the server's own, word for word.
+//!
+//! The rules are small hand-written checks ([`crate::rules`]): no regex engine reaches the
+//! WASM, where it would cost more than the rest of the page.
+
+use crate::{rules, ActionError, FieldErrors};
+
+/// What kind of text a field holds; decides the input type and any format check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text.
+    Text,
+    /// An email address, checked by [`rules::email`].
+    Email,
+    /// A password: never trimmed, never echoed back to the form.
+    Password,
+}
+
+/// The rule one form field must meet, on the server and in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The field's name in messages ("Title needs at least 2 characters.").
+    pub label: &'static str,
+    pub kind: Kind,
+    /// An empty (or blank) value is refused.
+    pub required: bool,
+    /// Fewest characters, counted after trimming (passwords are not trimmed).
+    pub min_chars: usize,
+    /// Most characters, counted the same way.
+    pub max_chars: usize,
+}
+
+impl Rule {
+    /// Required free text of at most 1,000 characters.
+    pub const fn text(label: &'static str) -> Self {
+        Self {
+            label,
+            kind: Kind::Text,
+            required: true,
+            min_chars: 1,
+            max_chars: 1_000,
+        }
+    }
+
+    /// A required email address (at most 254 characters).
+    pub const fn email(label: &'static str) -> Self {
+        Self {
+            kind: Kind::Email,
+            max_chars: 254,
+            ..Self::text(label)
+        }
+    }
+
+    /// A required password of 8 to 128 characters.
+    pub const fn password(label: &'static str) -> Self {
+        Self {
+            kind: Kind::Password,
+            min_chars: 8,
+            max_chars: 128,
+            ..Self::text(label)
+        }
+    }
+
+    /// Between `min` and `max` characters.
+    pub const fn chars(self, min: usize, max: usize) -> Self {
+        Self {
+            min_chars: min,
+            max_chars: max,
+            ..self
+        }
+    }
+
+    /// May be left empty; when filled in, the other limits apply.
+    pub const fn optional(self) -> Self {
+        Self {
+            required: false,
+            min_chars: 0,
+            ..self
+        }
+    }
+
+    /// The `type` of the `<input>` for this field.
+    pub const fn input_type(&self) -> &'static str {
+        match self.kind {
+            Kind::Text => "text",
+            Kind::Email => "email",
+            Kind::Password => "password",
+        }
+    }
+
+    /// Whether the value is trimmed before it is checked and kept.
+    pub const fn trims(&self) -> bool {
+        !matches!(self.kind, Kind::Password)
+    }
+
+    /// Checks one value; the message says what to change.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        let value = if self.trims() { value.trim() } else { value };
+        if value.is_empty() {
+            return if self.required {
+                Err(format!("{} cannot be empty.", self.label))
+            } else {
+                Ok(())
+            };
+        }
+        rules::length(self.label, value, self.min_chars.max(1), self.max_chars)?;
+        match self.kind {
+            Kind::Email => rules::email(value).map_err(str::to_owned),
+            Kind::Text | Kind::Password => Ok(()),
+        }
+    }
+}
+
+/// An action's input struct, declared with [`schema!`](crate::schema!): its fields and their
+/// rules, in form order.
+pub trait Schema: garde::Validate<Context = ()> {
+    /// `(field name, rule)` for every field.
+    const FIELDS: &'static [(&'static str, Rule)];
+
+    /// The rule of one field.
+    fn rule(name: &str) -> Option<Rule> {
+        Self::FIELDS
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, rule)| *rule)
+    }
+
+    /// Trims the fields whose rules trim, so what is checked is what is kept.
+    fn normalize(&mut self);
+}
+
+/// Checks a whole form's values (by field name) against a schema's rules, as the browser does
+/// on submit. An absent field counts as empty.
+pub fn check_fields<'a>(
+    fields: &[(&'static str, Rule)],
+    mut value_of: impl FnMut(&str) -> Option<String> + 'a,
+) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (name, rule) in fields {
+        if let Err(message) = rule.check(&value_of(name).unwrap_or_default()) {
+            errors.insert((*name).to_owned(), vec![message]);
+        }
+    }
+    errors
+}
+
+/// A form field's value as a rule sees it.
+pub trait FieldValue {
+    fn text(&self) -> &str;
+    fn trim_in_place(&mut self);
+}
+
+impl FieldValue for String {
+    fn text(&self) -> &str {
+        self
+    }
+
+    fn trim_in_place(&mut self) {
+        let trimmed = self.trim();
+        if trimmed.len() != self.len() {
+            *self = trimmed.to_owned();
+        }
+    }
+}
+
+impl FieldValue for Option<String> {
+    fn text(&self) -> &str {
+        self.as_deref().unwrap_or_default()
+    }
+
+    fn trim_in_place(&mut self) {
+        if let Some(value) = self {
+            value.trim_in_place();
+            if value.is_empty() {
+                *self = None;
+            }
+        }
+    }
+}
+
+/// The garde `custom` check for one rule (used by [`schema!`](crate::schema!)).
+pub fn enforce<V: FieldValue + ?Sized>(rule: Rule) -> impl Fn(&V, &()) -> garde::Result {
+    move |value, _| rule.check(value.text()).map_err(garde::Error::new)
+}
+
+/// Server-side validation of an action's input.
+pub trait Validated: Schema + Sized {
+    /// Trims the input and checks it against its schema: the input, ready to keep, or a 422
+    /// carrying every field's messages.
+    fn validated(mut self) -> Result<Self, ActionError> {
+        self.normalize();
+        garde::Validate::validate(&self).map_err(ActionError::from)?;
+        Ok(self)
+    }
+}
+
+impl<S: Schema> Validated for S {}
+
+impl From<garde::Report> for ActionError {
+    fn from(report: garde::Report) -> Self {
+        let mut fields = FieldErrors::new();
+        let mut form = Vec::new();
+        for (path, error) in report.iter() {
+            let path = path.to_string();
+            if path.is_empty() {
+                form.push(error.message().to_owned());
+            } else {
+                fields
+                    .entry(path)
+                    .or_default()
+                    .push(error.message().to_owned());
+            }
+        }
+        Self::Validation { fields, form }
+    }
+}
+
+/// Declares an action's input struct and the rule of each field: the struct derives
+/// `garde::Validate` from the rules, and implements [`Schema`] so forms can render and check
+/// them in the browser.
+///
+/// ```
+/// use formwork::{ActionError, Rule, Schema, Validated};
+///
+/// formwork::schema! {
+///     #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+///     pub struct ContactInput {
+///         pub name: String = Rule::text("Name").chars(2, 100),
+///         pub email: String = Rule::email("Email"),
+///     }
+/// }
+///
+/// assert_eq!(ContactInput::rule("email").map(|r| r.input_type()), Some("email"));
+/// let input = ContactInput { name: " Ada ".into(), email: "ada@example".into() };
+/// let Err(ActionError::Validation { fields, .. }) = input.validated() else { panic!() };
+/// assert_eq!(fields["email"], ["Enter an email address like name@example.org."]);
+/// ```
+///
+/// Field types are `String` or `Option<String>` (see [`FieldValue`]). The crate using the
+/// macro depends on `garde` (its derive refers to `::garde`).
+#[macro_export]
+macro_rules! schema {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $field_vis:vis $field:ident : $ty:ty = $rule:expr
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(::garde::Validate)]
+        $vis struct $name {
+            $(
+                $(#[$field_meta])*
+                #[garde(custom($crate::schema::enforce::<$ty>($rule)))]
+                $field_vis $field: $ty,
+            )*
+        }
+
+        impl $crate::schema::Schema for $name {
+            const FIELDS: &'static [(&'static str, $crate::schema::Rule)] =
+                &[$((stringify!($field), $rule)),*];
+
+            fn normalize(&mut self) {
+                $(
+                    if $crate::schema::Rule::trims(&$rule) {
+                        $crate::schema::FieldValue::trim_in_place(&mut self.$field);
+                    }
+                )*
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::schema! {
+        #[derive(Debug, Clone, PartialEq)]
+        struct Signup {
+            name: String = Rule::text("Name").chars(2, 10),
+            email: String = Rule::email("Email"),
+            password: String = Rule::password("Password").chars(12, 64),
+            bio: Option<String> = Rule::text("Bio").optional().chars(0, 5),
+        }
+    }
+
+    fn signup(name: &str, email: &str, password: &str, bio: Option<&str>) -> Signup {
+        Signup {
+            name: name.into(),
+            email: email.into(),
+            password: password.into(),
+            bio: bio.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_server_and_the_browser_give_the_same_messages() {
+        let input = signup(" a ", "a@b", "short", Some("too long"));
+        let Err(ActionError::Validation { fields, form }) = input.clone().validated() else {
+            panic!("expected a 422");
+        };
+        assert!(form.is_empty());
+        let browser = check_fields(Signup::FIELDS, |name| {
+            Some(match name {
+                "name" => input.name.clone(),
+                "email" => input.email.clone(),
+                "password" => input.password.clone(),
+                _ => input.bio.clone().unwrap_or_default(),
+            })
+        });
+        assert_eq!(fields, browser);
+        assert_eq!(fields["name"], ["Name needs at least 2 characters."]);
+        assert_eq!(
+            fields["email"],
+            ["Enter an email address like name@example.org."]
+        );
+        assert_eq!(
+            fields["password"],
+            ["Password needs at least 12 characters."]
+        );
+        assert_eq!(
+            fields["bio"],
+            ["Bio can be at most 5 characters (it has 8)."]
+        );
+    }
+
+    #[test]
+    fn valid_input_is_trimmed_but_passwords_are_not() {
+        let input = signup(" Ada ", " ada@example.org ", " twelve chars ", Some("  "));
+        let valid = input.validated().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            valid,
+            signup("Ada", "ada@example.org", " twelve chars ", None)
+        );
+    }
+
+    #[test]
+    fn rules_render_as_constraints() {
+        let name = Signup::rule("name").unwrap_or_else(|| panic!("no rule"));
+        assert_eq!(
+            (name.required, name.min_chars, name.max_chars),
+            (true, 2, 10)
+        );
+        assert_eq!(Signup::rule("email").map(|r| r.input_type()), Some("email"));
+        assert_eq!(
+            Signup::rule("password").map(|r| r.input_type()),
+            Some("password")
+        );
+        assert_eq!(Signup::rule("bio").map(|r| r.required), Some(false));
+        assert_eq!(Signup::rule("nope"), None);
+    }
+
+    #[test]
+    fn blank_required_fields_say_so() {
+        assert_eq!(
+            Rule::text("Title").check("   "),
+            Err("Title cannot be empty.".into())
+        );
+        assert_eq!(Rule::text("Title").optional().check(""), Ok(()));
+    }
+}
