@@ -3,7 +3,7 @@
 use crate::{
     contact::{ContactPage, ContactThanksPage},
     newsletter::NewsletterPage,
-    posts::pages::{PostPage, PostsPage},
+    posts::pages::{EditPostPage, PostPage, PostsPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
+                    <Route path=path!("/posts/:slug/edit") view=EditPostPage ssr=SsrMode::Async/>
                     <Route path=path!("/newsletter") view=NewsletterPage ssr=SsrMode::Async/>
                     <Route path=path!("/contact") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contact/thanks") view=ContactThanksPage ssr=SsrMode::Async/>

@@ -196,3 +196,60 @@ test("the home page links to the posts", async ({ page }) => {
   await expect(page).toHaveURL(/\/posts$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Posts");
 });
+
+test.describe("editing", () => {
+  async function publish(page: import("@playwright/test").Page, title: string, content: string): Promise<string> {
+    // Straight to the action, as a script would: the test is about the edit page.
+    await page.goto("/posts");
+    const action = (await page.locator(newPostForm).getAttribute("action"))!;
+    const response = await page.request.post(action, { form: { title, content } });
+    expect(response.status()).toBe(200);
+    return (await response.json()).slug;
+  }
+
+  test("a post is edited in place and keeps its address", async ({ page, js }) => {
+    const title = uniqueTitle("Draft");
+    const slug = await publish(page, title, "First version.");
+    await open(page, js, `/posts/${slug}`);
+    await page.getByRole("link", { name: "Edit" }).click();
+    await expect(page).toHaveURL(new RegExp(`/posts/${slug}/edit$`));
+    await expect(page.getByLabel("Title")).toHaveValue(title);
+    await expect(page.getByLabel("Content")).toHaveValue("First version.");
+
+    // A blank title is explained at the field, and what the user wrote stays.
+    await page.getByLabel("Title").fill("   ");
+    await page.getByLabel("Content").fill("Second version.");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page).toHaveURL(new RegExp(`/posts/${slug}/edit$`));
+    await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
+    await expect(page.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Content")).toHaveValue("Second version.");
+
+    const renamed = uniqueTitle("Final");
+    await page.getByLabel("Title").fill(renamed);
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page).toHaveURL(new RegExp(`/posts/${slug}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(renamed);
+    await expect(page.locator("article .content")).toHaveText("Second version.");
+  });
+
+  test("a bound id changed in the page is refused with a clear message", async ({ page, js }) => {
+    const slug = await publish(page, uniqueTitle("Guarded"), "Keep me.");
+    const other = await publish(page, uniqueTitle("Target"), "Not yours to edit.");
+    await open(page, js, `/posts/${other}/edit`);
+    const otherId = await page.locator('form.edit-post input[name="id"]').getAttribute("value");
+    await open(page, js, `/posts/${slug}/edit`);
+    // Swap the signed id's value for the other post's, keeping this form's signature.
+    const mine = await page.locator('form.edit-post input[name="id"]').getAttribute("value");
+    const forged = `${otherId!.split(".")[0]}.${mine!.split(".")[1]}`;
+    await page.locator('form.edit-post input[name="id"]').evaluate((el, v) => ((el as HTMLInputElement).value = v), forged);
+    await page.getByLabel("Title").fill("Hijacked");
+    await page.getByRole("button", { name: "Save changes" }).click();
+
+    await expect(page.getByRole("alert")).toContainText(
+      "This form was changed after the server made it. Reload the page and try again.",
+    );
+    await open(page, js, `/posts/${other}`);
+    await expect(page.getByRole("heading", { level: 1 })).not.toHaveText("Hijacked");
+  });
+});

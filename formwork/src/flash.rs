@@ -79,11 +79,12 @@ mod server {
     #[derive(Debug, Clone)]
     pub struct ReceivedFlash(pub Arc<Flash>);
 
-    /// Signs and checks flash ids.
+    /// The server's secret for what it hands the browser and must get back unchanged: flash
+    /// ids and bound arguments ([`crate::bound`]).
     #[derive(Clone)]
-    pub struct FlashKey(Arc<[u8]>);
+    pub struct SigningKey(Arc<[u8]>);
 
-    impl FlashKey {
+    impl SigningKey {
         /// A key from configured secret bytes (at least 32).
         pub fn new(secret: &[u8]) -> Result<Self, String> {
             if secret.len() < 32 {
@@ -107,26 +108,40 @@ mod server {
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length")
         }
 
-        /// `id.signature`, for the cookie.
-        pub fn sign(&self, id: &str) -> String {
+        /// The signature of `parts` (joined unambiguously), base64url.
+        pub fn tag(&self, parts: &[&[u8]]) -> String {
             use base64::Engine;
-            let mut mac = self.mac();
-            mac.update(id.as_bytes());
-            let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(mac.finalize().into_bytes());
-            format!("{id}.{tag}")
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(self.mac_of(parts).finalize().into_bytes())
         }
 
-        /// The id, if `cookie` carries a valid signature (checked in constant time).
-        pub fn verify<'a>(&self, cookie: &'a str) -> Option<&'a str> {
+        /// Whether `tag` is the signature of `parts` (checked in constant time).
+        pub fn check(&self, parts: &[&[u8]], tag: &str) -> bool {
             use base64::Engine;
-            let (id, tag) = cookie.split_once('.')?;
-            let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(tag)
-                .ok()?;
+                .is_ok_and(|tag| self.mac_of(parts).verify_slice(&tag).is_ok())
+        }
+
+        fn mac_of(&self, parts: &[&[u8]]) -> Hmac<Sha256> {
             let mut mac = self.mac();
-            mac.update(id.as_bytes());
-            mac.verify_slice(&tag).ok().map(|()| id)
+            for part in parts {
+                // Length-prefixed, so that no two different lists of parts sign alike.
+                mac.update(&(part.len() as u64).to_be_bytes());
+                mac.update(part);
+            }
+            mac
+        }
+
+        /// `id.signature`, for the flash cookie.
+        pub fn sign(&self, id: &str) -> String {
+            format!("{id}.{}", self.tag(&[b"flash", id.as_bytes()]))
+        }
+
+        /// The id, if `cookie` carries a valid signature.
+        pub fn verify<'a>(&self, cookie: &'a str) -> Option<&'a str> {
+            let (id, tag) = cookie.split_once('.')?;
+            self.check(&[b"flash", id.as_bytes()], tag).then_some(id)
         }
     }
 
@@ -167,7 +182,7 @@ mod server {
 
         #[test]
         fn a_signed_id_verifies_and_a_forged_one_does_not() {
-            let key = FlashKey::random();
+            let key = SigningKey::random();
             let cookie = key.sign("abc123");
             assert_eq!(key.verify(&cookie), Some("abc123"));
             assert_eq!(key.verify("abc123"), None);
@@ -179,7 +194,7 @@ mod server {
                 "a signature is bound to its id"
             );
             assert_eq!(
-                FlashKey::random().verify(&cookie),
+                SigningKey::random().verify(&cookie),
                 None,
                 "another key rejects it"
             );
@@ -187,8 +202,8 @@ mod server {
 
         #[test]
         fn short_secrets_are_refused() {
-            assert!(FlashKey::new(b"short").is_err());
-            assert!(FlashKey::new(&[7u8; 32]).is_ok());
+            assert!(SigningKey::new(b"short").is_err());
+            assert!(SigningKey::new(&[7u8; 32]).is_ok());
         }
     }
 }

@@ -81,6 +81,20 @@ where
         }
     }
 
+    /// Values the form starts with when no submission came back (an edit form's current
+    /// record). After a failed plain post, the user's own input wins.
+    pub fn defaults<K: Into<String>, V: Into<String>>(
+        self,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.inputs.update_value(|inputs| {
+            if inputs.is_empty() {
+                inputs.extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
+            }
+        });
+        self
+    }
+
     /// Binds the form to the schema of the action's input: its fields render the rules as
     /// HTML constraints, and in an island the browser checks them on blur and on submit,
     /// sending nothing while a field is invalid.

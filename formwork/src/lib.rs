@@ -7,6 +7,7 @@
 //!
 //! The crate is mechanism only: it knows nothing of the application's domain.
 
+pub mod bound;
 #[cfg(feature = "hydrate")]
 mod browser;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod schema;
 #[cfg(feature = "ssr")]
 pub mod pipeline;
 
+pub use bound::Bound;
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
 pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, TextInput};

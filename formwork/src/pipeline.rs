@@ -14,7 +14,7 @@
 
 use crate::{
     flash::{
-        Flash, FlashKey, FlashStore, ReceivedFlash, FLASH_COOKIE, FLASH_TTL, RETURN_FIELD,
+        Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, RETURN_FIELD,
         SECRET_FIELD,
     },
     ActionError, LocalPath,
@@ -49,7 +49,7 @@ pub struct Pipeline {
 #[derive(Clone)]
 pub struct FlashSettings {
     pub store: Arc<dyn FlashStore>,
-    pub key: FlashKey,
+    pub key: SigningKey,
     /// Mark the cookie `Secure` (when the site is served over https).
     pub secure_cookie: bool,
 }

@@ -13,7 +13,7 @@ use axum::{
     Json, Router,
 };
 use formwork::{
-    flash::{FlashKey, FlashStore},
+    flash::{FlashStore, SigningKey},
     pipeline::{FlashSettings, Pipeline},
 };
 use leptos::prelude::*;
@@ -57,19 +57,23 @@ pub fn router(
         app: app.clone(),
     };
     let routes = generate_route_list(App);
-    let provide_app_state = {
-        let app = app.clone();
-        move || provide_context(app.clone())
-    };
     let key = match &config.flash_secret {
-        Some(secret) => FlashKey::new(secret.as_bytes()).unwrap_or_else(|error| {
+        Some(secret) => SigningKey::new(secret.as_bytes()).unwrap_or_else(|error| {
             // Config::validate refuses short secrets before we get here.
             tracing::error!(%error, "unusable flash secret; using a random one");
-            FlashKey::random()
+            SigningKey::random()
         }),
         None => {
             tracing::warn!("FLASH_SECRET is not set: using a random one for this process");
-            FlashKey::random()
+            SigningKey::random()
+        }
+    };
+    // Pages sign the values they bind into forms, and actions check them, with this key.
+    let provide_app_state = {
+        let (app, key) = (app.clone(), key.clone());
+        move || {
+            provide_context(app.clone());
+            provide_context(key.clone());
         }
     };
     let pipeline = Pipeline {

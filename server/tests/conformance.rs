@@ -151,6 +151,38 @@ async fn deleting_removes_exactly_one_post(store: Arc<dyn Store>) {
     assert!(!store.delete_post(i64::MAX).await.unwrap());
 }
 
+async fn editing_changes_the_text_but_not_the_address(store: Arc<dyn Store>) {
+    let original = store
+        .create_post(&post("First Draft", "old"), "first-draft")
+        .await
+        .unwrap();
+    let other = store
+        .create_post(&post("Other", "x"), "other")
+        .await
+        .unwrap();
+    let edited = store
+        .update_post(original.id, &post("Final Title ✓", "new"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (edited.id, edited.slug.as_str(), edited.title.as_str()),
+        (original.id, "first-draft", "Final Title ✓")
+    );
+    assert_eq!(edited.content, "new");
+    assert_eq!(edited.created_at, original.created_at);
+    assert_eq!(
+        store.post_by_slug("first-draft").await.unwrap().unwrap(),
+        edited
+    );
+    assert_eq!(store.post_by_slug("other").await.unwrap().unwrap(), other);
+    assert!(store
+        .update_post(i64::MAX, &post("Nobody", "x"))
+        .await
+        .unwrap()
+        .is_none());
+}
+
 async fn subscribing_twice_is_reported_and_counted_once(store: Arc<dyn Store>) {
     assert_eq!(store.subscriber_count().await.unwrap(), 0);
     assert!(store.subscribe("ada@example.org").await.unwrap());
@@ -261,6 +293,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn deleting_removes_exactly_one_post() {
                 run(super::deleting_removes_exactly_one_post).await;
+            }
+            #[tokio::test]
+            async fn editing_changes_the_text_but_not_the_address() {
+                run(super::editing_changes_the_text_but_not_the_address).await;
             }
             #[tokio::test]
             async fn subscribing_twice_is_reported_and_counted_once() {

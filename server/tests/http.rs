@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::posts::{create_post::CreatePost, delete_post::DeletePost};
+use app::posts::{create_post::CreatePost, delete_post::DeletePost, edit_post::UpdatePost};
 use axum::{
     body::Body,
     http::{header, Request, Response, StatusCode},
@@ -23,17 +23,31 @@ struct TestApp {
     db: TestDb,
 }
 
+/// The server's signing secret in these tests, so that a test can bind values as a page would.
+const SECRET: &str = "test-secret-test-secret-test-secret!";
+
 impl TestApp {
     async fn spawn() -> Self {
         let db = TestDb::sqlite().await;
-        let config =
-            server::config::Config::try_parse_from(["server", "--action-body-limit", "4096"])
-                .unwrap();
+        let config = server::config::Config::try_parse_from([
+            "server",
+            "--action-body-limit",
+            "4096",
+            "--flash-secret",
+            SECRET,
+        ])
+        .unwrap();
         let options = LeptosOptions::builder().output_name("formwork").build();
         let stores = db.stores().await;
         let state = app::state::AppState { store: stores.app };
         let router = server::http::router(&config, options, state, stores.flash);
         Self { router, db }
+    }
+
+    /// A value bound to the action at `path`, signed as the server signs it into its forms.
+    fn bind(path: &str, value: impl std::fmt::Display) -> String {
+        let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
+        formwork::bound::sign_with(&key, path, &value.to_string())
     }
 
     async fn send(&self, request: Request<Body>) -> Response<Body> {
@@ -306,7 +320,8 @@ async fn oversized_bodies_get_413_before_the_action_runs() {
 #[tokio::test]
 async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
     let app = TestApp::spawn().await;
-    let response = app.script_post(DeletePost::PATH, FORM, "id=424242").await;
+    let missing = format!("id={}", TestApp::bind(DeletePost::PATH, 424242));
+    let response = app.script_post(DeletePost::PATH, FORM, &missing).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(json(response).await["what"], "That post");
 
@@ -614,5 +629,119 @@ async fn a_contact_message_is_checked_kept_and_thanked_for() {
     let (status, html) = app.get("/contact/thanks").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Your message has reached us."));
+    app.db.drop_database().await;
+}
+
+/// The id of the post on a page's first form bound to `id` (as the browser would submit it).
+fn bound_id(html: &str) -> String {
+    html.split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn bound_ids_cannot_be_swapped_forged_or_moved_to_another_action() {
+    let app = TestApp::spawn().await;
+    for title in ["Mine", "Theirs"] {
+        let body = format!("title={title}&content=x");
+        app.script_post(CreatePost::PATH, FORM, &body).await;
+    }
+    let (_, html) = app.get("/posts/mine").await;
+    let signed = bound_id(&html);
+    let (id, _) = signed.rsplit_once('.').unwrap();
+    let theirs = if id == "1" { "2" } else { "1" };
+
+    for (what, value) in [
+        ("a swapped id", signed.replacen(id, theirs, 1)),
+        ("a bare id", theirs.to_owned()),
+        ("a forged signature", format!("{theirs}.AAAA")),
+        (
+            "an id bound to another action",
+            TestApp::bind(UpdatePost::PATH, theirs),
+        ),
+    ] {
+        let response = app
+            .script_post(DeletePost::PATH, FORM, &format!("id={value}"))
+            .await;
+        let status = response.status();
+        let body = json(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains(formwork::bound::TAMPERED),
+            "{what}: {body}"
+        );
+    }
+    // Nothing was deleted; the genuine value still works.
+    assert_eq!(app.get("/posts/theirs").await.0, StatusCode::OK);
+    let response = app
+        .script_post(DeletePost::PATH, FORM, &format!("id={signed}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.get("/posts/mine").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/posts/theirs").await.0, StatusCode::OK);
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn editing_a_post_keeps_its_address_and_explains_bad_input_in_place() {
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=Draft&content=Old+text")
+        .await;
+    let (status, html) = app.get("/posts/draft/edit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">Old text</textarea>"), "{html}");
+    assert!(html.contains("value=\"Draft\""), "{html}");
+    let id = bound_id(&html);
+
+    // Without JavaScript, a blank title comes back to the edit page, explained, input kept.
+    let body = format!("__fw_return=%2Fposts%2Fdraft%2Fedit&id={id}&title=+&content=New+text");
+    let response = app.form_post(UpdatePost::PATH, &body, "/").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts/draft/edit");
+    let page = app.page_after(&response, "/posts/draft/edit").await;
+    assert!(page.contains("Title cannot be empty."), "{page}");
+    assert!(
+        page.contains(">New text</textarea>"),
+        "the input is kept: {page}"
+    );
+    assert_eq!(
+        app.get("/posts/draft").await.1.matches("Old text").count(),
+        1
+    );
+
+    // A script caller gets the 422 itself.
+    let response = app
+        .script_post(UpdatePost::PATH, FORM, &format!("id={id}&title=&content=x"))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A good edit lands on the post, under its old address, with the new text.
+    let body = format!("__fw_return=%2Fposts%2Fdraft%2Fedit&id={id}&title=Final&content=New+text");
+    let response = app.form_post(UpdatePost::PATH, &body, "/").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts/draft");
+    let (_, post) = app.get("/posts/draft").await;
+    assert!(
+        post.contains("<h1>Final</h1>") && post.contains("New text"),
+        "{post}"
+    );
+    assert!(!post.contains("Old text"), "{post}");
+
+    // Editing a post that is gone is a 404.
+    let gone = TestApp::bind(UpdatePost::PATH, 999);
+    let response = app
+        .script_post(
+            UpdatePost::PATH,
+            FORM,
+            &format!("id={gone}&title=T&content=x"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/posts/nope/edit").await.0, StatusCode::NOT_FOUND);
     app.db.drop_database().await;
 }

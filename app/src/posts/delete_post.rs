@@ -1,12 +1,14 @@
 //! The `delete_post` action and its button: a plain server-rendered form, which works the same
 //! with and without JavaScript.
 
-use formwork::{ActionError, ActionForm, FormError, FormState, LocalPath};
+use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState, LocalPath};
 use leptos::prelude::*;
 
-/// Deletes a post, then returns to `next` (a path on this site) or to `/posts`.
+/// Deletes a post, then returns to `next` (a path on this site) or to `/posts`. The id is
+/// bound by the server when it renders the button: a client cannot swap it for another.
 #[server]
-pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionError> {
+pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), ActionError> {
+    let id = id.into_inner();
     let deleted = crate::state::store()?.delete_post(id).await?;
     if !deleted {
         return Err(ActionError::not_found("That post"));
@@ -22,8 +24,9 @@ pub async fn delete_post(id: i64, next: Option<LocalPath>) -> Result<(), ActionE
 /// A "Delete" button for one post. `next` is where to land afterwards.
 #[component]
 pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
+    let id = bound::sign::<DeletePost>(&id);
     // Every post on the page has this form; an outcome belongs to the one that was submitted.
-    let state = FormState::<DeletePost>::for_item("id", &id.to_string());
+    let state = FormState::<DeletePost>::for_item("id", &id);
     view! {
         <ActionForm state=state class="delete-post">
             <input type="hidden" name="id" value=id/>

@@ -1,8 +1,10 @@
-//! `/posts` and `/posts/{slug}`. Server components: they render HTML and ship no code.
+//! `/posts`, `/posts/{slug}` and `/posts/{slug}/edit`. Server components: they render HTML
+//! and ship no code.
 
 use super::{
     create_post::{CreatePost, NewPostForm},
     delete_post::DeletePostButton,
+    edit_post::EditPostForm,
     model::{page_number, PostListing},
     read::{get_post, list_posts},
 };
@@ -98,9 +100,42 @@ pub fn PostPage() -> impl IntoView {
                                     <h1>{post.title.clone()}</h1>
                                     <PublishedAt at=post.created_at/>
                                     <div class="content">{post.content}</div>
-                                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
+                                    <div class="post-actions">
+                                        <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
+                                        <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
+                                    </div>
                                 </article>
                                 <p><a href="/posts">"← All posts"</a></p>
+                            }),
+                            Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
+                            Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+/// `/posts/{slug}/edit`: the edit form for one post, or a 404.
+#[component]
+pub fn EditPostPage() -> impl IntoView {
+    let slug = use_params_map()
+        .read_untracked()
+        .get("slug")
+        .unwrap_or_default();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {
+                let slug = slug.clone();
+                move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        match get_post(slug).await {
+                            Ok(post) => Either::Left(view! {
+                                <Title text=format!("Edit “{}”", post.title)/>
+                                <h1>{format!("Edit “{}”", post.title)}</h1>
+                                <EditPostForm post=post/>
                             }),
                             Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
                             Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),

@@ -14,6 +14,10 @@ pub trait PostStore: Send + Sync {
 
     async fn post_by_slug(&self, slug: &str) -> Result<Option<Post>, StoreError>;
 
+    /// Replaces a post's title and content; its slug (its address) stays. `None` when there
+    /// is no post `id`.
+    async fn update_post(&self, id: i64, post: &NewPost) -> Result<Option<Post>, StoreError>;
+
     /// Returns whether a post was deleted.
     async fn delete_post(&self, id: i64) -> Result<bool, StoreError>;
 }

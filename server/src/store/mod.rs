@@ -323,6 +323,24 @@ macro_rules! sql_store {
                     .map_err(backend_error)
                 }
 
+                async fn update_post(
+                    &self,
+                    id: i64,
+                    post: &NewPost,
+                ) -> Result<Option<Post>, StoreError> {
+                    sqlx::query_as::<_, PostRow>(
+                        "UPDATE posts SET title = $1, content = $2 WHERE id = $3 \
+                         RETURNING id, slug, title, content, created_at",
+                    )
+                    .bind(&post.title)
+                    .bind(&post.content)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map(|row| row.map(Into::into))
+                    .map_err(backend_error)
+                }
+
                 async fn post_by_slug(&self, slug: &str) -> Result<Option<Post>, StoreError> {
                     sqlx::query_as::<_, PostRow>(
                         "SELECT id, slug, title, content, created_at FROM posts WHERE slug = $1",

@@ -1,0 +1,53 @@
+//! The `update_post` action and the edit form on `/posts/{slug}/edit`: a plain
+//! server-rendered form, the same with and without JavaScript.
+
+use super::model::{NewPost, Post};
+use formwork::{
+    bound, ActionError, ActionForm, Bound, FormError, FormState, SubmitButton, TextArea, TextInput,
+};
+use leptos::prelude::*;
+
+/// Saves a post's new title and content, then goes back to the post. Its address (slug)
+/// stays, so links to it keep working. The id is bound by the server when it renders the form.
+#[server]
+pub async fn update_post(
+    id: Bound<i64>,
+    #[server(flatten)] post: NewPost,
+) -> Result<(), ActionError> {
+    use formwork::Validated;
+
+    let post = post.validated()?;
+    let updated = crate::state::store()?
+        .update_post(id.into_inner(), &post)
+        .await?
+        .ok_or_else(|| ActionError::not_found("That post"))?;
+    tracing::info!(id = updated.id, slug = %updated.slug, "post edited");
+    let to = formwork::LocalPath::parse(&format!("/posts/{}", updated.slug))
+        .ok_or_else(|| ActionError::internal("a slug made an invalid path"))?;
+    formwork::redirect(&to);
+    Ok(())
+}
+
+/// The edit form, filled with the post as it is (or, after a failed save, as the user left it).
+#[component]
+pub fn EditPostForm(post: Post) -> impl IntoView {
+    let id = bound::sign::<UpdatePost>(&post.id);
+    let state = FormState::<UpdatePost>::new()
+        .schema::<NewPost>()
+        .defaults([("title", post.title), ("content", post.content)]);
+    view! {
+        <ActionForm state=state class="edit-post">
+            <input type="hidden" name="id" value=id/>
+            <fieldset>
+                <legend>"Edit post"</legend>
+                <TextInput field=state.field("title") id="edit-post-title" label="Title" autocomplete="off"/>
+                <TextArea field=state.field("content") id="edit-post-content" label="Content" rows=12/>
+                <FormError state=state/>
+                <div class="actions">
+                    <SubmitButton label="Save changes" pending_label="Saving…"/>
+                    <a class="button secondary" href=format!("/posts/{}", post.slug)>"Cancel"</a>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}

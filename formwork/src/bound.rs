@@ -1,0 +1,180 @@
+//! Bound arguments: values the server fixes when it renders a form, like JavaScript's
+//! `.bind()` on a Server Action (the post id on a "Delete" button).
+//!
+//! A bound value travels in the form as `value.signature`, signed with the server's
+//! [`SigningKey`](crate::flash::SigningKey) together with the action's path. An action takes
+//! it as [`Bound<T>`]: reading the request checks the signature, so the action only ever sees
+//! values its own forms were given. A value that was changed, or signed for another action,
+//! fails to read and the request is answered `400 Bad Request`.
+//!
+//! ```text
+//! #[server]
+//! pub async fn delete_post(id: Bound<i64>) -> Result<(), ActionError> {
+//!     let id = id.into_inner(); // the id this server put in the form
+//!     …
+//! }
+//! // in the form:
+//! <input type="hidden" name="id" value=formwork::bound::sign::<DeletePost>(&post.id)/>
+//! ```
+//!
+//! Signing needs the key, so bound values are rendered on the server (in the browser
+//! [`sign`] has no key and gives an empty string; islands get signed values as props).
+//! A value is bound to its action, not to one field: an action with two bound fields of the
+//! same type should not rely on them being told apart.
+
+use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+use server_fn::ServerFn;
+use std::{fmt::Display, str::FromStr};
+
+/// What a client that changed a bound value is told (with status 400).
+pub const TAMPERED: &str =
+    "This form was changed after the server made it. Reload the page and try again.";
+
+/// A value the server put in the form, verified when the request is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound<T>(T);
+
+impl<T> Bound<T> {
+    /// The verified value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+
+    pub fn get(&self) -> &T {
+        &self.0
+    }
+}
+
+/// `value.signature` for a form field bound to action `A` (empty in the browser, which has
+/// no key; see the module docs).
+pub fn sign<A: ServerFn>(value: &impl Display) -> String {
+    #[cfg(feature = "ssr")]
+    return server::sign(A::PATH, &value.to_string()).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = value;
+        String::new()
+    }
+}
+
+impl<T: Display> Serialize for Bound<T> {
+    /// Only the value: signatures are made by [`sign`] when a form is rendered.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de, T: FromStr> Deserialize<'de> for Bound<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let signed = String::deserialize(deserializer)?;
+        let (value, tag) = signed
+            .rsplit_once('.')
+            .ok_or_else(|| D::Error::custom(TAMPERED))?;
+        #[cfg(feature = "ssr")]
+        if !server::verify(value, tag) {
+            return Err(D::Error::custom(TAMPERED));
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = tag;
+        value
+            .parse()
+            .map(Bound)
+            .map_err(|_| D::Error::custom(TAMPERED))
+    }
+}
+
+/// `value.signature` for the action at `action_path`, with an explicit key (for tests and
+/// tools; pages use [`sign`]).
+#[cfg(feature = "ssr")]
+pub fn sign_with(key: &crate::flash::SigningKey, action_path: &str, value: &str) -> String {
+    format!(
+        "{value}.{}",
+        key.tag(&[b"bound", action_path.as_bytes(), value.as_bytes()])
+    )
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::flash::SigningKey;
+    use leptos::prelude::use_context;
+
+    /// `value.signature` for `action`, with the key the server provided as context.
+    pub fn sign(action: &str, value: &str) -> Option<String> {
+        use_context::<SigningKey>().map(|key| super::sign_with(&key, action, value))
+    }
+
+    /// Whether `tag` signs `value` for the action this request calls.
+    pub fn verify(value: &str, tag: &str) -> bool {
+        let (Some(key), Some(parts)) = (
+            use_context::<SigningKey>(),
+            use_context::<http::request::Parts>(),
+        ) else {
+            tracing::error!("bound argument read without a SigningKey or request in context");
+            return false;
+        };
+        key.check(
+            &[b"bound", parts.uri.path().as_bytes(), value.as_bytes()],
+            tag,
+        )
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::flash::SigningKey;
+    use leptos::prelude::{provide_context, Owner};
+
+    fn in_request<R>(key: &SigningKey, path: &str, f: impl FnOnce() -> R) -> R {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(key.clone());
+            let (parts, ()) = http::Request::post(path)
+                .body(())
+                .unwrap_or_default()
+                .into_parts();
+            provide_context(parts);
+            f()
+        })
+    }
+
+    fn read(signed: &str) -> Result<Bound<i64>, String> {
+        serde_json::from_value::<Bound<i64>>(serde_json::Value::String(signed.into()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_value_signed_for_an_action_reads_back_only_there() {
+        let key = SigningKey::random();
+        let signed = in_request(&key, "/api/delete", || server::sign("/api/delete", "42"))
+            .unwrap_or_default();
+        assert!(signed.starts_with("42."), "{signed}");
+        assert_eq!(
+            in_request(&key, "/api/delete", || read(&signed)),
+            Ok(Bound(42))
+        );
+        // Another action, another key, a changed value, no signature: all refused alike.
+        let tampered = signed.replacen("42", "43", 1);
+        for (path, input, key) in [
+            ("/api/other", signed.as_str(), key.clone()),
+            ("/api/delete", signed.as_str(), SigningKey::random()),
+            ("/api/delete", tampered.as_str(), key.clone()),
+            ("/api/delete", "42", key.clone()),
+        ] {
+            assert_eq!(
+                in_request(&key, path, || read(input)),
+                Err(TAMPERED.to_owned()),
+                "{path} {input}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_key_nothing_is_signed_or_accepted() {
+        let owner = Owner::new();
+        owner.with(|| {
+            assert_eq!(server::sign("/api/delete", "1"), None);
+            assert!(!server::verify("1", "tag"));
+        });
+    }
+}
