@@ -126,6 +126,66 @@ test.describe("posts", () => {
     await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(1);
   });
 
+  test("a double click on publish gives one post", async ({ page, js }) => {
+    const posts = countActionPosts(page);
+    let sent: { url: string; body: string; type: string } | undefined;
+    page.on("request", (request) => {
+      if (request.method() === "POST" && !sent) {
+        sent = { url: request.url(), body: request.postData() ?? "", type: request.headers()["content-type"] };
+      }
+    });
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Double Click");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Clicked twice.");
+    await page.getByRole("button", { name: "Publish", exact: true }).dblclick();
+    await expect(page.getByRole("status")).toHaveText(`Published ${title}.`);
+
+    if (js) {
+      // The pending form ignored the second click.
+      expect(posts()).toBe(1);
+    } else {
+      // Chromium drops a second click on a form that is already navigating, but not every
+      // browser does, and a resubmitted page sends the same form again: send the browser's
+      // own request once more, as a browser would, and the server must not publish twice.
+      const again = await page.request.post(sent!.url, {
+        headers: { "content-type": sent!.type, accept: "text/html" },
+        data: sent!.body,
+        maxRedirects: 0,
+      });
+      expect(again.status()).toBe(303);
+      expect(again.headers()["location"]).toBe("/posts");
+    }
+    await page.reload();
+    await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(1);
+  });
+
+  test("a forged or replayed flash cookie shows nothing", async ({ page, js, context, baseURL }) => {
+    // Capture the real flash cookie a plain post sets, to replay it later.
+    let flashCookie = "";
+    page.on("response", async (response) => {
+      const set = (await response.allHeaders())["set-cookie"] ?? "";
+      const match = /fw_flash=([^;]+)/.exec(set);
+      if (match && match[1] !== "") flashCookie = match[1];
+    });
+    await open(page, js, "/contact");
+    await page.getByLabel("Name").fill("A ");
+    await page.getByLabel("Email").fill("ada@example.org");
+    await page.getByLabel("Message").fill("Hello there, team!");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.locator("#name-error")).toHaveText("Name needs at least 2 characters.");
+    expect(flashCookie).not.toBe("");
+
+    for (const value of [flashCookie, "00000000000000000000000000000000.forged", "garbage"]) {
+      await context.addCookies([{ name: "fw_flash", value, url: baseURL! }]);
+      const response = await page.goto("/contact");
+      expect(response?.status()).toBe(200);
+      await expect(page.locator("#name-error")).toHaveCount(0);
+      await expect(page.getByRole("alert")).toHaveCount(0);
+      await expect(page.getByLabel("Name")).toHaveValue("");
+    }
+  });
+
   test("deleting a post from its page returns to the list without it", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Short Lived");

@@ -39,6 +39,8 @@ impl<T> Default for FormSnapshot<T> {
 pub const RETURN_FIELD: &str = "__fw_return";
 /// The hidden field that names the form's secret fields (comma-separated), never kept.
 pub const SECRET_FIELD: &str = "__fw_secret";
+/// The hidden field with the rendered form's one-time submission token.
+pub const ONCE_FIELD: &str = "__fw_once";
 
 #[cfg(feature = "ssr")]
 pub use server::*;
@@ -62,6 +64,22 @@ mod server {
         async fn put_flash(&self, id: &str, payload: &str, expires_at: i64) -> Result<(), String>;
         /// Removes and returns the payload under `id` if it has not expired.
         async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String>;
+
+        /// Claims a form's one-time submission token until `expires_at` (unix seconds), and
+        /// sweeps claims that expired before `now`. `true` for the first claim, `false` when
+        /// the token was claimed before: the form was submitted twice.
+        async fn claim_submission(
+            &self,
+            token: &str,
+            now: i64,
+            expires_at: i64,
+        ) -> Result<bool, String>;
+
+        /// Records how the first submission of `token` ended.
+        async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String>;
+
+        /// How the first submission of `token` ended, once it has.
+        async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String>;
     }
 
     /// One action's outcome on its way to the next page.

@@ -9,7 +9,7 @@
 //! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
 
 use crate::{
-    flash::{FormSnapshot, RETURN_FIELD, SECRET_FIELD},
+    flash::{FormSnapshot, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
     schema::{Rule, Schema},
     ActionError, FieldErrors,
 };
@@ -354,6 +354,16 @@ fn current_page() -> String {
     String::new()
 }
 
+/// A fresh one-time token for a rendered form (see the pipeline): repeated plain posts of
+/// one rendering run the action once. Empty in the browser, where hydration keeps the
+/// server's value.
+fn once_token() -> String {
+    #[cfg(feature = "ssr")]
+    return uuid::Uuid::new_v4().simple().to_string();
+    #[cfg(not(feature = "ssr"))]
+    String::new()
+}
+
 /// A form that posts to the action behind `state`.
 #[component]
 pub fn ActionForm<A>(
@@ -415,6 +425,7 @@ where
             on:input=on_input
         >
             <input type="hidden" name=RETURN_FIELD value=current_page()/>
+            <input type="hidden" name=ONCE_FIELD value=once_token()/>
             {(!secret.is_empty()).then(|| view! {
                 <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
             })}

@@ -10,12 +10,16 @@
 //! as data; the pipeline keeps that outcome and the user's input in a [flash](crate::flash)
 //! and answers `303` to the page the form came from. The next page view takes the flash.
 //!
+//! Every rendered form carries a one-time token. A plain post that repeats a token (a double
+//! click, a resubmitted page) does not run the action again: it waits for the first one and
+//! gets its outcome. With JavaScript the form itself submits once at a time.
+//!
 //! Later steps (origin check, access policy, rate limit) slot in here, in this order.
 
 use crate::{
     flash::{
-        Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, RETURN_FIELD,
-        SECRET_FIELD,
+        Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ONCE_FIELD,
+        RETURN_FIELD, SECRET_FIELD,
     },
     ActionError, LocalPath,
 };
@@ -30,8 +34,14 @@ use server_fn::{error::FromServerFnError, error::SERVER_FN_ERROR_HEADER};
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, OnceLock},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
+
+/// How long a rendered form's submission token is remembered: a repeat of the same form
+/// within this time replays the first outcome instead of running the action again.
+pub const SUBMISSION_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a repeated submission waits for the first one to finish.
+const REPEAT_WAIT: Duration = Duration::from_secs(10);
 
 /// Settings of the action pipeline.
 #[derive(Clone)]
@@ -291,10 +301,25 @@ async fn post_redirect_get(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let (return_to, inputs) = if urlencoded {
+    let form = if urlencoded {
         read_form(&bytes)
     } else {
-        (None, BTreeMap::new())
+        PostedForm::default()
+    };
+    let PostedForm {
+        return_to,
+        once,
+        inputs,
+    } = form;
+
+    // The same rendered form, posted again: the first post's outcome, not a second run.
+    let once = match once {
+        Some(token) => match claim(settings, &token).await {
+            Claim::First => Some(token),
+            Claim::Repeat => return replay(settings, &token, &action, return_to.or(back)).await,
+            Claim::Unknown => None,
+        },
+        None => None,
     };
 
     // Ask for data, not a redirect: the pipeline does the redirecting.
@@ -318,8 +343,7 @@ async fn post_redirect_get(
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(error) => {
             let error = ActionError::internal(format!("unreadable action response: {error}"));
-            return flash_redirect(settings, &action, Err(&error), inputs, return_to.or(back))
-                .await;
+            String::from_utf8_lossy(&error.ser()).into_owned()
         }
     };
     let target = redirect.or(return_to).or(back);
@@ -331,7 +355,101 @@ async fn post_redirect_get(
         body,
         inputs,
     };
+    if let Some(token) = once {
+        remember(settings, &token, &flash, target.as_ref()).await;
+    }
     store_and_redirect(settings, &flash, target).await
+}
+
+enum Claim {
+    /// The first post of this form: run it.
+    First,
+    /// The form was posted before.
+    Repeat,
+    /// The store could not say: run it, as if no token had come.
+    Unknown,
+}
+
+async fn claim(settings: &FlashSettings, token: &str) -> Claim {
+    let now = unix_now();
+    let until = now + SUBMISSION_MEMORY.as_secs() as i64;
+    match settings.store.claim_submission(token, now, until).await {
+        Ok(true) => Claim::First,
+        Ok(false) => Claim::Repeat,
+        Err(error) => {
+            tracing::error!(%error, "could not claim a submission token; running the action");
+            Claim::Unknown
+        }
+    }
+}
+
+/// How a first submission ended, kept under its token for repeats.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    flash: Flash,
+    target: Option<String>,
+}
+
+async fn remember(
+    settings: &FlashSettings,
+    token: &str,
+    flash: &Flash,
+    target: Option<&LocalPath>,
+) {
+    let remembered = Remembered {
+        flash: flash.clone(),
+        target: target.map(ToString::to_string),
+    };
+    let stored = match serde_json::to_string(&remembered) {
+        Ok(outcome) => settings.store.finish_submission(token, &outcome).await,
+        Err(error) => Err(error.to_string()),
+    };
+    if let Err(error) = stored {
+        tracing::error!(%error, "could not record a submission's outcome; repeats will wait in vain");
+    }
+}
+
+/// A repeated post: wait for the first one to finish, then send the browser where the first
+/// one went, with its outcome. The action does not run again.
+async fn replay(
+    settings: &FlashSettings,
+    token: &str,
+    action: &str,
+    back: Option<LocalPath>,
+) -> Response {
+    tracing::info!(
+        action,
+        "repeated form submission: replaying the first outcome"
+    );
+    let deadline = tokio::time::Instant::now() + REPEAT_WAIT;
+    loop {
+        match settings.store.submission_outcome(token).await {
+            Ok(Some(outcome)) => match serde_json::from_str::<Remembered>(&outcome) {
+                Ok(remembered) => {
+                    let target = remembered.target.as_deref().and_then(LocalPath::parse);
+                    return store_and_redirect(settings, &remembered.flash, target.or(back)).await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "unreadable remembered submission");
+                    break;
+                }
+            },
+            Ok(None) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(None) => break,
+            Err(error) => {
+                tracing::error!(%error, "could not read a remembered submission");
+                break;
+            }
+        }
+    }
+    let error = ActionError::Conflict {
+        message: "This form was already sent and is still being handled. Reload the page in a \
+                  moment to see the result."
+            .into(),
+    };
+    flash_redirect(settings, action, Err(&error), BTreeMap::new(), back).await
 }
 
 /// A flash for an outcome the pipeline decided itself (413, an unreadable body, …).
@@ -431,28 +549,42 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
     response
 }
 
-/// The return path and the inputs to keep from a urlencoded form body. Secret fields (those
-/// the form lists, and anything named like a password) are dropped.
-fn read_form(body: &[u8]) -> (Option<LocalPath>, BTreeMap<String, String>) {
-    let mut return_to = None;
+/// What the pipeline reads from a plain form post besides the action's own arguments.
+#[derive(Default)]
+struct PostedForm {
+    /// Where to send the browser back to (same-origin only).
+    return_to: Option<LocalPath>,
+    /// The rendered form's one-time submission token.
+    once: Option<String>,
+    /// The inputs to keep for the form, secrets left out.
+    inputs: BTreeMap<String, String>,
+}
+
+/// The return path, the submission token and the inputs to keep from a urlencoded form body.
+/// Secret fields (those the form lists, and anything named like a password) are dropped.
+fn read_form(body: &[u8]) -> PostedForm {
+    let mut form = PostedForm::default();
     let mut secrets: Vec<String> = Vec::new();
-    let mut inputs = BTreeMap::new();
     for (name, value) in form_urlencoded::parse(body) {
         match name.as_ref() {
-            RETURN_FIELD => return_to = LocalPath::parse(&value),
+            RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
+            // Tokens are the server's own (32 hex digits); anything else is ignored.
+            ONCE_FIELD if value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                form.once = Some(value.into_owned());
+            }
             name if name.starts_with("__fw") => {}
             _ => {
-                inputs
+                form.inputs
                     .entry(name.into_owned())
                     .or_insert_with(|| value.into_owned());
             }
         }
     }
-    inputs.retain(|name, _| {
+    form.inputs.retain(|name, _| {
         !secrets.iter().any(|s| s == name) && !name.to_ascii_lowercase().contains("password")
     });
-    (return_to, inputs)
+    form
 }
 
 /// The path (and query) of the Referer: never its host, so it cannot redirect elsewhere.
@@ -638,16 +770,20 @@ mod tests {
 
     #[test]
     fn form_reading_keeps_inputs_but_never_secrets() {
-        let (back, inputs) = read_form(
+        let form = read_form(
             b"title=Hi&__fw_return=%2Fposts%3Fpage%3D2&password=hunter2&new_password=x\
-              &token=t&__fw_secret=token&content=a+b",
+              &token=t&__fw_secret=token&content=a+b&__fw_once=0123456789abcdef0123456789ABCDEF",
         );
         assert_eq!(
-            back.map(|p| p.to_string()).as_deref(),
+            form.return_to.map(|p| p.to_string()).as_deref(),
             Some("/posts?page=2")
         );
         assert_eq!(
-            inputs.into_iter().collect::<Vec<_>>(),
+            form.once.as_deref(),
+            Some("0123456789abcdef0123456789ABCDEF")
+        );
+        assert_eq!(
+            form.inputs.into_iter().collect::<Vec<_>>(),
             [
                 ("content".into(), "a b".into()),
                 ("title".into(), "Hi".into())
@@ -657,8 +793,9 @@ mod tests {
 
     #[test]
     fn a_foreign_return_path_is_dropped() {
-        let (back, _) = read_form(b"__fw_return=%2F%2Fevil.example%2F");
-        assert!(back.is_none());
+        let form = read_form(b"__fw_return=%2F%2Fevil.example%2F&__fw_once=../../x");
+        assert!(form.return_to.is_none());
+        assert!(form.once.is_none(), "not a token of ours");
     }
 
     #[test]

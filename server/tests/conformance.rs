@@ -205,6 +205,41 @@ async fn contact_messages_are_kept(store: Arc<dyn Store>) {
     assert!(second > first);
 }
 
+async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &TestDb) {
+    let store = db.stores().await.flash;
+    let now = 1_800_000_000;
+    assert!(store.claim_submission("t1", now, now + 60).await.unwrap());
+    assert!(
+        !store.claim_submission("t1", now, now + 60).await.unwrap(),
+        "a second claim is a repeat"
+    );
+    assert_eq!(
+        store.submission_outcome("t1").await.unwrap(),
+        None,
+        "not finished yet"
+    );
+    store
+        .finish_submission("t1", "{\"ok\":true}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.submission_outcome("t1").await.unwrap().as_deref(),
+        Some("{\"ok\":true}")
+    );
+    assert_eq!(store.submission_outcome("never").await.unwrap(), None);
+    // Expired claims are swept by later claims, and the token can be used afresh.
+    assert!(store.claim_submission("t2", now, now + 60).await.unwrap());
+    assert!(store
+        .claim_submission("t3", now + 61, now + 120)
+        .await
+        .unwrap());
+    assert_eq!(store.submission_outcome("t1").await.unwrap(), None, "swept");
+    assert!(store
+        .claim_submission("t2", now + 61, now + 120)
+        .await
+        .unwrap());
+}
+
 async fn flashes_are_single_use_and_expire(db: &TestDb) {
     let flash = db.stores().await.flash;
     let now = 1_800_000_000;
@@ -305,6 +340,12 @@ macro_rules! conformance {
             #[tokio::test]
             async fn contact_messages_are_kept() {
                 run(super::contact_messages_are_kept).await;
+            }
+            #[tokio::test]
+            async fn a_submission_token_is_claimed_once_and_remembers_its_outcome() {
+                let db = TestDb::$backend().await;
+                super::a_submission_token_is_claimed_once_and_remembers_its_outcome(&db).await;
+                db.drop_database().await;
             }
             #[tokio::test]
             async fn flashes_are_single_use_and_expire() {

@@ -745,3 +745,71 @@ async fn editing_a_post_keeps_its_address_and_explains_bad_input_in_place() {
     assert_eq!(app.get("/posts/nope/edit").await.0, StatusCode::NOT_FOUND);
     app.db.drop_database().await;
 }
+
+/// The one-time token of the first form on a page.
+fn once_token(html: &str) -> String {
+    html.split("name=\"__fw_once\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_alike() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get("/posts").await;
+    let token = once_token(&html);
+    assert_eq!(token.len(), 32);
+    assert_ne!(
+        once_token(&app.get("/posts").await.1),
+        token,
+        "fresh per rendering"
+    );
+
+    // A double click: the same rendered form, posted twice at once.
+    let body = format!("__fw_return=%2Fposts&__fw_once={token}&title=Twice&content=Body");
+    let (first, second) = tokio::join!(
+        app.form_post(CreatePost::PATH, &body, "/posts"),
+        app.form_post(CreatePost::PATH, &body, "/posts"),
+    );
+    // And once more, later (a resubmitted page).
+    let third = app.form_post(CreatePost::PATH, &body, "/posts").await;
+    for response in [&first, &second, &third] {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(response), "/posts");
+        let page = app.page_after(response, "/posts").await;
+        assert!(
+            page.contains("Published <a href=\"/posts/twice\">Twice</a>"),
+            "each answer shows the one outcome: {page}"
+        );
+    }
+    let (_, list) = app.get("/posts").await;
+    assert_eq!(list.matches("href=\"/posts/twice").count(), 1, "{list}");
+    assert!(!list.contains("/posts/twice-2"), "{list}");
+
+    // A new rendering of the form is a new submission.
+    let token = once_token(&list);
+    let body = format!("__fw_return=%2Fposts&__fw_once={token}&title=Twice&content=Body");
+    app.form_post(CreatePost::PATH, &body, "/posts").await;
+    assert!(app.get("/posts").await.1.contains("/posts/twice-2"));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_repeated_failed_post_replays_the_failure_with_the_input() {
+    let app = TestApp::spawn().await;
+    let token = once_token(&app.get("/contact").await.1);
+    use app::contact::send_message::SendMessage;
+    let body = format!(
+        "__fw_return=%2Fcontact&__fw_once={token}&name=A&email=ada%40example.org&message=Hello+there+team"
+    );
+    for _ in 0..2 {
+        let response = app.form_post(SendMessage::PATH, &body, "/contact").await;
+        assert_eq!(location(&response), "/contact");
+        let page = app.page_after(&response, "/contact").await;
+        assert!(page.contains("Name needs at least 2 characters."), "{page}");
+        assert!(page.contains(">Hello there team</textarea>"), "{page}");
+    }
+    app.db.drop_database().await;
+}

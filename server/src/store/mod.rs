@@ -233,6 +233,54 @@ macro_rules! sql_store {
                         .map_err(|e| e.to_string())
                 }
 
+                async fn claim_submission(
+                    &self,
+                    token: &str,
+                    now: i64,
+                    expires_at: i64,
+                ) -> Result<bool, String> {
+                    sqlx::query("DELETE FROM submissions WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    sqlx::query(
+                        "INSERT INTO submissions (token, expires_at) VALUES ($1, $2) \
+                         ON CONFLICT (token) DO NOTHING",
+                    )
+                    .bind(token)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(|e| e.to_string())
+                }
+
+                async fn finish_submission(
+                    &self,
+                    token: &str,
+                    outcome: &str,
+                ) -> Result<(), String> {
+                    sqlx::query("UPDATE submissions SET outcome = $1 WHERE token = $2")
+                        .bind(outcome)
+                        .bind(token)
+                        .execute(&self.pool)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+
+                async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String> {
+                    sqlx::query_scalar::<_, Option<String>>(
+                        "SELECT outcome FROM submissions WHERE token = $1",
+                    )
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map(Option::flatten)
+                    .map_err(|e| e.to_string())
+                }
+
                 async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
                     let taken: Option<(String, i64)> = sqlx::query_as(
                         "DELETE FROM flashes WHERE id = $1 RETURNING payload, expires_at",
