@@ -59,6 +59,23 @@ test.describe("contact", () => {
     await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
   });
 
+  test("a message too large to send is refused with the limit, not an error page", async ({ page }) => {
+    await page.goto("/contact");
+    await page.getByLabel("Name").fill("Ada");
+    await page.getByLabel("Email").fill("ada@example.org");
+    // Set programmatically (typing stops at maxlength), as a script or an old browser could:
+    // over the 1 MB the server accepts.
+    await page
+      .getByLabel("Message")
+      .evaluate((el) => ((el as HTMLTextAreaElement).value = "x".repeat(1_200_000)));
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page).toHaveURL(/\/contact$/);
+    await expect(page.getByRole("alert")).toHaveText(
+      "This is too large to send: the limit is 1 MB. Shorten it and try again.",
+    );
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Contact us");
+  });
+
   test("a good message lands on the thank-you page", async ({ page }) => {
     await page.goto("/contact");
     await page.getByLabel("Name").fill("Ada");

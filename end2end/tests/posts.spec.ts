@@ -138,8 +138,24 @@ test.describe("posts", () => {
     const title = uniqueTitle("Double Click");
     await page.getByLabel("Title", { exact: true }).fill(title);
     await page.getByLabel("Content", { exact: true }).fill("Clicked twice.");
+    // With JavaScript, hold the action's answer to see the form while it is in flight.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    if (js) {
+      await page.route((url) => url.pathname.startsWith("/api/"), async (route) => {
+        await held;
+        await route.continue();
+      });
+    }
     await page.getByRole("button", { name: "Publish", exact: true }).dblclick();
+    if (js) {
+      // The useFormStatus analogue: the button says what is happening and takes no more clicks.
+      await expect(page.getByRole("button", { name: "Publishing…" })).toBeDisabled();
+      await expect(page.locator(newPostForm)).toHaveAttribute("aria-busy", "true");
+      release();
+    }
     await expect(page.getByRole("status")).toHaveText(`Published ${title}.`);
+    await expect(page.getByRole("button", { name: "Publish", exact: true })).toBeEnabled();
 
     if (js) {
       // The pending form ignored the second click.

@@ -40,7 +40,7 @@ pub enum ActionError {
     #[error("{message}")]
     Conflict { message: String },
     /// 413: the request body is larger than the action accepts.
-    #[error("The request is too large: the limit is {limit_bytes} bytes.")]
+    #[error("This is too large to send: the limit is {}. Shorten it and try again.", size(*.limit_bytes))]
     PayloadTooLarge { limit_bytes: u64 },
     /// 422: the input was read but is not valid.
     #[error("{}", validation_summary(.fields, .form))]
@@ -157,6 +157,23 @@ impl From<Wire> for ActionError {
             // "unavailable", and anything this client does not know.
             _ => Self::Unavailable,
         }
+    }
+}
+
+/// A byte count as people read it: `512 bytes`, `4 KB`, `1 MB`, `1.5 MB`.
+fn size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    let (unit, name) = match bytes {
+        b if b >= MB => (MB, "MB"),
+        b if b >= KB => (KB, "KB"),
+        _ => return format!("{bytes} bytes"),
+    };
+    let tenths = bytes * 10 / unit;
+    if tenths.is_multiple_of(10) {
+        format!("{} {name}", tenths / 10)
+    } else {
+        format!("{}.{} {name}", tenths / 10, tenths % 10)
     }
 }
 
@@ -398,6 +415,18 @@ mod tests {
         assert_eq!(error.to_string(), "Title is required.");
         assert_eq!(error.field_messages("title"), ["Title is required."]);
         assert!(error.field_messages("content").is_empty());
+    }
+
+    #[test]
+    fn limits_are_given_in_units_people_read() {
+        assert_eq!(size(512), "512 bytes");
+        assert_eq!(size(4096), "4 KB");
+        assert_eq!(size(1024 * 1024), "1 MB");
+        assert_eq!(size(1024 * 1024 * 3 / 2), "1.5 MB");
+        assert_eq!(
+            ActionError::PayloadTooLarge { limit_bytes: 4096 }.to_string(),
+            "This is too large to send: the limit is 4 KB. Shorten it and try again."
+        );
     }
 
     #[test]

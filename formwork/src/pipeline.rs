@@ -202,7 +202,12 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
+    if let Some(declared) = declared.filter(|len| *len > limit) {
+        // Read (and drop) what the client is sending before answering: a browser still
+        // uploading when the connection closes shows a network error instead of the answer.
+        if declared <= DRAIN_LIMIT {
+            drain(request.into_body()).await;
+        }
         return Err(Refusal::TooLarge);
     }
     let content_type = request
@@ -223,6 +228,20 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
     let bytes = read_body(body, limit).await?;
     check_urlencoded(&bytes).map_err(Refusal::Malformed)?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The most a refused body is read (and dropped) so that its sender sees the answer.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads a body to its end, keeping nothing.
+async fn drain(body: Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        if frame.is_err() {
+            break;
+        }
+    }
 }
 
 /// The whole body, up to `limit` bytes.

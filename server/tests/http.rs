@@ -308,7 +308,7 @@ async fn oversized_bodies_get_413_before_the_action_runs() {
         json(response).await,
         serde_json::json!({
             "error": "payload_too_large",
-            "message": "The request is too large: the limit is 4096 bytes.",
+            "message": "This is too large to send: the limit is 4 KB. Shorten it and try again.",
             "limit_bytes": 4096
         })
     );
@@ -490,7 +490,7 @@ async fn an_oversized_form_post_comes_back_with_a_413_message() {
     assert_eq!(location(&response), "/posts");
     let html = app.page_after(&response, "/posts").await;
     assert!(
-        html.contains("The request is too large: the limit is 4096 bytes."),
+        html.contains("This is too large to send: the limit is 4 KB. Shorten it and try again."),
         "{html}"
     );
     app.db.drop_database().await;
@@ -811,5 +811,28 @@ async fn a_repeated_failed_post_replays_the_failure_with_the_input() {
         assert!(page.contains("Name needs at least 2 characters."), "{page}");
         assert!(page.contains(">Hello there team</textarea>"), "{page}");
     }
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn without_a_referer_the_form_still_returns_to_its_page() {
+    // Referrer-Policy: no-referrer, or a privacy extension: the form's own return path is
+    // what counts; the Referer was only ever a fallback.
+    let app = TestApp::spawn().await;
+    let response = app
+        .send(
+            Request::post(CreatePost::PATH)
+                .header(header::ACCEPT, "text/html")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "__fw_return=%2Fposts%3Fpage%3D2&title=&content=x",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/posts?page=2");
+    let page = app.page_after(&response, "/posts?page=2").await;
+    assert!(page.contains("Title cannot be empty."), "{page}");
     app.db.drop_database().await;
 }
