@@ -221,7 +221,21 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
             "The upload is malformed: a multipart/form-data body needs a boundary.".into(),
         ));
     }
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
+    // What actions read: form data (what HTML forms send), uploads, and JSON for JSON-encoded
+    // server functions. Anything else would be read as if it were form data.
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if request.method() == Method::POST && !ACCEPTED_MEDIA_TYPES.contains(&media_type) {
+        let sent = if media_type.is_empty() {
+            "no content type".to_owned()
+        } else {
+            media_type.to_owned()
+        };
+        return Err(Refusal::Malformed(format!(
+            "The request was sent as {sent}, which this action does not read. Send the form as \
+             application/x-www-form-urlencoded, as an HTML form does."
+        )));
+    }
+    if media_type != "application/x-www-form-urlencoded" {
         return Ok(request);
     }
     let (parts, body) = request.into_parts();
@@ -229,6 +243,13 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
     check_urlencoded(&bytes).map_err(Refusal::Malformed)?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
+
+/// The body types an action may be sent.
+const ACCEPTED_MEDIA_TYPES: [&str; 3] = [
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/json",
+];
 
 /// The most a refused body is read (and dropped) so that its sender sees the answer.
 const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;

@@ -836,3 +836,120 @@ async fn without_a_referer_the_form_still_returns_to_its_page() {
     assert!(page.contains("Title cannot be empty."), "{page}");
     app.db.drop_database().await;
 }
+
+/// Everything the actions can change, to show that a refused request changed nothing.
+async fn storage_snapshot(app: &TestApp) -> (Vec<(String, String, String)>, u64, i64) {
+    let store = app.db.store().await;
+    let posts = store
+        .recent_posts(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.slug, p.title, p.excerpt))
+        .collect();
+    let subscribers = store.subscriber_count().await.unwrap();
+    let pool = sqlx::SqlitePool::connect(app.db.url()).await.unwrap();
+    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (posts, subscribers, messages)
+}
+
+#[tokio::test]
+async fn every_action_refuses_malformed_and_invalid_requests_and_changes_nothing() {
+    use app::{contact::send_message::SendMessage, newsletter::subscribe::Subscribe};
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=Existing&content=x")
+        .await;
+    let post_id = bound_id(&app.get("/posts/existing").await.1);
+    let edit_id = bound_id(&app.get("/posts/existing/edit").await.1);
+    let before = storage_snapshot(&app).await;
+
+    let actions = [
+        (CreatePost::PATH, "title=T&content=C".to_owned()),
+        (UpdatePost::PATH, format!("id={edit_id}&title=T&content=C")),
+        (DeletePost::PATH, format!("id={post_id}")),
+        (Subscribe::PATH, "email=new%40example.org".to_owned()),
+        (
+            SendMessage::PATH,
+            "name=Ada&email=ada%40example.org&message=Hello+there+team".to_owned(),
+        ),
+    ];
+    const JSON: &str = "application/json";
+    for (path, good) in &actions {
+        let malformed = [
+            ("broken urlencoding", FORM, format!("{good}&x=%ZZ")),
+            ("a truncated escape", FORM, format!("{good}&x=%4")),
+            ("bytes that are not UTF-8", FORM, format!("{good}&x=%FF%FE")),
+            ("missing fields", FORM, String::new()),
+            ("bad JSON", JSON, "{\"title\": ".to_owned()),
+            (
+                "JSON to a form action",
+                JSON,
+                "{\"title\": \"T\"}".to_owned(),
+            ),
+            (
+                "multipart without a boundary",
+                "multipart/form-data",
+                "--x\r\n".to_owned(),
+            ),
+            ("a wrong content type", "text/plain", good.clone()),
+            ("an empty content type", "", good.clone()),
+        ];
+        for (what, content_type, body) in malformed {
+            let response = app.script_post(path, content_type, &body).await;
+            let status = response.status();
+            let body = json(response).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}, {what}: {body}");
+            assert_eq!(body["error"], "bad_request", "{path}, {what}: {body}");
+            assert!(
+                body["message"].as_str().is_some_and(|m| m.len() > 10),
+                "{path}, {what}: a message a person can act on: {body}"
+            );
+        }
+    }
+
+    // Wrong types, where an action has typed fields.
+    for (path, body) in [
+        (
+            CreatePost::PATH,
+            "title=T&content=C&after=sideways".to_owned(),
+        ),
+        (DeletePost::PATH, "id=not-a-number".to_owned()),
+        (UpdatePost::PATH, "id=1.5&title=T&content=C".to_owned()),
+    ] {
+        let response = app.script_post(path, FORM, &body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}: {body}");
+    }
+
+    // Invalid values: read fine, refused by the schema with every field's message.
+    for (path, body, field) in [
+        (CreatePost::PATH, "title=+&content=C".to_owned(), "title"),
+        (
+            UpdatePost::PATH,
+            format!("id={edit_id}&title=T&content=+"),
+            "content",
+        ),
+        (Subscribe::PATH, "email=not-an-address".to_owned(), "email"),
+        (
+            SendMessage::PATH,
+            "name=Ada&email=ada%40example.org&message=short".to_owned(),
+            "message",
+        ),
+    ] {
+        let response = app.script_post(path, FORM, &body).await;
+        let status = response.status();
+        let body = json(response).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert!(body["fields"][field][0].is_string(), "{path}: {body}");
+    }
+
+    // An unknown server function.
+    let response = app.script_post("/api/no_such_action", FORM, "x=1").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(storage_snapshot(&app).await, before, "nothing changed");
+    app.db.drop_database().await;
+}
