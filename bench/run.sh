@@ -72,4 +72,4 @@ for asset in $(grep -oE '/pkg/[^"]+\.(wasm|js)' <<<"$PAGE" | sort -u); do
   total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
 done
 printf '%-40s %10d %10d %10d\n' total "$total_raw" "$total_gz" "$total_br"
-echo "budget for /posts: 100 KB brotli -> $((total_br * 100 / 102400))% used"
+echo "budget for /posts: 100 KB (100,000 B) brotli -> $((total_br * 100 / 100000))% used"
