@@ -953,3 +953,22 @@ async fn every_action_refuses_malformed_and_invalid_requests_and_changes_nothing
     assert_eq!(storage_snapshot(&app).await, before, "nothing changed");
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn secrets_never_come_back_to_the_form() {
+    use app::contact::send_message::SendMessage;
+    let app = TestApp::spawn().await;
+    // A failed post whose form lists `message` as secret, with a password field besides.
+    let body = "__fw_return=%2Fcontact&__fw_secret=message&name=A&email=ada%40example.org\
+                &message=my+secret+words&password=hunter2-hunter2";
+    let response = app.form_post(SendMessage::PATH, body, "/contact").await;
+    let page = app.page_after(&response, "/contact").await;
+    assert!(page.contains("Name needs at least 2 characters."), "{page}");
+    assert!(
+        page.contains("value=\"ada@example.org\""),
+        "other input is kept: {page}"
+    );
+    assert!(!page.contains("my secret words"), "{page}");
+    assert!(!page.contains("hunter2"), "{page}");
+    app.db.drop_database().await;
+}
