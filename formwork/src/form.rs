@@ -357,9 +357,18 @@ fn current_page() -> String {
 /// A fresh one-time token for a rendered form (see the pipeline): repeated plain posts of
 /// one rendering run the action once. Empty in the browser, where hydration keeps the
 /// server's value.
+///
+/// Signed with the server's key, it also vouches for the form's origin when a browser sends
+/// no provenance headers (see [`crate::origin`]).
 fn once_token() -> String {
     #[cfg(feature = "ssr")]
-    return uuid::Uuid::new_v4().simple().to_string();
+    return {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match use_context::<crate::flash::SigningKey>() {
+            Some(key) => crate::origin::sign_form_token(&key, &id),
+            None => id,
+        }
+    };
     #[cfg(not(feature = "ssr"))]
     String::new()
 }

@@ -19,6 +19,8 @@ pub mod rules;
 pub mod schema;
 
 #[cfg(feature = "ssr")]
+pub mod origin;
+#[cfg(feature = "ssr")]
 pub mod pipeline;
 
 pub use bound::Bound;

@@ -21,6 +21,7 @@ use crate::{
         Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ONCE_FIELD,
         RETURN_FIELD, SECRET_FIELD,
     },
+    origin::{check_form_token, OriginPolicy, Verdict},
     ActionError, LocalPath,
 };
 use axum::{
@@ -53,6 +54,9 @@ pub struct Pipeline {
     /// Where plain form posts keep their outcome for the next page. Without it, a plain form
     /// post still gets its 303, but its outcome is lost.
     pub flash: Option<FlashSettings>,
+    /// Which origins may post to actions (CSRF protection). `None` checks nothing: only for
+    /// tests and tools, never for a site.
+    pub origin: Option<OriginPolicy>,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -70,6 +74,7 @@ impl Default for Pipeline {
             prefix: "/api/",
             max_body_bytes: 1024 * 1024,
             flash: None,
+            origin: None,
         }
     }
 }
@@ -141,6 +146,16 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         return no_store(response);
     }
 
+    // Another site's page may not make the user's browser call an action (CSRF).
+    let needs_form_token = match pipeline.origin.as_ref().map(|p| p.judge(request.headers())) {
+        Some(Verdict::Foreign(from)) => {
+            tracing::warn!(action = %request.uri().path(), %from, "refused a cross-site request");
+            return error_response(&ActionError::Forbidden, document);
+        }
+        Some(Verdict::NeedsFormToken) => true,
+        Some(Verdict::Allowed) | None => false,
+    };
+
     // Oversized and malformed requests are refused here, with a message, before server_fn
     // sees them; a plain form post gets the refusal inline through the flash.
     let too_large = ActionError::PayloadTooLarge {
@@ -152,6 +167,15 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         .await
         .map_err(|refusal| refusal.into_error(&too_large));
     let request = match (checked, document, &pipeline.flash) {
+        (Ok(request), _, _) if needs_form_token => {
+            match with_form_token(request, pipeline.flash.as_ref(), pipeline.max_body_bytes).await {
+                Some(request) => request,
+                None => {
+                    tracing::warn!(%action, "refused a request with cookies, no origin and no form token");
+                    return error_response(&ActionError::Forbidden, document);
+                }
+            }
+        }
         (Ok(request), _, _) => request,
         (Err(error), true, Some(settings)) => {
             return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await
@@ -175,6 +199,21 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     } else {
         respond_to_script(response).await
     })
+}
+
+/// The request, if its form data carries a form token this server signed (see
+/// [`crate::origin`]).
+async fn with_form_token(
+    request: Request,
+    flash: Option<&FlashSettings>,
+    limit: u64,
+) -> Option<Request> {
+    let key = &flash?.key;
+    let (parts, body) = request.into_parts();
+    // Form data was already read (within the limit) by `check_well_formed`.
+    let bytes = read_body(body, limit).await.ok()?;
+    let token = read_form(&bytes).signed_once?;
+    check_form_token(key, &token).then(|| Request::from_parts(parts, Body::from(bytes)))
 }
 
 enum Refusal {
@@ -350,6 +389,7 @@ async fn post_redirect_get(
         return_to,
         once,
         inputs,
+        ..
     } = form;
 
     // The same rendered form, posted again: the first post's outcome, not a second run.
@@ -594,8 +634,10 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
 struct PostedForm {
     /// Where to send the browser back to (same-origin only).
     return_to: Option<LocalPath>,
-    /// The rendered form's one-time submission token.
+    /// The rendered form's one-time submission id.
     once: Option<String>,
+    /// The same token as sent, with its signature (for [`with_form_token`]).
+    signed_once: Option<String>,
     /// The inputs to keep for the form, secrets left out.
     inputs: BTreeMap<String, String>,
 }
@@ -609,9 +651,14 @@ fn read_form(body: &[u8]) -> PostedForm {
         match name.as_ref() {
             RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
-            // Tokens are the server's own (32 hex digits); anything else is ignored.
-            ONCE_FIELD if value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                form.once = Some(value.into_owned());
+            // Tokens are the server's own (32 hex digits, then perhaps `.signature`);
+            // anything else is ignored.
+            ONCE_FIELD => {
+                let id = value.split('.').next().unwrap_or_default();
+                if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    form.once = Some(id.to_owned());
+                    form.signed_once = Some(value.into_owned());
+                }
             }
             name if name.starts_with("__fw") => {}
             _ => {

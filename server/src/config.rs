@@ -16,9 +16,14 @@ pub struct Config {
     pub database_url: String,
 
     /// The origin users reach the site at, e.g. `https://example.org`. Used to build absolute
-    /// links and, later, to check the Origin of state-changing requests.
+    /// links and to check the `Origin` of state-changing requests (CSRF protection).
     #[arg(long, env = "PUBLIC_ORIGIN", default_value = "http://127.0.0.1:3000")]
     pub public_origin: String,
+
+    /// Further origins whose pages may call the site's actions, comma-separated (e.g. a second
+    /// domain of the same site). Requests from any other origin get 403.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
 
     /// Log filter in `tracing_subscriber::EnvFilter` syntax, e.g. `info,sqlx=warn`.
     #[arg(
@@ -68,6 +73,15 @@ impl Config {
         self.public_origin.starts_with("https://")
     }
 
+    /// The origins that may call actions: the public origin and the allow-list.
+    pub fn origin_policy(&self) -> anyhow::Result<formwork::origin::OriginPolicy> {
+        formwork::origin::OriginPolicy::new(
+            std::iter::once(self.public_origin.as_str())
+                .chain(self.allowed_origins.iter().map(String::as_str)),
+        )
+        .map_err(|problem| anyhow::anyhow!("PUBLIC_ORIGIN or ALLOWED_ORIGINS: {problem}"))
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
@@ -83,6 +97,7 @@ impl Config {
                 "PUBLIC_ORIGIN must be http(s)://host[:port] with no path, got `{origin}`"
             );
         }
+        self.origin_policy()?;
         if self.flash_secret.as_ref().is_some_and(|s| s.len() < 32) {
             anyhow::bail!("FLASH_SECRET must be at least 32 bytes long");
         }
@@ -125,5 +140,18 @@ mod tests {
             parse(&["migrate"]).command,
             Some(Command::Migrate)
         ));
+    }
+
+    #[test]
+    fn allowed_origins_are_a_checked_list() {
+        let config = parse(&[
+            "--allowed-origins",
+            "https://a.example,https://b.example:8443",
+        ]);
+        assert_eq!(config.allowed_origins.len(), 2);
+        assert!(config.validate().is_ok());
+        assert!(parse(&["--allowed-origins", "https://a.example/path"])
+            .validate()
+            .is_err());
     }
 }

@@ -83,6 +83,11 @@ pub fn router(
             key,
             secure_cookie: config.https(),
         }),
+        origin: Some(config.origin_policy().unwrap_or_else(|error| {
+            // Config::validate refuses bad origins before we get here; stay closed regardless.
+            tracing::error!(%error, "unusable origins; only same-origin requests may call actions");
+            formwork::origin::OriginPolicy::same_origin_only()
+        })),
         ..Pipeline::default()
     };
 

@@ -760,7 +760,8 @@ async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_
     let app = TestApp::spawn().await;
     let (_, html) = app.get("/posts").await;
     let token = once_token(&html);
-    assert_eq!(token.len(), 32);
+    let (id, signature) = token.split_once('.').unwrap();
+    assert_eq!((id.len(), signature.is_empty()), (32, false), "{token}");
     assert_ne!(
         once_token(&app.get("/posts").await.1),
         token,
@@ -970,5 +971,125 @@ async fn secrets_never_come_back_to_the_form() {
     );
     assert!(!page.contains("my secret words"), "{page}");
     assert!(!page.contains("hunter2"), "{page}");
+    app.db.drop_database().await;
+}
+
+/// Posts to an action as a browser on another site (or no browser at all) would.
+async fn post_with(app: &TestApp, path: &str, headers: &[(&str, &str)], body: &str) -> StatusCode {
+    let mut request = Request::post(path)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, FORM);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    app.send(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .status()
+}
+
+#[tokio::test]
+async fn other_sites_cannot_make_a_browser_call_an_action() {
+    let app = TestApp::spawn().await;
+    let before = storage_snapshot(&app).await;
+    let body = "title=Planted&content=by+another+site";
+    let token = once_token(&app.get("/posts").await.1);
+    let with_token = format!("{body}&__fw_once={token}");
+    let cookie = ("cookie", "fw_session=someone");
+    for (what, headers, body) in [
+        (
+            "a cross-site form",
+            vec![
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://evil.example"),
+            ],
+            body.to_owned(),
+        ),
+        (
+            "a sibling subdomain",
+            vec![
+                ("sec-fetch-site", "same-site"),
+                ("origin", "https://blog.127.0.0.1.example"),
+            ],
+            body.to_owned(),
+        ),
+        (
+            "a foreign Origin alone",
+            vec![("origin", "https://evil.example")],
+            body.to_owned(),
+        ),
+        (
+            "an opaque origin",
+            vec![("origin", "null"), cookie],
+            body.to_owned(),
+        ),
+        (
+            "another scheme",
+            vec![("origin", "https://127.0.0.1:3000")],
+            body.to_owned(),
+        ),
+        (
+            "a forged X-Forwarded-Host",
+            vec![
+                ("origin", "https://evil.example"),
+                ("x-forwarded-host", "127.0.0.1:3000"),
+            ],
+            body.to_owned(),
+        ),
+        (
+            "cookies, no provenance, no token",
+            vec![cookie],
+            body.to_owned(),
+        ),
+        (
+            "cookies, no provenance, a forged token",
+            vec![cookie],
+            format!("{body}&__fw_once=0123456789abcdef0123456789abcdef.forged"),
+        ),
+        (
+            "cookies, no provenance, an unsigned token",
+            vec![cookie],
+            format!("{body}&__fw_once=0123456789abcdef0123456789abcdef"),
+        ),
+    ] {
+        let status = post_with(&app, CreatePost::PATH, &headers, &body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+    }
+    assert_eq!(storage_snapshot(&app).await, before, "nothing changed");
+
+    // The site itself, however it says so, and clients without cookies, get through.
+    for (what, headers, body, slug) in [
+        (
+            "Sec-Fetch-Site: same-origin",
+            vec![("sec-fetch-site", "same-origin"), cookie],
+            body.to_owned(),
+            "planted",
+        ),
+        (
+            "the public origin",
+            vec![("origin", "http://127.0.0.1:3000"), cookie],
+            body.to_owned(),
+            "planted-2",
+        ),
+        (
+            "an old browser with a rendered form's token",
+            vec![cookie],
+            with_token,
+            "planted-3",
+        ),
+        (
+            "an API client without cookies",
+            vec![],
+            body.to_owned(),
+            "planted-4",
+        ),
+    ] {
+        let status = post_with(&app, CreatePost::PATH, &headers, &body).await;
+        assert_eq!(status, StatusCode::OK, "{what}");
+        assert_eq!(
+            app.get(&format!("/posts/{slug}")).await.0,
+            StatusCode::OK,
+            "{what}"
+        );
+    }
     app.db.drop_database().await;
 }

@@ -1,0 +1,29 @@
+import { test, expect, uniqueTitle } from "./fixtures";
+
+test.describe("origin checks", () => {
+  test("a form on another site cannot make the browser publish", async ({ page, baseURL }) => {
+    // The action's address, from the real form.
+    await page.goto("/posts");
+    const action = await page.locator("form:has(#new-post-title)").getAttribute("action");
+    const title = uniqueTitle("Planted");
+
+    // A page on another origin with a form that posts to this site, as an attacker would host it.
+    await page.route("http://attacker.test/", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><form method="post" action="${baseURL}${action}">
+                 <input name="title" value="${title}"><input name="content" value="planted">
+                 <button>Win a prize</button></form>`,
+      }),
+    );
+    await page.goto("http://attacker.test/");
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${baseURL}/api/`)),
+      page.getByRole("button", { name: "Win a prize" }).click(),
+    ]);
+    expect(response.status()).toBe(403);
+
+    await page.goto("/posts");
+    await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(0);
+  });
+});

@@ -1,0 +1,193 @@
+//! Origin (CSRF) protection for every state-changing request to an action.
+//!
+//! A browser tells the server where a request comes from; a request another site makes the
+//! browser send carries the user's cookies, so it must be refused:
+//!
+//! 1. `Sec-Fetch-Site: same-origin` (every current browser sends it): allowed.
+//! 2. Otherwise the `Origin` must be one of the site's own origins (its public origin and an
+//!    allow-list); anything else, `null` included, is refused with 403.
+//! 3. With neither header (old browsers, some privacy tools), a request that carries cookies
+//!    must carry the signed token every rendered form includes; one without cookies has no
+//!    ambient authority to abuse and is allowed (API clients, scripts).
+//!
+//! `X-Forwarded-Host` plays no part: the allowed origins are configuration, never taken from
+//! a header a client can forge.
+
+use crate::flash::SigningKey;
+use http::{header, HeaderMap};
+
+/// A rendered form's token, signed: `<32 hex digits>.<signature>`. The digits alone are the
+/// form's one-time submission id (see the pipeline); the signature shows the server made it.
+pub fn sign_form_token(key: &SigningKey, id: &str) -> String {
+    format!("{id}.{}", key.tag(&[b"form", id.as_bytes()]))
+}
+
+/// Whether `token` is a form token this server signed.
+pub fn check_form_token(key: &SigningKey, token: &str) -> bool {
+    token
+        .split_once('.')
+        .is_some_and(|(id, tag)| key.check(&[b"form", id.as_bytes()], tag))
+}
+
+/// Which origins may post to the site's actions.
+#[derive(Clone, Debug)]
+pub struct OriginPolicy {
+    /// `scheme://host[:port]`, lowercase, as browsers write the `Origin` header.
+    allowed: Vec<String>,
+}
+
+/// What the headers say about a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// From the site itself.
+    Allowed,
+    /// From somewhere else: refuse with 403.
+    Foreign(String),
+    /// No provenance headers but cookies: allowed only with a valid signed form token.
+    NeedsFormToken,
+}
+
+impl OriginPolicy {
+    /// The site's public origin and any further allowed origins, each `scheme://host[:port]`.
+    pub fn new<'a>(origins: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let allowed = origins
+            .into_iter()
+            .map(|origin| {
+                normalize(origin).ok_or_else(|| {
+                    format!("`{origin}` is not an origin: use scheme://host[:port], no path")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { allowed })
+    }
+
+    /// Only the site's own pages (`Sec-Fetch-Site: same-origin`) may call actions.
+    pub fn same_origin_only() -> Self {
+        Self {
+            allowed: Vec::new(),
+        }
+    }
+
+    /// Judges a state-changing request by its headers.
+    pub fn judge(&self, headers: &HeaderMap) -> Verdict {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if text("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("same-origin")) {
+            return Verdict::Allowed;
+        }
+        match text(header::ORIGIN.as_str()) {
+            Some(origin) => match normalize(origin) {
+                Some(origin) if self.allowed.contains(&origin) => Verdict::Allowed,
+                _ => Verdict::Foreign(origin.chars().take(100).collect()),
+            },
+            // A header that is there but unreadable is not "no header".
+            None if headers.contains_key(header::ORIGIN) => Verdict::Foreign("?".into()),
+            None if headers.contains_key("sec-fetch-site") => {
+                Verdict::Foreign(text("sec-fetch-site").unwrap_or("?").to_owned())
+            }
+            None if headers.contains_key(header::COOKIE) => Verdict::NeedsFormToken,
+            None => Verdict::Allowed,
+        }
+    }
+}
+
+/// `scheme://host[:port]` in lowercase without a trailing slash, or `None` when `origin` is
+/// not one (`null`, a path, another scheme).
+fn normalize(origin: &str) -> Option<String> {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = origin.split_once("://")?;
+    let valid_host = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (matches!(scheme, "http" | "https") && valid_host).then_some(origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn policy() -> OriginPolicy {
+        OriginPolicy::new(["https://site.example", "https://app.site.example/"])
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_site_itself_is_allowed() {
+        let p = policy();
+        assert_eq!(
+            p.judge(&headers(&[("sec-fetch-site", "same-origin")])),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            p.judge(&headers(&[("origin", "https://site.example")])),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            p.judge(&headers(&[("origin", "HTTPS://App.Site.Example")])),
+            Verdict::Allowed
+        );
+        // No provenance and no cookies: nothing ambient to abuse (an API client).
+        assert_eq!(p.judge(&HeaderMap::new()), Verdict::Allowed);
+    }
+
+    #[test]
+    fn other_sites_are_refused() {
+        let p = policy();
+        for case in [
+            headers(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://evil.example"),
+            ]),
+            headers(&[
+                ("sec-fetch-site", "same-site"),
+                ("origin", "https://blog.site.example"),
+            ]),
+            headers(&[("origin", "https://evil.example")]),
+            headers(&[("origin", "null")]),
+            headers(&[("origin", "https://site.example.evil.example")]),
+            headers(&[("origin", "http://site.example")]), // another scheme is another origin
+            headers(&[("sec-fetch-site", "cross-site")]),
+            headers(&[
+                ("origin", "https://evil.example"),
+                ("x-forwarded-host", "site.example"),
+            ]),
+        ] {
+            assert!(matches!(p.judge(&case), Verdict::Foreign(_)), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn cookies_without_provenance_need_the_form_token() {
+        assert_eq!(
+            policy().judge(&headers(&[("cookie", "session=1")])),
+            Verdict::NeedsFormToken
+        );
+    }
+
+    #[test]
+    fn form_tokens_are_checked_against_the_key() {
+        let key = SigningKey::random();
+        let token = sign_form_token(&key, "0123456789abcdef0123456789abcdef");
+        assert!(check_form_token(&key, &token));
+        assert!(!check_form_token(&SigningKey::random(), &token));
+        assert!(!check_form_token(&key, "0123456789abcdef0123456789abcdef"));
+        assert!(!check_form_token(&key, &token.replacen('0', "1", 1)));
+    }
+
+    #[test]
+    fn configured_origins_must_be_origins() {
+        assert!(OriginPolicy::new(["https://site.example/path"]).is_err());
+        assert!(OriginPolicy::new(["site.example"]).is_err());
+        assert!(OriginPolicy::new(["ftp://site.example"]).is_err());
+        assert!(OriginPolicy::new(["http://127.0.0.1:3000", "https://[::1]:8443"]).is_ok());
+    }
+}
