@@ -929,6 +929,33 @@ mod tests {
     }
 
     #[test]
+    fn a_rate_limit_says_when_to_retry_with_and_without_javascript() {
+        for document in [false, true] {
+            let response = error_response(
+                &ActionError::RateLimited {
+                    retry_after_secs: 30,
+                },
+                document,
+            );
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .map(|v| v.as_bytes()),
+                Some(&b"30"[..])
+            );
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::CACHE_CONTROL)
+                    .map(|v| v.as_bytes()),
+                Some(&b"no-store"[..])
+            );
+        }
+    }
+
+    #[test]
     fn cookies_are_found_by_exact_name() {
         let mut headers = HeaderMap::new();
         headers.insert(
