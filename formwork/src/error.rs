@@ -398,6 +398,8 @@ mod tests {
             .with_writer(move || writer.clone())
             .finish();
         let error = tracing::subscriber::with_default(subscriber, || {
+            // Other tests, on other threads, may have cached "no subscriber wants this event".
+            tracing::callsite::rebuild_interest_cache();
             ActionError::internal("connection refused: db.internal:5432")
         });
         let ActionError::Internal { correlation_id } = &error else {

@@ -22,6 +22,16 @@ pub mod schema;
 pub mod origin;
 #[cfg(feature = "ssr")]
 pub mod pipeline;
+#[cfg(feature = "ssr")]
+pub mod registry;
+
+/// What formwork's macros expand to; not an API.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "ssr")]
+    pub use inventory;
+    pub use server_fn::ServerFn;
+}
 
 pub use bound::Bound;
 pub use error::{ActionError, FieldErrors};
@@ -32,3 +42,30 @@ pub use redirect::redirect;
 pub use redirect::LocalPath;
 pub use region::Region;
 pub use schema::{Rule, Schema, Validated};
+
+/// Declares an action's access policy and, optionally, its body limit (see the `registry`
+/// module of the server build). Expands to nothing outside the server build.
+#[macro_export]
+macro_rules! declare {
+    ($action:ty { access: $access:ident $(, body_limit: $limit:expr)? $(,)? }) => {
+        #[cfg(feature = "ssr")]
+        $crate::__private::inventory::submit! {
+            $crate::registry::Declaration {
+                path: <$action as $crate::__private::ServerFn>::PATH,
+                access: $crate::registry::Access::$access,
+                body_limit: $crate::__declare_limit!($($limit)?),
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __declare_limit {
+    () => {
+        None
+    };
+    ($limit:expr) => {
+        Some($limit)
+    };
+}

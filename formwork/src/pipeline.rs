@@ -22,6 +22,7 @@ use crate::{
         RETURN_FIELD, SECRET_FIELD,
     },
     origin::{check_form_token, OriginPolicy, Verdict},
+    registry::Access,
     ActionError, LocalPath,
 };
 use axum::{
@@ -107,8 +108,10 @@ pub fn install<S>(router: axum::Router<S>, pipeline: Pipeline) -> axum::Router<S
 where
     S: Clone + Send + Sync + 'static,
 {
-    // The limit server_fn's body reader honours, for bodies that declare no length.
-    let read_limit = usize::try_from(pipeline.max_body_bytes).unwrap_or(usize::MAX);
+    // The limit server_fn's body reader honours, for bodies that declare no length (the
+    // pipeline holds each action to its own limit before that).
+    let largest = crate::registry::largest_body_limit(pipeline.max_body_bytes);
+    let read_limit = usize::try_from(largest).unwrap_or(usize::MAX);
     router
         .layer(axum::extract::DefaultBodyLimit::max(read_limit))
         .layer(axum::middleware::from_fn_with_state(pipeline, run))
@@ -146,6 +149,16 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         return no_store(response);
     }
 
+    // What the action declared about itself (the server refused to start without it).
+    let Some(declaration) = crate::registry::declaration(path) else {
+        tracing::error!(action = %path, "an action without a declaration was called");
+        return error_response(&ActionError::Forbidden, document);
+    };
+    match declaration.access {
+        Access::Public => {}
+    }
+    let limit = declaration.body_limit.unwrap_or(pipeline.max_body_bytes);
+
     // Another site's page may not make the user's browser call an action (CSRF).
     let needs_form_token = match pipeline.origin.as_ref().map(|p| p.judge(request.headers())) {
         Some(Verdict::Foreign(from)) => {
@@ -158,17 +171,15 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
 
     // Oversized and malformed requests are refused here, with a message, before server_fn
     // sees them; a plain form post gets the refusal inline through the flash.
-    let too_large = ActionError::PayloadTooLarge {
-        limit_bytes: pipeline.max_body_bytes,
-    };
+    let too_large = ActionError::PayloadTooLarge { limit_bytes: limit };
     let action = request.uri().path().to_owned();
     let back = referer_path(request.headers());
-    let checked = check_well_formed(request, pipeline.max_body_bytes)
+    let checked = check_well_formed(request, limit)
         .await
         .map_err(|refusal| refusal.into_error(&too_large));
     let request = match (checked, document, &pipeline.flash) {
         (Ok(request), _, _) if needs_form_token => {
-            match with_form_token(request, pipeline.flash.as_ref(), pipeline.max_body_bytes).await {
+            match with_form_token(request, pipeline.flash.as_ref(), limit).await {
                 Some(request) => request,
                 None => {
                     tracing::warn!(%action, "refused a request with cookies, no origin and no form token");
@@ -183,12 +194,12 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         (Err(error), _, _) => return error_response(&error, document),
     };
     if let (true, Some(settings)) = (document, &pipeline.flash) {
-        return post_redirect_get(&pipeline, settings, &too_large, request, next).await;
+        return post_redirect_get(limit, settings, &too_large, request, next).await;
     }
     // A body without a declared length is counted as it streams in: it stops at the limit,
     // the action fails to read it, and the answer is the same 413.
     let (parts, body) = request.into_parts();
-    let (body, overflow) = limit::LimitedBody::new(body, pipeline.max_body_bytes);
+    let (body, overflow) = limit::LimitedBody::new(body, limit);
     let response = next.run(Request::from_parts(parts, Body::new(body))).await;
     if overflow.tripped() {
         return error_response(&too_large, document);
@@ -359,7 +370,7 @@ fn check_urlencoded(body: &[u8]) -> Result<(), String> {
 /// A plain form post: run the action as a script call, keep its outcome and the user's input
 /// in a flash, and send the browser back to the form's page with `303 See Other`.
 async fn post_redirect_get(
-    pipeline: &Pipeline,
+    limit: u64,
     settings: &FlashSettings,
     too_large: &ActionError,
     request: Request,
@@ -368,7 +379,7 @@ async fn post_redirect_get(
     let (mut parts, body) = request.into_parts();
     let action = parts.uri.path().to_owned();
     let back = referer_path(&parts.headers);
-    let bytes = match read_body(body, pipeline.max_body_bytes).await {
+    let bytes = match read_body(body, limit).await {
         Ok(bytes) => bytes,
         Err(refusal) => {
             let error = refusal.into_error(too_large);

@@ -45,13 +45,15 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-/// Builds the whole application router.
+/// Builds the whole application router. Fails, naming it, when a server function declares
+/// no access policy (`formwork::declare!`): such a server must not start.
 pub fn router(
     config: &Config,
     leptos_options: LeptosOptions,
     app: AppState,
     flash_store: Arc<dyn FlashStore>,
-) -> Router {
+) -> anyhow::Result<Router> {
+    formwork::registry::check().map_err(anyhow::Error::msg)?;
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
@@ -116,7 +118,7 @@ pub fn router(
             ServerState,
             _,
         >(provide_app_state, shell));
-    formwork::pipeline::install(router, pipeline)
+    Ok(formwork::pipeline::install(router, pipeline)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -128,7 +130,7 @@ pub fn router(
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(state)
+        .with_state(state))
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

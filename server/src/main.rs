@@ -27,7 +27,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(backend = stores.app.backend(), "storage ready");
     let app_state = app::state::AppState { store: stores.app };
     let leptos_options = http::leptos_options(&config)?;
-    let router = http::router(&config, leptos_options, app_state, stores.flash);
+    let router = http::router(&config, leptos_options, app_state, stores.flash)?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

@@ -32,6 +32,11 @@ pub async fn send_message(#[server(flatten)] message: ContactMessage) -> Result<
     Ok(())
 }
 
+formwork::declare!(SendMessage {
+    access: Public,
+    body_limit: 32 * 1024
+});
+
 #[component]
 pub fn ContactForm() -> impl IntoView {
     let state = FormState::<SendMessage>::new().schema::<ContactMessage>();

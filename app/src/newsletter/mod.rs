@@ -14,6 +14,8 @@ pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
     Ok(crate::state::store()?.subscriber_count().await?)
 }
 
+formwork::declare!(SubscriberCount { access: Public });
+
 /// `/newsletter`: the subscriber count and the form. Server-rendered: the form works the same
 /// with and without JavaScript and ships no code.
 #[component]

@@ -37,6 +37,11 @@ pub async fn subscribe(
     }
 }
 
+formwork::declare!(Subscribe {
+    access: Public,
+    body_limit: 4 * 1024
+});
+
 #[component]
 pub fn SubscribeForm() -> impl IntoView {
     let state = FormState::<Subscribe>::new().schema::<Subscription>();

@@ -48,6 +48,12 @@ pub async fn create_post(
     })
 }
 
+// Public until accounts exist; a post body is at most 10,000 characters.
+formwork::declare!(CreatePost {
+    access: Public,
+    body_limit: 64 * 1024
+});
+
 /// The "New post" form. An island: with JavaScript the page does not reload, and the list
 /// below refreshes in place; without it, the same form posts and the server redirects back
 /// with the outcome in a flash. `snapshot` is that flash, so both render the same.

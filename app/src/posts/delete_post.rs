@@ -21,6 +21,8 @@ pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), 
     Ok(())
 }
 
+formwork::declare!(DeletePost { access: Public });
+
 /// A "Delete" button for one post. `next` is where to land afterwards.
 #[component]
 pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {

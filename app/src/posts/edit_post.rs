@@ -28,6 +28,11 @@ pub async fn update_post(
     Ok(())
 }
 
+formwork::declare!(UpdatePost {
+    access: Public,
+    body_limit: 64 * 1024
+});
+
 /// The edit form, filled with the post as it is (or, after a failed save, as the user left it).
 #[component]
 pub fn EditPostForm(post: Post) -> impl IntoView {

@@ -24,6 +24,8 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     })
 }
 
+formwork::declare!(ListPosts { access: Public });
+
 /// The post with this slug.
 #[server(input = GetUrl)]
 pub async fn get_post(slug: String) -> Result<Post, ActionError> {
@@ -32,3 +34,5 @@ pub async fn get_post(slug: String) -> Result<Post, ActionError> {
         .await?
         .ok_or_else(|| ActionError::not_found("That post"))
 }
+
+formwork::declare!(GetPost { access: Public });

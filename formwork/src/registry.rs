@@ -1,0 +1,81 @@
+//! What every action declares about itself, checked when the server starts.
+//!
+//! Each server function states, next to its definition, who may call it and (optionally)
+//! the largest body it accepts:
+//!
+//! ```text
+//! formwork::declare!(CreatePost { access: Public, body_limit: 64 * 1024 });
+//! ```
+//!
+//! [`check`] compares the declarations with every server function linked into the binary:
+//! one without a declaration stops the server at start-up, named, so nothing can be forgotten.
+//! The pipeline applies a declaration before the request's arguments are read.
+
+use std::{collections::HashMap, sync::OnceLock};
+
+/// Who may call an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (reads, sign-up, the contact form).
+    Public,
+}
+
+/// One action's declaration (made with [`declare!`](crate::declare!)).
+#[derive(Debug)]
+pub struct Declaration {
+    /// The server function's path (`ServerFn::PATH`).
+    pub path: &'static str,
+    pub access: Access,
+    /// The largest request body this action accepts, if not the pipeline's default.
+    pub body_limit: Option<u64>,
+}
+
+inventory::collect!(Declaration);
+
+/// The declaration of the action at `path`.
+pub fn declaration(path: &str) -> Option<&'static Declaration> {
+    static BY_PATH: OnceLock<HashMap<&'static str, &'static Declaration>> = OnceLock::new();
+    BY_PATH
+        .get_or_init(|| {
+            inventory::iter::<Declaration>
+                .into_iter()
+                .map(|declaration| (declaration.path, declaration))
+                .collect()
+        })
+        .get(path)
+        .copied()
+}
+
+/// Every server function linked into this binary has exactly one declaration; the error
+/// names each one that has none (or more than one).
+pub fn check() -> Result<(), String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for declaration in inventory::iter::<Declaration> {
+        *counts.entry(declaration.path).or_default() += 1;
+    }
+    let mut problems: Vec<String> = server_fn::axum::server_fn_paths()
+        .filter_map(|(path, _)| match counts.get(path).copied().unwrap_or(0) {
+            0 => Some(format!("{path} declares no access policy")),
+            1 => None,
+            n => Some(format!("{path} is declared {n} times")),
+        })
+        .collect();
+    problems.sort();
+    problems.dedup();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "every server function must declare its access with formwork::declare!: {}",
+            problems.join("; ")
+        ))
+    }
+}
+
+/// The largest body limit any action declares, or `default`.
+pub fn largest_body_limit(default: u64) -> u64 {
+    inventory::iter::<Declaration>
+        .into_iter()
+        .filter_map(|d| d.body_limit)
+        .fold(default, u64::max)
+}
