@@ -5,7 +5,7 @@ use super::{
     create_post::{CreatePost, NewPostForm},
     delete_post::DeletePostButton,
     edit_post::EditPostForm,
-    model::{page_number, PostListing},
+    model::{page_number, Post, PostListing},
     read::{get_post, list_posts},
 };
 use crate::shell::{set_status, NotFound};
@@ -82,67 +82,57 @@ fn PostList(listing: PostListing) -> impl IntoView {
 /// `/posts/{slug}`: one post, or a 404.
 #[component]
 pub fn PostPage() -> impl IntoView {
-    let slug = use_params_map()
-        .read_untracked()
-        .get("slug")
-        .unwrap_or_default();
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {
-                let slug = slug.clone();
-                move || {
-                    let slug = slug.clone();
-                    Suspend::new(async move {
-                        match get_post(slug).await {
-                            Ok(post) => Either::Left(view! {
-                                <Title text=post.title.clone()/>
-                                <article class="post">
-                                    <h1>{post.title.clone()}</h1>
-                                    <PublishedAt at=post.created_at/>
-                                    <div class="content">{post.content}</div>
-                                    <div class="post-actions">
-                                        <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
-                                        <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
-                                    </div>
-                                </article>
-                                <p><a href="/posts">"← All posts"</a></p>
-                            }),
-                            Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
-                            Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
-                        }
-                    })
-                }
-            }
-        </Suspense>
-    }
+    routed_post(|post| {
+        view! {
+            <Title text=post.title.clone()/>
+            <article class="post">
+                <h1>{post.title.clone()}</h1>
+                <PublishedAt at=post.created_at/>
+                <div class="content">{post.content}</div>
+                <div class="post-actions">
+                    <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
+                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
+                </div>
+            </article>
+            <p><a href="/posts">"← All posts"</a></p>
+        }
+    })
 }
 
 /// `/posts/{slug}/edit`: the edit form for one post, or a 404.
 #[component]
 pub fn EditPostPage() -> impl IntoView {
+    routed_post(|post| {
+        view! {
+            <Title text=format!("Edit “{}”", post.title)/>
+            <h1>{format!("Edit “{}”", post.title)}</h1>
+            <EditPostForm post=post/>
+        }
+    })
+}
+
+/// The post the route's `slug` names, shown by `show`: a missing post is the 404 page, and a
+/// read that failed says why.
+fn routed_post<V>(show: fn(Post) -> V) -> impl IntoView
+where
+    V: IntoView + Send + 'static,
+{
     let slug = use_params_map()
         .read_untracked()
         .get("slug")
         .unwrap_or_default();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {
+            {move || {
                 let slug = slug.clone();
-                move || {
-                    let slug = slug.clone();
-                    Suspend::new(async move {
-                        match get_post(slug).await {
-                            Ok(post) => Either::Left(view! {
-                                <Title text=format!("Edit “{}”", post.title)/>
-                                <h1>{format!("Edit “{}”", post.title)}</h1>
-                                <EditPostForm post=post/>
-                            }),
-                            Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
-                            Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
-                        }
-                    })
-                }
-            }
+                Suspend::new(async move {
+                    match get_post(slug).await {
+                        Ok(post) => Either::Left(show(post)),
+                        Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
+                        Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
+                    }
+                })
+            }}
         </Suspense>
     }
 }
