@@ -27,3 +27,20 @@ test.describe("origin checks", () => {
     await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(0);
   });
 });
+
+test.describe("headers", () => {
+  test("pages run under a strict content security policy, and islands still come alive", async ({ page, js }) => {
+    const response = await page.goto("/posts");
+    const headers = response!.headers();
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["x-frame-options"]).toBe("DENY");
+    const csp = headers["content-security-policy"];
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]{16,}' 'wasm-unsafe-eval'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    if (js) {
+      // The island hydrated under the policy (a violation would also fail the console guard).
+      await expect(page.locator("[data-fw-ready]")).toBeAttached();
+    }
+    await expect(page.getByRole("button", { name: "Publish", exact: true })).toBeEnabled();
+  });
+});

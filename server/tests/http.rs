@@ -1103,3 +1103,55 @@ async fn other_sites_cannot_make_a_browser_call_an_action() {
     }
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
+    let app = TestApp::spawn().await;
+    let response = app.get_with_cookie("/posts", None).await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert_eq!(header("x-frame-options"), "DENY");
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
+        "{csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    assert!(nonce.len() >= 16, "{csp}");
+    let html = text(response).await;
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries it"
+    );
+    // A fresh nonce per page.
+    let again = app.get_with_cookie("/posts", None).await;
+    let csp_again = again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(csp_again, csp);
+
+    // Actions: the strictest policy, and no caching.
+    let response = app
+        .script_post(CreatePost::PATH, FORM, "title=&content=")
+        .await;
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    app.db.drop_database().await;
+}
