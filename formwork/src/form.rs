@@ -363,7 +363,7 @@ fn current_page() -> String {
 fn once_token() -> String {
     #[cfg(feature = "ssr")]
     return {
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = format!("{:032x}", rand::random::<u128>());
         match use_context::<crate::flash::SigningKey>() {
             Some(key) => crate::origin::sign_form_token(&key, &id),
             None => id,
