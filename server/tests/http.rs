@@ -338,12 +338,7 @@ async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
     app.script_post(CreatePost::PATH, FORM, "title=Doomed&content=x")
         .await;
     let (_, html) = app.get("/posts/doomed").await;
-    let id = html
-        .split("name=\"id\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let id = bound_id(&html);
     let response = app
         .form_post(
             DeletePost::PATH,
@@ -532,12 +527,7 @@ async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
         app.script_post(CreatePost::PATH, FORM, &body).await;
     }
     let (_, html) = app.get("/posts/first").await;
-    let id = html
-        .split("name=\"id\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let id = bound_id(&html);
     // A `next` that leaves the site is refused (400), so the delete fails.
     let body = format!("__fw_return=%2Fposts&id={id}&next=%2F%2Fevil.example");
     let response = app.form_post(DeletePost::PATH, &body, "/posts").await;
@@ -642,13 +632,18 @@ async fn a_contact_message_is_checked_kept_and_thanked_for() {
     app.db.drop_database().await;
 }
 
-/// The id of the post on a page's first form bound to `id` (as the browser would submit it).
-fn bound_id(html: &str) -> String {
-    html.split("name=\"id\" value=\"")
+/// The value of the first field called `name` on a page, as the browser would submit it.
+fn field_value(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned()
+}
+
+/// The signed id on a page's first form bound to `id`.
+fn bound_id(html: &str) -> String {
+    field_value(html, "id")
 }
 
 #[tokio::test]
@@ -758,11 +753,7 @@ async fn editing_a_post_keeps_its_address_and_explains_bad_input_in_place() {
 
 /// The one-time token of the first form on a page.
 fn once_token(html: &str) -> String {
-    html.split("name=\"__fw_once\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned()
+    field_value(html, "__fw_once")
 }
 
 #[tokio::test]
