@@ -159,8 +159,14 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     }
     let limit = declaration.body_limit.unwrap_or(pipeline.max_body_bytes);
 
-    // Another site's page may not make the user's browser call an action (CSRF).
-    let needs_form_token = match pipeline.origin.as_ref().map(|p| p.judge(request.headers())) {
+    // Another site's page may not make the user's browser call an action (CSRF). Reads
+    // (GET, HEAD) change nothing and stay linkable.
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD);
+    let verdict = (!safe)
+        .then_some(pipeline.origin.as_ref())
+        .flatten()
+        .map(|policy| policy.judge(request.headers()));
+    let needs_form_token = match verdict {
         Some(Verdict::Foreign(from)) => {
             tracing::warn!(action = %request.uri().path(), %from, "refused a cross-site request");
             return error_response(&ActionError::Forbidden, document);

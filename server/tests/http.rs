@@ -1057,6 +1057,18 @@ async fn other_sites_cannot_make_a_browser_call_an_action() {
     }
     assert_eq!(storage_snapshot(&app).await, before, "nothing changed");
 
+    // Reads change nothing: a link from anywhere may show them.
+    let response = app
+        .send(
+            Request::get(format!("{}?page=1", app::posts::read::ListPosts::PATH))
+                .header("sec-fetch-site", "cross-site")
+                .header("origin", "https://evil.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
     // The site itself, however it says so, and clients without cookies, get through.
     for (what, headers, body, slug) in [
         (
