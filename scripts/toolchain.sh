@@ -135,11 +135,30 @@ fw_binaryen() {
 # server binary, the wasm) this one's could look fresh while the files on disk are the
 # other's. Touching this checkout's sources when the last build came from elsewhere makes
 # cargo rebuild its own crates (the dependencies stay warm).
+# The workspace's own artifacts from earlier checkouts: they are rebuilt anyway, and every
+# fresh clone would otherwise leave a few gigabytes behind in the shared target dir.
+fw_prune_target() {
+  local dir name
+  for dir in "$CARGO_TARGET_DIR"/{debug,release} \
+    "$CARGO_TARGET_DIR"/front/wasm32-unknown-unknown/{debug,wasm-release}; do
+    [ -d "$dir" ] || continue
+    for name in server app formwork frontend http conformance undeclared; do
+      rm -rf "$dir/incremental/$name"-*
+      # Test binaries (`http-…` is ours: crates.io's `http` leaves only `libhttp-…` and `.d` files).
+      find "$dir/deps" -maxdepth 1 -type f -name "$name-*" ! -name '*.d' -delete 2>/dev/null
+    done
+    for name in server app formwork frontend; do
+      find "$dir/deps" -maxdepth 1 -type f -name "lib$name-*" -delete 2>/dev/null
+    done
+  done
+}
+
 fw_claim_target() {
   local stamp="$CARGO_TARGET_DIR/.formwork-checkout"
   mkdir -p "$CARGO_TARGET_DIR"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$FW_ROOT" ]; then
     fw_log "target dir was last built from $(cat "$stamp"); rebuilding this checkout's crates"
+    fw_prune_target
     find "$FW_ROOT"/app "$FW_ROOT"/formwork "$FW_ROOT"/frontend "$FW_ROOT"/server \
       -type f \( -name '*.rs' -o -name '*.sql' -o -name Cargo.toml \) -exec touch {} +
   fi
