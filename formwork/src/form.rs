@@ -10,7 +10,7 @@
 
 use crate::{
     flash::{FormSnapshot, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
-    schema::{Rule, Schema},
+    schema::{Kind, Rule, Schema},
     ActionError, FieldErrors,
 };
 use leptos::{html, prelude::*};
@@ -150,11 +150,7 @@ where
     pub fn field(&self, name: &'static str) -> Field {
         Field {
             name,
-            rule: self
-                .rules
-                .iter()
-                .find(|(field, _)| *field == name)
-                .map(|(_, rule)| *rule),
+            rule: crate::schema::rule_of(self.rules, name),
             errors: self.field_errors(name),
             inputs: self.inputs,
         }
@@ -256,7 +252,7 @@ pub fn TextInput(
     label: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let secret = field.input_type() == "password";
+    let secret = field.rule().is_some_and(|rule| rule.kind == Kind::Password);
     view! {
         <label for=id>{label}</label>
         <input
@@ -589,7 +585,7 @@ fn check_one<A: ServerFn>(
     let Some(name) = element.get_attribute("name") else {
         return;
     };
-    let Some((_, rule)) = state.rules.iter().find(|(field, _)| *field == name) else {
+    let Some(rule) = crate::schema::rule_of(state.rules, &name) else {
         return;
     };
     if !leaving && !state.local.with_untracked(|l| l.contains_key(&name)) {

@@ -131,14 +131,19 @@ pub trait Schema: garde::Validate<Context = ()> {
 
     /// The rule of one field.
     fn rule(name: &str) -> Option<Rule> {
-        Self::FIELDS
-            .iter()
-            .find(|(field, _)| *field == name)
-            .map(|(_, rule)| *rule)
+        rule_of(Self::FIELDS, name)
     }
 
     /// Trims the fields whose rules trim, so what is checked is what is kept.
     fn normalize(&mut self);
+}
+
+/// The rule of field `name` among a schema's `fields`.
+pub fn rule_of(fields: &[(&'static str, Rule)], name: &str) -> Option<Rule> {
+    fields
+        .iter()
+        .find(|(field, _)| *field == name)
+        .map(|(_, rule)| *rule)
 }
 
 /// Checks a whole form's values (by field name) against a schema's rules, as the browser does
