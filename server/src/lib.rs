@@ -6,10 +6,6 @@
 //! - [`telemetry`]: `tracing` set-up;
 //! - [`shutdown`]: SIGTERM/SIGINT handling that lets in-flight requests finish.
 
-// The page views are deeply nested generic types (typed, not boxed, children): the
-// compiler needs more than its default depth to resolve their traits.
-#![recursion_limit = "256"]
-
 pub mod config;
 pub mod http;
 pub mod shutdown;

@@ -1,7 +1,9 @@
 //! The `create_post` action and the "New post" form that calls it.
 
 use super::model::NewPost;
-use formwork::{ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton};
+use formwork::{
+    ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton, TextArea, TextInput,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -67,34 +69,8 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
         <ActionForm state=state refresh=&["posts"]>
             <fieldset class="new-post">
                 <legend>"New post"</legend>
-                // Written out rather than through formwork's TextInput/TextArea: their optional
-                // attributes cost this island about 2 KB of WASM, and /posts has a budget.
-                <label for="new-post-title">"Title"</label>
-                <input
-                    id="new-post-title"
-                    name="title"
-                    type="text"
-                    required=title.required()
-                    maxlength=title.maxlength()
-                    autocomplete="off"
-                    value=title.value()
-                    aria-invalid=title.invalid()
-                    aria-describedby=title.described_by()
-                />
-                {title.messages()}
-                <label for="new-post-content">"Content"</label>
-                <textarea
-                    id="new-post-content"
-                    name="content"
-                    rows="5"
-                    required=content.required()
-                    maxlength=content.maxlength()
-                    aria-invalid=content.invalid()
-                    aria-describedby=content.described_by()
-                >
-                    {content.value()}
-                </textarea>
-                {content.messages()}
+                <TextInput field=title id="new-post-title" label="Title" autocomplete="off"/>
+                <TextArea field=content id="new-post-content" label="Content"/>
                 <FormError state=state/>
                 {move || {
                     state.value().get().map(|published| {
