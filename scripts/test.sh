@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check and prints a summary:
 #   format, clippy (server and wasm), unit and integration tests, the storage conformance
-#   suite on SQLite and on a real PostgreSQL (started here on loopback), and Playwright in
+#   suite on SQLite and on a real PostgreSQL (started here on loopback), the rate limits in
+#   memory and through a real Redis (started here too), and Playwright in
 #   Debian's Chromium, with JavaScript on and off, against a release build.
 # Exits non-zero if anything failed.
 set -uo pipefail
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain || fw_die "toolchain set-up failed"
-{ fw_apt chromium postgresql curl && fw_node; } || fw_die "installing test dependencies failed"
+{ fw_apt chromium postgresql redis-server curl && fw_node; } || fw_die "installing test dependencies failed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
 chmod 755 "$WORK"
@@ -17,9 +18,11 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 PG_DATA=$WORK/pg
 PG_PORT=
 SERVER_PID=
+REDIS_PID=
 
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
   if [ -n "$PG_PORT" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1; fi
   rm -rf "$WORK"
 }
@@ -56,6 +59,21 @@ start_postgres() {
   export FORMWORK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 }
 
+start_redis() {
+  local port
+  port=$(free_port)
+  mkdir -p "$WORK/redis"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$WORK/redis" \
+    --logfile "$WORK/redis/log" &
+  REDIS_PID=$!
+  for _ in $(seq 1 50); do
+    redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && {
+      export FORMWORK_TEST_REDIS_URL="redis://127.0.0.1:$port/0"; return 0; }
+    sleep 0.1
+  done
+  cat "$WORK/redis/log"; return 1
+}
+
 clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targets -- -D warnings; }
 
 clippy_wasm() {
@@ -77,6 +95,7 @@ end_to_end() {
   (cd end2end && npm ci --no-audit --no-fund --silent) || return 1
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
     DATABASE_URL="sqlite:$db" PUBLIC_ORIGIN="$base" RUST_LOG=warn,server=info \
+    TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
     "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
@@ -98,6 +117,7 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
 step "start PostgreSQL on loopback" start_postgres
+step "start Redis on loopback" start_redis
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
   step "Playwright end-to-end (js + nojs, Chromium)" end_to_end

@@ -3,11 +3,13 @@
 //! - [`shell`]: the HTML document, the router and the site frame;
 //! - [`posts`]: posts, grouped as model, store, actions and pages;
 //! - [`newsletter`] and [`contact`]: server-rendered forms that ship no code;
+//! - [`feedback`]: a form in an island, rate limited;
 //! - [`state`]: what the server hands to every action (server only).
 //!
 //! Components are server-rendered and ship no code unless they are `#[island]`s.
 
 pub mod contact;
+pub mod feedback;
 pub mod newsletter;
 pub mod posts;
 pub mod shell;

@@ -2,6 +2,7 @@
 
 use crate::{
     contact::{ContactPage, ContactThanksPage},
+    feedback::FeedbackPage,
     newsletter::NewsletterPage,
     posts::pages::{EditPostPage, PostPage, PostsPage},
 };
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <a href="/posts">"Posts"</a>
                     <a href="/newsletter">"Newsletter"</a>
                     <a href="/contact">"Contact"</a>
+                    <a href="/feedback">"Feedback"</a>
                 </nav>
             </header>
             <main>
@@ -81,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/newsletter") view=NewsletterPage ssr=SsrMode::Async/>
                     <Route path=path!("/contact") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contact/thanks") view=ContactThanksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -2,13 +2,16 @@
 //! (SQLite and PostgreSQL), and one conformance suite holds both to it.
 
 pub use crate::contact::store::ContactStore;
+pub use crate::feedback::store::FeedbackStore;
 pub use crate::newsletter::store::NewsletterStore;
 pub use crate::posts::store::PostStore;
 use formwork::ActionError;
 
 /// Everything the app stores, behind one object.
 #[async_trait::async_trait]
-pub trait Store: PostStore + NewsletterStore + ContactStore + Send + Sync + 'static {
+pub trait Store:
+    PostStore + NewsletterStore + ContactStore + FeedbackStore + Send + Sync + 'static
+{
     /// `"sqlite"` or `"postgres"`, for logs and health checks.
     fn backend(&self) -> &'static str;
 

@@ -8,6 +8,11 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
+  // Every test is its own client: the server (run with TRUSTED_PROXIES=127.0.0.1) counts rate
+  // limits by the address in X-Forwarded-For, so tests never spend each other's allowance.
+  extraHTTPHeaders: async ({}, use, testInfo) => {
+    await use({ "X-Forwarded-For": clientAddress(`${testInfo.testId}/${testInfo.project.name}/${testInfo.retry}`) });
+  },
   js: async ({ javaScriptEnabled }, use) => {
     await use(javaScriptEnabled !== false);
   },
@@ -41,6 +46,16 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** An address in 10.0.0.0/8 for one test run (FNV-1a of its identity). */
+function clientAddress(identity: string): string {
+  let hash = 0x811c9dc5;
+  for (const char of identity) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `10.${(hash >>> 16) & 255}.${(hash >>> 8) & 255}.${hash & 255}`;
+}
 
 let counter = 0;
 /** A title no other test run uses. */

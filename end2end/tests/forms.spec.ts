@@ -1,6 +1,7 @@
-import { test, expect } from "./fixtures";
+import { test, expect, open, expectNoReload } from "./fixtures";
 
-// Server-rendered forms: no island, no WASM. With JavaScript they behave exactly as without.
+// Newsletter and contact are server-rendered forms: no island, no WASM. With JavaScript they
+// behave exactly as without. The feedback form is an island: with JavaScript it never reloads.
 
 test.describe("newsletter", () => {
   test("subscribing shows a success message, and a second time a friendly one", async ({ page }) => {
@@ -86,3 +87,25 @@ test.describe("contact", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you");
   });
 });
+
+test.describe("feedback", () => {
+  test("going over the rate limit is explained in the form, with the note kept", async ({ page, js }) => {
+    await open(page, js, "/feedback");
+    const note = page.getByLabel("Feedback");
+    const send = page.getByRole("button", { name: "Send feedback" });
+    // The limit is ten a minute from one address: all ten are thanked.
+    for (let i = 1; i <= 10; i++) {
+      await note.fill(`Note number ${i} about the site`);
+      await send.click();
+      await expect(page.getByRole("status")).toHaveText("Thank you for your feedback!");
+      await expect(note).toHaveValue("");
+    }
+    await note.fill("One note too many");
+    await send.click();
+    await expect(page.getByRole("alert")).toHaveText(/^Too many requests\. Please try again in \d+ seconds\.$/);
+    await expect(note).toHaveValue("One note too many");
+    await expect(page.getByRole("status")).toHaveCount(0);
+    await expectNoReload(page, js);
+  });
+});
+

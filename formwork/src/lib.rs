@@ -19,9 +19,13 @@ pub mod rules;
 pub mod schema;
 
 #[cfg(feature = "ssr")]
+pub mod client_ip;
+#[cfg(feature = "ssr")]
 pub mod origin;
 #[cfg(feature = "ssr")]
 pub mod pipeline;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod registry;
 
@@ -38,22 +42,30 @@ pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
 pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, TextInput};
 #[cfg(feature = "ssr")]
+pub use rate_limit::RateLimit;
+#[cfg(feature = "ssr")]
 pub use redirect::redirect;
 pub use redirect::LocalPath;
 pub use region::Region;
 pub use schema::{Rule, Schema, Validated};
 
-/// Declares an action's access policy and, optionally, its body limit (see the `registry`
-/// module of the server build). Expands to nothing outside the server build.
+/// Declares an action's access policy and, optionally, its body limit and rate limit (see the
+/// `registry` module of the server build). Expands to nothing outside the server build.
 #[macro_export]
 macro_rules! declare {
-    ($action:ty { access: $access:ident $(, body_limit: $limit:expr)? $(,)? }) => {
+    ($action:ty {
+        access: $access:ident
+        $(, body_limit: $limit:expr)?
+        $(, rate_limit: $rate:expr)?
+        $(,)?
+    }) => {
         #[cfg(feature = "ssr")]
         $crate::__private::inventory::submit! {
             $crate::registry::Declaration {
                 path: <$action as $crate::__private::ServerFn>::PATH,
                 access: $crate::registry::Access::$access,
-                body_limit: $crate::__declare_limit!($($limit)?),
+                body_limit: $crate::__declare_optional!($($limit)?),
+                rate_limit: $crate::__declare_optional!($($rate)?),
             }
         }
     };
@@ -61,7 +73,7 @@ macro_rules! declare {
 
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __declare_limit {
+macro_rules! __declare_optional {
     () => {
         None
     };

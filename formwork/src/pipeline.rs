@@ -14,14 +14,17 @@
 //! click, a resubmitted page) does not run the action again: it waits for the first one and
 //! gets its outcome. With JavaScript the form itself submits once at a time.
 //!
-//! Later steps (origin check, access policy, rate limit) slot in here, in this order.
+//! In order: find the action (404/405) → its declaration → origin check (403) → body limit
+//! and well-formedness (413, 400) → rate limit (429) → run it → respond.
 
 use crate::{
+    client_ip::{self, ClientKey, TrustedProxies},
     flash::{
         Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ONCE_FIELD,
         RETURN_FIELD, SECRET_FIELD,
     },
     origin::{check_form_token, OriginPolicy, Verdict},
+    rate_limit::{Decision, Limiter, MemoryLimiter, RateLimit},
     registry::Access,
     ActionError, LocalPath,
 };
@@ -58,6 +61,10 @@ pub struct Pipeline {
     /// Which origins may post to actions (CSRF protection). `None` checks nothing: only for
     /// tests and tools, never for a site.
     pub origin: Option<OriginPolicy>,
+    /// Where the actions' rate limits are counted (this process, or Redis).
+    pub limiter: Arc<dyn Limiter>,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`crate::client_ip`]).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -76,6 +83,8 @@ impl Default for Pipeline {
             max_body_bytes: 1024 * 1024,
             flash: None,
             origin: None,
+            limiter: Arc::new(MemoryLimiter::new()),
+            trusted_proxies: TrustedProxies::none(),
         }
     }
 }
@@ -158,6 +167,15 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         Access::Public => {}
     }
     let limit = declaration.body_limit.unwrap_or(pipeline.max_body_bytes);
+    let quota = declaration.rate_limit.map(|rate| {
+        let peer = client_ip::peer(request.extensions());
+        let client = ClientKey::of(pipeline.trusted_proxies.client_ip(peer, request.headers()));
+        Quota {
+            limiter: pipeline.limiter.clone(),
+            bucket: rate.bucket(path, client),
+            limit: rate,
+        }
+    });
 
     // Another site's page may not make the user's browser call an action (CSRF). Reads
     // (GET, HEAD) change nothing and stay linkable.
@@ -200,7 +218,10 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         (Err(error), _, _) => return error_response(&error, document),
     };
     if let (true, Some(settings)) = (document, &pipeline.flash) {
-        return post_redirect_get(limit, settings, &too_large, request, next).await;
+        return post_redirect_get(limit, settings, &too_large, quota, request, next).await;
+    }
+    if let Some(Err(error)) = spend(quota.as_ref()).await {
+        return error_response(&error, document);
     }
     // A body without a declared length is counted as it streams in: it stops at the limit,
     // the action fails to read it, and the answer is the same 413.
@@ -216,6 +237,34 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     } else {
         respond_to_script(response).await
     })
+}
+
+/// The rate limit a request counts against, when its action declares one.
+struct Quota {
+    limiter: Arc<dyn Limiter>,
+    bucket: String,
+    limit: RateLimit,
+}
+
+/// Counts the request against its action's rate limit: `None` when the action has none,
+/// else whether it may run (429 with the seconds to wait when it may not).
+async fn spend(quota: Option<&Quota>) -> Option<Result<(), ActionError>> {
+    let quota = quota?;
+    Some(
+        match quota.limiter.check(&quota.bucket, &quota.limit).await {
+            Decision::Allowed => Ok(()),
+            Decision::Refused { retry_after } => {
+                let retry_after_secs = Decision::retry_after_secs(retry_after);
+                tracing::warn!(
+                    bucket = %quota.bucket,
+                    limiter = quota.limiter.kind(),
+                    retry_after_secs,
+                    "rate limit reached"
+                );
+                Err(ActionError::RateLimited { retry_after_secs })
+            }
+        },
+    )
 }
 
 /// The request, if its form data carries a form token this server signed (see
@@ -379,6 +428,7 @@ async fn post_redirect_get(
     limit: u64,
     settings: &FlashSettings,
     too_large: &ActionError,
+    quota: Option<Quota>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -418,6 +468,22 @@ async fn post_redirect_get(
         },
         None => None,
     };
+
+    // Over the rate limit: the refusal is this submission's outcome (a repeat replays it),
+    // shown in the form with the user's input kept.
+    if let Some(Err(error)) = spend(quota.as_ref()).await {
+        let target = return_to.or(back);
+        let flash = Flash {
+            action,
+            ok: false,
+            body: String::from_utf8_lossy(&error.ser()).into_owned(),
+            inputs,
+        };
+        if let Some(token) = once {
+            remember(settings, &token, &flash, target.as_ref()).await;
+        }
+        return store_and_redirect(settings, &flash, target).await;
+    }
 
     // Ask for data, not a redirect: the pipeline does the redirecting.
     parts

@@ -1,10 +1,14 @@
 //! What every action declares about itself, checked when the server starts.
 //!
 //! Each server function states, next to its definition, who may call it and (optionally)
-//! the largest body it accepts:
+//! the largest body it accepts and how often one client may call it:
 //!
 //! ```text
 //! formwork::declare!(CreatePost { access: Public, body_limit: 64 * 1024 });
+//! formwork::declare!(SendFeedback {
+//!     access: Public,
+//!     rate_limit: formwork::RateLimit::per_ip(10).per_minute(),
+//! });
 //! ```
 //!
 //! [`check`] compares the declarations with every server function linked into the binary:
@@ -28,6 +32,8 @@ pub struct Declaration {
     pub access: Access,
     /// The largest request body this action accepts, if not the pipeline's default.
     pub body_limit: Option<u64>,
+    /// How often one client may call it (see [`crate::rate_limit`]); `None` is unlimited.
+    pub rate_limit: Option<crate::rate_limit::RateLimit>,
 }
 
 inventory::collect!(Declaration);

@@ -1,7 +1,8 @@
 //! Every setting of the server, in one place. `server --help` is its documentation.
 
 use clap::{Parser, Subcommand};
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use formwork::rate_limit::{Limiter, MemoryLimiter, RedisLimiter};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "server", version, about = "The Formwork reference server")]
@@ -24,6 +25,17 @@ pub struct Config {
     /// domain of the same site). Requests from any other origin get 403.
     #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// Proxies whose `X-Forwarded-For` names the client, comma-separated addresses or networks
+    /// (e.g. `10.0.0.0/8,127.0.0.1`): the load balancers in front of this server. The client is
+    /// the rightmost address they did not add. Leave empty when clients connect directly.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
+    /// Redis that holds the actions' rate limits, shared by every instance, e.g.
+    /// `redis://127.0.0.1:6379/0`. When unset, each instance counts in its own memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 
     /// Log filter in `tracing_subscriber::EnvFilter` syntax, e.g. `info,sqlx=warn`.
     #[arg(
@@ -82,6 +94,25 @@ impl Config {
         .map_err(|problem| anyhow::anyhow!("PUBLIC_ORIGIN or ALLOWED_ORIGINS: {problem}"))
     }
 
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> anyhow::Result<formwork::client_ip::TrustedProxies> {
+        formwork::client_ip::TrustedProxies::parse(self.trusted_proxies.iter().map(String::as_str))
+            .map_err(|problem| anyhow::anyhow!("TRUSTED_PROXIES: {problem}"))
+    }
+
+    /// Where rate limits are counted: Redis when configured (and reachable), else memory.
+    pub async fn limiter(&self) -> anyhow::Result<Arc<dyn Limiter>> {
+        match &self.redis_url {
+            Some(url) => {
+                let limiter = RedisLimiter::connect(url)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("REDIS_URL: cannot reach Redis: {error}"))?;
+                Ok(Arc::new(limiter))
+            }
+            None => Ok(Arc::new(MemoryLimiter::new())),
+        }
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
@@ -98,6 +129,7 @@ impl Config {
             );
         }
         self.origin_policy()?;
+        self.trusted_proxies()?;
         if self.flash_secret.as_ref().is_some_and(|s| s.len() < 32) {
             anyhow::bail!("FLASH_SECRET must be at least 32 bytes long");
         }
@@ -140,6 +172,18 @@ mod tests {
             parse(&["migrate"]).command,
             Some(Command::Migrate)
         ));
+    }
+
+    #[test]
+    fn trusted_proxies_are_checked_networks() {
+        let config = parse(&["--trusted-proxies", "10.0.0.0/8,127.0.0.1"]);
+        assert!(config.validate().is_ok());
+        assert!(config
+            .trusted_proxies()
+            .is_ok_and(|p| p.contains(std::net::IpAddr::from([10, 2, 3, 4]))));
+        assert!(parse(&["--trusted-proxies", "10.0.0.0/40"])
+            .validate()
+            .is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use axum::{
 use formwork::{
     flash::{FlashStore, SigningKey},
     pipeline::{FlashSettings, Pipeline},
+    rate_limit::Limiter,
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -52,6 +53,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     app: AppState,
     flash_store: Arc<dyn FlashStore>,
+    limiter: Arc<dyn Limiter>,
 ) -> anyhow::Result<Router> {
     formwork::registry::check().map_err(anyhow::Error::msg)?;
     let state = ServerState {
@@ -90,6 +92,12 @@ pub fn router(
             tracing::error!(%error, "unusable origins; only same-origin requests may call actions");
             formwork::origin::OriginPolicy::same_origin_only()
         })),
+        limiter,
+        trusted_proxies: config.trusted_proxies().unwrap_or_else(|error| {
+            // Config::validate refuses bad networks before we get here; trust no one regardless.
+            tracing::error!(%error, "unusable trusted proxies; trusting none");
+            formwork::client_ip::TrustedProxies::none()
+        }),
         ..Pipeline::default()
     };
 

@@ -27,14 +27,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(backend = stores.app.backend(), "storage ready");
     let app_state = app::state::AppState { store: stores.app };
     let leptos_options = http::leptos_options(&config)?;
-    let router = http::router(&config, leptos_options, app_state, stores.flash)?;
+    let limiter = config.limiter().await?;
+    tracing::info!(limiter = limiter.kind(), "rate limits ready");
+    let router = http::router(&config, leptos_options, app_state, stores.flash, limiter)?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);
 
     // After the signal, in-flight requests get `shutdown_grace` to finish; then we stop anyway.
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The socket's address is the client's, unless a trusted proxy says otherwise.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown::signal().await;
         let _ = stopping_tx.send(());
     });

@@ -205,6 +205,20 @@ async fn contact_messages_are_kept(store: Arc<dyn Store>) {
     assert!(second > first);
 }
 
+async fn feedback_is_kept_and_counted(store: Arc<dyn Store>) {
+    use app::feedback::send_feedback::Feedback;
+    assert_eq!(store.feedback_count().await.unwrap(), 0);
+    for text in ["Fast pages!", "'; DROP TABLE feedback; -- ✓"] {
+        let feedback = Feedback {
+            message: text.into(),
+        }
+        .validated()
+        .unwrap();
+        store.save_feedback(&feedback).await.unwrap();
+    }
+    assert_eq!(store.feedback_count().await.unwrap(), 2);
+}
+
 async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &TestDb) {
     let store = db.stores().await.flash;
     let now = 1_800_000_000;
@@ -340,6 +354,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn contact_messages_are_kept() {
                 run(super::contact_messages_are_kept).await;
+            }
+            #[tokio::test]
+            async fn feedback_is_kept_and_counted() {
+                run(super::feedback_is_kept_and_counted).await;
             }
             #[tokio::test]
             async fn a_submission_token_is_claimed_once_and_remembers_its_outcome() {

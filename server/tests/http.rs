@@ -40,7 +40,14 @@ impl TestApp {
         let options = LeptosOptions::builder().output_name("formwork").build();
         let stores = db.stores().await;
         let state = app::state::AppState { store: stores.app };
-        let router = server::http::router(&config, options, state, stores.flash).unwrap();
+        let router = server::http::router(
+            &config,
+            options,
+            state,
+            stores.flash,
+            std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
+        )
+        .unwrap();
         Self { router, db }
     }
 

@@ -39,8 +39,14 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
     let options = LeptosOptions::builder().output_name("formwork").build();
     let stores = db.stores().await;
     let state = app::state::AppState { store: stores.app };
-    let refused = server::http::router(&config, options, state, stores.flash)
-        .expect_err("the server must not start");
+    let refused = server::http::router(
+        &config,
+        options,
+        state,
+        stores.flash,
+        std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
+    )
+    .expect_err("the server must not start");
     assert!(
         refused.to_string().contains(ForgottenAction::PATH),
         "{refused}"

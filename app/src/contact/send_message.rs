@@ -34,7 +34,8 @@ pub async fn send_message(#[server(flatten)] message: ContactMessage) -> Result<
 
 formwork::declare!(SendMessage {
     access: Public,
-    body_limit: 32 * 1024
+    body_limit: 32 * 1024,
+    rate_limit: formwork::RateLimit::per_ip(5).per_hour(),
 });
 
 #[component]

@@ -39,7 +39,8 @@ pub async fn subscribe(
 
 formwork::declare!(Subscribe {
     access: Public,
-    body_limit: 4 * 1024
+    body_limit: 4 * 1024,
+    rate_limit: formwork::RateLimit::per_ip(5).per_hour(),
 });
 
 #[component]

@@ -160,8 +160,11 @@ macro_rules! sql_store {
             };
             use app::{
                 contact::send_message::ContactMessage,
+                feedback::send_feedback::Feedback,
                 posts::model::{NewPost, Post, PostSummary},
-                store::{ContactStore, NewsletterStore, PostStore, Store, StoreError},
+                store::{
+                    ContactStore, FeedbackStore, NewsletterStore, PostStore, Store, StoreError,
+                },
             };
 
             #[async_trait::async_trait]
@@ -205,6 +208,28 @@ macro_rules! sql_store {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(backend_error)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl FeedbackStore for $store {
+                async fn save_feedback(&self, feedback: &Feedback) -> Result<i64, StoreError> {
+                    sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO feedback (message, created_at) VALUES ($1, $2) RETURNING id",
+                    )
+                    .bind(&feedback.message)
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend_error)
+                }
+
+                async fn feedback_count(&self) -> Result<u64, StoreError> {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM feedback")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map(|count| u64::try_from(count).unwrap_or_default())
+                        .map_err(backend_error)
                 }
             }
 

@@ -1,0 +1,59 @@
+//! The `send_feedback` action and its form.
+
+use formwork::{
+    ActionError, ActionForm, FormError, FormSnapshot, FormState, Rule, SubmitButton, TextArea,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+formwork::schema! {
+    /// A note about the site.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Feedback {
+        pub message: String = Rule::text("Feedback").chars(3, 2_000),
+    }
+}
+
+/// Keeps the note; the form thanks the sender and clears.
+#[server]
+pub async fn send_feedback(#[server(flatten)] feedback: Feedback) -> Result<u64, ActionError> {
+    use formwork::Validated;
+
+    let feedback = feedback.validated()?;
+    let id = crate::state::store()?.save_feedback(&feedback).await?;
+    tracing::info!(id, "feedback received");
+    Ok(u64::try_from(id).unwrap_or_default())
+}
+
+formwork::declare!(SendFeedback {
+    access: Public,
+    body_limit: 16 * 1024,
+    rate_limit: formwork::RateLimit::per_ip(10).per_minute(),
+});
+
+/// The feedback form. An island: with JavaScript a note is sent without leaving the page;
+/// without it, the same form posts and comes back with the outcome (`snapshot`).
+#[island]
+pub fn FeedbackForm(snapshot: FormSnapshot<u64>) -> impl IntoView {
+    let state = FormState::<SendFeedback>::restore(snapshot).schema::<Feedback>();
+    view! {
+        <ActionForm state=state class="feedback">
+            <fieldset>
+                <legend>"Your feedback"</legend>
+                <TextArea
+                    field=state.field("message")
+                    id="feedback-message"
+                    label="Feedback"
+                    rows=4
+                />
+                <FormError state=state/>
+                {move || state.value().get().map(|_| view! {
+                    <p class="form-success" role="status">"Thank you for your feedback!"</p>
+                })}
+                <div class="actions">
+                    <SubmitButton label="Send feedback" pending_label="Sending…"/>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}
