@@ -1,6 +1,7 @@
 //! The document shell, the routes and the frame every page shares.
 
 use crate::{
+    accounts::{AccountNav, LoginPage, RegisterPage},
     contact::{ContactPage, ContactThanksPage},
     feedback::FeedbackPage,
     newsletter::NewsletterPage,
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <a href="/newsletter">"Newsletter"</a>
                     <a href="/contact">"Contact"</a>
                     <a href="/feedback">"Feedback"</a>
+                    <AccountNav/>
                 </nav>
             </header>
             <main>
@@ -84,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contact") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contact/thanks") view=ContactThanksPage ssr=SsrMode::Async/>
                     <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,6 +1,7 @@
 //! The storage contract the app needs. The server binary implements it once per backend
 //! (SQLite and PostgreSQL), and one conformance suite holds both to it.
 
+pub use crate::accounts::store::AccountStore;
 pub use crate::contact::store::ContactStore;
 pub use crate::feedback::store::FeedbackStore;
 pub use crate::newsletter::store::NewsletterStore;
@@ -10,7 +11,7 @@ use formwork::ActionError;
 /// Everything the app stores, behind one object.
 #[async_trait::async_trait]
 pub trait Store:
-    PostStore + NewsletterStore + ContactStore + FeedbackStore + Send + Sync + 'static
+    AccountStore + PostStore + NewsletterStore + ContactStore + FeedbackStore + Send + Sync + 'static
 {
     /// `"sqlite"` or `"postgres"`, for logs and health checks.
     fn backend(&self) -> &'static str;

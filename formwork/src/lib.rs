@@ -13,6 +13,7 @@ mod browser;
 pub mod error;
 pub mod flash;
 pub mod form;
+pub mod identity;
 pub mod redirect;
 pub mod region;
 pub mod rules;

@@ -23,9 +23,9 @@ use crate::{
         Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ONCE_FIELD,
         RETURN_FIELD, SECRET_FIELD,
     },
+    identity::Sessions,
     origin::{check_form_token, OriginPolicy, Verdict},
     rate_limit::{Decision, Limiter, MemoryLimiter, RateLimit},
-    registry::Access,
     ActionError, LocalPath,
 };
 use axum::{
@@ -65,6 +65,9 @@ pub struct Pipeline {
     pub limiter: Arc<dyn Limiter>,
     /// Proxies whose `X-Forwarded-For` names the client (see [`crate::client_ip`]).
     pub trusted_proxies: TrustedProxies,
+    /// Who is signed in (see [`crate::identity`]). Without it every request is anonymous,
+    /// and actions that need a user answer 401.
+    pub sessions: Option<Sessions>,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -85,6 +88,7 @@ impl Default for Pipeline {
             origin: None,
             limiter: Arc::new(MemoryLimiter::new()),
             trusted_proxies: TrustedProxies::none(),
+            sessions: None,
         }
     }
 }
@@ -127,7 +131,21 @@ where
 }
 
 /// The pipeline as an axum middleware (see [`install`]).
-pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next) -> Response {
+pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: Next) -> Response {
+    // Who is asking, for pages and actions (not for scripts and styles): one lookup, and only
+    // when the request carries a session cookie.
+    let principal = match &pipeline.sessions {
+        Some(sessions)
+            if request.uri().path().starts_with(pipeline.prefix)
+                || is_document_request(request.headers()) =>
+        {
+            sessions.resolve(request.headers()).await
+        }
+        _ => None,
+    };
+    if let Some(principal) = &principal {
+        request.extensions_mut().insert(principal.clone());
+    }
     let path = request.uri().path();
     if !path.starts_with(pipeline.prefix) {
         return match &pipeline.flash {
@@ -163,9 +181,6 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         tracing::error!(action = %path, "an action without a declaration was called");
         return error_response(&ActionError::Forbidden, document);
     };
-    match declaration.access {
-        Access::Public => {}
-    }
     let limit = declaration.body_limit.unwrap_or(pipeline.max_body_bytes);
     let quota = declaration.rate_limit.map(|rate| {
         let peer = client_ip::peer(request.extensions());
@@ -192,6 +207,19 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
         Some(Verdict::NeedsFormToken) => true,
         Some(Verdict::Allowed) | None => false,
     };
+
+    // The action's access policy, before a byte of its arguments is read.
+    if let Err(error) = declaration.access.admits(principal.as_ref()) {
+        tracing::info!(action = %path, access = ?declaration.access, status = %error.status(), "refused by the access policy");
+        return refuse(
+            &pipeline,
+            &error,
+            document,
+            path,
+            referer_path(request.headers()),
+        )
+        .await;
+    }
 
     // Oversized and malformed requests are refused here, with a message, before server_fn
     // sees them; a plain form post gets the refusal inline through the flash.
@@ -237,6 +265,23 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
     } else {
         respond_to_script(response).await
     })
+}
+
+/// An error decided before the action runs: shown in the form through the flash for a plain
+/// form post, else answered with its status.
+async fn refuse(
+    pipeline: &Pipeline,
+    error: &ActionError,
+    document: bool,
+    action: &str,
+    back: Option<LocalPath>,
+) -> Response {
+    match (document, &pipeline.flash) {
+        (true, Some(settings)) => {
+            flash_redirect(settings, action, Err(error), BTreeMap::new(), back).await
+        }
+        _ => error_response(error, document),
+    }
 }
 
 /// The rate limit a request counts against, when its action declares one.
@@ -502,6 +547,13 @@ async fn post_redirect_get(
         .and_then(|v| v.to_str().ok())
         .and_then(LocalPath::parse);
     let ok = response.status().is_success();
+    // Cookies the action set (a new session, a preference) go out with the redirect.
+    let cookies: Vec<HeaderValue> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
     let body = match axum::body::to_bytes(response.into_body(), 1024 * 1024).await {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(error) => {
@@ -521,7 +573,11 @@ async fn post_redirect_get(
     if let Some(token) = once {
         remember(settings, &token, &flash, target.as_ref()).await;
     }
-    store_and_redirect(settings, &flash, target).await
+    let mut redirect = store_and_redirect(settings, &flash, target).await;
+    for cookie in cookies {
+        redirect.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    redirect
 }
 
 enum Claim {
@@ -765,7 +821,7 @@ fn referer_path(headers: &HeaderMap) -> Option<LocalPath> {
     LocalPath::parse(path)
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -776,7 +832,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

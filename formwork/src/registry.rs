@@ -15,6 +15,10 @@
 //! one without a declaration stops the server at start-up, named, so nothing can be forgotten.
 //! The pipeline applies a declaration before the request's arguments are read.
 
+use crate::{
+    identity::{Principal, Role},
+    ActionError,
+};
 use std::{collections::HashMap, sync::OnceLock};
 
 /// Who may call an action.
@@ -22,6 +26,35 @@ use std::{collections::HashMap, sync::OnceLock};
 pub enum Access {
     /// Anyone, signed in or not (reads, sign-up, the contact form).
     Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Moderators and admins.
+    Moderator,
+    /// Admins only.
+    Admin,
+}
+
+impl Access {
+    /// The least role this policy needs; `None` for public actions.
+    pub const fn least_role(self) -> Option<Role> {
+        match self {
+            Access::Public => None,
+            Access::SignedIn => Some(Role::User),
+            Access::Moderator => Some(Role::Moderator),
+            Access::Admin => Some(Role::Admin),
+        }
+    }
+
+    /// Whether `who` may call an action with this policy: 401 when nobody is signed in,
+    /// 403 when the role is too low.
+    pub fn admits(self, who: Option<&Principal>) -> Result<(), ActionError> {
+        match (self.least_role(), who) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err(ActionError::Unauthenticated),
+            (Some(role), Some(who)) if who.is_at_least(role) => Ok(()),
+            (Some(_), Some(_)) => Err(ActionError::Forbidden),
+        }
+    }
 }
 
 /// One action's declaration (made with [`declare!`](crate::declare!)).

@@ -26,6 +26,8 @@ pub enum Kind {
     Email,
     /// A password: never trimmed, never echoed back to the form.
     Password,
+    /// A username, checked by [`rules::username`].
+    Username,
 }
 
 /// The rule one form field must meet, on the server and in the browser.
@@ -73,6 +75,16 @@ impl Rule {
         }
     }
 
+    /// A required username of 3 to 30 characters.
+    pub const fn username(label: &'static str) -> Self {
+        Self {
+            kind: Kind::Username,
+            min_chars: 3,
+            max_chars: 30,
+            ..Self::text(label)
+        }
+    }
+
     /// Between `min` and `max` characters.
     pub const fn chars(self, min: usize, max: usize) -> Self {
         Self {
@@ -94,7 +106,7 @@ impl Rule {
     /// The `type` of the `<input>` for this field.
     pub const fn input_type(&self) -> &'static str {
         match self.kind {
-            Kind::Text => "text",
+            Kind::Text | Kind::Username => "text",
             Kind::Email => "email",
             Kind::Password => "password",
         }
@@ -118,6 +130,7 @@ impl Rule {
         rules::length(self.label, value, self.min_chars.max(1), self.max_chars)?;
         match self.kind {
             Kind::Email => rules::email(value).map_err(str::to_owned),
+            Kind::Username => rules::username(value).map_err(str::to_owned),
             Kind::Text | Kind::Password => Ok(()),
         }
     }

@@ -37,6 +37,10 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
+    /// How long a sign-in lasts, in days, before the user must sign in again.
+    #[arg(long, env = "SESSION_DAYS", default_value_t = 30)]
+    pub session_days: u64,
+
     /// Log filter in `tracing_subscriber::EnvFilter` syntax, e.g. `info,sqlx=warn`.
     #[arg(
         long,
@@ -77,6 +81,19 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Make an account an admin, creating it first if there is none by that name.
+    CreateAdmin {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        /// Its email address (needed only to create the account).
+        #[arg(long)]
+        email: Option<String>,
+        /// Its password, at least 12 characters (needed only to create the account). Give it
+        /// through the environment, not the command line, to keep it out of shell history.
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }
 
 impl Config {
@@ -111,6 +128,10 @@ impl Config {
             }
             None => Ok(Arc::new(MemoryLimiter::new())),
         }
+    }
+
+    pub fn session_lifetime(&self) -> Duration {
+        Duration::from_secs(self.session_days.max(1) * 24 * 60 * 60)
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -3,7 +3,7 @@
 //! Request flow, outermost first: panic guard → trace → compression → action pipeline
 //! (`formwork::pipeline`, for `/api/…` only) → route.
 
-use crate::config::Config;
+use crate::{config::Config, store::Stores};
 use app::{shell, state::AppState, App};
 use axum::{
     extract::State,
@@ -13,7 +13,8 @@ use axum::{
     Json, Router,
 };
 use formwork::{
-    flash::{FlashStore, SigningKey},
+    flash::SigningKey,
+    identity::Sessions,
     pipeline::{FlashSettings, Pipeline},
     rate_limit::Limiter,
 };
@@ -51,10 +52,10 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 pub fn router(
     config: &Config,
     leptos_options: LeptosOptions,
-    app: AppState,
-    flash_store: Arc<dyn FlashStore>,
+    stores: Stores,
     limiter: Arc<dyn Limiter>,
 ) -> anyhow::Result<Router> {
+    let app = AppState { store: stores.app };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
     let state = ServerState {
         leptos_options: leptos_options.clone(),
@@ -72,18 +73,22 @@ pub fn router(
             SigningKey::random()
         }
     };
-    // Pages sign the values they bind into forms, and actions check them, with this key.
+    let sessions = Sessions::new(stores.sessions, config.https(), config.session_lifetime());
+    // Pages sign the values they bind into forms, and actions check them, with this key;
+    // actions that sign in and out reach the sessions.
     let provide_app_state = {
-        let (app, key) = (app.clone(), key.clone());
+        let (app, key, sessions) = (app.clone(), key.clone(), sessions.clone());
         move || {
             provide_context(app.clone());
             provide_context(key.clone());
+            provide_context(sessions.clone());
         }
     };
     let pipeline = Pipeline {
         max_body_bytes: config.action_body_limit,
+        sessions: Some(sessions),
         flash: Some(FlashSettings {
-            store: flash_store,
+            store: stores.flash,
             key,
             secure_cookie: config.https(),
         }),

@@ -1,11 +1,13 @@
 //! The Formwork reference server: configuration, storage backends and the HTTP stack.
 //!
+//! - [`admin`]: the `create-admin` command (the first admin comes from the command line);
 //! - [`config`]: every setting, as one clap struct (flags and environment variables);
 //! - [`store`]: the SQLite and PostgreSQL implementations of the app's `Store`;
 //! - [`http`]: the axum router: pages, actions (through `formwork::pipeline`), assets, health;
 //! - [`telemetry`]: `tracing` set-up;
 //! - [`shutdown`]: SIGTERM/SIGINT handling that lets in-flight requests finish.
 
+pub mod admin;
 pub mod config;
 pub mod http;
 pub mod shutdown;

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use server::{
+    admin,
     config::{Command, Config},
     http, shutdown, store, telemetry,
 };
@@ -19,17 +20,32 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(backend = stores.app.backend(), "migrations applied");
             Ok(())
         }
+        Command::CreateAdmin {
+            username,
+            email,
+            password,
+        } => {
+            let stores = store::connect(&config.database_url).await?;
+            let outcome = admin::create_admin(
+                stores.app.as_ref(),
+                &username,
+                email.as_deref(),
+                password.as_deref(),
+            )
+            .await?;
+            tracing::info!(?outcome, %username, "admin ready");
+            Ok(())
+        }
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let stores = store::connect(&config.database_url).await?;
     tracing::info!(backend = stores.app.backend(), "storage ready");
-    let app_state = app::state::AppState { store: stores.app };
     let leptos_options = http::leptos_options(&config)?;
     let limiter = config.limiter().await?;
     tracing::info!(limiter = limiter.kind(), "rate limits ready");
-    let router = http::router(&config, leptos_options, app_state, stores.flash, limiter)?;
+    let router = http::router(&config, leptos_options, stores, limiter)?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

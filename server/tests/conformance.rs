@@ -219,6 +219,83 @@ async fn feedback_is_kept_and_counted(store: Arc<dyn Store>) {
     assert_eq!(store.feedback_count().await.unwrap(), 2);
 }
 
+async fn accounts_are_unique_without_regard_to_case(store: Arc<dyn Store>) {
+    use formwork::identity::Role;
+    let ada = store
+        .create_account("Ada", "ada@example.org", "hash-1", Role::User)
+        .await
+        .unwrap();
+    for (username, email) in [("ADA", "other@example.org"), ("bob", "ada@example.org")] {
+        let refused = store
+            .create_account(username, email, "hash-2", Role::User)
+            .await;
+        assert!(
+            matches!(refused, Err(app::store::StoreError::Conflict(_))),
+            "{username} {email}: {refused:?}"
+        );
+    }
+    let found = store.account_by_username("aDa").await.unwrap().unwrap();
+    assert_eq!((found.id, found.username.as_str()), (ada, "Ada"));
+    assert_eq!(found.password_hash, "hash-1");
+    assert_eq!(found.role, Role::User);
+    assert!(store.set_role(ada, Role::Moderator).await.unwrap());
+    assert!(!store.set_role(i64::MAX, Role::Admin).await.unwrap());
+    let found = store.account_by_username("ada").await.unwrap().unwrap();
+    assert_eq!(found.role, Role::Moderator);
+    assert!(store.account_by_username("nobody").await.unwrap().is_none());
+    assert_eq!(store.account_count().await.unwrap(), 1);
+}
+
+async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
+    use formwork::identity::Role;
+    let stores = db.stores().await;
+    let (store, sessions) = (stores.app, stores.sessions);
+    let id = store
+        .create_account("ada", "ada@example.org", "hash", Role::Admin)
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    sessions
+        .insert_session("h1", id, now, now + 60, "Firefox ✓")
+        .await
+        .unwrap();
+    let who = sessions.session_user("h1", now).await.unwrap().unwrap();
+    assert_eq!(
+        (who.user_id, who.username.as_str(), who.role),
+        (id, "ada", Role::Admin)
+    );
+    assert!(
+        sessions
+            .session_user("h1", now + 60)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(sessions.session_user("other", now).await.unwrap().is_none());
+    // A new session sweeps the expired ones; ending one leaves the others.
+    sessions
+        .insert_session("h2", id, now + 61, now + 120, "")
+        .await
+        .unwrap();
+    sessions
+        .insert_session("h3", id, now + 61, now + 120, "")
+        .await
+        .unwrap();
+    sessions.delete_session("h2").await.unwrap();
+    sessions.delete_session("h2").await.unwrap();
+    assert!(sessions
+        .session_user("h2", now + 62)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(sessions
+        .session_user("h3", now + 62)
+        .await
+        .unwrap()
+        .is_some());
+}
+
 async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &TestDb) {
     let store = db.stores().await.flash;
     let now = 1_800_000_000;
@@ -358,6 +435,16 @@ macro_rules! conformance {
             #[tokio::test]
             async fn feedback_is_kept_and_counted() {
                 run(super::feedback_is_kept_and_counted).await;
+            }
+            #[tokio::test]
+            async fn accounts_are_unique_without_regard_to_case() {
+                run(super::accounts_are_unique_without_regard_to_case).await;
+            }
+            #[tokio::test]
+            async fn sessions_name_their_user_until_they_expire_or_end() {
+                let db = TestDb::$backend().await;
+                super::sessions_name_their_user_until_they_expire_or_end(&db).await;
+                db.drop_database().await;
             }
             #[tokio::test]
             async fn a_submission_token_is_claimed_once_and_remembers_its_outcome() {

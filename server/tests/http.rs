@@ -11,10 +11,8 @@ use axum::{
     http::{header, Request, Response, StatusCode},
     Router,
 };
-use clap::Parser;
 use common::TestDb;
 use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
@@ -29,25 +27,10 @@ const SECRET: &str = "test-secret-test-secret-test-secret!";
 impl TestApp {
     async fn spawn() -> Self {
         let db = TestDb::sqlite().await;
-        let config = server::config::Config::try_parse_from([
-            "server",
-            "--action-body-limit",
-            "4096",
-            "--flash-secret",
-            SECRET,
-        ])
-        .unwrap();
-        let options = LeptosOptions::builder().output_name("formwork").build();
-        let stores = db.stores().await;
-        let state = app::state::AppState { store: stores.app };
-        let router = server::http::router(
-            &config,
-            options,
-            state,
-            stores.flash,
-            std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
-        )
-        .unwrap();
+        let router = common::router(
+            db.stores().await,
+            &["--action-body-limit", "4096", "--flash-secret", SECRET],
+        );
         Self { router, db }
     }
 

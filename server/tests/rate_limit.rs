@@ -14,11 +14,9 @@ use axum::{
     http::{header, Request, Response, StatusCode},
     Router,
 };
-use clap::Parser;
 use common::TestDb;
 use formwork::rate_limit::{Limiter, MemoryLimiter, RedisLimiter};
 use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use server_fn::ServerFn;
 use std::{net::SocketAddr, sync::Arc};
 use tower::ServiceExt;
@@ -29,15 +27,8 @@ const REDIS_URL_VAR: &str = "FORMWORK_TEST_REDIS_URL";
 /// The feedback form's declared limit: 10 a minute per address.
 const LIMIT: usize = 10;
 
-fn instance(db_stores: server::store::Stores, limiter: Arc<dyn Limiter>, args: &[&str]) -> Router {
-    let mut argv = vec!["server"];
-    argv.extend_from_slice(args);
-    let config = server::config::Config::try_parse_from(argv).unwrap();
-    let options = LeptosOptions::builder().output_name("formwork").build();
-    let state = app::state::AppState {
-        store: db_stores.app,
-    };
-    server::http::router(&config, options, state, db_stores.flash, limiter).unwrap()
+fn instance(stores: server::store::Stores, limiter: Arc<dyn Limiter>, args: &[&str]) -> Router {
+    common::router_with(stores, limiter, args)
 }
 
 async fn redis() -> Arc<dyn Limiter> {

@@ -38,12 +38,10 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
     let config = server::config::Config::try_parse_from(["server"]).unwrap();
     let options = LeptosOptions::builder().output_name("formwork").build();
     let stores = db.stores().await;
-    let state = app::state::AppState { store: stores.app };
     let refused = server::http::router(
         &config,
         options,
-        state,
-        stores.flash,
+        stores,
         std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
     )
     .expect_err("the server must not start");

@@ -8,7 +8,7 @@ pub mod postgres;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
-use formwork::flash::FlashStore;
+use formwork::{flash::FlashStore, identity::SessionStore};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -19,20 +19,23 @@ pub struct Stores {
     pub app: Arc<dyn Store>,
     /// Where plain form posts leave their outcome for the next page.
     pub flash: Arc<dyn FlashStore>,
+    /// Who is signed in.
+    pub sessions: Arc<dyn SessionStore>,
 }
 
 /// Opens the store `url` names and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<Stores> {
-    fn both<S: Store + FlashStore>(store: S) -> Stores {
+    fn all<S: Store + FlashStore + SessionStore>(store: S) -> Stores {
         let store = Arc::new(store);
         Stores {
             app: store.clone(),
-            flash: store,
+            flash: store.clone(),
+            sessions: store,
         }
     }
     match Backend::of(url)? {
-        Backend::Sqlite => Ok(both(sqlite::SqliteStore::connect(url).await?)),
-        Backend::Postgres => Ok(both(postgres::PgStore::connect(url).await?)),
+        Backend::Sqlite => Ok(all(sqlite::SqliteStore::connect(url).await?)),
+        Backend::Postgres => Ok(all(postgres::PgStore::connect(url).await?)),
     }
 }
 
@@ -139,6 +142,13 @@ fn now() -> OffsetDateTime {
         .unwrap_or(now)
 }
 
+/// A role as stored; the schema's CHECK allows only these three.
+fn stored_role(text: &str) -> Result<formwork::identity::Role, StoreError> {
+    formwork::identity::Role::parse(text).ok_or_else(|| {
+        StoreError::Backend(format!("unknown role `{text}` in the users table").into())
+    })
+}
+
 fn backend_error(error: sqlx::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
 }
@@ -155,15 +165,18 @@ macro_rules! sql_store {
         mod queries {
             use super::$store;
             use crate::store::{
-                backend_error, is_unique_violation, next_free_slug, now, suffix_range, PostRow,
+                stored_role, backend_error, is_unique_violation, next_free_slug, now, suffix_range, PostRow,
                 PostSummaryRow, EXCERPT_CHARS, SLUG_ATTEMPTS,
             };
+            use formwork::identity::{Principal, Role};
             use app::{
+                accounts::store::Account,
                 contact::send_message::ContactMessage,
                 feedback::send_feedback::Feedback,
                 posts::model::{NewPost, Post, PostSummary},
                 store::{
-                    ContactStore, FeedbackStore, NewsletterStore, PostStore, Store, StoreError,
+                    AccountStore, ContactStore, FeedbackStore, NewsletterStore, PostStore, Store,
+                    StoreError,
                 },
             };
 
@@ -208,6 +221,149 @@ macro_rules! sql_store {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(backend_error)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl AccountStore for $store {
+                async fn create_account(
+                    &self,
+                    username: &str,
+                    email: &str,
+                    password_hash: &str,
+                    role: Role,
+                ) -> Result<i64, StoreError> {
+                    let inserted = sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO users (username, email, password_hash, role, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(username)
+                    .bind(email)
+                    .bind(password_hash)
+                    .bind(role.as_str())
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await;
+                    match inserted {
+                        Ok(id) => Ok(id),
+                        Err(error) if is_unique_violation(&error) => {
+                            let name_taken = self.account_by_username(username).await?.is_some();
+                            Err(StoreError::Conflict(if name_taken {
+                                format!("The username {username} is taken. Choose another one.")
+                            } else {
+                                "An account with this email address exists. Sign in instead."
+                                    .to_owned()
+                            }))
+                        }
+                        Err(error) => Err(backend_error(error)),
+                    }
+                }
+
+                async fn account_by_username(
+                    &self,
+                    username: &str,
+                ) -> Result<Option<Account>, StoreError> {
+                    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+                        "SELECT id, username, password_hash, role FROM users \
+                         WHERE lower(username) = lower($1)",
+                    )
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend_error)?;
+                    row.map(|(id, username, password_hash, role)| {
+                        Ok(Account {
+                            id,
+                            username,
+                            password_hash,
+                            role: stored_role(&role)?,
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn set_role(&self, user_id: i64, role: Role) -> Result<bool, StoreError> {
+                    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                        .bind(role.as_str())
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await
+                        .map(|done| done.rows_affected() == 1)
+                        .map_err(backend_error)
+                }
+
+                async fn account_count(&self) -> Result<u64, StoreError> {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map(|count| u64::try_from(count).unwrap_or_default())
+                        .map_err(backend_error)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl formwork::identity::SessionStore for $store {
+                async fn session_user(
+                    &self,
+                    token_hash: &str,
+                    now: i64,
+                ) -> Result<Option<Principal>, String> {
+                    let row: Option<(i64, String, String)> = sqlx::query_as(
+                        "SELECT users.id, users.username, users.role FROM sessions \
+                         JOIN users ON users.id = sessions.user_id \
+                         WHERE sessions.token_hash = $1 AND sessions.expires_at > $2",
+                    )
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    row.map(|(user_id, username, role)| {
+                        Ok(Principal {
+                            user_id,
+                            username,
+                            role: stored_role(&role).map_err(|e| e.to_string())?,
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn insert_session(
+                    &self,
+                    token_hash: &str,
+                    user_id: i64,
+                    created_at: i64,
+                    expires_at: i64,
+                    user_agent: &str,
+                ) -> Result<(), String> {
+                    // Sessions that ran out are swept on the way.
+                    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                        .bind(created_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(created_at)
+                    .bind(expires_at)
+                    .bind(user_agent)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+                }
+
+                async fn delete_session(&self, token_hash: &str) -> Result<(), String> {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&self.pool)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
                 }
             }
 

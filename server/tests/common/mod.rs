@@ -86,3 +86,29 @@ impl TestDb {
         }
     }
 }
+
+/// The whole HTTP stack on `stores`, configured by `args` (as on the command line), with
+/// rate limits counted in memory.
+pub fn router(stores: server::store::Stores, args: &[&str]) -> axum::Router {
+    router_with(
+        stores,
+        Arc::new(formwork::rate_limit::MemoryLimiter::new()),
+        args,
+    )
+}
+
+/// [`router`] with a given rate limiter (to share one between two instances).
+pub fn router_with(
+    stores: server::store::Stores,
+    limiter: Arc<dyn formwork::rate_limit::Limiter>,
+    args: &[&str],
+) -> axum::Router {
+    use clap::Parser;
+    let mut argv = vec!["server"];
+    argv.extend_from_slice(args);
+    let config = server::config::Config::try_parse_from(argv).unwrap();
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("formwork")
+        .build();
+    server::http::router(&config, options, stores, limiter).unwrap()
+}

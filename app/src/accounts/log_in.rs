@@ -1,0 +1,59 @@
+//! The `log_in` action and its form.
+
+use super::model::Credentials;
+use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextInput};
+use leptos::prelude::*;
+
+/// What a failed sign-in says, whichever part was wrong: it never tells whether the account
+/// exists.
+pub const WRONG_CREDENTIALS: &str = "Wrong username or password.";
+
+/// Signs in with a username and password, starting a new session.
+#[server]
+pub async fn log_in(#[server(flatten)] credentials: Credentials) -> Result<(), ActionError> {
+    use formwork::Validated;
+
+    let credentials = credentials.validated()?;
+    let account = crate::state::store()?
+        .account_by_username(&credentials.username)
+        .await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let matches = super::password::verify(credentials.password, hash).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        tracing::info!("sign-in refused");
+        return Err(ActionError::Validation {
+            fields: Default::default(),
+            form: vec![WRONG_CREDENTIALS.to_owned()],
+        });
+    };
+    formwork::identity::sign_in(account.id).await?;
+    tracing::info!(user_id = account.id, "signed in");
+    if let Some(next) = formwork::LocalPath::parse("/posts") {
+        formwork::redirect(&next);
+    }
+    Ok(())
+}
+
+formwork::declare!(LogIn {
+    access: Public,
+    body_limit: 4 * 1024,
+    rate_limit: formwork::RateLimit::per_ip(10).per(std::time::Duration::from_secs(15 * 60)),
+});
+
+#[component]
+pub fn LoginForm() -> impl IntoView {
+    let state = FormState::<LogIn>::new().schema::<Credentials>();
+    view! {
+        <ActionForm state=state class="login">
+            <fieldset>
+                <legend>"Sign in"</legend>
+                <TextInput field=state.field("username") id="login-username" label="Username" autocomplete="username"/>
+                <TextInput field=state.field("password") id="login-password" label="Password" autocomplete="current-password"/>
+                <FormError state=state/>
+                <div class="actions">
+                    <SubmitButton label="Sign in" pending_label="Signing in…"/>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,247 @@
+//! Who is asking: the signed-in user behind a request, from a session kept in the database.
+//!
+//! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` on
+//! https). The database keeps only the token's SHA-256, so a leaked table opens no session.
+//! Signing in always starts a new session (the old token, if any, is deleted): a session id
+//! planted before sign-in is worth nothing after it.
+//!
+//! The pipeline resolves the session once per request, before an action's arguments are
+//! read, checks the action's declared [`Access`](crate::registry::Access), and hands the
+//! [`Principal`] to the action and the page ([`current`]).
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do, lowest first: each role may do what the ones below it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Moderator, Role::Admin];
+
+    /// The stored and submitted form: `user`, `moderator`, `admin`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in user, as the session names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+impl Principal {
+    pub fn is_at_least(&self, role: Role) -> bool {
+        self.role >= role
+    }
+}
+
+/// The signed-in user of the request being served (an action or a page), if any.
+pub fn current() -> Option<Principal> {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// The signed-in user, or 401: for actions that act on the user's own things.
+pub fn signed_in() -> Result<Principal, crate::ActionError> {
+    current().ok_or(crate::ActionError::Unauthenticated)
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::Principal;
+    use crate::ActionError;
+    use axum::http::{header, HeaderMap, HeaderValue};
+    use sha2::{Digest, Sha256};
+    use std::{sync::Arc, time::Duration};
+
+    /// The session cookie's name.
+    pub const SESSION_COOKIE: &str = "fw_session";
+
+    /// Where sessions are kept (the server's database; every instance shares it).
+    #[async_trait::async_trait]
+    pub trait SessionStore: Send + Sync + 'static {
+        /// The user of the live session whose token hashes to `token_hash`.
+        async fn session_user(
+            &self,
+            token_hash: &str,
+            now: i64,
+        ) -> Result<Option<Principal>, String>;
+
+        /// Starts a session for `user_id` until `expires_at` (unix seconds).
+        async fn insert_session(
+            &self,
+            token_hash: &str,
+            user_id: i64,
+            created_at: i64,
+            expires_at: i64,
+            user_agent: &str,
+        ) -> Result<(), String>;
+
+        /// Ends one session (nothing happens if it is gone already).
+        async fn delete_session(&self, token_hash: &str) -> Result<(), String>;
+    }
+
+    /// Sessions: the store, and how their cookie is made.
+    #[derive(Clone)]
+    pub struct Sessions {
+        store: Arc<dyn SessionStore>,
+        secure_cookie: bool,
+        lifetime: Duration,
+    }
+
+    impl Sessions {
+        pub fn new(store: Arc<dyn SessionStore>, secure_cookie: bool, lifetime: Duration) -> Self {
+            Self {
+                store,
+                secure_cookie,
+                lifetime,
+            }
+        }
+
+        /// The signed-in user of a request carrying `headers`, if its session is live.
+        pub async fn resolve(&self, headers: &HeaderMap) -> Option<Principal> {
+            let token = crate::pipeline::cookie_value(headers, SESSION_COOKIE)?;
+            match self
+                .store
+                .session_user(&hash(&token), crate::pipeline::unix_now())
+                .await
+            {
+                Ok(principal) => principal,
+                Err(error) => {
+                    tracing::error!(%error, "could not read a session; treating the request as signed out");
+                    None
+                }
+            }
+        }
+
+        /// Signs `user_id` in: ends the session the request came with (if any) and starts a
+        /// new one. Returns the `Set-Cookie` value for the response.
+        pub async fn start(
+            &self,
+            user_id: i64,
+            request: &HeaderMap,
+        ) -> Result<HeaderValue, ActionError> {
+            if let Some(old) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+                self.store
+                    .delete_session(&hash(&old))
+                    .await
+                    .map_err(ActionError::internal)?;
+            }
+            let token = new_token();
+            let now = crate::pipeline::unix_now();
+            let user_agent = request
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let user_agent: String = user_agent.chars().take(200).collect();
+            self.store
+                .insert_session(
+                    &hash(&token),
+                    user_id,
+                    now,
+                    now + self.lifetime.as_secs() as i64,
+                    &user_agent,
+                )
+                .await
+                .map_err(ActionError::internal)?;
+            self.cookie(&token, self.lifetime.as_secs())
+        }
+
+        /// Signs the request's session out. Returns the `Set-Cookie` value that clears it.
+        pub async fn end(&self, request: &HeaderMap) -> Result<HeaderValue, ActionError> {
+            if let Some(token) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+                self.store
+                    .delete_session(&hash(&token))
+                    .await
+                    .map_err(ActionError::internal)?;
+            }
+            self.cookie("", 0)
+        }
+
+        fn cookie(&self, value: &str, max_age: u64) -> Result<HeaderValue, ActionError> {
+            let secure = if self.secure_cookie { "; Secure" } else { "" };
+            HeaderValue::from_str(&format!(
+                "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+            ))
+            .map_err(ActionError::internal)
+        }
+    }
+
+    /// Signs `user_id` in for the action being served: a new session (the one the request came
+    /// with ends), its cookie on the response.
+    pub async fn sign_in(user_id: i64) -> Result<(), ActionError> {
+        let (sessions, request, response) = request_context()?;
+        let cookie = sessions.start(user_id, &request).await?;
+        response.append_header(header::SET_COOKIE, cookie);
+        Ok(())
+    }
+
+    /// Ends the session of the action being served, and clears its cookie.
+    pub async fn sign_out() -> Result<(), ActionError> {
+        let (sessions, request, response) = request_context()?;
+        let cookie = sessions.end(&request).await?;
+        response.append_header(header::SET_COOKIE, cookie);
+        Ok(())
+    }
+
+    /// What signing in and out needs from the request being served. Missing pieces are
+    /// wiring bugs, reported as a 500.
+    fn request_context() -> Result<(Sessions, HeaderMap, leptos_axum::ResponseOptions), ActionError>
+    {
+        use leptos::prelude::use_context;
+        let sessions = use_context::<Sessions>()
+            .ok_or_else(|| ActionError::internal("Sessions were not provided to this request"))?;
+        let parts = use_context::<http::request::Parts>()
+            .ok_or_else(|| ActionError::internal("no request parts in this action's context"))?;
+        let response = use_context::<leptos_axum::ResponseOptions>()
+            .ok_or_else(|| ActionError::internal("no ResponseOptions in this action's context"))?;
+        Ok((sessions, parts.headers, response))
+    }
+
+    /// 32 random bytes, hex.
+    fn new_token() -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// What the database keeps of a token.
+    pub fn hash(token: &str) -> String {
+        Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}

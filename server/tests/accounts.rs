@@ -1,0 +1,341 @@
+//! Accounts over HTTP: registering, signing in and out, the session cookie, and access
+//! policies enforced before an action's arguments are read.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::accounts::{log_in::LogIn, log_out::LogOut, register::Register};
+use axum::{
+    body::Body,
+    http::{header, Request, Response, StatusCode},
+    Router,
+};
+use common::TestDb;
+use formwork::identity::Role;
+use http_body_util::BodyExt;
+use server_fn::ServerFn;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn text(response: Response<Body>) -> String {
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+/// A call from the server_fn client, with an optional session cookie.
+async fn call(router: &Router, path: &str, body: &str, session: Option<&str>) -> Response<Body> {
+    let mut request = Request::post(path)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(token) = session {
+        request = request.header(header::COOKIE, format!("fw_session={token}"));
+    }
+    router
+        .clone()
+        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap()
+}
+
+/// The session cookie a response sets: its value and its attributes.
+fn session_cookie(response: &Response<Body>) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("fw_session="))
+        .map(|v| {
+            let (value, attributes) = v.split_once(';').unwrap_or((v, ""));
+            (value.to_owned(), attributes.to_owned())
+        })
+}
+
+/// Who the header of `/posts` says is signed in, for a session token.
+async fn signed_in_as(router: &Router, session: &str) -> Option<String> {
+    let page = text(
+        router
+            .clone()
+            .oneshot(
+                Request::get("/posts")
+                    .header(header::ACCEPT, "text/html")
+                    .header(header::COOKIE, format!("fw_session={session}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, rest) = page.split_once("Signed in as <strong>")?;
+    Some(rest.split_once("</strong>")?.0.to_owned())
+}
+
+async fn register(router: &Router, username: &str, email: &str) -> String {
+    let response = call(
+        router,
+        Register::PATH,
+        &format!(
+            "username={username}&email={email}&password={}",
+            PASSWORD.replace(' ', "+")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        text(response).await
+    );
+    session_cookie(&response).expect("registering signs in").0
+}
+
+#[tokio::test]
+async fn registering_signs_in_with_a_safe_cookie_and_signing_in_again_rotates_it() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    let response = call(
+        &router,
+        Register::PATH,
+        &format!(
+            "username=ada&email=Ada%40Example.org&password={}",
+            PASSWORD.replace(' ', "+")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (first, attributes) = session_cookie(&response).unwrap();
+    assert_eq!(first.len(), 64, "a 256-bit token");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(attributes.contains(flag), "{attributes}");
+    }
+    assert!(!attributes.contains("Secure"), "http origin: {attributes}");
+    assert_eq!(signed_in_as(&router, &first).await.as_deref(), Some("ada"));
+
+    // Signing in with the old session's cookie ends that session and starts a new one.
+    let login = format!("username=ADA&password={}", PASSWORD.replace(' ', "+"));
+    let response = call(&router, LogIn::PATH, &login, Some(&first)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (second, _) = session_cookie(&response).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        signed_in_as(&router, &first).await,
+        None,
+        "the old id is dead"
+    );
+    assert_eq!(signed_in_as(&router, &second).await.as_deref(), Some("ada"));
+
+    // Signing out ends the session and clears the cookie.
+    let response = call(&router, LogOut::PATH, "", Some(&second)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (cleared, attributes) = session_cookie(&response).unwrap();
+    assert_eq!(cleared, "");
+    assert!(attributes.contains("Max-Age=0"), "{attributes}");
+    assert_eq!(signed_in_as(&router, &second).await, None);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn on_https_the_session_cookie_is_secure() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(
+        db.stores().await,
+        &["--public-origin", "https://example.org"],
+    );
+    let response = call(
+        &router,
+        Register::PATH,
+        &format!(
+            "username=ada&email=ada%40example.org&password={}",
+            PASSWORD.replace(' ', "+")
+        ),
+        None,
+    )
+    .await;
+    let (_, attributes) = session_cookie(&response).unwrap();
+    assert!(attributes.contains("; Secure"), "{attributes}");
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_never_tells_whether_the_account_exists() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    register(&router, "ada", "ada%40example.org").await;
+    let wrong_password = call(
+        &router,
+        LogIn::PATH,
+        "username=ada&password=nope-nope-nope",
+        None,
+    )
+    .await;
+    let no_account = call(
+        &router,
+        LogIn::PATH,
+        "username=bob&password=nope-nope-nope",
+        None,
+    )
+    .await;
+    assert_eq!(wrong_password.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_account.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(session_cookie(&wrong_password).is_none());
+    assert!(session_cookie(&no_account).is_none());
+    let (a, b) = (text(wrong_password).await, text(no_account).await);
+    assert_eq!(a, b, "the same answer either way");
+    assert!(a.contains("Wrong username or password."), "{a}");
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn registration_rules_hold_and_taken_names_are_refused() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    let store = db.store().await;
+    let short = call(
+        &router,
+        Register::PATH,
+        "username=ada&email=ada%40example.org&password=short",
+        None,
+    )
+    .await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(short)
+        .await
+        .contains("Password needs at least 12 characters."));
+    let odd = format!(
+        "username=%3Cscript%3E&email=x%40example.org&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let odd = call(&router, Register::PATH, &odd, None).await;
+    assert_eq!(odd.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(store.account_count().await.unwrap(), 0);
+
+    register(&router, "ada", "ada%40example.org").await;
+    let again = format!(
+        "username=ADA&email=other%40example.org&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let again = call(&router, Register::PATH, &again, None).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(text(again).await.contains("The username ADA is taken."));
+    let same_email = format!(
+        "username=bob&email=ADA%40example.org&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let same_email = call(&router, Register::PATH, &same_email, None).await;
+    assert_eq!(same_email.status(), StatusCode::CONFLICT);
+    assert_eq!(store.account_count().await.unwrap(), 1);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn access_is_checked_before_the_arguments_are_read() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    // Signed out, signing out is refused with 401 even when the body is garbage (a 400 would
+    // mean it had been read first); a forged session is no session.
+    let unknown = "0".repeat(64);
+    for session in [None, Some(unknown.as_str()), Some("forged")] {
+        let response = call(&router, LogOut::PATH, "%zz=%", session).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+        assert_eq!(body["error"], "unauthenticated");
+    }
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn without_javascript_signing_in_redirects_with_the_session_cookie() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    register(&router, "ada", "ada%40example.org").await;
+    let response = router
+        .clone()
+        .oneshot(
+            Request::post(LogIn::PATH)
+                .header(header::ACCEPT, "text/html")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::REFERER, "http://127.0.0.1:3000/login")
+                .body(Body::from(format!(
+                    "username=ada&password={}",
+                    PASSWORD.replace(' ', "+")
+                )))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/posts");
+    let (token, _) = session_cookie(&response).expect("the session cookie survives the redirect");
+    assert_eq!(signed_in_as(&router, &token).await.as_deref(), Some("ada"));
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn create_admin_creates_or_promotes_and_checks_its_input() {
+    use server::admin::{create_admin, Outcome};
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    let store = db.store().await;
+    let refused = create_admin(
+        store.as_ref(),
+        "root",
+        Some("root@example.org"),
+        Some("short"),
+    )
+    .await;
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("password: Password needs at least 12 characters."));
+    let Outcome::Created { user_id } = create_admin(
+        store.as_ref(),
+        "root",
+        Some("root@example.org"),
+        Some(PASSWORD),
+    )
+    .await
+    .unwrap() else {
+        panic!("expected a new account");
+    };
+    assert_eq!(
+        create_admin(store.as_ref(), "ROOT", None, None)
+            .await
+            .unwrap(),
+        Outcome::AlreadyAdmin { user_id }
+    );
+    register(&router, "ada", "ada%40example.org").await;
+    assert!(matches!(
+        create_admin(store.as_ref(), "ada", None, None)
+            .await
+            .unwrap(),
+        Outcome::Promoted { .. }
+    ));
+    assert_eq!(
+        store
+            .account_by_username("ada")
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Admin
+    );
+    assert!(create_admin(store.as_ref(), "nobody", None, None)
+        .await
+        .is_err());
+    db.drop_database().await;
+}
