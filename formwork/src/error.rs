@@ -30,9 +30,10 @@ pub enum ActionError {
     /// 401: the action needs a signed-in user.
     #[error("Please sign in to do this.")]
     Unauthenticated,
-    /// 403: the caller may not do this.
-    #[error("You are not allowed to do this.")]
-    Forbidden,
+    /// 403: the caller may not do this; the message says why (another site's page, a role
+    /// too low, someone else's comment).
+    #[error("{message}")]
+    Forbidden { message: String },
     /// 404: the thing the action names does not exist (or the action itself does not).
     #[error("{what} was not found.")]
     NotFound { what: String },
@@ -98,7 +99,7 @@ impl From<ActionError> for Wire {
         let code = match error {
             ActionError::BadRequest { .. } => "bad_request",
             ActionError::Unauthenticated => "unauthenticated",
-            ActionError::Forbidden => "forbidden",
+            ActionError::Forbidden { .. } => "forbidden",
             ActionError::NotFound { what } => {
                 wire.what = Some(what);
                 "not_found"
@@ -134,7 +135,9 @@ impl From<Wire> for ActionError {
                 message: wire.message,
             },
             "unauthenticated" => Self::Unauthenticated,
-            "forbidden" => Self::Forbidden,
+            "forbidden" => Self::Forbidden {
+                message: wire.message,
+            },
             "not_found" => Self::NotFound {
                 what: wire.what.unwrap_or_default(),
             },
@@ -206,6 +209,13 @@ impl ActionError {
         }
     }
 
+    /// A 403 saying why, e.g. `ActionError::forbidden("Only its author can edit this post.")`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            message: message.into(),
+        }
+    }
+
     /// A 404 naming what was missing, e.g. `ActionError::not_found("That post")`.
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound { what: what.into() }
@@ -225,7 +235,7 @@ impl ActionError {
         match self {
             Self::BadRequest { .. } => S::BAD_REQUEST,
             Self::Unauthenticated => S::UNAUTHORIZED,
-            Self::Forbidden => S::FORBIDDEN,
+            Self::Forbidden { .. } => S::FORBIDDEN,
             Self::NotFound { .. } => S::NOT_FOUND,
             Self::Conflict { .. } => S::CONFLICT,
             Self::PayloadTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
@@ -313,7 +323,7 @@ mod tests {
                 400,
             ),
             (ActionError::Unauthenticated, 401),
-            (ActionError::Forbidden, 403),
+            (ActionError::forbidden("x"), 403),
             (ActionError::not_found("x"), 404),
             (
                 ActionError::Conflict {
@@ -429,7 +439,7 @@ mod tests {
                 message: "m".into(),
             },
             ActionError::Unauthenticated,
-            ActionError::Forbidden,
+            ActionError::forbidden("Only admins can do this."),
             ActionError::not_found("That post"),
             ActionError::Conflict {
                 message: "c".into(),

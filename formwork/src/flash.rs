@@ -41,6 +41,10 @@ pub const RETURN_FIELD: &str = "__fw_return";
 pub const SECRET_FIELD: &str = "__fw_secret";
 /// The hidden field with the rendered form's one-time submission token.
 pub const ONCE_FIELD: &str = "__fw_once";
+/// The hidden field that names the input telling one of several forms to the same action
+/// apart (see [`FormState::for_item`](crate::FormState::for_item)); that input is kept even
+/// after a success, so the outcome finds its way back to the right form.
+pub const ITEM_FIELD: &str = "__fw_item";
 
 #[cfg(feature = "ssr")]
 pub use server::*;

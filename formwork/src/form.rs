@@ -9,7 +9,7 @@
 //! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
 
 use crate::{
-    flash::{FormSnapshot, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
+    flash::{FormSnapshot, ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
     schema::{Kind, Rule, Schema},
     ActionError, FieldErrors,
 };
@@ -34,6 +34,8 @@ pub struct FormState<A: ServerFn> {
     /// Messages the browser found itself, by field; they stand in for the server's until
     /// the next submission (an empty list means "checked, and now fine").
     local: RwSignal<FieldErrors>,
+    /// The input that tells this form apart from others to the same action on the page.
+    item: Option<&'static str>,
     action: PhantomData<fn() -> A>,
 }
 
@@ -57,14 +59,18 @@ where
     }
 
     /// The state for one of several forms to the same action on one page (a delete button
-    /// on every row): a plain post's outcome comes back only to the form whose `key` field
-    /// was submitted with `value`.
-    pub fn for_item(key: &str, value: &str) -> Self {
+    /// on every row): a plain post's outcome, success or failure, comes back only to the form
+    /// whose `key` field was submitted with `value`.
+    pub fn for_item(key: &'static str, value: &str) -> Self {
         let snapshot = snapshot::<A>();
-        if snapshot.inputs.get(key).map(String::as_str) == Some(value) {
+        let state = if snapshot.inputs.get(key).map(String::as_str) == Some(value) {
             Self::restore(snapshot)
         } else {
             Self::restore(FormSnapshot::default())
+        };
+        Self {
+            item: Some(key),
+            ..state
         }
     }
 
@@ -77,6 +83,7 @@ where
             inputs: StoredValue::new(snapshot.inputs),
             rules: &[],
             local: RwSignal::new(FieldErrors::new()),
+            item: None,
             action: PhantomData,
         }
     }
@@ -438,6 +445,7 @@ where
             {(!secret.is_empty()).then(|| view! {
                 <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
             })}
+            {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
             {form_children(children())}
         </form>
     }
@@ -677,7 +685,10 @@ mod tests {
                 "The form data is malformed.",
             ),
             (ActionError::Unauthenticated, "Please sign in to do this."),
-            (ActionError::Forbidden, "You are not allowed to do this."),
+            (
+                ActionError::forbidden("Only admins can do this."),
+                "Only admins can do this.",
+            ),
             (
                 ActionError::not_found("That post"),
                 "That post was not found.",

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do, lowest first: each role may do what the ones below it may.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
     Moderator,
@@ -72,6 +73,16 @@ pub fn current() -> Option<Principal> {
 /// The signed-in user, or 401: for actions that act on the user's own things.
 pub fn signed_in() -> Result<Principal, crate::ActionError> {
     current().ok_or(crate::ActionError::Unauthenticated)
+}
+
+/// The signed-in user if they have at least `role`: 401 when nobody is signed in, 403 when
+/// the role is too low. For reads a page calls directly (the pipeline checks an action's
+/// declared access only when it is called over HTTP).
+#[cfg(feature = "ssr")]
+pub fn require(role: Role) -> Result<Principal, crate::ActionError> {
+    let who = current();
+    crate::registry::Access::at_least(role).admits(who.as_ref())?;
+    who.ok_or(crate::ActionError::Unauthenticated)
 }
 
 #[cfg(feature = "ssr")]

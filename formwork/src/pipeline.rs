@@ -20,8 +20,8 @@
 use crate::{
     client_ip::{self, ClientKey, TrustedProxies},
     flash::{
-        Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ONCE_FIELD,
-        RETURN_FIELD, SECRET_FIELD,
+        Flash, FlashStore, ReceivedFlash, SigningKey, FLASH_COOKIE, FLASH_TTL, ITEM_FIELD,
+        ONCE_FIELD, RETURN_FIELD, SECRET_FIELD,
     },
     identity::Sessions,
     origin::{check_form_token, OriginPolicy, Verdict},
@@ -45,6 +45,13 @@ use std::{
 /// How long a rendered form's submission token is remembered: a repeat of the same form
 /// within this time replays the first outcome instead of running the action again.
 pub const SUBMISSION_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
+/// What a request another site's page made is told (403).
+pub const CROSS_SITE: &str = "This request came from another site, so it was refused. Use the \
+     form on this site's own page.";
+/// What a request with cookies but no sign of the page it came from is told (403).
+pub const NO_PROVENANCE: &str = "This request did not show which page it came from, so it was \
+     refused. Reload the page and send the form again.";
+
 /// How long a repeated submission waits for the first one to finish.
 const REPEAT_WAIT: Duration = Duration::from_secs(10);
 
@@ -179,7 +186,10 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     // What the action declared about itself (the server refused to start without it).
     let Some(declaration) = crate::registry::declaration(path) else {
         tracing::error!(action = %path, "an action without a declaration was called");
-        return error_response(&ActionError::Forbidden, document);
+        return error_response(
+            &ActionError::forbidden("This action is not available."),
+            document,
+        );
     };
     let limit = declaration.body_limit.unwrap_or(pipeline.max_body_bytes);
     let quota = declaration.rate_limit.map(|rate| {
@@ -187,7 +197,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
         let client = ClientKey::of(pipeline.trusted_proxies.client_ip(peer, request.headers()));
         Quota {
             limiter: pipeline.limiter.clone(),
-            bucket: rate.bucket(path, client),
+            bucket: rate.bucket(path, client, principal.as_ref().map(|p| p.user_id)),
             limit: rate,
         }
     });
@@ -202,7 +212,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     let needs_form_token = match verdict {
         Some(Verdict::Foreign(from)) => {
             tracing::warn!(action = %request.uri().path(), %from, "refused a cross-site request");
-            return error_response(&ActionError::Forbidden, document);
+            return error_response(&ActionError::forbidden(CROSS_SITE), document);
         }
         Some(Verdict::NeedsFormToken) => true,
         Some(Verdict::Allowed) | None => false,
@@ -235,7 +245,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
                 Some(request) => request,
                 None => {
                     tracing::warn!(%action, "refused a request with cookies, no origin and no form token");
-                    return error_response(&ActionError::Forbidden, document);
+                    return error_response(&ActionError::forbidden(NO_PROVENANCE), document);
                 }
             }
         }
@@ -501,6 +511,7 @@ async fn post_redirect_get(
         return_to,
         once,
         inputs,
+        item,
         ..
     } = form;
 
@@ -562,8 +573,16 @@ async fn post_redirect_get(
         }
     };
     let target = redirect.or(return_to).or(back);
-    // A success clears the form, so its input is not kept.
-    let inputs = if ok { BTreeMap::new() } else { inputs };
+    // A success clears the form, so its input is not kept: only the one that tells the form
+    // apart from its siblings, so the success finds its way back to it.
+    let inputs = if ok {
+        inputs
+            .into_iter()
+            .filter(|(name, _)| item.as_deref() == Some(name.as_str()))
+            .collect()
+    } else {
+        inputs
+    };
     let flash = Flash {
         action,
         ok,
@@ -779,6 +798,8 @@ struct PostedForm {
     signed_once: Option<String>,
     /// The inputs to keep for the form, secrets left out.
     inputs: BTreeMap<String, String>,
+    /// The name of the input that tells this form apart from others to the same action.
+    item: Option<String>,
 }
 
 /// The return path, the submission token and the inputs to keep from a urlencoded form body.
@@ -790,6 +811,7 @@ fn read_form(body: &[u8]) -> PostedForm {
         match name.as_ref() {
             RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
+            ITEM_FIELD => form.item = Some(value.into_owned()),
             // Tokens are the server's own (32 hex digits, then perhaps `.signature`);
             // anything else is ignored.
             ONCE_FIELD => {

@@ -28,6 +28,12 @@ use std::{
 pub enum KeyBy {
     /// The client's IP address (an IPv6 /64), see [`crate::client_ip`].
     Ip,
+    /// The signed-in user, wherever they connect from; a request with nobody signed in is
+    /// counted by its address instead.
+    User,
+    /// The user and the address together: one count per user on each address (a shared
+    /// office address does not spend one person's allowance for another).
+    IpAndUser,
 }
 
 /// N requests per window, counted by [`KeyBy`].
@@ -41,10 +47,24 @@ pub struct RateLimit {
 impl RateLimit {
     /// `requests` per client IP address; give the window next (`.per_minute()`, …).
     pub const fn per_ip(requests: u32) -> Self {
+        Self::keyed(requests, KeyBy::Ip)
+    }
+
+    /// `requests` per signed-in user (by address when nobody is signed in).
+    pub const fn per_user(requests: u32) -> Self {
+        Self::keyed(requests, KeyBy::User)
+    }
+
+    /// `requests` per signed-in user on each client address.
+    pub const fn per_ip_and_user(requests: u32) -> Self {
+        Self::keyed(requests, KeyBy::IpAndUser)
+    }
+
+    const fn keyed(requests: u32, key: KeyBy) -> Self {
         Self {
             requests,
             window: Duration::from_secs(60),
-            key: KeyBy::Ip,
+            key,
         }
     }
 
@@ -70,10 +90,17 @@ impl RateLimit {
         self.window.saturating_sub(self.interval())
     }
 
-    /// The counter of this limit for one client of one action.
-    pub fn bucket(&self, action: &str, client: ClientKey) -> String {
-        match self.key {
-            KeyBy::Ip => format!("formwork:rate:{action}:ip:{client}"),
+    /// The counter of this limit for one caller of one action: the client's address and,
+    /// when someone is signed in, their user id.
+    pub fn bucket(&self, action: &str, client: ClientKey, user: Option<i64>) -> String {
+        match (self.key, user) {
+            (KeyBy::Ip, _) | (KeyBy::User | KeyBy::IpAndUser, None) => {
+                format!("formwork:rate:{action}:ip:{client}")
+            }
+            (KeyBy::User, Some(user)) => format!("formwork:rate:{action}:user:{user}"),
+            (KeyBy::IpAndUser, Some(user)) => {
+                format!("formwork:rate:{action}:ip:{client}:user:{user}")
+            }
         }
     }
 }
@@ -304,6 +331,49 @@ mod tests {
             .map(|state| state.schedule.len())
             .unwrap_or(usize::MAX);
         assert!(size <= 1025, "{size} buckets kept");
+    }
+
+    #[test]
+    fn buckets_follow_the_declared_key() {
+        let client = ClientKey::of("203.0.113.7".parse().ok());
+        let other = ClientKey::of("198.51.100.1".parse().ok());
+        let ip = RateLimit::per_ip(1);
+        let user = RateLimit::per_user(1);
+        let both = RateLimit::per_ip_and_user(1);
+        // By address: the user makes no difference.
+        assert_eq!(
+            ip.bucket("/a", client, Some(1)),
+            ip.bucket("/a", client, Some(2))
+        );
+        assert_ne!(ip.bucket("/a", client, None), ip.bucket("/a", other, None));
+        // By user: the address makes no difference, and users are apart.
+        assert_eq!(
+            user.bucket("/a", client, Some(1)),
+            user.bucket("/a", other, Some(1))
+        );
+        assert_ne!(
+            user.bucket("/a", client, Some(1)),
+            user.bucket("/a", client, Some(2))
+        );
+        // Nobody signed in: by address.
+        assert_eq!(
+            user.bucket("/a", client, None),
+            ip.bucket("/a", client, None)
+        );
+        // Both: apart by either.
+        assert_ne!(
+            both.bucket("/a", client, Some(1)),
+            both.bucket("/a", other, Some(1))
+        );
+        assert_ne!(
+            both.bucket("/a", client, Some(1)),
+            both.bucket("/a", client, Some(2))
+        );
+        // Actions never share a count.
+        assert_ne!(
+            user.bucket("/a", client, Some(1)),
+            user.bucket("/b", client, Some(1))
+        );
     }
 
     #[test]

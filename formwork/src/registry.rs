@@ -35,6 +35,15 @@ pub enum Access {
 }
 
 impl Access {
+    /// The policy that lets `role` and every role above it in.
+    pub const fn at_least(role: Role) -> Self {
+        match role {
+            Role::User => Access::SignedIn,
+            Role::Moderator => Access::Moderator,
+            Role::Admin => Access::Admin,
+        }
+    }
+
     /// The least role this policy needs; `None` for public actions.
     pub const fn least_role(self) -> Option<Role> {
         match self {
@@ -52,7 +61,10 @@ impl Access {
             (None, _) => Ok(()),
             (Some(_), None) => Err(ActionError::Unauthenticated),
             (Some(role), Some(who)) if who.is_at_least(role) => Ok(()),
-            (Some(_), Some(_)) => Err(ActionError::Forbidden),
+            (Some(role), Some(_)) => Err(ActionError::forbidden(match role {
+                Role::Admin => "Only admins can do this.",
+                Role::Moderator | Role::User => "Only moderators and admins can do this.",
+            })),
         }
     }
 }
