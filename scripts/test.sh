@@ -93,6 +93,12 @@ end_to_end() {
   base="http://127.0.0.1:$port"
   db="$WORK/e2e.db"
   (cd end2end && npm ci --no-audit --no-fund --silent) || return 1
+  # The first admin comes from the command line, as on a real site; the specs sign in as it.
+  local admin_user=e2e-admin admin_password
+  admin_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+  DATABASE_URL="sqlite:$db" ADMIN_PASSWORD="$admin_password" RUST_LOG=warn \
+    "$CARGO_TARGET_DIR/release/server" create-admin --username "$admin_user" \
+    --email admin@example.org || return 1
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
     DATABASE_URL="sqlite:$db" PUBLIC_ORIGIN="$base" RUST_LOG=warn,server=info \
     TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
@@ -104,7 +110,8 @@ end_to_end() {
     sleep 0.2
   done
   local status=0
-  (cd end2end && BASE_URL=$base npx playwright test) || status=$?
+  (cd end2end && BASE_URL=$base E2E_ADMIN_USERNAME=$admin_user E2E_ADMIN_PASSWORD=$admin_password \
+    npx playwright test) || status=$?
   # Graceful shutdown: SIGTERM, and the server must exit cleanly by itself.
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || { echo "server did not shut down cleanly"; status=1; }

@@ -2,7 +2,9 @@
 //!
 //! - [`shell`]: the HTML document, the router and the site frame;
 //! - [`accounts`]: register, sign in and out (server-rendered forms);
+//! - [`admin`]: the accounts and their roles, for admins;
 //! - [`posts`]: posts, grouped as model, store, actions and pages;
+//! - [`comments`]: comments under posts, deleted by their authors or by moderators;
 //! - [`newsletter`] and [`contact`]: server-rendered forms that ship no code;
 //! - [`feedback`]: a form in an island, rate limited;
 //! - [`state`]: what the server hands to every action (server only).
@@ -10,6 +12,8 @@
 //! Components are server-rendered and ship no code unless they are `#[island]`s.
 
 pub mod accounts;
+pub mod admin;
+pub mod comments;
 pub mod contact;
 pub mod feedback;
 pub mod newsletter;

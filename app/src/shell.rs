@@ -2,6 +2,7 @@
 
 use crate::{
     accounts::{AccountNav, LoginPage, RegisterPage},
+    admin::AdminPage,
     contact::{ContactPage, ContactThanksPage},
     feedback::FeedbackPage,
     newsletter::NewsletterPage,
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/feedback") view=FeedbackPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

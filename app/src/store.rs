@@ -2,6 +2,8 @@
 //! (SQLite and PostgreSQL), and one conformance suite holds both to it.
 
 pub use crate::accounts::store::AccountStore;
+pub use crate::admin::store::AdminStore;
+pub use crate::comments::store::CommentStore;
 pub use crate::contact::store::ContactStore;
 pub use crate::feedback::store::FeedbackStore;
 pub use crate::newsletter::store::NewsletterStore;
@@ -11,13 +13,33 @@ use formwork::ActionError;
 /// Everything the app stores, behind one object.
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + PostStore + NewsletterStore + ContactStore + FeedbackStore + Send + Sync + 'static
+    AccountStore
+    + AdminStore
+    + PostStore
+    + CommentStore
+    + NewsletterStore
+    + ContactStore
+    + FeedbackStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `"sqlite"` or `"postgres"`, for logs and health checks.
     fn backend(&self) -> &'static str;
 
     /// Proves the database answers (used by `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// How a change to something with an owner ended: the owner is who the session says, never
+/// who the request says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owned<T> {
+    Done(T),
+    /// There is no such thing (or no longer).
+    Missing,
+    /// It exists, but belongs to someone else.
+    NotYours,
 }
 
 /// Why a store call failed, in the terms the app can act on.

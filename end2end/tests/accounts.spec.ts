@@ -1,11 +1,6 @@
-import { test, expect, uniqueTitle } from "./fixtures";
+import { test, expect, newUser } from "./fixtures";
 
 // Accounts are server-rendered forms: with JavaScript they behave exactly as without.
-
-function newUser() {
-  const name = uniqueTitle("u").replace(/[^A-Za-z0-9]/g, "").slice(0, 24);
-  return { username: name, email: `${name.toLowerCase()}@example.org`, password: "correct horse battery staple" };
-}
 
 test.describe("accounts", () => {
   test("register, sign out and sign in again", async ({ page }) => {
@@ -24,10 +19,10 @@ test.describe("accounts", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/posts$/);
-    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(page.locator(".account").getByRole("link", { name: "Sign in" })).toBeVisible();
     await expect(page.locator(".account")).not.toContainText("Signed in");
 
-    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.locator(".account").getByRole("link", { name: "Sign in" }).click();
     await page.getByLabel("Username").fill(user.username.toUpperCase());
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -96,3 +96,46 @@ export function countActionPosts(page: Page): () => number {
   });
   return () => count;
 }
+
+/** An account for one test. */
+export type User = { username: string; email: string; password: string };
+
+/** A username and email no other test run uses. */
+export function newUser(label = "u"): User {
+  const username = uniqueTitle(label).replace(/[^A-Za-z0-9]/g, "").slice(0, 30);
+  return { username, email: `${username.toLowerCase()}@example.org`, password: "correct horse battery staple" };
+}
+
+/** The admin that scripts/test.sh creates with `server create-admin` before the tests. */
+export function admin(): User {
+  const username = process.env.E2E_ADMIN_USERNAME;
+  const password = process.env.E2E_ADMIN_PASSWORD;
+  if (!username || !password) throw new Error("E2E_ADMIN_USERNAME and E2E_ADMIN_PASSWORD must be set");
+  return { username, email: "", password };
+}
+
+/** Registers `user` through the register form; the page is then signed in as them. */
+export async function signUp(page: Page, user: User = newUser()): Promise<User> {
+  await page.goto("/register");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator(".account")).toContainText(`Signed in as ${user.username}`);
+  return user;
+}
+
+/** Signs in through the sign-in form. */
+export async function signIn(page: Page, user: User): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".account")).toContainText(`Signed in as ${user.username}`);
+}
+
+/** Signs out with the header's button. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.locator(".account").getByRole("link", { name: "Sign in" })).toBeVisible();
+}

@@ -1,8 +1,13 @@
-import { test, expect, uniqueTitle, open, expectNoReload, countActionPosts } from "./fixtures";
+import { test, expect, uniqueTitle, open, expectNoReload, countActionPosts, signUp, signOut, newUser } from "./fixtures";
 
 const newPostForm = "form:has(#new-post-title)";
 
 test.describe("posts", () => {
+  // Writing needs an account: every test here starts signed in as a new user.
+  test.beforeEach(async ({ page }) => {
+    await signUp(page);
+  });
+
   test("publishing from the list shows the post at the top of the list", async ({ page, js }) => {
     await open(page, js, "/posts");
     const title = uniqueTitle("Stay");
@@ -234,13 +239,15 @@ test.describe("posts", () => {
     await expect(listed).toHaveCount(0);
   });
 
-  test("the list pages through posts twenty at a time, newest first", async ({ page, js }) => {
+  test("the list pages through posts twenty at a time, newest first", async ({ page, js, baseURL }) => {
     await open(page, js, "/posts");
     const action = await page.locator(newPostForm).getAttribute("action");
     expect(action).toBeTruthy();
     const prefix = uniqueTitle("Paged");
     for (let i = 1; i <= 21; i++) {
+      // Straight to the action as this site's own script would (the user's cookie, our origin).
       const response = await page.request.post(action!, {
+        headers: { origin: baseURL! },
         form: { title: `${prefix} #${i}`, content: `Number ${i}.` },
       });
       expect(response.status()).toBe(200);
@@ -274,14 +281,40 @@ test("the home page links to the posts", async ({ page }) => {
 });
 
 test.describe("editing", () => {
+  test.beforeEach(async ({ page }) => {
+    await signUp(page);
+  });
+
   async function publish(page: import("@playwright/test").Page, title: string, content: string): Promise<string> {
-    // Straight to the action, as a script would: the test is about the edit page.
+    // Straight to the action, as this site's own script would: the test is about the edit page.
     await page.goto("/posts");
     const action = (await page.locator(newPostForm).getAttribute("action"))!;
-    const response = await page.request.post(action, { form: { title, content } });
+    const response = await page.request.post(action, {
+      headers: { origin: new URL(page.url()).origin },
+      form: { title, content },
+    });
     expect(response.status()).toBe(200);
     return (await response.json()).slug;
   }
+
+  test("only the author may edit a post; others see no Edit or Delete, and the edit page says why", async ({ page, js }) => {
+    const title = uniqueTitle("Authored");
+    const slug = await publish(page, title, "Mine alone.");
+    await open(page, js, `/posts/${slug}`);
+    await expect(page.getByRole("link", { name: "Edit" })).toBeVisible();
+    await expect(page.getByRole("button", { name: `Delete “${title}”` })).toBeVisible();
+
+    await signOut(page);
+    const other = await signUp(page, newUser("other"));
+    await open(page, js, `/posts/${slug}`);
+    await expect(page.locator(".byline .author")).not.toHaveText(other.username);
+    await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: `Delete “${title}”` })).toHaveCount(0);
+    const refused = await page.goto(`/posts/${slug}/edit`);
+    expect(refused?.status()).toBe(403);
+    await expect(page.getByRole("alert")).toHaveText("Only its author can edit this post.");
+    await expect(page.getByLabel("Title")).toHaveCount(0);
+  });
 
   test("a post is edited in place and keeps its address", async ({ page, js }) => {
     const title = uniqueTitle("Draft");

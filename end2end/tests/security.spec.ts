@@ -1,7 +1,9 @@
-import { test, expect, uniqueTitle } from "./fixtures";
+import { test, expect, uniqueTitle, signUp } from "./fixtures";
 
 test.describe("origin checks", () => {
   test("a form on another site cannot make the browser publish", async ({ page, baseURL }) => {
+    // A signed-in user (the browser holds a session cookie) meets the attacker's page.
+    await signUp(page);
     // The action's address, from the real form.
     await page.goto("/posts");
     const action = await page.locator("form:has(#new-post-title)").getAttribute("action");
@@ -30,6 +32,7 @@ test.describe("origin checks", () => {
 
 test.describe("headers", () => {
   test("pages run under a strict content security policy, and islands still come alive", async ({ page, js }) => {
+    await signUp(page); // the "New post" island is there for signed-in users
     const response = await page.goto("/posts");
     const headers = response!.headers();
     expect(headers["x-content-type-options"]).toBe("nosniff");

@@ -339,3 +339,117 @@ async fn create_admin_creates_or_promotes_and_checks_its_input() {
         .is_err());
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_role_field_sent_at_registration_is_ignored() {
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    let body = format!(
+        "username=mallory&email=m%40example.org&password={}&role=admin&is_admin=true",
+        PASSWORD.replace(' ', "+")
+    );
+    let response = call(&router, Register::PATH, &body, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let account = db
+        .store()
+        .await
+        .account_by_username("mallory")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.role, Role::User);
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request() {
+    use app::admin::change_role::ChangeRole;
+    const SECRET: &str = "test-secret-test-secret-test-secret!";
+    let db = TestDb::sqlite().await;
+    let stores = db.stores().await;
+    let (root, root_session) = common::signed_in(&stores, "root", Role::Admin).await;
+    let (other, other_session) = common::signed_in(&stores, "other", Role::Admin).await;
+    let (ada, ada_session) = common::signed_in(&stores, "ada", Role::User).await;
+    let router = common::router(stores, &["--flash-secret", SECRET]);
+    let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
+    let bind = |id: i64| formwork::bound::sign_with(&key, ChangeRole::PATH, &id.to_string());
+    let token = |cookie: &str| cookie.trim_start_matches("fw_session=").to_owned();
+
+    // A user may not raise their own role (or anyone's).
+    let body = format!("user={}&role=admin", bind(ada));
+    let response = call(&router, ChangeRole::PATH, &body, Some(&token(&ada_session))).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(text(response).await.contains("Only admins can do this."));
+    let role_of = |name: &'static str| {
+        let db = &db;
+        async move {
+            db.store()
+                .await
+                .account_by_username(name)
+                .await
+                .unwrap()
+                .unwrap()
+                .role
+        }
+    };
+    assert_eq!(role_of("ada").await, Role::User);
+
+    // An admin may; an unknown role is a 400.
+    let body = format!("user={}&role=moderator", bind(ada));
+    let response = call(
+        &router,
+        ChangeRole::PATH,
+        &body,
+        Some(&token(&root_session)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text(response).await).unwrap(),
+        serde_json::json!({"username": "ada", "role": "moderator"})
+    );
+    let body = format!("user={}&role=superuser", bind(ada));
+    let response = call(
+        &router,
+        ChangeRole::PATH,
+        &body,
+        Some(&token(&root_session)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(role_of("ada").await, Role::Moderator);
+
+    // Demoted by another admin, root's very next request is refused: the role comes from the
+    // database on every request, not from the cookie.
+    let body = format!("user={}&role=user", bind(root));
+    let response = call(
+        &router,
+        ChangeRole::PATH,
+        &body,
+        Some(&token(&other_session)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = format!("user={}&role=user", bind(other));
+    let response = call(
+        &router,
+        ChangeRole::PATH,
+        &body,
+        Some(&token(&root_session)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // The last admin stays one.
+    let body = format!("user={}&role=user", bind(other));
+    let response = call(
+        &router,
+        ChangeRole::PATH,
+        &body,
+        Some(&token(&other_session)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(text(response).await.contains("other is the last admin"));
+    assert_eq!(role_of("other").await, Role::Admin);
+    db.drop_database().await;
+}

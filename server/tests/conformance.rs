@@ -5,8 +5,12 @@
 
 mod common;
 
-use app::{posts::model::NewPost, store::Store};
+use app::{
+    posts::model::NewPost,
+    store::{Owned, Store},
+};
 use common::TestDb;
+use formwork::identity::Role;
 use formwork::Validated;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -20,17 +24,36 @@ fn post(title: &str, content: &str) -> NewPost {
     .unwrap()
 }
 
+/// An account to write posts as.
+async fn writer(store: &Arc<dyn Store>) -> i64 {
+    account(store, "writer", Role::User).await
+}
+
+async fn account(store: &Arc<dyn Store>, name: &str, role: Role) -> i64 {
+    store
+        .create_account(
+            name,
+            &format!("{name}@example.org"),
+            "not-a-real-hash",
+            role,
+        )
+        .await
+        .unwrap()
+}
+
 async fn reports_its_backend_and_answers_pings(store: Arc<dyn Store>, backend: &str) {
     assert_eq!(store.backend(), backend);
     store.ping().await.unwrap();
 }
 
 async fn a_created_post_reads_back_by_slug(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     let before = OffsetDateTime::now_utc() - time::Duration::seconds(1);
     let created = store
         .create_post(
             &post("Hello, World", "Ünïcödé content ✓\nline two"),
             "hello-world",
+            ada,
         )
         .await
         .unwrap();
@@ -44,11 +67,12 @@ async fn a_created_post_reads_back_by_slug(store: Arc<dyn Store>) {
 }
 
 async fn taken_slugs_get_the_next_free_suffix(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     let mut slugs = Vec::new();
     for _ in 0..3 {
         slugs.push(
             store
-                .create_post(&post("Same", "x"), "same")
+                .create_post(&post("Same", "x"), "same", ada)
                 .await
                 .unwrap()
                 .slug,
@@ -58,19 +82,25 @@ async fn taken_slugs_get_the_next_free_suffix(store: Arc<dyn Store>) {
 
     // A slug that merely starts with the base is not a suffix of it.
     let other = store
-        .create_post(&post("Same world", "x"), "same-world")
+        .create_post(&post("Same world", "x"), "same-world", ada)
         .await
         .unwrap();
     assert_eq!(other.slug, "same-world");
-    let next = store.create_post(&post("Same", "x"), "same").await.unwrap();
+    let next = store
+        .create_post(&post("Same", "x"), "same", ada)
+        .await
+        .unwrap();
     assert_eq!(next.slug, "same-4");
 
     // Suffixes count up from the highest taken; a freed base slug is used again.
     let base = store.post_by_slug("same").await.unwrap().unwrap();
-    assert!(store.delete_post(base.id).await.unwrap());
+    assert_eq!(
+        store.delete_post(base.id, ada, false).await.unwrap(),
+        Owned::Done(())
+    );
     assert_eq!(
         store
-            .create_post(&post("Same", "x"), "same")
+            .create_post(&post("Same", "x"), "same", ada)
             .await
             .unwrap()
             .slug,
@@ -78,7 +108,7 @@ async fn taken_slugs_get_the_next_free_suffix(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .create_post(&post("Same", "x"), "same")
+            .create_post(&post("Same", "x"), "same", ada)
             .await
             .unwrap()
             .slug,
@@ -87,10 +117,11 @@ async fn taken_slugs_get_the_next_free_suffix(store: Arc<dyn Store>) {
 }
 
 async fn concurrent_posts_with_one_title_get_distinct_slugs(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.create_post(&post("Race", "x"), "race").await })
+            tokio::spawn(async move { store.create_post(&post("Race", "x"), "race", ada).await })
         })
         .collect();
     let mut slugs = Vec::new();
@@ -105,10 +136,11 @@ async fn concurrent_posts_with_one_title_get_distinct_slugs(store: Arc<dyn Store
 }
 
 async fn recent_posts_are_newest_first_and_paged(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     assert!(store.recent_posts(0, 20).await.unwrap().is_empty());
     for n in 1..=5 {
         store
-            .create_post(&post(&format!("Post {n}"), "x"), &format!("post-{n}"))
+            .create_post(&post(&format!("Post {n}"), "x"), &format!("post-{n}"), ada)
             .await
             .unwrap();
     }
@@ -129,9 +161,10 @@ async fn recent_posts_are_newest_first_and_paged(store: Arc<dyn Store>) {
 }
 
 async fn excerpts_are_cut_by_characters(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     let content = "é".repeat(1_000);
     store
-        .create_post(&post("Long", &content), "long")
+        .create_post(&post("Long", &content), "long", ada)
         .await
         .unwrap();
     let listed = store.recent_posts(0, 1).await.unwrap();
@@ -139,32 +172,49 @@ async fn excerpts_are_cut_by_characters(store: Arc<dyn Store>) {
 }
 
 async fn deleting_removes_exactly_one_post(store: Arc<dyn Store>) {
-    let keep = store.create_post(&post("Keep", "x"), "keep").await.unwrap();
-    let gone = store.create_post(&post("Gone", "x"), "gone").await.unwrap();
-    assert!(store.delete_post(gone.id).await.unwrap());
-    assert!(
-        !store.delete_post(gone.id).await.unwrap(),
+    let ada = writer(&store).await;
+    let keep = store
+        .create_post(&post("Keep", "x"), "keep", ada)
+        .await
+        .unwrap();
+    let gone = store
+        .create_post(&post("Gone", "x"), "gone", ada)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delete_post(gone.id, ada, false).await.unwrap(),
+        Owned::Done(())
+    );
+    assert_eq!(
+        store.delete_post(gone.id, ada, false).await.unwrap(),
+        Owned::Missing,
         "a second delete finds nothing"
     );
     assert!(store.post_by_slug("gone").await.unwrap().is_none());
     assert_eq!(store.post_by_slug("keep").await.unwrap().unwrap(), keep);
-    assert!(!store.delete_post(i64::MAX).await.unwrap());
+    assert_eq!(
+        store.delete_post(i64::MAX, ada, true).await.unwrap(),
+        Owned::Missing
+    );
 }
 
 async fn editing_changes_the_text_but_not_the_address(store: Arc<dyn Store>) {
+    let ada = writer(&store).await;
     let original = store
-        .create_post(&post("First Draft", "old"), "first-draft")
+        .create_post(&post("First Draft", "old"), "first-draft", ada)
         .await
         .unwrap();
     let other = store
-        .create_post(&post("Other", "x"), "other")
+        .create_post(&post("Other", "x"), "other", ada)
         .await
         .unwrap();
     let edited = store
-        .update_post(original.id, &post("Final Title ✓", "new"))
+        .update_post(original.id, &post("Final Title ✓", "new"), ada)
         .await
-        .unwrap()
         .unwrap();
+    let Owned::Done(edited) = edited else {
+        panic!("the author may edit: {edited:?}");
+    };
     assert_eq!(
         (edited.id, edited.slug.as_str(), edited.title.as_str()),
         (original.id, "first-draft", "Final Title ✓")
@@ -176,11 +226,230 @@ async fn editing_changes_the_text_but_not_the_address(store: Arc<dyn Store>) {
         edited
     );
     assert_eq!(store.post_by_slug("other").await.unwrap().unwrap(), other);
-    assert!(store
-        .update_post(i64::MAX, &post("Nobody", "x"))
+    assert_eq!(
+        store
+            .update_post(i64::MAX, &post("Nobody", "x"), ada)
+            .await
+            .unwrap(),
+        Owned::Missing
+    );
+}
+
+async fn only_the_author_edits_a_post_and_moderators_may_delete_any(store: Arc<dyn Store>) {
+    let ada = account(&store, "ada", Role::User).await;
+    let bob = account(&store, "bob", Role::User).await;
+    let mine = store
+        .create_post(&post("Mine", "by ada"), "mine", ada)
+        .await
+        .unwrap();
+    let author = mine.author.clone().unwrap();
+    assert_eq!((author.id, author.username.as_str()), (ada, "ada"));
+    assert_eq!(
+        store.recent_posts(0, 1).await.unwrap()[0].author,
+        mine.author,
+        "the list names the author too"
+    );
+
+    // Bob can neither edit nor (as a user) delete Ada's post; nothing changes.
+    assert_eq!(
+        store
+            .update_post(mine.id, &post("Hijacked", "by bob"), bob)
+            .await
+            .unwrap(),
+        Owned::NotYours
+    );
+    assert_eq!(
+        store.delete_post(mine.id, bob, false).await.unwrap(),
+        Owned::NotYours
+    );
+    assert_eq!(store.post_by_slug("mine").await.unwrap().unwrap(), mine);
+
+    // Ada edits her own; a moderator (any) deletes it.
+    assert!(matches!(
+        store
+            .update_post(mine.id, &post("Still mine", "edited"), ada)
+            .await
+            .unwrap(),
+        Owned::Done(_)
+    ));
+    assert_eq!(
+        store.delete_post(mine.id, bob, true).await.unwrap(),
+        Owned::Done(())
+    );
+    assert!(store.post_by_slug("mine").await.unwrap().is_none());
+}
+
+async fn comments_belong_to_their_post_and_their_author(store: Arc<dyn Store>) {
+    let ada = account(&store, "ada", Role::User).await;
+    let bob = account(&store, "bob", Role::User).await;
+    let post_a = store.create_post(&post("A", "x"), "a", ada).await.unwrap();
+    let post_b = store.create_post(&post("B", "x"), "b", ada).await.unwrap();
+    let first = store
+        .add_comment(post_a.id, ada, "First! ✓ '; DROP TABLE comments; --")
         .await
         .unwrap()
-        .is_none());
+        .unwrap();
+    assert_eq!(
+        (first.post_id, first.author_id, first.author.as_str()),
+        (post_a.id, ada, "ada")
+    );
+    assert_eq!(first.body, "First! ✓ '; DROP TABLE comments; --");
+    let second = store
+        .add_comment(post_a.id, bob, "Second")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_comment(post_b.id, bob, "Elsewhere")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .add_comment(i64::MAX, ada, "Nowhere")
+            .await
+            .unwrap()
+            .is_none(),
+        "no post, no comment"
+    );
+    let bodies = |comments: Vec<app::comments::model::Comment>| {
+        comments.into_iter().map(|c| c.body).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        bodies(store.comments_of(post_a.id).await.unwrap()),
+        ["First! ✓ '; DROP TABLE comments; --", "Second"],
+        "oldest first, this post's only"
+    );
+
+    // Bob may not delete Ada's comment; his own he may; a moderator may delete any.
+    assert_eq!(
+        store.delete_comment(first.id, bob, false).await.unwrap(),
+        Owned::NotYours
+    );
+    assert_eq!(
+        store.delete_comment(second.id, bob, false).await.unwrap(),
+        Owned::Done(())
+    );
+    assert_eq!(
+        store.delete_comment(second.id, bob, false).await.unwrap(),
+        Owned::Missing
+    );
+    assert_eq!(
+        store.delete_comment(first.id, bob, true).await.unwrap(),
+        Owned::Done(())
+    );
+    assert!(store.comments_of(post_a.id).await.unwrap().is_empty());
+
+    // Deleting a post takes its comments with it.
+    assert_eq!(
+        store.delete_post(post_b.id, ada, false).await.unwrap(),
+        Owned::Done(())
+    );
+    assert!(store.comments_of(post_b.id).await.unwrap().is_empty());
+}
+
+async fn role_changes_always_leave_an_admin(store: Arc<dyn Store>) {
+    use app::admin::store::RoleChange;
+    let root = account(&store, "root", Role::Admin).await;
+    let ada = account(&store, "ada", Role::User).await;
+    assert_eq!(
+        store.change_role(root, Role::User).await.unwrap(),
+        RoleChange::LastAdmin {
+            username: "root".into()
+        }
+    );
+    assert_eq!(
+        store.change_role(ada, Role::Admin).await.unwrap(),
+        RoleChange::Changed {
+            username: "ada".into()
+        }
+    );
+    // With two admins, one may step down; then the other is the last.
+    assert_eq!(
+        store.change_role(root, Role::Moderator).await.unwrap(),
+        RoleChange::Changed {
+            username: "root".into()
+        }
+    );
+    assert_eq!(
+        store.change_role(ada, Role::Moderator).await.unwrap(),
+        RoleChange::LastAdmin {
+            username: "ada".into()
+        }
+    );
+    assert_eq!(
+        store.change_role(i64::MAX, Role::User).await.unwrap(),
+        RoleChange::NoSuchAccount
+    );
+    let role_of = |name: &'static str| {
+        let store = store.clone();
+        async move { store.account_by_username(name).await.unwrap().unwrap().role }
+    };
+    assert_eq!(role_of("root").await, Role::Moderator);
+    assert_eq!(role_of("ada").await, Role::Admin);
+}
+
+async fn admins_demoting_each_other_at_once_leave_one(store: Arc<dyn Store>) {
+    let admins: Vec<i64> = {
+        let mut ids = Vec::new();
+        for name in ["admin1", "admin2", "admin3", "admin4"] {
+            ids.push(account(&store, name, Role::Admin).await);
+        }
+        ids
+    };
+    let tasks: Vec<_> = admins
+        .iter()
+        .map(|&id| {
+            let store = store.clone();
+            tokio::spawn(async move { store.change_role(id, Role::User).await })
+        })
+        .collect();
+    let mut changed = 0;
+    for task in tasks {
+        if let app::admin::store::RoleChange::Changed { .. } = task.await.unwrap().unwrap() {
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 3, "all but one step down");
+    let listed = store.accounts("", 0, 10).await.unwrap();
+    assert_eq!(
+        listed.iter().filter(|a| a.role == Role::Admin).count(),
+        1,
+        "{listed:?}"
+    );
+}
+
+async fn accounts_are_listed_newest_first_and_found_by_prefix(store: Arc<dyn Store>) {
+    for name in ["ada", "adam", "bob", "100%_real"] {
+        account(&store, name, Role::User).await;
+    }
+    let names = |accounts: Vec<app::admin::AccountSummary>| {
+        accounts.into_iter().map(|a| a.username).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.accounts("", 0, 10).await.unwrap()),
+        ["100%_real", "bob", "adam", "ada"]
+    );
+    assert_eq!(
+        names(store.accounts("ADA", 0, 10).await.unwrap()),
+        ["adam", "ada"]
+    );
+    assert_eq!(
+        names(store.accounts("", 1, 2).await.unwrap()),
+        ["bob", "adam"]
+    );
+    // The prefix is text, not a pattern.
+    assert_eq!(
+        names(store.accounts("100%", 0, 10).await.unwrap()),
+        ["100%_real"]
+    );
+    assert!(store.accounts("%", 0, 10).await.unwrap().is_empty());
+    assert!(store.accounts("_", 0, 10).await.unwrap().is_empty());
+    let listed = store.accounts("bob", 0, 1).await.unwrap();
+    assert_eq!(
+        (listed[0].email.as_str(), listed[0].role),
+        ("bob@example.org", Role::User)
+    );
 }
 
 async fn subscribing_twice_is_reported_and_counted_once(store: Arc<dyn Store>) {
@@ -369,8 +638,9 @@ async fn flashes_are_single_use_and_expire(db: &TestDb) {
 async fn migrations_are_idempotent(db: &TestDb) {
     // Connecting applies migrations; a second start must find nothing to do.
     let first = db.store().await;
+    let ada = writer(&first).await;
     first
-        .create_post(&post("Survives", "x"), "survives")
+        .create_post(&post("Survives", "x"), "survives", ada)
         .await
         .unwrap();
     let second = db.store().await;
@@ -423,6 +693,26 @@ macro_rules! conformance {
             #[tokio::test]
             async fn editing_changes_the_text_but_not_the_address() {
                 run(super::editing_changes_the_text_but_not_the_address).await;
+            }
+            #[tokio::test]
+            async fn only_the_author_edits_a_post_and_moderators_may_delete_any() {
+                run(super::only_the_author_edits_a_post_and_moderators_may_delete_any).await;
+            }
+            #[tokio::test]
+            async fn comments_belong_to_their_post_and_their_author() {
+                run(super::comments_belong_to_their_post_and_their_author).await;
+            }
+            #[tokio::test]
+            async fn role_changes_always_leave_an_admin() {
+                run(super::role_changes_always_leave_an_admin).await;
+            }
+            #[tokio::test]
+            async fn admins_demoting_each_other_at_once_leave_one() {
+                run(super::admins_demoting_each_other_at_once_leave_one).await;
+            }
+            #[tokio::test]
+            async fn accounts_are_listed_newest_first_and_found_by_prefix() {
+                run(super::accounts_are_listed_newest_first_and_found_by_prefix).await;
             }
             #[tokio::test]
             async fn subscribing_twice_is_reported_and_counted_once() {

@@ -24,7 +24,8 @@ pub struct Published {
     pub title: String,
 }
 
-/// Publishes a post. Its slug comes from the title and is made unique with `-2`, `-3`, ….
+/// Publishes a post by the signed-in user. Its slug comes from the title and is made unique
+/// with `-2`, `-3`, ….
 #[server]
 pub async fn create_post(
     #[server(flatten)] post: NewPost,
@@ -33,9 +34,10 @@ pub async fn create_post(
     use super::model::base_slug;
     use formwork::{redirect, LocalPath, Validated};
 
+    let author = formwork::identity::signed_in()?;
     let post = post.validated()?;
     let created = crate::state::store()?
-        .create_post(&post, &base_slug(&post.title))
+        .create_post(&post, &base_slug(&post.title), author.user_id)
         .await?;
     tracing::info!(id = created.id, slug = %created.slug, "post published");
 
@@ -50,10 +52,11 @@ pub async fn create_post(
     })
 }
 
-// Public until accounts exist; a post body is at most 10,000 characters.
+// A post body is at most 10,000 characters.
 formwork::declare!(CreatePost {
-    access: Public,
-    body_limit: 64 * 1024
+    access: SignedIn,
+    body_limit: 64 * 1024,
+    rate_limit: formwork::RateLimit::per_user(30).per_hour(),
 });
 
 /// The "New post" form. An island: with JavaScript the page does not reload, and the list

@@ -2,18 +2,31 @@
 //! with and without JavaScript.
 
 use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState, LocalPath};
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
-/// Deletes a post, then returns to `next` (a path on this site) or to `/posts`. The id is
-/// bound by the server when it renders the button: a client cannot swap it for another.
+/// What a user who may not delete a post is told (403).
+pub const NOT_YOURS: &str = "Only its author or a moderator can delete this post.";
+
+/// Deletes a post, then returns to `next` (a path on this site) or to `/posts`. Its author
+/// may, and moderators and admins may delete any; who is asking comes from the session. The
+/// id is bound by the server when it renders the button: a client cannot swap it for another.
 #[server]
 pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), ActionError> {
+    use crate::store::Owned;
+    use formwork::identity::Role;
+
+    let by = formwork::identity::signed_in()?;
     let id = id.into_inner();
-    let deleted = crate::state::store()?.delete_post(id).await?;
-    if !deleted {
-        return Err(ActionError::not_found("That post"));
+    let any = by.is_at_least(Role::Moderator);
+    match crate::state::store()?
+        .delete_post(id, by.user_id, any)
+        .await?
+    {
+        Owned::Done(()) => {}
+        Owned::Missing => return Err(ActionError::not_found("That post")),
+        Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
     }
-    tracing::info!(id, "post deleted");
+    tracing::info!(id, by = by.user_id, "post deleted");
     let fallback = LocalPath::parse("/posts");
     if let Some(to) = next.or(fallback) {
         formwork::redirect(&to);
@@ -21,15 +34,20 @@ pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), 
     Ok(())
 }
 
-formwork::declare!(DeletePost { access: Public });
+formwork::declare!(DeletePost { access: SignedIn });
 
-/// A "Delete" button for one post. `next` is where to land afterwards.
+/// A "Delete" button for one post, when the viewer may delete it; `next` is where to land
+/// afterwards. Either way a refused delete of this post is explained here (the page, rendered
+/// for whoever is signed in now, may no longer offer the button a stale page had).
 #[component]
-pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
+pub fn DeletePostButton(id: i64, next: String, title: String, allowed: bool) -> impl IntoView {
     let id = bound::sign::<DeletePost>(&id);
     // Every post on the page has this form; an outcome belongs to the one that was submitted.
     let state = FormState::<DeletePost>::for_item("id", &id);
-    view! {
+    if !allowed {
+        return Either::Left(view! { <FormError state=state/> });
+    }
+    Either::Right(view! {
         <ActionForm state=state class="delete-post">
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="next" value=next/>
@@ -38,5 +56,5 @@ pub fn DeletePostButton(id: i64, next: String, title: String) -> impl IntoView {
             </button>
             <FormError state=state/>
         </ActionForm>
-    }
+    })
 }

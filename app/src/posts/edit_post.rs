@@ -7,20 +7,30 @@ use formwork::{
 };
 use leptos::prelude::*;
 
-/// Saves a post's new title and content, then goes back to the post. Its address (slug)
+/// What a user who may not edit a post is told (403).
+pub const NOT_YOURS: &str = "Only its author can edit this post.";
+
+/// Saves a post's new title and content, then goes back to the post. Only its author may:
+/// who is asking comes from the session. Its address (slug)
 /// stays, so links to it keep working. The id is bound by the server when it renders the form.
 #[server]
 pub async fn update_post(
     id: Bound<i64>,
     #[server(flatten)] post: NewPost,
 ) -> Result<(), ActionError> {
+    use crate::store::Owned;
     use formwork::Validated;
 
+    let editor = formwork::identity::signed_in()?;
     let post = post.validated()?;
-    let updated = crate::state::store()?
-        .update_post(id.into_inner(), &post)
+    let updated = match crate::state::store()?
+        .update_post(id.into_inner(), &post, editor.user_id)
         .await?
-        .ok_or_else(|| ActionError::not_found("That post"))?;
+    {
+        Owned::Done(post) => post,
+        Owned::Missing => return Err(ActionError::not_found("That post")),
+        Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
+    };
     tracing::info!(id = updated.id, slug = %updated.slug, "post edited");
     let to = formwork::LocalPath::parse(&format!("/posts/{}", updated.slug))
         .ok_or_else(|| ActionError::internal("a slug made an invalid path"))?;
@@ -29,7 +39,7 @@ pub async fn update_post(
 }
 
 formwork::declare!(UpdatePost {
-    access: Public,
+    access: SignedIn,
     body_limit: 64 * 1024
 });
 

@@ -1,6 +1,9 @@
 //! Post types, and the rules a new post must meet.
 
-use formwork::Rule;
+use formwork::{
+    identity::{Principal, Role},
+    Rule,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -20,6 +23,8 @@ pub struct Post {
     pub content: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Who wrote it; `None` for posts from before accounts, or whose account is gone.
+    pub author: Option<Author>,
 }
 
 /// A post as the list shows it: the content cut to an excerpt.
@@ -31,6 +36,24 @@ pub struct PostSummary {
     pub excerpt: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    pub author: Option<Author>,
+}
+
+/// The account that wrote something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub id: i64,
+    pub username: String,
+}
+
+/// Whether `viewer` may edit a post by `author`: only its author.
+pub fn may_edit(viewer: Option<&Principal>, author: Option<&Author>) -> bool {
+    matches!((viewer, author), (Some(v), Some(a)) if v.user_id == a.id)
+}
+
+/// Whether `viewer` may delete a post by `author`: its author, and moderators and admins.
+pub fn may_delete(viewer: Option<&Principal>, author: Option<&Author>) -> bool {
+    may_edit(viewer, author) || viewer.is_some_and(|v| v.is_at_least(Role::Moderator))
 }
 
 /// One page of the newest-first list.

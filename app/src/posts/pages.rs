@@ -5,25 +5,39 @@ use super::{
     create_post::{CreatePost, NewPostForm},
     delete_post::DeletePostButton,
     edit_post::EditPostForm,
-    model::{page_number, Post, PostListing},
+    model::{may_delete, may_edit, page_number, Author, Post, PostListing},
     read::{get_post, list_posts},
 };
-use crate::shell::{set_status, NotFound};
-use formwork::{ActionError, Region};
+use crate::{
+    comments::CommentSection,
+    shell::{set_status, NotFound},
+};
+use formwork::{identity::current, ActionError, Region};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::{macros::format_description, OffsetDateTime};
 
-/// `/posts?page=N`: the "New post" form and the newest posts, twenty a page.
+/// `/posts?page=N`: the "New post" form (for signed-in users) and the newest posts, twenty
+/// a page.
 #[component]
 pub fn PostsPage() -> impl IntoView {
     let page = page_number(use_query_map().read_untracked().get("page").as_deref());
-    let snapshot = formwork::form::snapshot::<CreatePost>();
+    let new_post = match current() {
+        Some(_) => {
+            let snapshot = formwork::form::snapshot::<CreatePost>();
+            Either::Left(view! { <NewPostForm snapshot=snapshot/> })
+        }
+        None => Either::Right(view! {
+            <p class="notice">
+                <a href="/login">"Sign in"</a> " or " <a href="/register">"create an account"</a> " to write a post."
+            </p>
+        }),
+    };
     view! {
         <Title text="Posts"/>
         <h1>"Posts"</h1>
-        <NewPostForm snapshot=snapshot/>
+        {new_post}
         <Region name="posts">
             <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
                 {move || Suspend::new(async move {
@@ -50,18 +64,20 @@ fn PostList(listing: PostListing) -> impl IntoView {
         format!("/posts?page={page}")
     };
     let empty = posts.is_empty();
+    let viewer = current();
     view! {
         <ol class="post-list" aria-label="Posts">
             {posts
                 .into_iter()
                 .map(|post| {
                     let next = here.clone();
+                    let deletable = may_delete(viewer.as_ref(), post.author.as_ref());
                     view! {
                         <li class="post-summary">
                             <h2><a href=format!("/posts/{}", post.slug)>{post.title.clone()}</a></h2>
-                            <PublishedAt at=post.created_at/>
+                            <Byline author=post.author at=post.created_at/>
                             <p class="excerpt">{post.excerpt}</p>
-                            <DeletePostButton id=post.id next=next title=post.title/>
+                            <DeletePostButton id=post.id next=next title=post.title allowed=deletable/>
                         </li>
                     }
                 })
@@ -83,30 +99,47 @@ fn PostList(listing: PostListing) -> impl IntoView {
 #[component]
 pub fn PostPage() -> impl IntoView {
     routed_post(|post| {
+        let viewer = current();
+        let editable = may_edit(viewer.as_ref(), post.author.as_ref());
+        let deletable = may_delete(viewer.as_ref(), post.author.as_ref());
         view! {
             <Title text=post.title.clone()/>
             <article class="post">
                 <h1>{post.title.clone()}</h1>
-                <PublishedAt at=post.created_at/>
+                <Byline author=post.author at=post.created_at/>
                 <div class="content">{post.content}</div>
                 <div class="post-actions">
-                    <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
-                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title/>
+                    {editable.then(|| view! {
+                        <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
+                    })}
+                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title allowed=deletable/>
                 </div>
             </article>
+            <CommentSection post_id=post.id/>
             <p><a href="/posts">"← All posts"</a></p>
         }
     })
 }
 
-/// `/posts/{slug}/edit`: the edit form for one post, or a 404.
+/// `/posts/{slug}/edit`: the edit form for one post, or a 404. Only its author gets the
+/// form; anyone else is told why (401 signed out, 403 otherwise).
 #[component]
 pub fn EditPostPage() -> impl IntoView {
     routed_post(|post| {
+        let viewer = current();
+        let form = if may_edit(viewer.as_ref(), post.author.as_ref()) {
+            Either::Left(view! { <EditPostForm post=post.clone()/> })
+        } else {
+            let error = match viewer {
+                None => ActionError::Unauthenticated,
+                Some(_) => ActionError::forbidden(super::edit_post::NOT_YOURS),
+            };
+            Either::Right(view! { <LoadError error=error/> })
+        };
         view! {
             <Title text=format!("Edit “{}”", post.title)/>
             <h1>{format!("Edit “{}”", post.title)}</h1>
-            <EditPostForm post=post/>
+            {form}
         }
     })
 }
@@ -134,6 +167,17 @@ where
                 })
             }}
         </Suspense>
+    }
+}
+
+/// Who wrote a post, and when.
+#[component]
+fn Byline(author: Option<Author>, at: OffsetDateTime) -> impl IntoView {
+    view! {
+        <p class="byline">
+            {author.map(|author| view! { "by " <span class="author">{author.username}</span> " · " })}
+            <PublishedAt at=at/>
+        </p>
     }
 }
 

@@ -20,4 +20,4 @@ impl PgStore {
     }
 }
 
-super::sql_store!(PgStore, "postgres");
+super::sql::sql_store!(PgStore, "postgres");

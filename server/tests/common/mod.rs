@@ -112,3 +112,32 @@ pub fn router_with(
         .build();
     server::http::router(&config, options, stores, limiter).unwrap()
 }
+
+/// An account named `name` with `role`, signed in: its id and the session cookie
+/// (`fw_session=…`) a browser would send. Made through the stores, without a password hash
+/// (nobody signs in with a password here).
+pub async fn signed_in(
+    stores: &server::store::Stores,
+    name: &str,
+    role: formwork::identity::Role,
+) -> (i64, String) {
+    let user_id = stores
+        .app
+        .create_account(name, &format!("{name}@example.org"), "no-password", role)
+        .await
+        .unwrap();
+    let token = format!("{:064x}", uuid::Uuid::new_v4().as_u128());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    stores
+        .sessions
+        .insert_session(
+            &formwork::identity::hash(&token),
+            user_id,
+            now,
+            now + 3600,
+            "test",
+        )
+        .await
+        .unwrap();
+    (user_id, format!("fw_session={token}"))
+}

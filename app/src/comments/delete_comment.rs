@@ -1,0 +1,57 @@
+//! The `delete_comment` action and its button.
+
+use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
+use leptos::{either::Either, prelude::*};
+
+/// What a user who may not delete a comment is told (403).
+pub const NOT_YOURS: &str = "Only its author or a moderator can delete this comment.";
+
+/// Deletes a comment: its author may, and moderators and admins may delete any. Who is asking
+/// comes from the session; the id is bound by the server when it renders the button. The page
+/// the button was on comes back, without the comment.
+#[server]
+pub async fn delete_comment(id: Bound<i64>) -> Result<(), ActionError> {
+    use crate::store::Owned;
+    use formwork::identity::Role;
+
+    let by = formwork::identity::signed_in()?;
+    let id = id.into_inner();
+    let any = by.is_at_least(Role::Moderator);
+    match crate::state::store()?
+        .delete_comment(id, by.user_id, any)
+        .await?
+    {
+        Owned::Done(()) => {}
+        Owned::Missing => return Err(ActionError::not_found("That comment")),
+        Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
+    }
+    tracing::info!(id, by = by.user_id, "comment deleted");
+    Ok(())
+}
+
+formwork::declare!(DeleteComment {
+    access: SignedIn,
+    body_limit: 1024,
+});
+
+/// A "Delete" button for one comment, when the viewer may delete it. Either way, a refused
+/// delete of this comment is explained here: a stale page may have offered a button that the
+/// page, rendered afresh for whoever is signed in now, no longer shows.
+#[component]
+pub fn DeleteCommentButton(id: i64, author: String, allowed: bool) -> impl IntoView {
+    let id = bound::sign::<DeleteComment>(&id);
+    // Every comment on the page may have this form; an outcome belongs to the submitted one.
+    let state = FormState::<DeleteComment>::for_item("id", &id);
+    if !allowed {
+        return Either::Left(view! { <FormError state=state/> });
+    }
+    Either::Right(view! {
+        <ActionForm state=state class="delete-comment">
+            <input type="hidden" name="id" value=id/>
+            <button type="submit" class="danger link" aria-label=format!("Delete the comment by {author}")>
+                "Delete"
+            </button>
+            <FormError state=state/>
+        </ActionForm>
+    })
+}

@@ -1,0 +1,95 @@
+//! Comments on posts: shown under each post; signed-in users write them, authors delete their
+//! own and moderators delete any. Server-rendered forms, the same with and without JavaScript.
+//!
+//! - [`model`]: the comment types and the rules a comment must meet;
+//! - [`add_comment`] and [`delete_comment`]: one action per file, each with its form;
+//! - `store` (server only): what comments need from storage.
+
+pub mod add_comment;
+pub mod delete_comment;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use add_comment::AddCommentForm;
+use delete_comment::DeleteCommentButton;
+use formwork::{
+    identity::{Principal, Role},
+    ActionError,
+};
+use leptos::{either::Either, prelude::*};
+use model::Comment;
+use server_fn::codec::GetUrl;
+
+/// The comments of one post, oldest first.
+#[server(input = GetUrl)]
+pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
+    Ok(crate::state::store()?.comments_of(post_id).await?)
+}
+
+formwork::declare!(CommentsOf { access: Public });
+
+/// Whether `viewer` may delete `comment`: its author, and moderators and admins.
+pub fn may_delete(viewer: Option<&Principal>, comment: &Comment) -> bool {
+    viewer.is_some_and(|v| v.user_id == comment.author_id || v.is_at_least(Role::Moderator))
+}
+
+/// The comments under a post, and the form to add one (or a link to sign in).
+#[component]
+pub fn CommentSection(post_id: i64) -> impl IntoView {
+    let viewer = formwork::identity::current();
+    view! {
+        <section class="comments" aria-labelledby="comments-heading">
+            <h2 id="comments-heading">"Comments"</h2>
+            <Suspense fallback=|| view! { <p>"Loading comments…"</p> }>
+                {move || {
+                    let viewer = viewer.clone();
+                    Suspend::new(async move {
+                        match comments_of(post_id).await {
+                            Ok(comments) => Either::Left(view! {
+                                <CommentList comments=comments viewer=viewer/>
+                            }),
+                            Err(error) => Either::Right(view! {
+                                <p class="form-error" role="alert">{error.to_string()}</p>
+                            }),
+                        }
+                    })
+                }}
+            </Suspense>
+            {match formwork::identity::current() {
+                Some(_) => Either::Left(view! { <AddCommentForm post_id=post_id/> }),
+                None => Either::Right(view! {
+                    <p class="notice"><a href="/login">"Sign in"</a> " to join the conversation."</p>
+                }),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn CommentList(comments: Vec<Comment>, viewer: Option<Principal>) -> impl IntoView {
+    if comments.is_empty() {
+        return Either::Left(view! { <p class="empty">"No comments yet."</p> });
+    }
+    Either::Right(view! {
+        <ol class="comment-list" aria-label="Comments">
+            {comments
+                .into_iter()
+                .map(|comment| {
+                    let deletable = may_delete(viewer.as_ref(), &comment);
+                    let when = comment
+                        .created_at
+                        .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+                        .unwrap_or_default();
+                    view! {
+                        <li class="comment">
+                            <p class="comment-meta"><strong class="author">{comment.author.clone()}</strong> " · " <time>{when}</time></p>
+                            <p class="comment-body">{comment.body.clone()}</p>
+                            <DeleteCommentButton id=comment.id author=comment.author.clone() allowed=deletable/>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    })
+}

@@ -1,0 +1,82 @@
+//! The forms that only collect: newsletter sign-ups, contact messages, feedback.
+
+macro_rules! form_queries {
+    ($store:ident) => {
+        mod forms {
+            use super::$store;
+            use crate::store::{backend_error, now};
+            use app::{
+                contact::send_message::ContactMessage,
+                feedback::send_feedback::Feedback,
+                store::{ContactStore, FeedbackStore, NewsletterStore, StoreError},
+            };
+
+            #[async_trait::async_trait]
+            impl NewsletterStore for $store {
+                async fn subscribe(&self, email: &str) -> Result<bool, StoreError> {
+                    sqlx::query(
+                        "INSERT INTO newsletter_subscribers (email, created_at) VALUES ($1, $2) \
+                         ON CONFLICT (email) DO NOTHING",
+                    )
+                    .bind(email)
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(backend_error)
+                }
+
+                async fn subscriber_count(&self) -> Result<u64, StoreError> {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM newsletter_subscribers")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map(|count| u64::try_from(count).unwrap_or_default())
+                        .map_err(backend_error)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl ContactStore for $store {
+                async fn save_contact_message(
+                    &self,
+                    message: &ContactMessage,
+                ) -> Result<i64, StoreError> {
+                    sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO contact_messages (name, email, message, created_at) \
+                         VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(&message.name)
+                    .bind(&message.email)
+                    .bind(&message.message)
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend_error)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl FeedbackStore for $store {
+                async fn save_feedback(&self, feedback: &Feedback) -> Result<i64, StoreError> {
+                    sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO feedback (message, created_at) VALUES ($1, $2) RETURNING id",
+                    )
+                    .bind(&feedback.message)
+                    .bind(now())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend_error)
+                }
+
+                async fn feedback_count(&self) -> Result<u64, StoreError> {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM feedback")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map(|count| u64::try_from(count).unwrap_or_default())
+                        .map_err(backend_error)
+                }
+            }
+        }
+    };
+}
+pub(crate) use form_queries;

@@ -1,0 +1,39 @@
+//! The queries, written once for both backends: they accept the same SQL (`$N` parameters,
+//! `CAST`, `RETURNING`). One file per resource, each a macro that implements that resource's
+//! store trait for a backend's store type (whose `pool` field runs the queries). What differs
+//! between backends (connecting, pool settings, migrations) stays in the backend's module.
+
+pub(crate) mod accounts;
+pub(crate) mod comments;
+pub(crate) mod flash;
+pub(crate) mod forms;
+pub(crate) mod posts;
+pub(crate) mod sessions;
+
+/// Implements every store trait for `$store`.
+macro_rules! sql_store {
+    ($store:ident, $backend:literal) => {
+        crate::store::sql::accounts::account_queries!($store);
+        crate::store::sql::sessions::session_queries!($store);
+        crate::store::sql::posts::post_queries!($store);
+        crate::store::sql::comments::comment_queries!($store);
+        crate::store::sql::forms::form_queries!($store);
+        crate::store::sql::flash::flash_queries!($store);
+
+        #[async_trait::async_trait]
+        impl app::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<(), app::store::StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(crate::store::backend_error)
+            }
+        }
+    };
+}
+pub(crate) use sql_store;
