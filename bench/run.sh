@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures a release build on loopback and prints the figures. Not part of the tests.
-#   - GET /posts: throughput and p50/p99 latency at concurrency 32 (wrk)
-#   - the no-JS create_post form POST: throughput and latency (wrk)
-#   - the WASM and JS that /posts loads: raw, gzip -9 and brotli -q 11 bytes
+#   - GET /posts, signed out and signed in: throughput and p50/p99 latency at concurrency 32 (wrk)
+#   - the no-JS create_post form POST of a signed-in user: throughput and latency (wrk)
+#   - the WASM and JS that /posts loads for a signed-in user (the "New post" island): raw,
+#     gzip -9 and brotli -q 11 bytes
 # Usage: bench/run.sh [seconds per load test, default 10]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/toolchain.sh"
@@ -18,16 +19,24 @@ fw_release_wasm
 cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
+# Rate limits off: the load comes from one address and one user, and is the point.
 LEPTOS_SITE_ADDR=127.0.0.1:$PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
-  DATABASE_URL="sqlite:$WORK/bench.db" RUST_LOG=warn \
+  DATABASE_URL="sqlite:$WORK/bench.db" RUST_LOG=warn RATE_LIMITS=false \
   "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 until curl -fsS "$BASE/healthz" >/dev/null 2>&1; do sleep 0.2; done
 
-ACTION=$(curl -fsS "$BASE/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
+# One signed-in writer: register through the form's action, keep the session cookie.
+REGISTER=$(curl -fsS "$BASE/register" | grep -o 'action="/api/register[^"]*"' | head -n1 | cut -d'"' -f2)
+curl -fsS -o /dev/null -c "$WORK/jar" -H 'Sec-Fetch-Site: same-origin' \
+  -d "username=bench&email=bench%40example.org&password=correct+horse+battery+staple" "$BASE$REGISTER"
+SESSION=$(awk '$6 == "fw_session" {print $7}' "$WORK/jar")
+[ -n "$SESSION" ] || { echo "could not sign in" >&2; exit 1; }
+ACTION=$(curl -fsS -b "fw_session=$SESSION" "$BASE/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
 # A realistic list: 40 posts, so /posts renders a full page of twenty.
 for n in $(seq 1 40); do
-  curl -fsS -o /dev/null -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
+  curl -fsS -o /dev/null -b "fw_session=$SESSION" -H 'Sec-Fetch-Site: same-origin' \
+    -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
 done
 
 load() { # name, wrk args...
@@ -48,6 +57,8 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Accept"] = "text/html"
 wrk.headers["Referer"] = "$BASE/posts"
+wrk.headers["Cookie"] = "fw_session=$SESSION"
+wrk.headers["Sec-Fetch-Site"] = "same-origin"
 counter = 0
 request = function()
   counter = counter + 1
@@ -57,12 +68,13 @@ LUA
 
 echo "== Formwork bench: release build, loopback, concurrency 32, ${DURATION}s each =="
 echo "machine: $(nproc) cores, $(rustc --version)"
-load "GET /posts" "$BASE/posts"
+load "GET /posts (signed out)" "$BASE/posts"
+load "GET /posts (signed in)" -H "Cookie: fw_session=$SESSION" "$BASE/posts"
 load "POST create_post (no-JS form, 303)" -s "$WORK/post.lua" "$BASE$ACTION"
 
 echo
 echo "== What /posts loads (WASM + JS), bytes =="
-PAGE=$(curl -fsS "$BASE/posts")
+PAGE=$(curl -fsS -b "fw_session=$SESSION" "$BASE/posts")
 printf '%-40s %10s %10s %10s\n' file raw gzip brotli
 total_raw=0; total_gz=0; total_br=0
 for asset in $(grep -oE '/pkg/[^"]+\.(wasm|js)' <<<"$PAGE" | sort -u); do

@@ -75,6 +75,8 @@ pub struct Pipeline {
     /// Who is signed in (see [`crate::identity`]). Without it every request is anonymous,
     /// and actions that need a user answer 401.
     pub sessions: Option<Sessions>,
+    /// Where the site's static files are served (`/pkg/`): no session is looked up for them.
+    pub static_prefix: String,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -96,6 +98,7 @@ impl Default for Pipeline {
             limiter: Arc::new(MemoryLimiter::new()),
             trusted_proxies: TrustedProxies::none(),
             sessions: None,
+            static_prefix: "/pkg/".to_owned(),
         }
     }
 }
@@ -139,13 +142,10 @@ where
 
 /// The pipeline as an axum middleware (see [`install`]).
 pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: Next) -> Response {
-    // Who is asking, for pages and actions (not for scripts and styles): one lookup, and only
+    // Who is asking, for pages and actions (not for the static files): one lookup, and only
     // when the request carries a session cookie.
     let principal = match &pipeline.sessions {
-        Some(sessions)
-            if request.uri().path().starts_with(pipeline.prefix)
-                || is_document_request(request.headers()) =>
-        {
+        Some(sessions) if !request.uri().path().starts_with(&pipeline.static_prefix) => {
             sessions.resolve(request.headers()).await
         }
         _ => None,

@@ -198,6 +198,20 @@ impl Limiter for MemoryLimiter {
     }
 }
 
+/// Lets every request through: for load tests of the server itself, never for a site.
+pub struct Unlimited;
+
+#[async_trait::async_trait]
+impl Limiter for Unlimited {
+    async fn check(&self, _bucket: &str, _limit: &RateLimit) -> Decision {
+        Decision::Allowed
+    }
+
+    fn kind(&self) -> &'static str {
+        "off"
+    }
+}
+
 #[cfg(feature = "redis")]
 pub use self::redis_limiter::RedisLimiter;
 

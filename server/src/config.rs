@@ -37,6 +37,11 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
+    /// Apply the actions' declared rate limits. `false` only for load tests of this server
+    /// itself (`bench/run.sh`): never in production.
+    #[arg(long, env = "RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+
     /// How long a sign-in lasts, in days, before the user must sign in again.
     #[arg(long, env = "SESSION_DAYS", default_value_t = 30)]
     pub session_days: u64,
@@ -119,6 +124,10 @@ impl Config {
 
     /// Where rate limits are counted: Redis when configured (and reachable), else memory.
     pub async fn limiter(&self) -> anyhow::Result<Arc<dyn Limiter>> {
+        if !self.rate_limits {
+            tracing::warn!("RATE_LIMITS=false: no action is rate limited (load tests only)");
+            return Ok(Arc::new(formwork::rate_limit::Unlimited));
+        }
         match &self.redis_url {
             Some(url) => {
                 let limiter = RedisLimiter::connect(url)

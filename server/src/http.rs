@@ -86,6 +86,7 @@ pub fn router(
     };
     let pipeline = Pipeline {
         max_body_bytes: config.action_body_limit,
+        static_prefix: format!("/{}/", leptos_options.site_pkg_dir),
         sessions: Some(sessions),
         flash: Some(FlashSettings {
             store: stores.flash,
