@@ -64,6 +64,8 @@ macro_rules! declare {
         $crate::__private::inventory::submit! {
             $crate::registry::Declaration {
                 path: <$action as $crate::__private::ServerFn>::PATH,
+                content_type: <<$action as $crate::__private::ServerFn>::Protocol
+                    as $crate::registry::ReadsBody>::CONTENT_TYPE,
                 access: $crate::registry::Access::$access,
                 body_limit: $crate::__declare_optional!($($limit)?),
                 rate_limit: $crate::__declare_optional!($($rate)?),

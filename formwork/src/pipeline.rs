@@ -236,7 +236,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     let too_large = ActionError::PayloadTooLarge { limit_bytes: limit };
     let action = request.uri().path().to_owned();
     let back = referer_path(request.headers());
-    let checked = check_well_formed(request, limit)
+    let checked = check_well_formed(request, limit, declaration.content_type)
         .await
         .map_err(|refusal| refusal.into_error(&too_large));
     let request = match (checked, document, &pipeline.flash) {
@@ -355,7 +355,11 @@ impl Refusal {
 /// boundary, and urlencoded bodies with broken escapes or bytes that are not UTF-8 (which
 /// would otherwise be read leniently, as something the user never sent). Urlencoded bodies
 /// are read here, within the limit, and handed on whole.
-async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refusal> {
+async fn check_well_formed(
+    request: Request,
+    limit: u64,
+    reads: &'static str,
+) -> Result<Request, Refusal> {
     // A declared length over the limit is refused before a byte is read.
     let declared = request
         .headers()
@@ -381,18 +385,22 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
             "The upload is malformed: a multipart/form-data body needs a boundary.".into(),
         ));
     }
-    // What actions read: form data (what HTML forms send), uploads, and JSON for JSON-encoded
-    // server functions. Anything else would be read as if it were form data.
+    // What the action reads: form data (what HTML forms send), an upload, or JSON, as its
+    // server function declares. Anything else would be read as if it were that.
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if request.method() == Method::POST && !ACCEPTED_MEDIA_TYPES.contains(&media_type) {
+    if request.method() == Method::POST && media_type != reads {
         let sent = if media_type.is_empty() {
             "no content type".to_owned()
         } else {
             media_type.to_owned()
         };
+        let how = if reads == "application/x-www-form-urlencoded" {
+            format!("{reads}, as an HTML form does")
+        } else {
+            reads.to_owned()
+        };
         return Err(Refusal::Malformed(format!(
-            "The request was sent as {sent}, which this action does not read. Send the form as \
-             application/x-www-form-urlencoded, as an HTML form does."
+            "The request was sent as {sent}, which this action does not read. Send it as {how}."
         )));
     }
     if media_type != "application/x-www-form-urlencoded" {
@@ -403,13 +411,6 @@ async fn check_well_formed(request: Request, limit: u64) -> Result<Request, Refu
     check_urlencoded(&bytes).map_err(Refusal::Malformed)?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
-
-/// The body types an action may be sent.
-const ACCEPTED_MEDIA_TYPES: [&str; 3] = [
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "application/json",
-];
 
 /// The most a refused body is read (and dropped) so that its sender sees the answer.
 const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
@@ -469,6 +470,13 @@ fn check_urlencoded(body: &[u8]) -> Result<(), String> {
             if std::str::from_utf8(&decoded).is_err() {
                 return Err(format!(
                     "The form data is malformed: field {} is not valid UTF-8.",
+                    index + 1
+                ));
+            }
+            // No text a person sends holds a NUL, and PostgreSQL cannot store one.
+            if decoded.contains(&0) {
+                return Err(format!(
+                    "The form data is malformed: field {} contains a NUL character.",
                     index + 1
                 ));
             }

@@ -69,11 +69,25 @@ impl Access {
     }
 }
 
+/// The body encoding a server function reads, from its protocol: the pipeline refuses any
+/// other (a JSON body sent to a form action would be read leniently, as something the client
+/// never meant).
+pub trait ReadsBody {
+    /// The media type of the request body (`application/x-www-form-urlencoded`, …).
+    const CONTENT_TYPE: &'static str;
+}
+
+impl<Input: server_fn::ContentType, Output> ReadsBody for server_fn::Http<Input, Output> {
+    const CONTENT_TYPE: &'static str = Input::CONTENT_TYPE;
+}
+
 /// One action's declaration (made with [`declare!`](crate::declare!)).
 #[derive(Debug)]
 pub struct Declaration {
     /// The server function's path (`ServerFn::PATH`).
     pub path: &'static str,
+    /// The media type its body must have (see [`ReadsBody`]).
+    pub content_type: &'static str,
     pub access: Access,
     /// The largest request body this action accepts, if not the pipeline's default.
     pub body_limit: Option<u64>,

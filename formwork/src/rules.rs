@@ -60,6 +60,30 @@ pub fn username(value: &str) -> Result<(), &'static str> {
     }
 }
 
+/// Text a person typed: no control characters but tabs and line breaks (a NUL, which
+/// PostgreSQL cannot store, or a terminal escape), and something visible, not only
+/// zero-width characters.
+pub fn plain_text(label: &str, value: &str) -> Result<(), String> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(format!("{label} cannot contain control characters."));
+    }
+    if value.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(format!("{label} cannot be empty."));
+    }
+    Ok(())
+}
+
+/// Characters that take no space on screen.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
 /// A trimmed length check in characters (not bytes), with a message naming the field.
 pub fn length(label: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
     let chars = value.trim().chars().count();
@@ -113,6 +137,23 @@ mod tests {
         }
         assert!(email(&format!("{}@example.org", "a".repeat(65))).is_err());
         assert!(email(&format!("a@{}.org", "b".repeat(260))).is_err());
+    }
+
+    #[test]
+    fn text_has_no_control_characters_and_something_to_see() {
+        assert_eq!(plain_text("Title", "Hello\n\tworld ✓ 👩‍👩‍👧"), Ok(()));
+        assert_eq!(plain_text("Title", "x' OR '1'='1"), Ok(()));
+        for bad in ["a\u{0}b", "\u{1b}[31mred", "bell\u{7}", "c1\u{85}"] {
+            assert_eq!(
+                plain_text("Title", bad),
+                Err("Title cannot contain control characters.".into()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            plain_text("Title", "\u{200B}\u{2060} \u{FEFF}"),
+            Err("Title cannot be empty.".into())
+        );
     }
 
     #[test]

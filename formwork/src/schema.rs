@@ -127,6 +127,9 @@ impl Rule {
                 Ok(())
             };
         }
+        if self.kind != Kind::Password {
+            rules::plain_text(self.label, value)?;
+        }
         rules::length(self.label, value, self.min_chars.max(1), self.max_chars)?;
         match self.kind {
             Kind::Email => rules::email(value).map_err(str::to_owned),

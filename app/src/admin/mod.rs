@@ -45,7 +45,12 @@ pub struct AccountListing {
 pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, ActionError> {
     formwork::identity::require(Role::Admin)?;
     let page = page.max(1);
-    let query: String = query.trim().chars().take(30).collect();
+    let query: String = query
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(30)
+        .collect();
     let offset = u64::from(page - 1) * u64::from(ACCOUNTS_PAGE_SIZE);
     let mut accounts = crate::state::store()?
         .accounts(&query, offset, ACCOUNTS_PAGE_SIZE + 1)

@@ -82,6 +82,16 @@ formwork::schema! {
     }
 }
 
+/// Whether `text` has the shape of a slug (what [`base_slug`] and its `-N` suffixes make):
+/// lowercase ASCII letters, digits and dashes, at most 100 bytes.
+pub fn could_be_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 100
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// The slug a title asks for, before collisions are resolved (`"Hello, World!"` →
 /// `"hello-world"`). Titles with no letters or digits get `"post"`.
 #[cfg(feature = "ssr")]
@@ -152,6 +162,24 @@ mod tests {
             ["Title can be at most 200 characters (it has 201)."]
         );
         assert!(post("t", &"x".repeat(CONTENT_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn only_slug_shaped_text_could_be_a_slug() {
+        for ok in ["hello-world", "post-2", "a"] {
+            assert!(could_be_slug(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "Hello",
+            "a b",
+            "x' OR '1'='1",
+            "a\u{0}b",
+            "é",
+            &"a".repeat(101),
+        ] {
+            assert!(!could_be_slug(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -26,9 +26,12 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
 
 formwork::declare!(ListPosts { access: Public });
 
-/// The post with this slug.
+/// The post with this slug. Anything that cannot be a slug is not looked up at all.
 #[server(input = GetUrl)]
 pub async fn get_post(slug: String) -> Result<Post, ActionError> {
+    if !super::model::could_be_slug(&slug) {
+        return Err(ActionError::not_found("That post"));
+    }
     crate::state::store()?
         .post_by_slug(&slug)
         .await?
