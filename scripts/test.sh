@@ -2,7 +2,8 @@
 # Installs what the tests need, then runs every check and prints a summary:
 #   format, clippy (server and wasm), unit and integration tests, the storage conformance
 #   suite on SQLite and on a real PostgreSQL (started here on loopback), the rate limits in
-#   memory and through a real Redis (started here too), and Playwright in
+#   memory and through a real Redis (started here too), the hostile-client suite on both
+#   backends, and Playwright in
 #   Debian's Chromium, with JavaScript on and off, against a release build.
 # Exits non-zero if anything failed.
 set -uo pipefail
@@ -83,7 +84,10 @@ clippy_wasm() {
   cargo clippy --locked -p frontend --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
 }
 
-rust_tests() { cargo test --locked -p server -p app -p formwork; }
+rust_tests() { cargo test --locked -p server -p app -p formwork -- --skip hostile_client_suite; }
+
+# Its own step, so that the count of cases it ran shows in the log.
+hostile_suite() { cargo test --locked -p server --test hostile -- --show-output; }
 
 build_release() { (fw_release_wasm && cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"); }
 
@@ -126,6 +130,7 @@ step "clippy (wasm32: hydrate)" clippy_wasm
 step "start PostgreSQL on loopback" start_postgres
 step "start Redis on loopback" start_redis
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
+step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile_suite
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
   step "Playwright end-to-end (js + nojs, Chromium)" end_to_end
 else
