@@ -266,6 +266,24 @@ test.describe("posts", () => {
     await expect(page.getByRole("link", { name: "← Newer" })).toHaveAttribute("href", "/posts");
   });
 
+  test("a post sent after signing out in another tab is refused in the form: please sign in", async ({ page, js, context }) => {
+    await open(page, js, "/posts");
+    const title = uniqueTitle("Too Late");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill("Written while signed in.");
+    // Another tab of the same browser signs out.
+    const other = await context.newPage();
+    await other.goto("/posts");
+    await signOut(other);
+    await other.close();
+
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.getByRole("alert")).toHaveText("Please sign in to do this.");
+    await expect(page).toHaveURL(/\/posts$/);
+    await page.goto("/posts");
+    await expect(page.locator(".post-list").getByRole("link", { name: title })).toHaveCount(0);
+  });
+
   test("an unknown post is a real 404 page", async ({ page }) => {
     const response = await page.goto("/posts/there-is-no-such-post");
     expect(response?.status()).toBe(404);

@@ -10,8 +10,11 @@
 //!    must carry the signed token every rendered form includes; one without cookies has no
 //!    ambient authority to abuse and is allowed (API clients, scripts).
 //!
-//! `X-Forwarded-Host` plays no part: the allowed origins are configuration, never taken from
-//! a header a client can forge.
+//! The allowed origins are configuration. Behind a load balancer that serves the site under
+//! more names than those, the origin the balancer says the request was addressed to
+//! (`X-Forwarded-Proto` and `X-Forwarded-Host`) counts too, but only when the request comes
+//! from a configured trusted proxy (see [`forwarded_origin`]); from anyone else those headers
+//! are the client's own writing and are ignored.
 
 use crate::flash::SigningKey;
 use http::{header, HeaderMap};
@@ -68,15 +71,21 @@ impl OriginPolicy {
         }
     }
 
-    /// Judges a state-changing request by its headers.
-    pub fn judge(&self, headers: &HeaderMap) -> Verdict {
+    /// Judges a state-changing request by its headers. `forwarded` is the origin a trusted
+    /// proxy says the request was addressed to ([`forwarded_origin`]), if any.
+    pub fn judge(&self, headers: &HeaderMap, forwarded: Option<&str>) -> Verdict {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if text("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("same-origin")) {
             return Verdict::Allowed;
         }
         match text(header::ORIGIN.as_str()) {
             Some(origin) => match normalize(origin) {
-                Some(origin) if self.allowed.contains(&origin) => Verdict::Allowed,
+                Some(origin)
+                    if self.allowed.contains(&origin)
+                        || forwarded.and_then(normalize).as_deref() == Some(origin.as_str()) =>
+                {
+                    Verdict::Allowed
+                }
                 _ => Verdict::Foreign(origin.chars().take(100).collect()),
             },
             // A header that is there but unreadable is not "no header".
@@ -88,6 +97,34 @@ impl OriginPolicy {
             None => Verdict::Allowed,
         }
     }
+}
+
+/// The origin a trusted proxy says the request was addressed to: `X-Forwarded-Proto` and
+/// `X-Forwarded-Host`, each the value the nearest proxy added (the last one). `None` unless
+/// the socket peer is one of the `trusted` proxies and both headers are there.
+pub fn forwarded_origin(
+    trusted: &crate::client_ip::TrustedProxies,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+) -> Option<String> {
+    if !peer.is_some_and(|peer| trusted.contains(peer)) {
+        return None;
+    }
+    let last = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+    };
+    let origin = format!(
+        "{}://{}",
+        last("x-forwarded-proto")?,
+        last("x-forwarded-host")?
+    );
+    normalize(&origin)
 }
 
 /// `scheme://host[:port]` in lowercase without a trailing slash, or `None` when `origin` is
@@ -124,19 +161,19 @@ mod tests {
     fn the_site_itself_is_allowed() {
         let p = policy();
         assert_eq!(
-            p.judge(&headers(&[("sec-fetch-site", "same-origin")])),
+            p.judge(&headers(&[("sec-fetch-site", "same-origin")]), None),
             Verdict::Allowed
         );
         assert_eq!(
-            p.judge(&headers(&[("origin", "https://site.example")])),
+            p.judge(&headers(&[("origin", "https://site.example")]), None),
             Verdict::Allowed
         );
         assert_eq!(
-            p.judge(&headers(&[("origin", "HTTPS://App.Site.Example")])),
+            p.judge(&headers(&[("origin", "HTTPS://App.Site.Example")]), None),
             Verdict::Allowed
         );
         // No provenance and no cookies: nothing ambient to abuse (an API client).
-        assert_eq!(p.judge(&HeaderMap::new()), Verdict::Allowed);
+        assert_eq!(p.judge(&HeaderMap::new(), None), Verdict::Allowed);
     }
 
     #[test]
@@ -161,16 +198,61 @@ mod tests {
                 ("x-forwarded-host", "site.example"),
             ]),
         ] {
-            assert!(matches!(p.judge(&case), Verdict::Foreign(_)), "{case:?}");
+            assert!(
+                matches!(p.judge(&case, None), Verdict::Foreign(_)),
+                "{case:?}"
+            );
         }
     }
 
     #[test]
     fn cookies_without_provenance_need_the_form_token() {
         assert_eq!(
-            policy().judge(&headers(&[("cookie", "session=1")])),
+            policy().judge(&headers(&[("cookie", "session=1")]), None),
             Verdict::NeedsFormToken
         );
+    }
+
+    #[test]
+    fn a_forwarded_host_counts_only_from_a_trusted_proxy() {
+        use crate::client_ip::TrustedProxies;
+        let trusted = TrustedProxies::parse(["10.0.0.0/8"]).unwrap_or_else(|e| panic!("{e}"));
+        let forwarded = headers(&[
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "evil.example, www.site.example"),
+        ]);
+        let from = |ip: &str| forwarded_origin(&trusted, ip.parse().ok(), &forwarded);
+        assert_eq!(
+            from("10.1.2.3").as_deref(),
+            Some("https://www.site.example")
+        );
+        assert_eq!(from("203.0.113.9"), None, "a client's own header");
+        assert_eq!(forwarded_origin(&trusted, None, &forwarded), None);
+        assert_eq!(
+            forwarded_origin(
+                &trusted,
+                "10.1.2.3".parse().ok(),
+                &headers(&[("x-forwarded-host", "www.site.example")])
+            ),
+            None,
+            "no scheme, no origin"
+        );
+
+        let p = policy();
+        let own = from("10.1.2.3");
+        let origin = |o: &'static str| headers(&[("origin", o), ("cookie", "session=1")]);
+        assert_eq!(
+            p.judge(&origin("https://www.site.example"), own.as_deref()),
+            Verdict::Allowed
+        );
+        assert!(matches!(
+            p.judge(&origin("https://evil.example"), own.as_deref()),
+            Verdict::Foreign(_)
+        ));
+        assert!(matches!(
+            p.judge(&origin("https://www.site.example"), None),
+            Verdict::Foreign(_)
+        ));
     }
 
     #[test]

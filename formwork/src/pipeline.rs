@@ -208,7 +208,14 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     let verdict = (!safe)
         .then_some(pipeline.origin.as_ref())
         .flatten()
-        .map(|policy| policy.judge(request.headers()));
+        .map(|policy| {
+            let forwarded = crate::origin::forwarded_origin(
+                &pipeline.trusted_proxies,
+                client_ip::peer(request.extensions()),
+                request.headers(),
+            );
+            policy.judge(request.headers(), forwarded.as_deref())
+        });
     let needs_form_token = match verdict {
         Some(Verdict::Foreign(from)) => {
             tracing::warn!(action = %request.uri().path(), %from, "refused a cross-site request");

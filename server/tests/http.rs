@@ -1178,3 +1178,41 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_forwarded_host_counts_only_when_a_trusted_proxy_sends_it() {
+    use app::newsletter::subscribe::Subscribe;
+    use axum::extract::ConnectInfo;
+    // Behind a balancer at 10.0.0.1 the site also answers as https://www.example.org, a name
+    // that is in no configuration: the balancer says so in X-Forwarded-Host.
+    let db = TestDb::sqlite().await;
+    let stores = db.stores().await;
+    let (_, session) = common::signed_in(&stores, "ada", formwork::identity::Role::User).await;
+    let router = common::router(stores, &["--trusted-proxies", "10.0.0.1"]);
+    let from = |peer: &str, n: u32| {
+        Request::post(Subscribe::PATH)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, FORM)
+            .header(header::COOKIE, &session)
+            .header(header::ORIGIN, "https://www.example.org")
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-host", "www.example.org")
+            .extension(ConnectInfo(std::net::SocketAddr::new(
+                peer.parse().unwrap(),
+                4000,
+            )))
+            .body(Body::from(format!("email=reader{n}%40example.org")))
+            .unwrap()
+    };
+    let through_balancer = router.clone().oneshot(from("10.0.0.1", 1)).await.unwrap();
+    assert_eq!(through_balancer.status(), StatusCode::OK);
+    // The same headers written by the client itself, straight to the server: another site.
+    let direct = router
+        .clone()
+        .oneshot(from("203.0.113.7", 2))
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    assert_eq!(db.store().await.subscriber_count().await.unwrap(), 1);
+    db.drop_database().await;
+}

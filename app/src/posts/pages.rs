@@ -12,7 +12,7 @@ use crate::{
     comments::CommentSection,
     shell::{set_status, NotFound},
 };
-use formwork::{identity::current, ActionError, Region};
+use formwork::{identity::current, ActionError, FormError, FormState, Region};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -28,11 +28,17 @@ pub fn PostsPage() -> impl IntoView {
             let snapshot = formwork::form::snapshot::<CreatePost>();
             Either::Left(view! { <NewPostForm snapshot=snapshot/> })
         }
-        None => Either::Right(view! {
-            <p class="notice">
-                <a href="/login">"Sign in"</a> " or " <a href="/register">"create an account"</a> " to write a post."
-            </p>
-        }),
+        // A post sent from a page that was signed in (another tab signed out since) comes back
+        // here refused: the reason shows with the way to sign in.
+        None => {
+            let refused = FormState::<CreatePost>::new();
+            Either::Right(view! {
+                <p class="notice">
+                    <a href="/login">"Sign in"</a> " or " <a href="/register">"create an account"</a> " to write a post."
+                </p>
+                <FormError state=refused/>
+            })
+        }
     };
     view! {
         <Title text="Posts"/>
