@@ -11,26 +11,12 @@ use axum::{
     http::{header, Request, Response, StatusCode},
     Router,
 };
-use common::TestDb;
+use common::{text, TestDb};
 use formwork::identity::Role;
-use http_body_util::BodyExt;
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery staple";
-
-async fn text(response: Response<Body>) -> String {
-    String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
-}
 
 /// A call from the server_fn client, with an optional session cookie.
 async fn call(router: &Router, path: &str, body: &str, session: Option<&str>) -> Response<Body> {

@@ -11,8 +11,7 @@ use axum::{
     http::{header, Request, Response, StatusCode},
     Router,
 };
-use common::TestDb;
-use http_body_util::BodyExt;
+use common::{text, TestDb};
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
@@ -112,19 +111,6 @@ impl TestApp {
         )
         .await
     }
-}
-
-async fn text(response: Response<Body>) -> String {
-    String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
 }
 
 async fn json(response: Response<Body>) -> serde_json::Value {

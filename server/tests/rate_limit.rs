@@ -11,12 +11,11 @@ use app::feedback::send_feedback::SendFeedback;
 use axum::{
     body::Body,
     extract::ConnectInfo,
-    http::{header, Request, Response, StatusCode},
+    http::{header, Request, StatusCode},
     Router,
 };
-use common::TestDb;
+use common::{text, TestDb};
 use formwork::rate_limit::{Limiter, MemoryLimiter, RedisLimiter};
-use http_body_util::BodyExt;
 use server_fn::ServerFn;
 use std::{net::SocketAddr, sync::Arc};
 use tower::ServiceExt;
@@ -60,19 +59,6 @@ fn script_call(peer: &str, forwarded_for: Option<&str>, message: &str) -> Reques
     // The test messages are plain words: spaces are all there is to encode.
     let body = format!("message={}", message.replace(' ', "+"));
     request.body(Body::from(body)).unwrap()
-}
-
-async fn text(response: Response<Body>) -> String {
-    String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
 }
 
 /// Sends `count` calls at once, spread over `routers`; returns how many were let through,

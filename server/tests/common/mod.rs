@@ -141,3 +141,10 @@ pub async fn signed_in(
         .unwrap();
     (user_id, format!("fw_session={token}"))
 }
+
+/// A response's body, as text.
+pub async fn text(response: axum::http::Response<axum::body::Body>) -> String {
+    use http_body_util::BodyExt;
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}

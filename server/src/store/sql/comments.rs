@@ -99,20 +99,10 @@ macro_rules! comment_queries {
                     .execute(&self.pool)
                     .await
                     .map_err(backend_error)?;
-                    if deleted.rows_affected() > 0 {
-                        return Ok(Owned::Done(()));
+                    if deleted.rows_affected() == 0 {
+                        return self.unchanged("comments", id).await;
                     }
-                    let exists =
-                        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM comments WHERE id = $1")
-                            .bind(id)
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(backend_error)?;
-                    Ok(if exists > 0 {
-                        Owned::NotYours
-                    } else {
-                        Owned::Missing
-                    })
+                    Ok(Owned::Done(()))
                 }
             }
         }

@@ -20,6 +20,29 @@ macro_rules! sql_store {
         crate::store::sql::forms::form_queries!($store);
         crate::store::sql::flash::flash_queries!($store);
 
+        impl $store {
+            /// After a change to something with an owner matched no row: was there no such
+            /// row (`Missing`), or is it someone else's (`NotYours`)? `table` is one of ours.
+            async fn unchanged<T>(
+                &self,
+                table: &'static str,
+                id: i64,
+            ) -> Result<app::store::Owned<T>, app::store::StoreError> {
+                let exists = sqlx::query_scalar::<_, i64>(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(crate::store::backend_error)?;
+                Ok(if exists > 0 {
+                    app::store::Owned::NotYours
+                } else {
+                    app::store::Owned::Missing
+                })
+            }
+        }
+
         #[async_trait::async_trait]
         impl app::store::Store for $store {
             fn backend(&self) -> &'static str {

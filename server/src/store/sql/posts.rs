@@ -124,16 +124,6 @@ macro_rules! post_queries {
                         .map_err(backend_error)
                 }
 
-                /// After a change that matched no row: was there no such post, or is it
-                /// someone else's?
-                async fn why_unchanged<T>(&self, id: i64) -> Result<Owned<T>, StoreError> {
-                    let exists = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM posts WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&self.pool)
-                        .await
-                        .map_err(backend_error)?;
-                    Ok(if exists > 0 { Owned::NotYours } else { Owned::Missing })
-                }
             }
 
             #[async_trait::async_trait]
@@ -224,7 +214,7 @@ macro_rules! post_queries {
                     .await
                     .map_err(backend_error)?;
                     if updated.rows_affected() == 0 {
-                        return self.why_unchanged(id).await;
+                        return self.unchanged("posts", id).await;
                     }
                     Ok(match self.post_by_id(id).await? {
                         Some(post) => Owned::Done(post),
@@ -257,7 +247,7 @@ macro_rules! post_queries {
                     .await
                     .map_err(backend_error)?;
                     if deleted.rows_affected() == 0 {
-                        return self.why_unchanged(id).await;
+                        return self.unchanged("posts", id).await;
                     }
                     Ok(Owned::Done(()))
                 }
