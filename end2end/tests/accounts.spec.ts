@@ -1,4 +1,4 @@
-import { test, expect, newUser } from "./fixtures";
+import { test, expect, newUser, signUp, signOut } from "./fixtures";
 
 // Accounts are server-rendered forms: with JavaScript they behave exactly as without.
 
@@ -31,13 +31,8 @@ test.describe("accounts", () => {
   });
 
   test("a wrong password is refused without saying which part was wrong, and is not echoed", async ({ page }) => {
-    const user = newUser();
-    await page.goto("/register");
-    await page.getByLabel("Username").fill(user.username);
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    const user = await signUp(page);
+    await signOut(page);
 
     for (const username of [user.username, `${user.username}x`]) {
       await page.goto("/login");
@@ -53,14 +48,10 @@ test.describe("accounts", () => {
   });
 
   test("a short password and a taken username are explained at the form", async ({ page }) => {
-    const user = newUser();
     await page.goto("/register");
     await expect(page.getByLabel("Password")).toHaveAttribute("minlength", "12");
-    await page.getByLabel("Username").fill(user.username);
-    await page.getByLabel("Email").fill(user.email);
-    await page.getByLabel("Password").fill(user.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    const user = await signUp(page);
+    await signOut(page);
 
     await page.goto("/register");
     await page.getByLabel("Username").fill(user.username.toLowerCase());

@@ -90,19 +90,7 @@ macro_rules! comment_queries {
                     by: i64,
                     any: bool,
                 ) -> Result<Owned<()>, StoreError> {
-                    let deleted = sqlx::query(
-                        "DELETE FROM comments WHERE id = $1 AND (author_id = $2 OR $3)",
-                    )
-                    .bind(id)
-                    .bind(by)
-                    .bind(any)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend_error)?;
-                    if deleted.rows_affected() == 0 {
-                        return self.unchanged("comments", id).await;
-                    }
-                    Ok(Owned::Done(()))
+                    self.delete_owned("comments", id, by, any).await
                 }
             }
         }
