@@ -23,5 +23,7 @@ pub mod shell;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod tags;
 
 pub use shell::{shell, App};

@@ -20,6 +20,8 @@ pub mod rules;
 pub mod schema;
 
 #[cfg(feature = "ssr")]
+pub mod cache;
+#[cfg(feature = "ssr")]
 pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod origin;
@@ -39,6 +41,8 @@ pub mod __private {
 }
 
 pub use bound::Bound;
+#[cfg(feature = "ssr")]
+pub use cache::{revalidate_path, revalidate_tag};
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
 pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, TextInput};

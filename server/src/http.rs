@@ -13,6 +13,7 @@ use axum::{
     Json, Router,
 };
 use formwork::{
+    cache::DataCache,
     flash::SigningKey,
     identity::Sessions,
     pipeline::{FlashSettings, Pipeline},
@@ -36,6 +37,7 @@ use tracing::Level;
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    pub cache: DataCache,
 }
 
 /// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
@@ -57,9 +59,12 @@ pub fn router(
 ) -> anyhow::Result<Router> {
     let app = AppState { store: stores.app };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
+    // The tagged data cache every read shares; actions purge it by tag or path.
+    let cache = DataCache::new();
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
+        cache: cache.clone(),
     };
     let routes = generate_route_list(App);
     let key = match &config.flash_secret {
@@ -77,11 +82,13 @@ pub fn router(
     // Pages sign the values they bind into forms, and actions check them, with this key;
     // actions that sign in and out reach the sessions.
     let provide_app_state = {
-        let (app, key, sessions) = (app.clone(), key.clone(), sessions.clone());
+        let (app, key, sessions, cache) =
+            (app.clone(), key.clone(), sessions.clone(), cache.clone());
         move || {
             provide_context(app.clone());
             provide_context(key.clone());
             provide_context(sessions.clone());
+            provide_context(cache.clone());
         }
     };
     let pipeline = Pipeline {
@@ -123,6 +130,7 @@ pub fn router(
 
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .leptos_routes_with_context(&state, routes, provide_app_state.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -179,6 +187,31 @@ async fn healthz(State(app): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// `GET /metrics`: the data cache's counters in the Prometheus text format. For the operator's
+/// scraper: keep it off the public load balancer.
+async fn metrics(State(cache): State<DataCache>) -> Response {
+    let stats = cache.stats();
+    let body = format!(
+        "# HELP formwork_cache_hits_total Reads served from the data cache.\n\
+         # TYPE formwork_cache_hits_total counter\n\
+         formwork_cache_hits_total {}\n\
+         # HELP formwork_cache_misses_total Reads that went to the database.\n\
+         # TYPE formwork_cache_misses_total counter\n\
+         formwork_cache_misses_total {}\n\
+         # HELP formwork_cache_purged_total Entries removed by revalidation.\n\
+         # TYPE formwork_cache_purged_total counter\n\
+         formwork_cache_purged_total {}\n\
+         # HELP formwork_cache_discarded_total Loads not kept because a revalidation overtook them.\n\
+         # TYPE formwork_cache_discarded_total counter\n\
+         formwork_cache_discarded_total {}\n\
+         # HELP formwork_cache_entries Entries in the data cache.\n\
+         # TYPE formwork_cache_entries gauge\n\
+         formwork_cache_entries {}\n",
+        stats.hits, stats.misses, stats.purged, stats.discarded, stats.entries
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 /// A panic is a bug: log it in full, answer a redacted 500.

@@ -328,7 +328,7 @@ async fn comments_belong_to_their_post_and_their_author(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store.delete_comment(second.id, bob, false).await.unwrap(),
-        Owned::Done(())
+        Owned::Done(post_a.id)
     );
     assert_eq!(
         store.delete_comment(second.id, bob, false).await.unwrap(),
@@ -336,7 +336,7 @@ async fn comments_belong_to_their_post_and_their_author(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store.delete_comment(first.id, bob, true).await.unwrap(),
-        Owned::Done(())
+        Owned::Done(post_a.id)
     );
     assert!(store.comments_of(post_a.id).await.unwrap().is_empty());
 

@@ -1202,3 +1202,95 @@ async fn a_forwarded_host_counts_only_when_a_trusted_proxy_sends_it() {
     assert_eq!(db.store().await.subscriber_count().await.unwrap(), 1);
     db.drop_database().await;
 }
+
+/// One counter from `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let response = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let body = text(response).await;
+    body.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=First&content=x")
+        .await;
+    let (hits, misses) = ("formwork_cache_hits_total", "formwork_cache_misses_total");
+
+    // The second view of a page is served from the cache.
+    app.get("/posts").await;
+    let (h0, m0) = (metric(&app, hits).await, metric(&app, misses).await);
+    let (_, html) = app.get("/posts").await;
+    assert!(html.contains(">First<"));
+    assert!(metric(&app, hits).await > h0, "a hit");
+    assert_eq!(metric(&app, misses).await, m0, "no miss");
+
+    // Publishing without JavaScript purges the list: the page after the 303 is fresh.
+    let purged = metric(&app, "formwork_cache_purged_total").await;
+    let response = app
+        .form_post(CreatePost::PATH, "title=Second&content=x", "/posts")
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(metric(&app, "formwork_cache_purged_total").await > purged);
+    let page = app.page_after(&response, "/posts").await;
+    assert!(
+        page.contains(">Second<") && page.contains(">First<"),
+        "{page}"
+    );
+
+    // A script call says what it revalidated.
+    let response = app
+        .script_post(CreatePost::PATH, FORM, "title=Third&content=x")
+        .await;
+    assert_eq!(
+        response.headers()["x-formwork-revalidated"],
+        "tag:posts",
+        "exactly the list"
+    );
+
+    // A comment purges that post's comments, and leaves the list and the post cached.
+    let (_, post_page) = app.get("/posts/first").await;
+    let post_id = field_value(&post_page, "post");
+    app.get("/posts").await;
+    app.get("/posts/first").await;
+    let misses_before = metric(&app, misses).await;
+    let response = app
+        .script_post(
+            app::comments::add_comment::AddComment::PATH,
+            FORM,
+            &format!("post={post_id}&body=Nice"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let revalidated: Vec<&str> = response
+        .headers()
+        .get_all("x-formwork-revalidated")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(revalidated.len(), 1);
+    assert!(
+        revalidated[0].starts_with("tag:comments:"),
+        "{revalidated:?}"
+    );
+    app.get("/posts").await;
+    assert_eq!(
+        metric(&app, misses).await,
+        misses_before,
+        "the list stayed cached"
+    );
+    let (_, post_page) = app.get("/posts/first").await;
+    assert!(post_page.contains(">Nice<"), "the comment shows at once");
+    assert_eq!(
+        metric(&app, misses).await,
+        misses_before + 1,
+        "only the comments were read again"
+    );
+    app.db.drop_database().await;
+}

@@ -22,6 +22,7 @@ pub async fn add_comment(
         .await?
         .ok_or_else(|| ActionError::not_found("That post"))?;
     tracing::info!(id = added.id, post_id = added.post_id, "comment added");
+    formwork::revalidate_tag(&crate::tags::comments(added.post_id));
     Ok(())
 }
 

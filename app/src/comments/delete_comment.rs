@@ -17,15 +17,16 @@ pub async fn delete_comment(id: Bound<i64>) -> Result<(), ActionError> {
     let by = formwork::identity::signed_in()?;
     let id = id.into_inner();
     let any = by.is_at_least(Role::Moderator);
-    match crate::state::store()?
+    let post_id = match crate::state::store()?
         .delete_comment(id, by.user_id, any)
         .await?
     {
-        Owned::Done(()) => {}
+        Owned::Done(post_id) => post_id,
         Owned::Missing => return Err(ActionError::not_found("That comment")),
         Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
-    }
-    tracing::info!(id, by = by.user_id, "comment deleted");
+    };
+    tracing::info!(id, post_id, by = by.user_id, "comment deleted");
+    formwork::revalidate_tag(&crate::tags::comments(post_id));
     Ok(())
 }
 

@@ -21,10 +21,16 @@ use leptos::{either::Either, prelude::*};
 use model::Comment;
 use server_fn::codec::GetUrl;
 
-/// The comments of one post, oldest first.
+/// The comments of one post, oldest first. Cached under `comments:{post_id}`.
 #[server(input = GetUrl)]
 pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
-    Ok(crate::state::store()?.comments_of(post_id).await?)
+    use crate::tags;
+    let store = crate::state::store()?;
+    formwork::cache::query(format!("comments:{post_id}"))
+        .tag(tags::comments(post_id))
+        .ttl(tags::CACHE_TTL)
+        .load(|| async { Ok(store.comments_of(post_id).await?) })
+        .await
 }
 
 formwork::declare!(CommentsOf { access: Public });

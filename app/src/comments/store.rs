@@ -16,6 +16,7 @@ pub trait CommentStore: Send + Sync {
     /// The comments of a post, oldest first.
     async fn comments_of(&self, post_id: i64) -> Result<Vec<Comment>, StoreError>;
 
-    /// Deletes a comment if `by` wrote it, or whoever `by` is when `any` is set (moderators).
-    async fn delete_comment(&self, id: i64, by: i64, any: bool) -> Result<Owned<()>, StoreError>;
+    /// Deletes a comment if `by` wrote it, or whoever `by` is when `any` is set (moderators);
+    /// done, it names the post the comment was under.
+    async fn delete_comment(&self, id: i64, by: i64, any: bool) -> Result<Owned<i64>, StoreError>;
 }

@@ -8,10 +8,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use subscribe::SubscribeForm;
 
-/// How many readers the newsletter has.
+/// How many readers the newsletter has. Cached under `newsletter`.
 #[server(input = server_fn::codec::GetUrl)]
 pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
-    Ok(crate::state::store()?.subscriber_count().await?)
+    use crate::tags;
+    let store = crate::state::store()?;
+    formwork::cache::query("newsletter:count")
+        .tag(tags::NEWSLETTER)
+        .ttl(tags::CACHE_TTL)
+        .load(|| async { Ok(store.subscriber_count().await?) })
+        .await
 }
 
 formwork::declare!(SubscriberCount { access: Public });

@@ -29,6 +29,7 @@ pub async fn subscribe(
     let email = subscription.validated()?.email.to_lowercase();
     if crate::state::store()?.subscribe(&email).await? {
         tracing::info!("newsletter subscriber added");
+        formwork::revalidate_tag(crate::tags::NEWSLETTER);
         Ok(Subscribed { email })
     } else {
         Err(ActionError::Conflict {

@@ -40,6 +40,7 @@ pub async fn create_post(
         .create_post(&post, &base_slug(&post.title), author.user_id)
         .await?;
     tracing::info!(id = created.id, slug = %created.slug, "post published");
+    formwork::revalidate_tag(crate::tags::POSTS);
 
     if after == Some(AfterPublish::Open) {
         let to = LocalPath::parse(&format!("/posts/{}", created.slug))

@@ -27,6 +27,9 @@ pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), 
         Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
     }
     tracing::info!(id, by = by.user_id, "post deleted");
+    formwork::revalidate_tag(crate::tags::POSTS);
+    formwork::revalidate_tag(&crate::tags::post(id));
+    formwork::revalidate_tag(&crate::tags::comments(id));
     let fallback = LocalPath::parse("/posts");
     if let Some(to) = next.or(fallback) {
         formwork::redirect(&to);

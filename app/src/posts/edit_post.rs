@@ -32,6 +32,8 @@ pub async fn update_post(
         Owned::NotYours => return Err(ActionError::forbidden(NOT_YOURS)),
     };
     tracing::info!(id = updated.id, slug = %updated.slug, "post edited");
+    formwork::revalidate_tag(crate::tags::POSTS);
+    formwork::revalidate_tag(&crate::tags::post(updated.id));
     let to = formwork::LocalPath::parse(&format!("/posts/{}", updated.slug))
         .ok_or_else(|| ActionError::internal("a slug made an invalid path"))?;
     formwork::redirect(&to);

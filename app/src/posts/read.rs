@@ -5,15 +5,19 @@ use formwork::ActionError;
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
 
-/// One page of posts, newest first.
+/// One page of posts, newest first. Cached under the `posts` tag.
 #[server(input = GetUrl)]
 pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     use super::model::PAGE_SIZE;
+    use crate::tags;
     let page = page.max(1);
     let offset = u64::from(page - 1) * u64::from(PAGE_SIZE);
+    let store = crate::state::store()?;
     // Ask for one more than a page to learn whether an older page exists.
-    let mut posts = crate::state::store()?
-        .recent_posts(offset, PAGE_SIZE + 1)
+    let mut posts = formwork::cache::query(format!("posts:page:{page}"))
+        .tag(tags::POSTS)
+        .ttl(tags::CACHE_TTL)
+        .load(|| async { store.recent_posts(offset, PAGE_SIZE + 1).await })
         .await?;
     let has_older = posts.len() > PAGE_SIZE as usize;
     posts.truncate(PAGE_SIZE as usize);
@@ -26,16 +30,27 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
 
 formwork::declare!(ListPosts { access: Public });
 
-/// The post with this slug. Anything that cannot be a slug is not looked up at all.
+/// The post with this slug. Anything that cannot be a slug is not looked up at all. Cached
+/// under `post:{id}`.
 #[server(input = GetUrl)]
 pub async fn get_post(slug: String) -> Result<Post, ActionError> {
+    use crate::tags;
     if !super::model::could_be_slug(&slug) {
         return Err(ActionError::not_found("That post"));
     }
-    crate::state::store()?
-        .post_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ActionError::not_found("That post"))
+    let store = crate::state::store()?;
+    formwork::cache::query(format!("post:slug:{slug}"))
+        .ttl(tags::CACHE_TTL)
+        .load_tagged(
+            |post: &Post| vec![tags::post(post.id)],
+            || async {
+                store
+                    .post_by_slug(&slug)
+                    .await?
+                    .ok_or_else(|| ActionError::not_found("That post"))
+            },
+        )
+        .await
 }
 
 formwork::declare!(GetPost { access: Public });

@@ -89,8 +89,21 @@ macro_rules! comment_queries {
                     id: i64,
                     by: i64,
                     any: bool,
-                ) -> Result<Owned<()>, StoreError> {
-                    self.delete_owned("comments", id, by, any).await
+                ) -> Result<Owned<i64>, StoreError> {
+                    let post_id = sqlx::query_scalar::<_, i64>(
+                        "DELETE FROM comments WHERE id = $1 AND (author_id = $2 OR $3) \
+                         RETURNING post_id",
+                    )
+                    .bind(id)
+                    .bind(by)
+                    .bind(any)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend_error)?;
+                    match post_id {
+                        Some(post_id) => Ok(Owned::Done(post_id)),
+                        None => self.unchanged("comments", id).await,
+                    }
                 }
             }
         }

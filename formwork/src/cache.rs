@@ -1,0 +1,512 @@
+//! The tagged server data cache, and revalidation by tag and by path: the analogue of
+//! Next.js' `'use cache'` + `cacheTag` and `revalidateTag`/`revalidatePath`.
+//!
+//! A read declares what it caches: a key, the tags of the data it returns, and how long the
+//! value may live at most.
+//!
+//! ```text
+//! formwork::cache::query(format!("posts:page:{page}"))
+//!     .tag("posts")
+//!     .ttl(Duration::from_secs(60))
+//!     .load(|| async { store.recent_posts(offset, 21).await })
+//!     .await
+//! ```
+//!
+//! An action that changes that data says so, and the entries go at once, before its response
+//! (so the page a plain form post redirects to is rendered from fresh data):
+//!
+//! ```text
+//! formwork::revalidate_tag("posts");
+//! formwork::revalidate_path("/posts");  // everything the page /posts read
+//! ```
+//!
+//! Every entry is also tagged with the path of the request that loaded it (`path:/posts`),
+//! which is what [`revalidate_path`] purges. A load that a purge overtook is not kept: its
+//! value may predate the change. Hits, misses and purges are counted ([`CacheStats`]) and
+//! logged at `debug`.
+
+use std::{
+    any::Any,
+    collections::{HashMap, HashSet},
+    future::Future,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+/// The tag every entry loaded while serving `path` carries.
+pub fn path_tag(path: &str) -> String {
+    format!("path:{}", path.split(['?', '#']).next().unwrap_or(path))
+}
+
+/// How many entries the cache keeps at most; past it, expired entries go first, then the
+/// oldest.
+const DEFAULT_CAPACITY: usize = 10_000;
+
+/// The server's data cache: one per process, shared by every request (cheap to clone).
+#[derive(Clone)]
+pub struct DataCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct State {
+    entries: HashMap<String, Entry>,
+    by_tag: HashMap<String, HashSet<String>>,
+    /// Counts purges: a load that started before the latest one is not stored.
+    epoch: u64,
+    /// Insertion order, for eviction past the capacity.
+    next_seq: u64,
+    stats: CacheStats,
+}
+
+struct Entry {
+    value: Arc<dyn Any + Send + Sync>,
+    tags: Vec<String>,
+    expires_at: Option<Instant>,
+    seq: u64,
+}
+
+/// What the cache has done since the process started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    /// Entries removed by revalidation.
+    pub purged: u64,
+    /// Loads not kept because a purge overtook them.
+    pub discarded: u64,
+    /// Entries in the cache now.
+    pub entries: u64,
+}
+
+impl Default for DataCache {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl DataCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                capacity: capacity.max(1),
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock left plain maps behind: still usable.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The value under `key`, or `load`'s, kept under `tags` (and those `tags_of` finds in
+    /// the value) for at most `ttl`. Errors are not kept.
+    pub async fn get_or_load<T, E, F, Fut>(
+        &self,
+        key: &str,
+        mut tags: Vec<String>,
+        ttl: Option<Duration>,
+        tags_of: impl FnOnce(&T) -> Vec<String>,
+        load: F,
+    ) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let epoch = match self.get_at::<T>(key, Instant::now()) {
+            Ok(value) => {
+                tracing::debug!(key, "cache hit");
+                return Ok(value);
+            }
+            Err(epoch) => epoch,
+        };
+        tracing::debug!(key, "cache miss");
+        let value = load().await?;
+        tags.extend(tags_of(&value));
+        self.put_at(key, &tags, ttl, value.clone(), epoch, Instant::now());
+        Ok(value)
+    }
+
+    /// A live value under `key`, or (counting a miss) the epoch a load must start from.
+    fn get_at<T: Clone + 'static>(&self, key: &str, now: Instant) -> Result<T, u64> {
+        let mut state = self.state();
+        let live = state
+            .entries
+            .get(key)
+            .filter(|entry| entry.expires_at.is_none_or(|at| now < at))
+            .and_then(|entry| entry.value.downcast_ref::<T>().cloned());
+        match live {
+            Some(value) => {
+                state.stats.hits += 1;
+                Ok(value)
+            }
+            None => {
+                state.stats.misses += 1;
+                Err(state.epoch)
+            }
+        }
+    }
+
+    /// Keeps `value`, unless a purge happened since `epoch` (it may predate the change).
+    fn put_at<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+        tags: &[String],
+        ttl: Option<Duration>,
+        value: T,
+        epoch: u64,
+        now: Instant,
+    ) {
+        let mut state = self.state();
+        if state.epoch != epoch {
+            state.stats.discarded += 1;
+            tracing::debug!(key, "cache load overtaken by a revalidation; not kept");
+            return;
+        }
+        state.remove(key);
+        if state.entries.len() >= self.inner.capacity {
+            state.evict(now, self.inner.capacity);
+        }
+        for tag in tags {
+            state
+                .by_tag
+                .entry(tag.clone())
+                .or_default()
+                .insert(key.to_owned());
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.entries.insert(
+            key.to_owned(),
+            Entry {
+                value: Arc::new(value),
+                tags: tags.to_vec(),
+                expires_at: ttl.map(|ttl| now + ttl),
+                seq,
+            },
+        );
+    }
+
+    /// Removes every entry tagged `tag`; returns how many.
+    pub fn purge_tag(&self, tag: &str) -> usize {
+        let mut state = self.state();
+        state.epoch += 1;
+        let keys = state.by_tag.remove(tag).unwrap_or_default();
+        let mut removed = 0;
+        for key in keys {
+            if state.remove(&key) {
+                removed += 1;
+            }
+        }
+        state.stats.purged += removed as u64;
+        tracing::debug!(tag, removed, "cache purged by tag");
+        removed
+    }
+
+    /// Removes every entry loaded while serving `path`.
+    pub fn purge_path(&self, path: &str) -> usize {
+        self.purge_tag(&path_tag(path))
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        let state = self.state();
+        CacheStats {
+            entries: state.entries.len() as u64,
+            ..state.stats
+        }
+    }
+}
+
+impl State {
+    /// Removes one entry and its tag index lines.
+    fn remove(&mut self, key: &str) -> bool {
+        let Some(entry) = self.entries.remove(key) else {
+            return false;
+        };
+        for tag in &entry.tags {
+            if let Some(keys) = self.by_tag.get_mut(tag) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.by_tag.remove(tag);
+                }
+            }
+        }
+        true
+    }
+
+    /// Makes room: the expired entries, then the oldest quarter if that was not enough.
+    fn evict(&mut self, now: Instant, capacity: usize) {
+        let expired: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.expires_at.is_some_and(|at| at <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in expired {
+            self.remove(&key);
+        }
+        if self.entries.len() >= capacity {
+            let mut by_age: Vec<(u64, String)> = self
+                .entries
+                .iter()
+                .map(|(k, e)| (e.seq, k.clone()))
+                .collect();
+            by_age.sort_unstable();
+            for (_, key) in by_age.into_iter().take((capacity / 4).max(1)) {
+                self.remove(&key);
+            }
+        }
+    }
+}
+
+/// A cached read, declared with [`query`].
+#[must_use = "a query does nothing until it is loaded"]
+pub struct Query {
+    key: String,
+    tags: Vec<String>,
+    ttl: Option<Duration>,
+}
+
+/// Declares a cached read under `key` (unique for the data and its arguments).
+pub fn query(key: impl Into<String>) -> Query {
+    Query {
+        key: key.into(),
+        tags: Vec::new(),
+        ttl: None,
+    }
+}
+
+impl Query {
+    /// A tag of the data (`"posts"`, `"post:12"`): [`revalidate_tag`] with it purges the entry.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// The longest the value may be served without a revalidation.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The cached value, or `load`'s, which is then kept. Without a cache in context (a test,
+    /// a tool) it just loads.
+    pub async fn load<T, E, F, Fut>(self, load: F) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.load_tagged(|_| Vec::new(), load).await
+    }
+
+    /// Like [`load`](Self::load), with more tags that only the value knows (the id of the
+    /// post a slug named).
+    pub async fn load_tagged<T, E, F, Fut>(
+        self,
+        tags_of: impl FnOnce(&T) -> Vec<String>,
+        load: F,
+    ) -> Result<T, E>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let Some(cache) = leptos::prelude::use_context::<DataCache>() else {
+            return load().await;
+        };
+        let Query { key, mut tags, ttl } = self;
+        if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() {
+            tags.push(path_tag(parts.uri.path()));
+        }
+        cache.get_or_load(&key, tags, ttl, tags_of, load).await
+    }
+}
+
+/// The response header that lists what an action revalidated (`tag:posts`, `path:/posts`),
+/// for the browser and for other instances.
+pub const REVALIDATED_HEADER: &str = "x-formwork-revalidated";
+
+/// Purges every cached entry tagged `tag`, now, and says so in the action's response.
+pub fn revalidate_tag(tag: &str) {
+    revalidate(&format!("tag:{tag}"), |cache| cache.purge_tag(tag));
+}
+
+/// Purges everything the page at `path` read, now, and says so in the action's response.
+pub fn revalidate_path(path: &str) {
+    revalidate(&path_tag(path), |cache| cache.purge_path(path));
+}
+
+fn revalidate(what: &str, purge: impl FnOnce(&DataCache) -> usize) {
+    use leptos::prelude::use_context;
+    let removed = use_context::<DataCache>().map_or(0, |cache| purge(&cache));
+    tracing::info!(revalidated = what, removed, "revalidated");
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(what),
+    ) {
+        response.append_header(http::HeaderName::from_static(REVALIDATED_HEADER), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(list: &[&str]) -> Vec<String> {
+        list.iter().map(|t| (*t).to_owned()).collect()
+    }
+
+    fn put(cache: &DataCache, key: &str, tag_list: &[&str], value: u32, now: Instant) {
+        let epoch = cache.get_at::<u32>(key, now).err().unwrap_or_default();
+        cache.put_at(key, &tags(tag_list), None, value, epoch, now);
+    }
+
+    #[test]
+    fn a_kept_value_is_served_until_its_tag_is_revalidated() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        put(&cache, "posts:1", &["posts"], 1, now);
+        put(&cache, "post:7", &["post:7"], 7, now);
+        assert_eq!(cache.get_at::<u32>("posts:1", now), Ok(1));
+        assert_eq!(cache.purge_tag("posts"), 1);
+        assert!(cache.get_at::<u32>("posts:1", now).is_err(), "purged");
+        assert_eq!(cache.get_at::<u32>("post:7", now), Ok(7), "other tags stay");
+        assert_eq!(cache.purge_tag("posts"), 0, "nothing left to purge");
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.purged, stats.entries), (2, 1, 1));
+    }
+
+    #[test]
+    fn a_path_purges_what_its_page_read() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        put(&cache, "a", &["posts", &path_tag("/posts")], 1, now);
+        put(&cache, "b", &[&path_tag("/posts?page=2")], 2, now);
+        put(&cache, "c", &[&path_tag("/contact")], 3, now);
+        assert_eq!(
+            cache.purge_path("/posts"),
+            2,
+            "the query string is the same page"
+        );
+        assert!(cache.get_at::<u32>("a", now).is_err());
+        assert!(cache.get_at::<u32>("b", now).is_err());
+        assert_eq!(cache.get_at::<u32>("c", now), Ok(3));
+        // The entry left no trace under its other tag either.
+        assert_eq!(cache.purge_tag("posts"), 0);
+    }
+
+    #[test]
+    fn values_expire_after_their_ttl() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        let epoch = cache.get_at::<u32>("k", now).err().unwrap_or_default();
+        cache.put_at("k", &[], Some(Duration::from_secs(60)), 5u32, epoch, now);
+        assert_eq!(
+            cache.get_at::<u32>("k", now + Duration::from_secs(59)),
+            Ok(5)
+        );
+        assert!(cache
+            .get_at::<u32>("k", now + Duration::from_secs(60))
+            .is_err());
+    }
+
+    #[test]
+    fn a_load_overtaken_by_a_revalidation_is_not_kept() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        // The load starts, then an action revalidates, then the (old) value arrives.
+        let epoch = cache.get_at::<u32>("k", now).err().unwrap_or_default();
+        cache.purge_tag("posts");
+        cache.put_at("k", &tags(&["posts"]), None, 1u32, epoch, now);
+        assert!(cache.get_at::<u32>("k", now).is_err());
+        assert_eq!(cache.stats().discarded, 1);
+    }
+
+    #[test]
+    fn a_value_of_another_type_is_a_miss_not_a_panic() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        put(&cache, "k", &[], 1, now);
+        assert!(cache.get_at::<String>("k", now).is_err());
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_capacity() {
+        let cache = DataCache::with_capacity(100);
+        let now = Instant::now();
+        for i in 0..1_000u32 {
+            put(&cache, &format!("k{i}"), &["all"], i, now);
+        }
+        let stats = cache.stats();
+        assert!(stats.entries <= 100, "{stats:?}");
+        assert_eq!(
+            cache.get_at::<u32>("k999", now),
+            Ok(999),
+            "the newest stays"
+        );
+        assert!(cache.get_at::<u32>("k0", now).is_err(), "the oldest went");
+        assert_eq!(cache.purge_tag("all") as u64, stats.entries);
+    }
+
+    #[tokio::test]
+    async fn get_or_load_loads_once_then_serves_and_tags_by_the_value() {
+        let cache = DataCache::new();
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        for _ in 0..3 {
+            let value: Result<u32, ()> = cache
+                .get_or_load(
+                    "k",
+                    tags(&["t"]),
+                    None,
+                    |_| Vec::new(),
+                    || async {
+                        loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        Ok(42)
+                    },
+                )
+                .await;
+            assert_eq!(value, Ok(42));
+        }
+        assert_eq!(loads.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let failed: Result<u32, &str> = cache
+            .get_or_load(
+                "e",
+                Vec::new(),
+                None,
+                |_| Vec::new(),
+                || async { Err("down") },
+            )
+            .await;
+        assert_eq!(failed, Err("down"));
+        assert!(
+            cache.get_at::<u32>("e", Instant::now()).is_err(),
+            "errors are not kept"
+        );
+        // Tags the value names: a post loaded by slug is purged by its id.
+        let _: Result<u32, ()> = cache
+            .get_or_load(
+                "post:hello",
+                Vec::new(),
+                None,
+                |id| vec![format!("post:{id}")],
+                || async { Ok(7) },
+            )
+            .await;
+        assert_eq!(cache.purge_tag("post:7"), 1);
+    }
+}
