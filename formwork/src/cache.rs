@@ -51,6 +51,9 @@ pub struct DataCache {
 struct Inner {
     state: Mutex<State>,
     capacity: usize,
+    /// One lock per key being loaded: concurrent misses of one key load once (the others
+    /// wait, then find the value), so a burst of readers does not stampede the database.
+    loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -100,6 +103,7 @@ impl DataCache {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
                 capacity: capacity.max(1),
+                loading: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -114,31 +118,92 @@ impl DataCache {
 
     /// The value under `key`, or `load`'s, kept under `tags` (and those `tags_of` finds in
     /// the value) for at most `ttl`. Errors are not kept.
-    pub async fn get_or_load<T, E, F, Fut>(
+    ///
+    /// The load runs as a task of its own: a page render may drop the future that asked
+    /// (and ask again), and the load it started still finishes and is kept, instead of being
+    /// cut off and repeated. Concurrent misses of one key wait for that one load.
+    pub async fn get_or_load<T, E, F, Fut, G>(
         &self,
         key: &str,
-        mut tags: Vec<String>,
+        tags: Vec<String>,
         ttl: Option<Duration>,
-        tags_of: impl FnOnce(&T) -> Vec<String>,
+        tags_of: G,
         load: F,
     ) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        E: Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        G: FnOnce(&T) -> Vec<String> + Send + 'static,
     {
-        let epoch = match self.get_at::<T>(key, Instant::now()) {
-            Ok(value) => {
-                tracing::debug!(key, "cache hit");
-                return Ok(value);
-            }
-            Err(epoch) => epoch,
-        };
-        tracing::debug!(key, "cache miss");
-        let value = load().await?;
-        tags.extend(tags_of(&value));
-        self.put_at(key, &tags, ttl, value.clone(), epoch, Instant::now());
-        Ok(value)
+        if let Some(value) = self.peek::<T>(key, Instant::now()) {
+            tracing::debug!(key, "cache hit");
+            return Ok(value);
+        }
+        let (cache, key, gate) = (self.clone(), key.to_owned(), self.gate(key));
+        let task = tokio::spawn(async move {
+            let turn = gate.clone().lock_owned().await;
+            // Whoever held the gate before may have loaded it meanwhile.
+            let loaded = match cache.get_at::<T>(&key, Instant::now()) {
+                Ok(value) => {
+                    tracing::debug!(key, "cache hit after waiting for a load");
+                    Ok(value)
+                }
+                Err(epoch) => {
+                    tracing::debug!(key, "cache miss");
+                    load().await.inspect(|value| {
+                        let mut tags = tags;
+                        tags.extend(tags_of(value));
+                        cache.put_at(&key, &tags, ttl, value.clone(), epoch, Instant::now());
+                    })
+                }
+            };
+            drop(turn);
+            cache.release(&key, &gate);
+            loaded
+        });
+        match task.await {
+            Ok(loaded) => loaded,
+            // The load panicked: the panic goes on to the caller (and the panic guard).
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+
+    /// A live value under `key`, counted as a hit when there is one (a miss is counted by
+    /// the check made under the key's gate).
+    fn peek<T: Clone + 'static>(&self, key: &str, now: Instant) -> Option<T> {
+        let mut state = self.state();
+        let value = state
+            .entries
+            .get(key)
+            .filter(|entry| entry.expires_at.is_none_or(|at| now < at))
+            .and_then(|entry| entry.value.downcast_ref::<T>().cloned())?;
+        state.stats.hits += 1;
+        Some(value)
+    }
+
+    /// The lock that loads of `key` take turns on.
+    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut loading = self
+            .inner
+            .loading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loading.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Forgets the gate of `key` once nobody else holds or waits for it.
+    fn release(&self, key: &str, gate: &Arc<tokio::sync::Mutex<()>>) {
+        let mut loading = self
+            .inner
+            .loading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Two references: the map's and ours.
+        if Arc::strong_count(gate) <= 2 {
+            loading.remove(key);
+        }
     }
 
     /// A live value under `key`, or (counting a miss) the epoch a load must start from.
@@ -308,8 +373,9 @@ impl Query {
     pub async fn load<T, E, F, Fut>(self, load: F) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        E: Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
     {
         self.load_tagged(|_| Vec::new(), load).await
     }
@@ -318,13 +384,14 @@ impl Query {
     /// post a slug named).
     pub async fn load_tagged<T, E, F, Fut>(
         self,
-        tags_of: impl FnOnce(&T) -> Vec<String>,
+        tags_of: impl FnOnce(&T) -> Vec<String> + Send + 'static,
         load: F,
     ) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        E: Send + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
     {
         let Some(cache) = leptos::prelude::use_context::<DataCache>() else {
             return load().await;
@@ -466,15 +533,16 @@ mod tests {
     #[tokio::test]
     async fn get_or_load_loads_once_then_serves_and_tags_by_the_value() {
         let cache = DataCache::new();
-        let loads = std::sync::atomic::AtomicU32::new(0);
+        let loads = Arc::new(std::sync::atomic::AtomicU32::new(0));
         for _ in 0..3 {
+            let loads = loads.clone();
             let value: Result<u32, ()> = cache
                 .get_or_load(
                     "k",
                     tags(&["t"]),
                     None,
                     |_| Vec::new(),
-                    || async {
+                    || async move {
                         loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         Ok(42)
                     },
@@ -508,5 +576,81 @@ mod tests {
             )
             .await;
         assert_eq!(cache.purge_tag("post:7"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_load_whose_caller_gave_up_still_finishes_and_is_kept() {
+        let cache = DataCache::new();
+        let (started, release) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let caller = {
+            let (cache, started, release) = (cache.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                cache
+                    .get_or_load(
+                        "k",
+                        Vec::new(),
+                        None,
+                        |_| Vec::new(),
+                        || async move {
+                            started.notify_one();
+                            release.notified().await;
+                            Ok::<u32, ()>(5)
+                        },
+                    )
+                    .await
+            })
+        };
+        started.notified().await;
+        caller.abort(); // a render dropped the future that asked
+        let _ = caller.await;
+        release.notify_one();
+        // The next reader waits for that load instead of starting its own, and finds it kept.
+        let value = cache
+            .get_or_load(
+                "k",
+                Vec::new(),
+                None,
+                |_| Vec::new(),
+                || async { Ok::<u32, ()>(6) },
+            )
+            .await;
+        assert_eq!(value, Ok(5));
+        assert_eq!(cache.stats().misses, 1);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_key_load_once() {
+        let cache = DataCache::new();
+        let loads = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let readers: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_load(
+                            "k",
+                            Vec::new(),
+                            None,
+                            |_| Vec::new(),
+                            || async move {
+                                loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                // Let the other readers arrive while this one loads.
+                                tokio::task::yield_now().await;
+                                Ok::<u32, ()>(9)
+                            },
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.await.ok(), Some(Ok(9)));
+        }
+        assert_eq!(loads.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits), (1, 15));
     }
 }

@@ -29,7 +29,7 @@ pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
     formwork::cache::query(format!("comments:{post_id}"))
         .tag(tags::comments(post_id))
         .ttl(tags::CACHE_TTL)
-        .load(|| async { Ok(store.comments_of(post_id).await?) })
+        .load(move || async move { Ok(store.comments_of(post_id).await?) })
         .await
 }
 

@@ -16,7 +16,7 @@ pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
     formwork::cache::query("newsletter:count")
         .tag(tags::NEWSLETTER)
         .ttl(tags::CACHE_TTL)
-        .load(|| async { Ok(store.subscriber_count().await?) })
+        .load(move || async move { Ok(store.subscriber_count().await?) })
         .await
 }
 

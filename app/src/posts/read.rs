@@ -17,7 +17,7 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     let mut posts = formwork::cache::query(format!("posts:page:{page}"))
         .tag(tags::POSTS)
         .ttl(tags::CACHE_TTL)
-        .load(|| async { store.recent_posts(offset, PAGE_SIZE + 1).await })
+        .load(move || async move { store.recent_posts(offset, PAGE_SIZE + 1).await })
         .await?;
     let has_older = posts.len() > PAGE_SIZE as usize;
     posts.truncate(PAGE_SIZE as usize);
@@ -43,7 +43,7 @@ pub async fn get_post(slug: String) -> Result<Post, ActionError> {
         .ttl(tags::CACHE_TTL)
         .load_tagged(
             |post: &Post| vec![tags::post(post.id)],
-            || async {
+            move || async move {
                 store
                     .post_by_slug(&slug)
                     .await?
