@@ -50,6 +50,8 @@ pub struct DataCache {
 
 struct Inner {
     state: Mutex<State>,
+    /// The purge count, for whoever waits for a revalidation to arrive (a test, a listener).
+    purges: tokio::sync::watch::Sender<u64>,
     capacity: usize,
     /// One lock per key being loaded: concurrent misses of one key load once (the others
     /// wait, then find the value), so a burst of readers does not stampede the database.
@@ -102,6 +104,7 @@ impl DataCache {
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
+                purges: tokio::sync::watch::Sender::new(0),
                 capacity: capacity.max(1),
                 loading: Mutex::new(HashMap::new()),
             }),
@@ -268,18 +271,38 @@ impl DataCache {
 
     /// Removes every entry tagged `tag`; returns how many.
     pub fn purge_tag(&self, tag: &str) -> usize {
-        let mut state = self.state();
-        state.epoch += 1;
-        let keys = state.by_tag.remove(tag).unwrap_or_default();
-        let mut removed = 0;
-        for key in keys {
-            if state.remove(&key) {
-                removed += 1;
-            }
-        }
-        state.stats.purged += removed as u64;
+        let removed = {
+            let mut state = self.state();
+            state.epoch += 1;
+            let keys = state.by_tag.remove(tag).unwrap_or_default();
+            let removed = keys.iter().filter(|key| state.remove(key)).count();
+            state.stats.purged += removed as u64;
+            removed
+        };
         tracing::debug!(tag, removed, "cache purged by tag");
+        self.inner.purges.send_modify(|n| *n += 1);
         removed
+    }
+
+    /// Removes everything (when revalidations from elsewhere may have been missed).
+    pub fn purge_all(&self) -> usize {
+        let removed = {
+            let mut state = self.state();
+            state.epoch += 1;
+            let removed = state.entries.len();
+            state.entries.clear();
+            state.by_tag.clear();
+            state.stats.purged += removed as u64;
+            removed
+        };
+        tracing::info!(removed, "cache purged entirely");
+        self.inner.purges.send_modify(|n| *n += 1);
+        removed
+    }
+
+    /// Counts purges as they happen: wait on it for a revalidation to have arrived.
+    pub fn purges(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.purges.subscribe()
     }
 
     /// Removes every entry loaded while serving `path`.

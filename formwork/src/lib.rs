@@ -24,6 +24,8 @@ pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod client_ip;
 #[cfg(feature = "ssr")]
+pub mod invalidation;
+#[cfg(feature = "ssr")]
 pub mod origin;
 #[cfg(feature = "ssr")]
 pub mod pipeline;

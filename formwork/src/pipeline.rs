@@ -24,6 +24,7 @@ use crate::{
         ONCE_FIELD, RETURN_FIELD, SECRET_FIELD,
     },
     identity::Sessions,
+    invalidation::{announce, InvalidationBus},
     origin::{check_form_token, OriginPolicy, Verdict},
     rate_limit::{Decision, Limiter, MemoryLimiter, RateLimit},
     ActionError, LocalPath,
@@ -77,6 +78,9 @@ pub struct Pipeline {
     pub sessions: Option<Sessions>,
     /// Where the site's static files are served (`/pkg/`): no session is looked up for them.
     pub static_prefix: String,
+    /// Tells the other instances what an action revalidated (see [`crate::invalidation`]).
+    /// `None` for a single instance.
+    pub bus: Option<Arc<dyn InvalidationBus>>,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -99,6 +103,7 @@ impl Default for Pipeline {
             trusted_proxies: TrustedProxies::none(),
             sessions: None,
             static_prefix: "/pkg/".to_owned(),
+            bus: None,
         }
     }
 }
@@ -263,7 +268,8 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
         (Err(error), _, _) => return error_response(&error, document),
     };
     if let (true, Some(settings)) = (document, &pipeline.flash) {
-        return post_redirect_get(limit, settings, &too_large, quota, request, next).await;
+        let bus = pipeline.bus.as_deref();
+        return post_redirect_get(limit, settings, &too_large, quota, bus, request, next).await;
     }
     if let Some(Err(error)) = spend(quota.as_ref()).await {
         return error_response(&error, document);
@@ -276,6 +282,8 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     if overflow.tripped() {
         return error_response(&too_large, document);
     }
+    // What the action revalidated reaches the other instances before its answer leaves.
+    announce(pipeline.bus.as_deref(), response.headers()).await;
 
     no_store(if document {
         respond_to_document(response)
@@ -499,6 +507,7 @@ async fn post_redirect_get(
     settings: &FlashSettings,
     too_large: &ActionError,
     quota: Option<Quota>,
+    bus: Option<&dyn InvalidationBus>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -565,6 +574,7 @@ async fn post_redirect_get(
             .await,
     )
     .await;
+    announce(bus, response.headers()).await;
     let redirect = response
         .headers()
         .contains_key(server_fn::redirect::REDIRECT_HEADER)

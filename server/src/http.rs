@@ -56,11 +56,14 @@ pub fn router(
     leptos_options: LeptosOptions,
     stores: Stores,
     limiter: Arc<dyn Limiter>,
+    cache: DataCache,
 ) -> anyhow::Result<Router> {
     let app = AppState { store: stores.app };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
-    // The tagged data cache every read shares; actions purge it by tag or path.
-    let cache = DataCache::new();
+    // Revalidations by other instances purge this one's cache too.
+    if let Some(bus) = &stores.bus {
+        bus.subscribe(cache.clone());
+    }
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
@@ -94,6 +97,7 @@ pub fn router(
     let pipeline = Pipeline {
         max_body_bytes: config.action_body_limit,
         static_prefix: format!("/{}/", leptos_options.site_pkg_dir),
+        bus: stores.bus.clone(),
         sessions: Some(sessions),
         flash: Some(FlashSettings {
             store: stores.flash,

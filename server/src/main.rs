@@ -45,7 +45,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos_options = http::leptos_options(&config)?;
     let limiter = config.limiter().await?;
     tracing::info!(limiter = limiter.kind(), "rate limits ready");
-    let router = http::router(&config, leptos_options, stores, limiter)?;
+    // The tagged data cache every read shares; actions purge it by tag or path.
+    let cache = formwork::cache::DataCache::new();
+    let router = http::router(&config, leptos_options, stores, limiter, cache)?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

@@ -169,7 +169,12 @@ struct World {
 
 impl World {
     async fn new(db: TestDb) -> Self {
-        let stores = db.stores().await;
+        // Every case gets a router of its own; they need no invalidation bus (a listener each
+        // would hold a database connection), and what crosses instances is tested elsewhere.
+        let stores = server::store::Stores {
+            bus: None,
+            ..db.stores().await
+        };
         let session = |(id, cookie): (i64, String)| (id, Caller::Cookie(cookie));
         let alice = session(common::signed_in(&stores, "alice", Role::User).await);
         let bob = session(common::signed_in(&stores, "bob", Role::User).await);

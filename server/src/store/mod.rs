@@ -10,7 +10,7 @@ mod sql;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
-use formwork::{flash::FlashStore, identity::SessionStore};
+use formwork::{flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -23,21 +23,32 @@ pub struct Stores {
     pub flash: Arc<dyn FlashStore>,
     /// Who is signed in.
     pub sessions: Arc<dyn SessionStore>,
+    /// How revalidations reach the other instances sharing this database (PostgreSQL's
+    /// `LISTEN/NOTIFY`); `None` for SQLite, which one instance has to itself.
+    pub bus: Option<Arc<dyn InvalidationBus>>,
 }
 
 /// Opens the store `url` names and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<Stores> {
-    fn all<S: Store + FlashStore + SessionStore>(store: S) -> Stores {
+    fn all<S: Store + FlashStore + SessionStore>(
+        store: S,
+        bus: Option<Arc<dyn InvalidationBus>>,
+    ) -> Stores {
         let store = Arc::new(store);
         Stores {
             app: store.clone(),
             flash: store.clone(),
             sessions: store,
+            bus,
         }
     }
     match Backend::of(url)? {
-        Backend::Sqlite => Ok(all(sqlite::SqliteStore::connect(url).await?)),
-        Backend::Postgres => Ok(all(postgres::PgStore::connect(url).await?)),
+        Backend::Sqlite => Ok(all(sqlite::SqliteStore::connect(url).await?, None)),
+        Backend::Postgres => {
+            let store = postgres::PgStore::connect(url).await?;
+            let bus = Arc::new(postgres::PgInvalidations::new(&store));
+            Ok(all(store, Some(bus)))
+        }
     }
 }
 

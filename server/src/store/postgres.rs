@@ -1,6 +1,13 @@
 //! The PostgreSQL backend: the scale-out store, shared by every instance.
 
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use formwork::{
+    cache::DataCache,
+    invalidation::{apply, Invalidation, InvalidationBus},
+};
+use sqlx::{
+    postgres::{PgListener, PgPoolOptions},
+    PgPool,
+};
 use std::time::Duration;
 
 pub struct PgStore {
@@ -21,3 +28,102 @@ impl PgStore {
 }
 
 super::sql::sql_store!(PgStore, "postgres");
+
+/// Invalidations between instances through PostgreSQL's `LISTEN/NOTIFY`: what one instance
+/// revalidated, every other purges (see `formwork::invalidation`).
+pub struct PgInvalidations {
+    pool: PgPool,
+    instance: String,
+}
+
+/// The channel every instance listens on.
+const CHANNEL: &str = "formwork_invalidation";
+/// NOTIFY payloads must stay under 8,000 bytes; a longer list travels as "purge everything".
+const MAX_PAYLOAD: usize = 7_900;
+
+impl PgInvalidations {
+    pub fn new(store: &PgStore) -> Self {
+        Self {
+            pool: store.pool.clone(),
+            instance: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl InvalidationBus for PgInvalidations {
+    fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    async fn publish(&self, invalidation: &Invalidation) -> Result<(), String> {
+        let mut payload = serde_json::to_string(invalidation).map_err(|e| e.to_string())?;
+        if payload.len() > MAX_PAYLOAD {
+            payload = serde_json::to_string(&Invalidation {
+                from: invalidation.from.clone(),
+                items: vec![EVERYTHING.to_owned()],
+            })
+            .map_err(|e| e.to_string())?;
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    fn subscribe(&self, cache: DataCache) {
+        let (pool, me) = (self.pool.clone(), self.instance.clone());
+        tokio::spawn(async move {
+            while !pool.is_closed() {
+                match listen(&pool, &me, &cache).await {
+                    Ok(()) => return,
+                    Err(error) => {
+                        tracing::error!(%error, "invalidation listener failed; retrying in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The item that stands for every entry (a payload that would not fit).
+const EVERYTHING: &str = "all";
+
+/// Listens until the pool closes. Whenever the connection was (re)made, notifications may
+/// have been missed meanwhile, so the whole cache is purged.
+async fn listen(pool: &PgPool, me: &str, cache: &DataCache) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    cache.purge_all();
+    tracing::info!(
+        instance = me,
+        "listening for invalidations from other instances"
+    );
+    loop {
+        match listener.try_recv().await? {
+            Some(notification) => {
+                match serde_json::from_str::<Invalidation>(notification.payload()) {
+                    Ok(invalidation) if invalidation.from == me => {}
+                    Ok(invalidation) if invalidation.items.iter().any(|i| i == EVERYTHING) => {
+                        cache.purge_all();
+                    }
+                    Ok(invalidation) => {
+                        let removed = apply(cache, &invalidation);
+                        tracing::debug!(from = %invalidation.from, items = ?invalidation.items, removed, "applied an invalidation");
+                    }
+                    Err(error) => tracing::warn!(%error, "ignored an unreadable invalidation"),
+                }
+            }
+            None if pool.is_closed() => return Ok(()),
+            // The connection dropped; the listener reconnects on the next receive.
+            None => {
+                tracing::warn!("invalidation listener lost its connection; purging the cache");
+                cache.purge_all();
+            }
+        }
+    }
+}

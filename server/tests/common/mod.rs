@@ -103,6 +103,16 @@ pub fn router_with(
     limiter: Arc<dyn formwork::rate_limit::Limiter>,
     args: &[&str],
 ) -> axum::Router {
+    instance(stores, limiter, formwork::cache::DataCache::new(), args)
+}
+
+/// One server instance: the whole HTTP stack with its own rate limiter and data cache.
+pub fn instance(
+    stores: server::store::Stores,
+    limiter: Arc<dyn formwork::rate_limit::Limiter>,
+    cache: formwork::cache::DataCache,
+    args: &[&str],
+) -> axum::Router {
     use clap::Parser;
     let mut argv = vec!["server"];
     argv.extend_from_slice(args);
@@ -110,7 +120,7 @@ pub fn router_with(
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("formwork")
         .build();
-    server::http::router(&config, options, stores, limiter).unwrap()
+    server::http::router(&config, options, stores, limiter, cache).unwrap()
 }
 
 /// An account named `name` with `role`, signed in: its id and the session cookie

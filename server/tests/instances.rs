@@ -1,0 +1,82 @@
+//! Two instances on one PostgreSQL database, as behind a load balancer: what one of them
+//! revalidates, the other's data cache drops too, through `LISTEN/NOTIFY`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::posts::create_post::CreatePost;
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    Router,
+};
+use common::{text, TestDb};
+use formwork::{cache::DataCache, identity::Role, rate_limit::MemoryLimiter};
+use server_fn::ServerFn;
+use std::{sync::Arc, time::Duration};
+use tower::ServiceExt;
+
+async fn page(router: &Router, path: &str) -> String {
+    let request = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    text(router.clone().oneshot(request).await.unwrap()).await
+}
+
+/// Waits until `cache` has seen more purges than `seen` (a revalidation arrived).
+async fn purged_since(cache: &DataCache, seen: u64) {
+    let mut purges = cache.purges();
+    tokio::time::timeout(Duration::from_secs(10), purges.wait_for(|n| *n > seen))
+        .await
+        .expect("the revalidation reached the other instance within 10 s")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_revalidation_on_one_instance_purges_the_others_cache() {
+    let db = TestDb::postgres().await;
+    let (stores_a, stores_b) = (db.stores().await, db.stores().await);
+    let (_, session) = common::signed_in(&stores_a, "ada", Role::User).await;
+    let (cache_a, cache_b) = (DataCache::new(), DataCache::new());
+    let instance =
+        |stores, cache| common::instance(stores, Arc::new(MemoryLimiter::new()), cache, &[]);
+    let a = instance(stores_a, cache_a.clone());
+    let b = instance(stores_b, cache_b.clone());
+    // Each listener starts by purging what it may have missed: then it is listening.
+    purged_since(&cache_a, 0).await;
+    purged_since(&cache_b, 0).await;
+
+    // B shows the list and the newsletter count, and keeps both: second views are hits.
+    assert!(page(&b, "/posts").await.contains("No posts here yet."));
+    page(&b, "/posts").await;
+    page(&b, "/newsletter").await;
+    let before = cache_b.stats();
+    assert!(before.hits >= 1 && before.entries >= 1, "{before:?}");
+    let seen = *cache_b.purges().borrow();
+
+    // A publishes; its own cache is purged at once, B's as soon as the notification arrives.
+    let response = a
+        .clone()
+        .oneshot(
+            Request::post(CreatePost::PATH)
+                .header(header::ACCEPT, "application/json")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::COOKIE, &session)
+                .body(Body::from("title=From+A&content=Published+on+instance+A."))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    purged_since(&cache_b, seen).await;
+    let after = cache_b.stats();
+    assert!(after.purged > before.purged, "{after:?}");
+    assert!(
+        page(&b, "/posts").await.contains(">From A<"),
+        "B shows A's post"
+    );
+    db.drop_database().await;
+}
