@@ -17,6 +17,7 @@ pub mod comments;
 pub mod contact;
 pub mod feedback;
 pub mod newsletter;
+pub mod paging;
 pub mod posts;
 pub mod shell;
 #[cfg(feature = "ssr")]

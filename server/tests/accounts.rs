@@ -360,10 +360,18 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
     let bind = |id: i64| formwork::bound::sign_with(&key, ChangeRole::PATH, &id.to_string());
     let token = |cookie: &str| cookie.trim_start_matches("fw_session=").to_owned();
+    // `as_session` asks to give account `user` the role `role`.
+    let change = |as_session: &str, user: i64, role: &str| {
+        let (body, session) = (
+            format!("user={}&role={role}", bind(user)),
+            token(as_session),
+        );
+        let router = router.clone();
+        async move { call(&router, ChangeRole::PATH, &body, Some(&session)).await }
+    };
 
     // A user may not raise their own role (or anyone's).
-    let body = format!("user={}&role=admin", bind(ada));
-    let response = call(&router, ChangeRole::PATH, &body, Some(&token(&ada_session))).await;
+    let response = change(&ada_session, ada, "admin").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(text(response).await.contains("Only admins can do this."));
     let role_of = |name: &'static str| {
@@ -381,59 +389,24 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     assert_eq!(role_of("ada").await, Role::User);
 
     // An admin may; an unknown role is a 400.
-    let body = format!("user={}&role=moderator", bind(ada));
-    let response = call(
-        &router,
-        ChangeRole::PATH,
-        &body,
-        Some(&token(&root_session)),
-    )
-    .await;
+    let response = change(&root_session, ada, "moderator").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&text(response).await).unwrap(),
         serde_json::json!({"username": "ada", "role": "moderator"})
     );
-    let body = format!("user={}&role=superuser", bind(ada));
-    let response = call(
-        &router,
-        ChangeRole::PATH,
-        &body,
-        Some(&token(&root_session)),
-    )
-    .await;
+    let response = change(&root_session, ada, "superuser").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(role_of("ada").await, Role::Moderator);
 
     // Demoted by another admin, root's very next request is refused: the role comes from the
     // database on every request, not from the cookie.
-    let body = format!("user={}&role=user", bind(root));
-    let response = call(
-        &router,
-        ChangeRole::PATH,
-        &body,
-        Some(&token(&other_session)),
-    )
-    .await;
+    let response = change(&other_session, root, "user").await;
     assert_eq!(response.status(), StatusCode::OK);
-    let body = format!("user={}&role=user", bind(other));
-    let response = call(
-        &router,
-        ChangeRole::PATH,
-        &body,
-        Some(&token(&root_session)),
-    )
-    .await;
+    let response = change(&root_session, other, "user").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // The last admin stays one.
-    let body = format!("user={}&role=user", bind(other));
-    let response = call(
-        &router,
-        ChangeRole::PATH,
-        &body,
-        Some(&token(&other_session)),
-    )
-    .await;
+    let response = change(&other_session, other, "user").await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(text(response).await.contains("other is the last admin"));
     assert_eq!(role_of("other").await, Role::Admin);

@@ -44,22 +44,20 @@ pub struct AccountListing {
 #[server(input = server_fn::codec::GetUrl)]
 pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, ActionError> {
     formwork::identity::require(Role::Admin)?;
-    let page = page.max(1);
+    let paging = crate::paging::Paging::new(page, ACCOUNTS_PAGE_SIZE);
     let query: String = query
         .trim()
         .chars()
         .filter(|c| !c.is_control())
         .take(30)
         .collect();
-    let offset = u64::from(page - 1) * u64::from(ACCOUNTS_PAGE_SIZE);
-    let mut accounts = crate::state::store()?
-        .accounts(&query, offset, ACCOUNTS_PAGE_SIZE + 1)
+    let rows = crate::state::store()?
+        .accounts(&query, paging.offset(), paging.fetch())
         .await?;
-    let has_more = accounts.len() > ACCOUNTS_PAGE_SIZE as usize;
-    accounts.truncate(ACCOUNTS_PAGE_SIZE as usize);
+    let (accounts, has_more) = paging.split(rows);
     Ok(AccountListing {
         accounts,
-        page,
+        page: paging.page,
         has_more,
         query,
     })

@@ -44,6 +44,12 @@ pub fn may_delete(viewer: Option<&Principal>, comment: &Comment) -> bool {
 #[component]
 pub fn CommentSection(post_id: i64) -> impl IntoView {
     let viewer = formwork::identity::current();
+    let add = match viewer {
+        Some(_) => Either::Left(view! { <AddCommentForm post_id=post_id/> }),
+        None => Either::Right(view! {
+            <p class="notice"><a href="/login">"Sign in"</a> " to join the conversation."</p>
+        }),
+    };
     view! {
         <section class="comments" aria-labelledby="comments-heading">
             <h2 id="comments-heading">"Comments"</h2>
@@ -62,12 +68,7 @@ pub fn CommentSection(post_id: i64) -> impl IntoView {
                     })
                 }}
             </Suspense>
-            {match formwork::identity::current() {
-                Some(_) => Either::Left(view! { <AddCommentForm post_id=post_id/> }),
-                None => Either::Right(view! {
-                    <p class="notice"><a href="/login">"Sign in"</a> " to join the conversation."</p>
-                }),
-            }}
+            {add}
         </section>
     }
 }

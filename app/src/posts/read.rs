@@ -10,20 +10,17 @@ use server_fn::codec::GetUrl;
 pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     use super::model::PAGE_SIZE;
     use crate::tags;
-    let page = page.max(1);
-    let offset = u64::from(page - 1) * u64::from(PAGE_SIZE);
+    let paging = crate::paging::Paging::new(page, PAGE_SIZE);
     let store = crate::state::store()?;
-    // Ask for one more than a page to learn whether an older page exists.
-    let mut posts = formwork::cache::query(format!("posts:page:{page}"))
+    let rows = formwork::cache::query(format!("posts:page:{}", paging.page))
         .tag(tags::POSTS)
         .ttl(tags::CACHE_TTL)
-        .load(move || async move { store.recent_posts(offset, PAGE_SIZE + 1).await })
+        .load(move || async move { store.recent_posts(paging.offset(), paging.fetch()).await })
         .await?;
-    let has_older = posts.len() > PAGE_SIZE as usize;
-    posts.truncate(PAGE_SIZE as usize);
+    let (posts, has_older) = paging.split(rows);
     Ok(PostListing {
         posts,
-        page,
+        page: paging.page,
         has_older,
     })
 }

@@ -21,30 +21,6 @@ macro_rules! sql_store {
         crate::store::sql::flash::flash_queries!($store);
 
         impl $store {
-            /// Deletes row `id` of `table` (one of ours, with an `author_id`) if `by` wrote it,
-            /// or whoever did when `any` is set (moderators).
-            async fn delete_owned(
-                &self,
-                table: &'static str,
-                id: i64,
-                by: i64,
-                any: bool,
-            ) -> Result<app::store::Owned<()>, app::store::StoreError> {
-                let deleted = sqlx::query(&format!(
-                    "DELETE FROM {table} WHERE id = $1 AND (author_id = $2 OR $3)"
-                ))
-                .bind(id)
-                .bind(by)
-                .bind(any)
-                .execute(&self.pool)
-                .await
-                .map_err(crate::store::backend_error)?;
-                if deleted.rows_affected() == 0 {
-                    return self.unchanged(table, id).await;
-                }
-                Ok(app::store::Owned::Done(()))
-            }
-
             /// After a change to something with an owner matched no row: was there no such
             /// row (`Missing`), or is it someone else's (`NotYours`)? `table` is one of ours.
             async fn unchanged<T>(

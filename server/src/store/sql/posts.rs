@@ -237,7 +237,19 @@ macro_rules! post_queries {
                     by: i64,
                     any: bool,
                 ) -> Result<Owned<()>, StoreError> {
-                    self.delete_owned("posts", id, by, any).await
+                    let deleted = sqlx::query(
+                        "DELETE FROM posts WHERE id = $1 AND (author_id = $2 OR $3)",
+                    )
+                    .bind(id)
+                    .bind(by)
+                    .bind(any)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend_error)?;
+                    if deleted.rows_affected() == 0 {
+                        return self.unchanged("posts", id).await;
+                    }
+                    Ok(Owned::Done(()))
                 }
             }
         }
