@@ -24,7 +24,6 @@ pub mod shell;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
-#[cfg(feature = "ssr")]
 pub mod tags;
 
 pub use shell::{shell, App};

@@ -30,6 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options id="leptos"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
+                // Where the live stream stood at this render (see formwork::live).
+                <formwork::live::LivePosition/>
             </head>
             <body>
                 <App/>

@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type Page } from "@playwright/test";
 
 type Fixtures = {
   /** Whether this run has JavaScript (project `js`) or not (project `nojs`). */
@@ -138,4 +138,35 @@ export async function signIn(page: Page, user: User): Promise<void> {
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.locator(".account").getByRole("link", { name: "Sign in" })).toBeVisible();
+}
+
+/** Another person's browser, with JavaScript, keeping `path` open and live. */
+export type Watcher = { page: Page; close: () => Promise<void>; requests: (path: string) => number };
+
+/**
+ * Opens `path` in a browser of its own (always with JavaScript: live updates are what it
+ * watches for) and waits until the page's live stream is connected. `requests(p)` counts the
+ * requests it made for `p` from then on; the page must never reload.
+ */
+export async function watch(browser: Browser, path: string): Promise<Watcher> {
+  const context = await browser.newContext({
+    javaScriptEnabled: true,
+    extraHTTPHeaders: { "X-Forwarded-For": clientAddress(`watcher/${path}/${Date.now()}/${Math.random()}`) },
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await open(page, true, path);
+  await expect(page.locator("html")).toHaveAttribute("data-fw-live", "open");
+  const seen: string[] = [];
+  page.on("request", (request) => seen.push(new URL(request.url()).pathname));
+  return {
+    page,
+    requests: (p: string) => seen.filter((s) => s === p).length,
+    close: async () => {
+      await expectNoReload(page, true);
+      expect(problems, "the watching page threw").toEqual([]);
+      await context.close();
+    },
+  };
 }

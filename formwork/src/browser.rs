@@ -4,11 +4,12 @@
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// What came back: whether it succeeded, the `Location` of a server_fn redirect if there was one, and
-/// the body.
+/// What came back: whether it succeeded, the `Location` of a server_fn redirect if there was one,
+/// what the action revalidated (and that revalidation's id), and the body.
 pub struct Answer {
     pub ok: bool,
     pub redirect: Option<String>,
+    pub revalidated: Option<(String, Vec<String>)>,
     pub text: String,
 }
 
@@ -35,6 +36,13 @@ pub async fn fetch(url: &str, accept: &str, body: Option<&str>) -> Result<Answer
         .unwrap_or(false)
         .then(|| response.headers().get("Location").ok().flatten())
         .flatten();
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let revalidated = header(crate::live::REVALIDATION_ID_HEADER).map(|id| {
+        let items = header("x-formwork-revalidated")
+            .map(|list| list.split(',').map(|i| i.trim().to_owned()).collect())
+            .unwrap_or_default();
+        (id, items)
+    });
     let text = JsFuture::from(response.text()?)
         .await?
         .as_string()
@@ -42,6 +50,7 @@ pub async fn fetch(url: &str, accept: &str, body: Option<&str>) -> Result<Answer
     Ok(Answer {
         ok: response.ok(),
         redirect,
+        revalidated,
         text,
     })
 }

@@ -381,9 +381,6 @@ fn once_token() -> String {
 pub fn ActionForm<A, C>(
     /// The state this form reports into; read it to render pending and outcome.
     state: FormState<A>,
-    /// Regions of the page to refresh after a successful submission (with JavaScript).
-    #[prop(optional)]
-    refresh: &'static [&'static str],
     /// Keep the user's input after a success instead of clearing the form.
     #[prop(optional)]
     keep_values: bool,
@@ -413,11 +410,11 @@ where
 
     #[cfg(feature = "hydrate")]
     let on_submit = move |event: leptos::ev::SubmitEvent| {
-        submit::<A>(event, state, refresh, keep_values);
+        submit::<A>(event, state, keep_values);
     };
     #[cfg(not(feature = "hydrate"))]
     let on_submit = move |_: leptos::ev::SubmitEvent| {
-        let _ = (refresh, keep_values);
+        let _ = keep_values;
     };
     // A field is checked when the user leaves it, and again as they type once it was found
     // wanting, so its message goes away as soon as it is fixed.
@@ -493,12 +490,8 @@ pub fn SubmitButton(
 }
 
 #[cfg(feature = "hydrate")]
-fn submit<A>(
-    event: leptos::ev::SubmitEvent,
-    state: FormState<A>,
-    refresh: &'static [&'static str],
-    keep_values: bool,
-) where
+fn submit<A>(event: leptos::ev::SubmitEvent, state: FormState<A>, keep_values: bool)
+where
     A: ServerFn<Error = ActionError> + 'static,
     A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
 {
@@ -541,7 +534,9 @@ fn submit<A>(
     };
     state.pending.set(true);
     leptos::task::spawn_local(async move {
-        let outcome = match crate::browser::fetch(A::PATH, "application/json", Some(&body)).await {
+        let answer = crate::browser::fetch(A::PATH, "application/json", Some(&body)).await;
+        let revalidated = answer.as_ref().ok().and_then(|a| a.revalidated.clone());
+        let outcome = match answer {
             Ok(crate::browser::Answer {
                 redirect: Some(location),
                 ..
@@ -563,15 +558,13 @@ fn submit<A>(
         state.local.set(FieldErrors::new());
         state.outcome.set(Some(outcome));
         state.pending.set(false);
-        if succeeded {
-            if !keep_values {
-                form.reset();
-            }
-            if !refresh.is_empty() {
-                if let Err(error) = crate::region::refresh_regions(refresh).await {
-                    leptos::logging::warn!("could not refresh the page's regions: {error}");
-                }
-            }
+        if succeeded && !keep_values {
+            form.reset();
+        }
+        // Whatever the action revalidated refreshes here at once (and, through the live
+        // stream, everywhere else): only the regions and resources with those tags.
+        if let Some((id, items)) = revalidated {
+            crate::live::client::revalidate(&id, &items).await;
         }
     });
 }

@@ -5,9 +5,15 @@
 //! (`x-formwork-revalidated`). Before the response leaves, the pipeline publishes that list on
 //! the bus; every other instance purges the same entries when it hears of it. On PostgreSQL the
 //! bus is `LISTEN/NOTIFY` (the server's `store::postgres`); one instance needs none.
+//!
+//! Each instance also tells its own open pages ([`LiveHub`]), for its own actions and for
+//! what it hears from the others.
 
-use crate::cache::{DataCache, REVALIDATED_HEADER};
-use http::HeaderMap;
+use crate::{
+    cache::{DataCache, REVALIDATED_HEADER},
+    live::{LiveEvent, LiveHub, EVERYTHING, REVALIDATION_ID_HEADER},
+};
+use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 /// One action's revalidations, as they travel between instances.
@@ -15,6 +21,9 @@ use serde::{Deserialize, Serialize};
 pub struct Invalidation {
     /// The instance that revalidated (it purged its own cache already).
     pub from: String,
+    /// The revalidation's id, as its response and the live stream name it.
+    #[serde(default)]
+    pub id: String,
     /// `tag:…` and `path:…` items, as in the response header.
     pub items: Vec<String>,
 }
@@ -28,19 +37,70 @@ pub trait InvalidationBus: Send + Sync + 'static {
     /// Tells the other instances; an error is logged by the caller, never shown.
     async fn publish(&self, invalidation: &Invalidation) -> Result<(), String>;
 
-    /// From now on, applies what the other instances publish to `cache` (in the background).
-    fn subscribe(&self, cache: DataCache);
+    /// From now on, hands what the other instances publish to `receiver` (in the background).
+    fn subscribe(&self, receiver: Receiver);
 }
 
-/// Publishes what a response says its action revalidated, if it revalidated anything.
-pub async fn announce(bus: Option<&dyn InvalidationBus>, headers: &HeaderMap) {
-    let Some(bus) = bus else { return };
+/// Where an instance applies what it hears: its cache, and its open pages.
+#[derive(Clone)]
+pub struct Receiver {
+    pub cache: DataCache,
+    pub live: Option<LiveHub>,
+}
+
+impl Receiver {
+    /// Applies another instance's invalidation; returns how many cache entries went.
+    pub fn receive(&self, invalidation: &Invalidation) -> usize {
+        let removed = if invalidation.items.iter().any(|i| i == EVERYTHING) {
+            self.cache.purge_all()
+        } else {
+            apply(&self.cache, invalidation)
+        };
+        if let Some(live) = &self.live {
+            live.publish(LiveEvent {
+                id: invalidation.id.clone(),
+                items: invalidation.items.clone(),
+            });
+        }
+        removed
+    }
+
+    /// Invalidations may have been missed (the bus lost its connection): drop everything,
+    /// and have every open page refresh what it shows.
+    pub fn missed_some(&self) {
+        self.receive(&Invalidation {
+            from: String::new(),
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            items: vec![EVERYTHING.to_owned()],
+        });
+    }
+}
+
+/// Names what a response says its action revalidated, if anything (the id goes into the
+/// response), and tells this instance's open pages and the other instances.
+pub async fn announce(
+    bus: Option<&dyn InvalidationBus>,
+    live: Option<&LiveHub>,
+    headers: &mut HeaderMap,
+) {
     let items = revalidated(headers);
     if items.is_empty() {
         return;
     }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert(REVALIDATION_ID_HEADER, value);
+    }
+    if let Some(live) = live {
+        live.publish(LiveEvent {
+            id: id.clone(),
+            items: items.clone(),
+        });
+    }
+    let Some(bus) = bus else { return };
     let invalidation = Invalidation {
         from: bus.instance().to_owned(),
+        id,
         items,
     };
     if let Err(error) = bus.publish(&invalidation).await {
@@ -102,11 +162,55 @@ mod tests {
             &cache,
             &Invalidation {
                 from: "b".into(),
+                id: "1".into(),
                 items: vec!["tag:posts".into(), "path:/contact".into(), "bogus".into()],
             },
         );
         assert_eq!(removed, 2);
         assert_eq!(cache.stats().entries, 1, "newsletter stays");
+    }
+
+    #[tokio::test]
+    async fn an_announcement_is_named_in_the_response_and_heard_by_open_pages_once() {
+        let live = LiveHub::new();
+        let mut headers = HeaderMap::new();
+        announce(None, Some(&live), &mut headers).await;
+        assert!(
+            !headers.contains_key(REVALIDATION_ID_HEADER),
+            "nothing revalidated, nothing named"
+        );
+        headers.append(REVALIDATED_HEADER, HeaderValue::from_static("tag:posts"));
+        announce(None, Some(&live), &mut headers).await;
+        assert_eq!(
+            headers.get(REVALIDATION_ID_HEADER).map(|v| v.len()),
+            Some(32)
+        );
+    }
+
+    #[tokio::test]
+    async fn what_another_instance_revalidated_reaches_this_ones_cache_and_pages() {
+        let receiver = Receiver {
+            cache: DataCache::new(),
+            live: Some(LiveHub::new()),
+        };
+        let _: Result<u32, ()> = receiver
+            .cache
+            .get_or_load(
+                "list",
+                vec!["posts".into()],
+                None,
+                |_| Vec::new(),
+                || async { Ok(1) },
+            )
+            .await;
+        let removed = receiver.receive(&Invalidation {
+            from: "b".into(),
+            id: "9".into(),
+            items: vec!["tag:posts".into()],
+        });
+        assert_eq!(removed, 1);
+        receiver.missed_some();
+        assert_eq!(receiver.cache.stats().entries, 0);
     }
 
     #[test]

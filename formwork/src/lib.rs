@@ -14,6 +14,7 @@ pub mod error;
 pub mod flash;
 pub mod form;
 pub mod identity;
+pub mod live;
 pub mod redirect;
 pub mod region;
 pub mod rules;

@@ -25,6 +25,7 @@ use crate::{
     },
     identity::Sessions,
     invalidation::{announce, InvalidationBus},
+    live::LiveHub,
     origin::{check_form_token, OriginPolicy, Verdict},
     rate_limit::{Decision, Limiter, MemoryLimiter, RateLimit},
     ActionError, LocalPath,
@@ -81,6 +82,8 @@ pub struct Pipeline {
     /// Tells the other instances what an action revalidated (see [`crate::invalidation`]).
     /// `None` for a single instance.
     pub bus: Option<Arc<dyn InvalidationBus>>,
+    /// Tells this instance's open pages what an action revalidated (see [`crate::live`]).
+    pub live: Option<LiveHub>,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -104,6 +107,7 @@ impl Default for Pipeline {
             sessions: None,
             static_prefix: "/pkg/".to_owned(),
             bus: None,
+            live: None,
         }
     }
 }
@@ -268,8 +272,11 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
         (Err(error), _, _) => return error_response(&error, document),
     };
     if let (true, Some(settings)) = (document, &pipeline.flash) {
-        let bus = pipeline.bus.as_deref();
-        return post_redirect_get(limit, settings, &too_large, quota, bus, request, next).await;
+        let told = Told {
+            bus: pipeline.bus.as_deref(),
+            live: pipeline.live.as_ref(),
+        };
+        return post_redirect_get(limit, settings, &too_large, quota, told, request, next).await;
     }
     if let Some(Err(error)) = spend(quota.as_ref()).await {
         return error_response(&error, document);
@@ -278,12 +285,18 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     // the action fails to read it, and the answer is the same 413.
     let (parts, body) = request.into_parts();
     let (body, overflow) = limit::LimitedBody::new(body, limit);
-    let response = next.run(Request::from_parts(parts, Body::new(body))).await;
+    let mut response = next.run(Request::from_parts(parts, Body::new(body))).await;
     if overflow.tripped() {
         return error_response(&too_large, document);
     }
-    // What the action revalidated reaches the other instances before its answer leaves.
-    announce(pipeline.bus.as_deref(), response.headers()).await;
+    // What the action revalidated reaches the open pages and the other instances before its
+    // answer leaves.
+    announce(
+        pipeline.bus.as_deref(),
+        pipeline.live.as_ref(),
+        response.headers_mut(),
+    )
+    .await;
 
     no_store(if document {
         respond_to_document(response)
@@ -502,12 +515,19 @@ fn check_urlencoded(body: &[u8]) -> Result<(), String> {
 
 /// A plain form post: run the action as a script call, keep its outcome and the user's input
 /// in a flash, and send the browser back to the form's page with `303 See Other`.
+/// Who hears of what an action revalidated: the other instances and this one's open pages.
+#[derive(Clone, Copy)]
+struct Told<'a> {
+    bus: Option<&'a dyn InvalidationBus>,
+    live: Option<&'a LiveHub>,
+}
+
 async fn post_redirect_get(
     limit: u64,
     settings: &FlashSettings,
     too_large: &ActionError,
     quota: Option<Quota>,
-    bus: Option<&dyn InvalidationBus>,
+    told: Told<'_>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -569,12 +589,12 @@ async fn post_redirect_get(
     parts
         .headers
         .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-    let response = respond_to_script(
+    let mut response = respond_to_script(
         next.run(Request::from_parts(parts, Body::from(bytes)))
             .await,
     )
     .await;
-    announce(bus, response.headers()).await;
+    announce(told.bus, told.live, response.headers_mut()).await;
     let redirect = response
         .headers()
         .contains_key(server_fn::redirect::REDIRECT_HEADER)

@@ -1,24 +1,31 @@
-//! Server-rendered regions that refresh in place after an action.
+//! Server-rendered regions that refresh in place when their data changes.
 //!
-//! In islands mode most of a page is HTML that ships no code. When an action changes the data
-//! behind such HTML, the page does not reload: the island that ran the action asks the server
-//! for the current page again and swaps in the regions that changed, matched by name. Without
-//! JavaScript the post/redirect/get cycle renders the same regions fresh, so both paths end in
-//! the same markup.
+//! In islands mode most of a page is HTML that ships no code. A region names the tags of the
+//! data it shows. When an action revalidates one of them, in this tab or anywhere else (see
+//! [`crate::live`]), the page does not reload: it asks the server for the current page again
+//! and swaps in the regions concerned, matched by name, in one fetch however many changed.
+//! Without JavaScript the post/redirect/get cycle renders the same regions fresh, so both
+//! paths end in the same markup.
 
 use leptos::prelude::*;
 
 /// The attribute that names a region in the markup.
 pub const REGION_ATTRIBUTE: &str = "data-fw-region";
 
-/// Marks server-rendered content that [`refresh_regions`] can replace in place.
+/// Marks server-rendered content that refreshes in place when one of its `tags` is
+/// revalidated (or its page's path is).
 #[component]
 pub fn Region(
     /// The region's name, unique on the page (e.g. `"posts"`).
     name: &'static str,
+    /// The tags of the data it shows, as its reads are cached under (e.g. `posts`,
+    /// `comments:7`).
+    #[prop(optional)]
+    tags: Vec<String>,
     children: Children,
 ) -> impl IntoView {
-    view! { <div data-fw-region=name>{children()}</div> }
+    let tags = (!tags.is_empty()).then(|| tags.join(" "));
+    view! { <div data-fw-region=name data-fw-tags=tags>{children()}</div> }
 }
 
 /// Fetches the current page again and replaces each named region with its fresh markup.

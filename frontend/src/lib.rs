@@ -10,4 +10,6 @@ pub fn hydrate() {
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
+    // Tagged regions and resources refresh when what they show changes, anywhere.
+    formwork::live::client::start();
 }

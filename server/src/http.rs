@@ -16,6 +16,8 @@ use formwork::{
     cache::DataCache,
     flash::SigningKey,
     identity::Sessions,
+    invalidation::Receiver,
+    live::{LiveHub, LIVE_PATH},
     pipeline::{FlashSettings, Pipeline},
     rate_limit::Limiter,
 };
@@ -38,6 +40,7 @@ pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
     pub cache: DataCache,
+    pub live: LiveHub,
 }
 
 /// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
@@ -57,17 +60,22 @@ pub fn router(
     stores: Stores,
     limiter: Arc<dyn Limiter>,
     cache: DataCache,
+    live: LiveHub,
 ) -> anyhow::Result<Router> {
     let app = AppState { store: stores.app };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
-    // Revalidations by other instances purge this one's cache too.
+    // Revalidations by other instances purge this one's cache too, and reach its open pages.
     if let Some(bus) = &stores.bus {
-        bus.subscribe(cache.clone());
+        bus.subscribe(Receiver {
+            cache: cache.clone(),
+            live: Some(live.clone()),
+        });
     }
     let state = ServerState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
         cache: cache.clone(),
+        live: live.clone(),
     };
     let routes = generate_route_list(App);
     let key = match &config.flash_secret {
@@ -85,19 +93,26 @@ pub fn router(
     // Pages sign the values they bind into forms, and actions check them, with this key;
     // actions that sign in and out reach the sessions.
     let provide_app_state = {
-        let (app, key, sessions, cache) =
-            (app.clone(), key.clone(), sessions.clone(), cache.clone());
+        let (app, key, sessions, cache, live) = (
+            app.clone(),
+            key.clone(),
+            sessions.clone(),
+            cache.clone(),
+            live.clone(),
+        );
         move || {
             provide_context(app.clone());
             provide_context(key.clone());
             provide_context(sessions.clone());
             provide_context(cache.clone());
+            provide_context(live.clone());
         }
     };
     let pipeline = Pipeline {
         max_body_bytes: config.action_body_limit,
         static_prefix: format!("/{}/", leptos_options.site_pkg_dir),
         bus: stores.bus.clone(),
+        live: Some(live),
         sessions: Some(sessions),
         flash: Some(FlashSettings {
             store: stores.flash,
@@ -135,6 +150,8 @@ pub fn router(
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        // Open pages hear what changed (see formwork::live).
+        .route(LIVE_PATH, get(formwork::live::stream))
         .leptos_routes_with_context(&state, routes, provide_app_state.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -195,7 +212,7 @@ async fn healthz(State(app): State<AppState>) -> Response {
 
 /// `GET /metrics`: the data cache's counters in the Prometheus text format. For the operator's
 /// scraper: keep it off the public load balancer.
-async fn metrics(State(cache): State<DataCache>) -> Response {
+async fn metrics(State(cache): State<DataCache>, State(live): State<LiveHub>) -> Response {
     let stats = cache.stats();
     let body = format!(
         "# HELP formwork_cache_hits_total Reads served from the data cache.\n\
@@ -212,8 +229,16 @@ async fn metrics(State(cache): State<DataCache>) -> Response {
          formwork_cache_discarded_total {}\n\
          # HELP formwork_cache_entries Entries in the data cache.\n\
          # TYPE formwork_cache_entries gauge\n\
-         formwork_cache_entries {}\n",
-        stats.hits, stats.misses, stats.purged, stats.discarded, stats.entries
+         formwork_cache_entries {}\n\
+         # HELP formwork_live_streams Pages holding a live revalidation stream open.\n\
+         # TYPE formwork_live_streams gauge\n\
+         formwork_live_streams {}\n",
+        stats.hits,
+        stats.misses,
+        stats.purged,
+        stats.discarded,
+        stats.entries,
+        live.open_streams()
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -47,7 +47,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(limiter = limiter.kind(), "rate limits ready");
     // The tagged data cache every read shares; actions purge it by tag or path.
     let cache = formwork::cache::DataCache::new();
-    let router = http::router(&config, leptos_options, stores, limiter, cache)?;
+    // The pages with a live stream open hear what changed.
+    let live = formwork::live::LiveHub::new();
+    let router = http::router(
+        &config,
+        leptos_options,
+        stores,
+        limiter,
+        cache,
+        live.clone(),
+    )?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);
@@ -58,6 +67,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown::signal().await;
+        // Open streams would hold the shutdown up: end them; their pages reconnect.
+        live.close();
         let _ = stopping_tx.send(());
     });
     let grace = config.shutdown_grace();

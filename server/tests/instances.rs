@@ -48,6 +48,8 @@ async fn a_revalidation_on_one_instance_purges_the_others_cache() {
     purged_since(&cache_a, 0).await;
     purged_since(&cache_b, 0).await;
 
+    // A page on B shows the list, live.
+    let mut live_on_b = common::LiveStream::open(&b, "path=/posts&tags=posts", None).await;
     // B shows the list and the newsletter count, and keeps both: second views are hits.
     assert!(page(&b, "/posts").await.contains("No posts here yet."));
     page(&b, "/posts").await;
@@ -72,6 +74,18 @@ async fn a_revalidation_on_one_instance_purges_the_others_cache() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     purged_since(&cache_b, seen).await;
+    let heard = live_on_b
+        .next(Duration::from_secs(10))
+        .await
+        .expect("the page on B heard of A's post");
+    assert_eq!(heard.items, ["tag:posts"]);
+    assert_eq!(
+        heard.id,
+        response.headers()[formwork::live::REVALIDATION_ID_HEADER]
+            .to_str()
+            .unwrap(),
+        "the id A's answer named"
+    );
     let after = cache_b.stats();
     assert!(after.purged > before.purged, "{after:?}");
     assert!(

@@ -44,6 +44,7 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
         stores,
         std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
         formwork::cache::DataCache::new(),
+        formwork::live::LiveHub::new(),
     )
     .expect_err("the server must not start");
     assert!(

@@ -53,6 +53,9 @@ pub fn CommentSection(post_id: i64) -> impl IntoView {
     view! {
         <section class="comments" aria-labelledby="comments-heading">
             <h2 id="comments-heading">"Comments"</h2>
+            // Only the list refreshes when a comment comes or goes: a comment being written
+            // below stays as it is.
+            <formwork::Region name="comments" tags=vec![crate::tags::comments(post_id)]>
             <Suspense fallback=|| view! { <p>"Loading comments…"</p> }>
                 {move || {
                     let viewer = viewer.clone();
@@ -68,6 +71,7 @@ pub fn CommentSection(post_id: i64) -> impl IntoView {
                     })
                 }}
             </Suspense>
+            </formwork::Region>
             {add}
         </section>
     }

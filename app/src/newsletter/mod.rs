@@ -30,14 +30,16 @@ pub fn NewsletterPage() -> impl IntoView {
         <Title text="Newsletter"/>
         <h1>"Newsletter"</h1>
         <p>"One email a month with the best posts. Unsubscribe whenever you like."</p>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                subscriber_count().await.ok().map(|count| {
-                    let readers = if count == 1 { "reader" } else { "readers" };
-                    view! { <p class="subscriber-count">{format!("{count} {readers} so far.")}</p> }
-                })
-            })}
-        </Suspense>
+        <formwork::Region name="subscribers" tags=vec![crate::tags::NEWSLETTER.to_owned()]>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    subscriber_count().await.ok().map(|count| {
+                        let readers = if count == 1 { "reader" } else { "readers" };
+                        view! { <p class="subscriber-count">{format!("{count} {readers} so far.")}</p> }
+                    })
+                })}
+            </Suspense>
+        </formwork::Region>
         <SubscribeForm/>
     }
 }

@@ -61,7 +61,7 @@ formwork::declare!(CreatePost {
 });
 
 /// The "New post" form. An island: with JavaScript the page does not reload, and the list
-/// below refreshes in place; without it, the same form posts and the server redirects back
+/// below (tagged `posts`, which publishing revalidates) refreshes in place; without it, the same form posts and the server redirects back
 /// with the outcome in a flash. `snapshot` is that flash, so both render the same.
 #[island]
 pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
@@ -70,7 +70,7 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
     let content = state.field("content");
 
     view! {
-        <ActionForm state=state refresh=&["posts"]>
+        <ActionForm state=state>
             <fieldset class="new-post">
                 <legend>"New post"</legend>
                 <TextInput field=title id="new-post-title" label="Title" autocomplete="off"/>

@@ -11,6 +11,7 @@ use super::{
 use crate::{
     comments::CommentSection,
     shell::{set_status, NotFound},
+    tags,
 };
 use formwork::{identity::current, ActionError, FormError, FormState, Region};
 use leptos::{either::Either, prelude::*};
@@ -44,7 +45,7 @@ pub fn PostsPage() -> impl IntoView {
         <Title text="Posts"/>
         <h1>"Posts"</h1>
         {new_post}
-        <Region name="posts">
+        <Region name="posts" tags=vec![tags::POSTS.to_owned()]>
             <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
                 {move || Suspend::new(async move {
                     match list_posts(page).await {
@@ -110,17 +111,19 @@ pub fn PostPage() -> impl IntoView {
         let deletable = may_delete(viewer.as_ref(), post.author.as_ref());
         view! {
             <Title text=post.title.clone()/>
-            <article class="post">
-                <h1>{post.title.clone()}</h1>
-                <Byline author=post.author at=post.created_at/>
-                <div class="content">{post.content}</div>
-                <div class="post-actions">
-                    {editable.then(|| view! {
-                        <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
-                    })}
-                    <DeletePostButton id=post.id next="/posts".to_owned() title=post.title allowed=deletable/>
-                </div>
-            </article>
+            <Region name="post" tags=vec![tags::post(post.id)]>
+                <article class="post">
+                    <h1>{post.title.clone()}</h1>
+                    <Byline author=post.author at=post.created_at/>
+                    <div class="content">{post.content}</div>
+                    <div class="post-actions">
+                        {editable.then(|| view! {
+                            <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
+                        })}
+                        <DeletePostButton id=post.id next="/posts".to_owned() title=post.title allowed=deletable/>
+                    </div>
+                </article>
+            </Region>
             <CommentSection post_id=post.id/>
             <p><a href="/posts">"← All posts"</a></p>
         }

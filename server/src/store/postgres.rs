@@ -1,9 +1,6 @@
 //! The PostgreSQL backend: the scale-out store, shared by every instance.
 
-use formwork::{
-    cache::DataCache,
-    invalidation::{apply, Invalidation, InvalidationBus},
-};
+use formwork::invalidation::{Invalidation, InvalidationBus, Receiver};
 use sqlx::{
     postgres::{PgListener, PgPoolOptions},
     PgPool,
@@ -61,7 +58,8 @@ impl InvalidationBus for PgInvalidations {
         if payload.len() > MAX_PAYLOAD {
             payload = serde_json::to_string(&Invalidation {
                 from: invalidation.from.clone(),
-                items: vec![EVERYTHING.to_owned()],
+                id: invalidation.id.clone(),
+                items: vec![formwork::live::EVERYTHING.to_owned()],
             })
             .map_err(|e| e.to_string())?;
         }
@@ -74,11 +72,11 @@ impl InvalidationBus for PgInvalidations {
             .map_err(|e| e.to_string())
     }
 
-    fn subscribe(&self, cache: DataCache) {
+    fn subscribe(&self, receiver: Receiver) {
         let (pool, me) = (self.pool.clone(), self.instance.clone());
         tokio::spawn(async move {
             while !pool.is_closed() {
-                match listen(&pool, &me, &cache).await {
+                match listen(&pool, &me, &receiver).await {
                     Ok(()) => return,
                     Err(error) => {
                         tracing::error!(%error, "invalidation listener failed; retrying in 1 s");
@@ -90,15 +88,12 @@ impl InvalidationBus for PgInvalidations {
     }
 }
 
-/// The item that stands for every entry (a payload that would not fit).
-const EVERYTHING: &str = "all";
-
 /// Listens until the pool closes. Whenever the connection was (re)made, notifications may
-/// have been missed meanwhile, so the whole cache is purged.
-async fn listen(pool: &PgPool, me: &str, cache: &DataCache) -> Result<(), sqlx::Error> {
+/// have been missed meanwhile, so the whole cache is purged (and open pages refresh).
+async fn listen(pool: &PgPool, me: &str, receiver: &Receiver) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
-    cache.purge_all();
+    receiver.missed_some();
     tracing::info!(
         instance = me,
         "listening for invalidations from other instances"
@@ -108,11 +103,8 @@ async fn listen(pool: &PgPool, me: &str, cache: &DataCache) -> Result<(), sqlx::
             Some(notification) => {
                 match serde_json::from_str::<Invalidation>(notification.payload()) {
                     Ok(invalidation) if invalidation.from == me => {}
-                    Ok(invalidation) if invalidation.items.iter().any(|i| i == EVERYTHING) => {
-                        cache.purge_all();
-                    }
                     Ok(invalidation) => {
-                        let removed = apply(cache, &invalidation);
+                        let removed = receiver.receive(&invalidation);
                         tracing::debug!(from = %invalidation.from, items = ?invalidation.items, removed, "applied an invalidation");
                     }
                     Err(error) => tracing::warn!(%error, "ignored an unreadable invalidation"),
@@ -122,7 +114,7 @@ async fn listen(pool: &PgPool, me: &str, cache: &DataCache) -> Result<(), sqlx::
             // The connection dropped; the listener reconnects on the next receive.
             None => {
                 tracing::warn!("invalidation listener lost its connection; purging the cache");
-                cache.purge_all();
+                receiver.missed_some();
             }
         }
     }

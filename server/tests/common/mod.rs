@@ -120,7 +120,8 @@ pub fn instance(
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("formwork")
         .build();
-    server::http::router(&config, options, stores, limiter, cache).unwrap()
+    let live = formwork::live::LiveHub::new();
+    server::http::router(&config, options, stores, limiter, cache, live).unwrap()
 }
 
 /// An account named `name` with `role`, signed in: its id and the session cookie
@@ -157,4 +158,72 @@ pub async fn text(response: axum::http::Response<axum::body::Body>) -> String {
     use http_body_util::BodyExt;
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// An open live stream (`GET /_formwork/live?…`), read event by event.
+pub struct LiveStream {
+    body: axum::body::Body,
+    buffer: String,
+    /// The `id:` of the last event read (its position, for a reconnect).
+    pub last_event_id: Option<String>,
+}
+
+impl LiveStream {
+    /// Opens the stream for `query` (`path=/posts&tags=posts`), with `cookie` if given.
+    pub async fn open(router: &axum::Router, query: &str, cookie: Option<&str>) -> Self {
+        match cookie {
+            Some(cookie) => Self::open_with(router, query, &[("cookie", cookie)]).await,
+            None => Self::open_with(router, query, &[]).await,
+        }
+    }
+
+    /// Opens the stream with these request headers.
+    pub async fn open_with(router: &axum::Router, query: &str, headers: &[(&str, &str)]) -> Self {
+        use tower::ServiceExt;
+        let mut request =
+            axum::http::Request::get(format!("{}?{query}", formwork::live::LIVE_PATH))
+                .header(axum::http::header::ACCEPT, "text/event-stream");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::OK);
+        assert_eq!(
+            response.headers()[axum::http::header::CONTENT_TYPE],
+            "text/event-stream"
+        );
+        Self {
+            body: response.into_body(),
+            buffer: String::new(),
+            last_event_id: None,
+        }
+    }
+
+    /// The next `revalidate` event's data, waiting at most `within`; `None` if none came.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<formwork::live::LiveEvent> {
+        use http_body_util::BodyExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if let Some(id) = block.lines().find_map(|l| l.strip_prefix("id: ")) {
+                    self.last_event_id = Some(id.to_owned());
+                }
+                if block.lines().any(|l| l == "event: revalidate") {
+                    let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+                    return Some(serde_json::from_str(data).unwrap());
+                }
+            }
+            let frame = tokio::time::timeout_at(deadline, self.body.frame())
+                .await
+                .ok()??;
+            if let Ok(data) = frame.unwrap().into_data() {
+                self.buffer.push_str(std::str::from_utf8(&data).unwrap());
+            }
+        }
+    }
 }
