@@ -25,5 +25,6 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tags;
+pub mod todos;
 
 pub use shell::{shell, App};

@@ -7,6 +7,7 @@ use crate::{
     feedback::FeedbackPage,
     newsletter::NewsletterPage,
     posts::pages::{EditPostPage, PostPage, PostsPage},
+    todos::page::TodosPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"Formwork"</a>
                 <nav>
                     <a href="/posts">"Posts"</a>
+                    <a href="/todos">"Todos"</a>
                     <a href="/newsletter">"Newsletter"</a>
                     <a href="/contact">"Contact"</a>
                     <a href="/feedback">"Feedback"</a>
@@ -92,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/todos") view=TodosPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -8,6 +8,7 @@ pub use crate::contact::store::ContactStore;
 pub use crate::feedback::store::FeedbackStore;
 pub use crate::newsletter::store::NewsletterStore;
 pub use crate::posts::store::PostStore;
+pub use crate::todos::store::TodoStore;
 use formwork::ActionError;
 
 /// Everything the app stores, behind one object.
@@ -20,6 +21,7 @@ pub trait Store:
     + NewsletterStore
     + ContactStore
     + FeedbackStore
+    + TodoStore
     + Send
     + Sync
     + 'static

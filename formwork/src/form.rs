@@ -10,6 +10,7 @@
 
 use crate::{
     flash::{FormSnapshot, ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
+    optimistic::Optimistic,
     schema::{Kind, Rule, Schema},
     ActionError, FieldErrors,
 };
@@ -36,8 +37,16 @@ pub struct FormState<A: ServerFn> {
     local: RwSignal<FieldErrors>,
     /// The input that tells this form apart from others to the same action on the page.
     item: Option<&'static str>,
+    /// What a submission shows at once, while in flight (see [`FormState::optimistic`]).
+    optimism: Option<Optimism<A::Output>>,
     action: PhantomData<fn() -> A>,
 }
+
+/// A submitted form's fields, by name (the last value of a repeated name).
+pub type Fields = BTreeMap<String, String>;
+
+/// Where a form shows its submission at once, and how (see [`FormState::optimistic`]).
+type Optimism<T> = (Optimistic<T>, fn(&Fields, &mut T));
 
 impl<A: ServerFn> Clone for FormState<A> {
     fn clone(&self) -> Self {
@@ -62,7 +71,12 @@ where
     /// on every row): a plain post's outcome, success or failure, comes back only to the form
     /// whose `key` field was submitted with `value`.
     pub fn for_item(key: &'static str, value: &str) -> Self {
-        let snapshot = snapshot::<A>();
+        Self::restore_item(snapshot::<A>(), key, value)
+    }
+
+    /// [`FormState::for_item`] for a form inside an island, from the snapshot its page
+    /// passed in as a prop.
+    pub fn restore_item(snapshot: FormSnapshot<A::Output>, key: &'static str, value: &str) -> Self {
         let state = if snapshot.inputs.get(key).map(String::as_str) == Some(value) {
             Self::restore(snapshot)
         } else {
@@ -84,8 +98,22 @@ where
             rules: &[],
             local: RwSignal::new(FieldErrors::new()),
             item: None,
+            optimism: None,
             action: PhantomData,
         }
+    }
+
+    /// With JavaScript, shows `change` (of the submitted fields) in `target` at once, while
+    /// the submission is in flight. The action's answer is the new state: on success the page
+    /// settles on it in the same round trip; on failure the change is rolled back, the error
+    /// shows in the form as usual, and the server's state is fetched.
+    pub fn optimistic(
+        mut self,
+        target: Optimistic<A::Output>,
+        change: fn(&Fields, &mut A::Output),
+    ) -> Self {
+        self.optimism = Some((target, change));
+        self
     }
 
     /// Values the form starts with when no submission came back (an edit form's current
@@ -533,6 +561,10 @@ where
         }
     };
     state.pending.set(true);
+    let shown = state.optimism.map(|(target, change)| {
+        let fields = decode(&body);
+        (target, target.begin(move |value| change(&fields, value)))
+    });
     leptos::task::spawn_local(async move {
         let answer = crate::browser::fetch(A::PATH, "application/json", Some(&body)).await;
         let revalidated = answer.as_ref().ok().and_then(|a| a.revalidated.clone());
@@ -555,6 +587,16 @@ where
             Err(_) => Err(ActionError::Unavailable),
         };
         let succeeded = outcome.is_ok();
+        if let Some((target, ticket)) = shown {
+            match &outcome {
+                Ok(value) => target.settle(
+                    ticket,
+                    value.clone(),
+                    revalidated.as_ref().map(|(id, _)| id.as_str()),
+                ),
+                Err(_) => target.fail(ticket),
+            }
+        }
         state.local.set(FieldErrors::new());
         state.outcome.set(Some(outcome));
         state.pending.set(false);
@@ -567,6 +609,24 @@ where
             crate::live::client::revalidate(&id, &items).await;
         }
     });
+}
+
+/// The fields of a urlencoded body.
+#[cfg(feature = "hydrate")]
+fn decode(body: &str) -> Fields {
+    let text = |part: &str| {
+        js_sys::decode_uri_component(&part.replace('+', " "))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    };
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (text(name), text(value))
+        })
+        .collect()
 }
 
 /// Checks the field an event came from against its rule, if the form has a schema: always

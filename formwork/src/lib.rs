@@ -15,6 +15,7 @@ pub mod flash;
 pub mod form;
 pub mod identity;
 pub mod live;
+pub mod optimistic;
 pub mod redirect;
 pub mod region;
 pub mod rules;
@@ -48,7 +49,11 @@ pub use bound::Bound;
 pub use cache::{revalidate_path, revalidate_tag};
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
-pub use form::{ActionForm, Field, FormError, FormState, SubmitButton, TextArea, TextInput};
+pub use form::{
+    ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
+};
+pub use live::Live;
+pub use optimistic::Optimistic;
 #[cfg(feature = "ssr")]
 pub use rate_limit::RateLimit;
 #[cfg(feature = "ssr")]

@@ -647,6 +647,91 @@ async fn migrations_are_idempotent(db: &TestDb) {
     assert!(second.post_by_slug("survives").await.unwrap().is_some());
 }
 
+async fn todos_belong_to_their_owner_and_keep_their_rules(store: Arc<dyn Store>) {
+    use app::store::StoreError;
+    let (ada, bob) = (
+        account(&store, "ada", Role::User).await,
+        account(&store, "bob", Role::User).await,
+    );
+    let milk = store.add_todo(ada, "Buy milk", 3).await.unwrap().unwrap();
+    let call = store.add_todo(ada, "Call Bob", 3).await.unwrap().unwrap();
+    assert!(!milk.done);
+    assert!(
+        matches!(
+            store.add_todo(ada, "Buy milk", 3).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a title is on a list once"
+    );
+    // Bob may have the same title; his list is his own.
+    let his = store.add_todo(bob, "Buy milk", 3).await.unwrap().unwrap();
+    store.add_todo(ada, "Third", 3).await.unwrap().unwrap();
+    assert_eq!(
+        store.add_todo(ada, "Fourth", 3).await.unwrap(),
+        None,
+        "the limit holds"
+    );
+
+    assert!(store.set_todo_done(ada, milk.id, true).await.unwrap());
+    assert!(
+        store.set_todo_done(ada, milk.id, true).await.unwrap(),
+        "setting twice is fine"
+    );
+    assert!(store
+        .rename_todo(ada, call.id, "Call Bob back")
+        .await
+        .unwrap());
+    assert!(matches!(
+        store.rename_todo(ada, call.id, "Buy milk").await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Nobody changes another's todo, whatever id they send.
+    assert!(!store.set_todo_done(bob, milk.id, false).await.unwrap());
+    assert!(!store.rename_todo(bob, milk.id, "Mine now").await.unwrap());
+    assert!(!store.delete_todo(bob, milk.id).await.unwrap());
+    assert!(!store.delete_todo(ada, his.id).await.unwrap());
+    assert!(!store.set_todo_done(ada, i64::MAX, true).await.unwrap());
+
+    let titles = |todos: Vec<app::todos::model::Todo>| {
+        todos
+            .into_iter()
+            .map(|t| (t.title, t.done))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.todos_of(ada).await.unwrap()),
+        [
+            ("Buy milk".to_owned(), true),
+            ("Call Bob back".to_owned(), false),
+            ("Third".to_owned(), false)
+        ],
+        "oldest first"
+    );
+    assert!(store.delete_todo(ada, milk.id).await.unwrap());
+    assert_eq!(store.todos_of(ada).await.unwrap().len(), 2);
+    assert_eq!(
+        titles(store.todos_of(bob).await.unwrap()),
+        [("Buy milk".to_owned(), false)]
+    );
+}
+
+async fn concurrent_ticks_of_one_todo_agree(store: Arc<dyn Store>) {
+    let ada = account(&store, "ada", Role::User).await;
+    let todo = store.add_todo(ada, "Once", 10).await.unwrap().unwrap();
+    let ticks = (0..8).map(|_| {
+        let store = store.clone();
+        async move { store.set_todo_done(ada, todo.id, true).await.unwrap() }
+    });
+    assert!(futures::future::join_all(ticks)
+        .await
+        .into_iter()
+        .all(|found| found));
+    assert!(
+        store.todos_of(ada).await.unwrap()[0].done,
+        "ticked, however many tabs ticked it"
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $name:literal) => {
         mod $backend {
@@ -665,6 +750,14 @@ macro_rules! conformance {
             #[tokio::test]
             async fn reports_its_backend_and_answers_pings() {
                 run(|s| super::reports_its_backend_and_answers_pings(s, $name)).await;
+            }
+            #[tokio::test]
+            async fn todos_belong_to_their_owner_and_keep_their_rules() {
+                run(super::todos_belong_to_their_owner_and_keep_their_rules).await;
+            }
+            #[tokio::test]
+            async fn concurrent_ticks_of_one_todo_agree() {
+                run(super::concurrent_ticks_of_one_todo_agree).await;
             }
             #[tokio::test]
             async fn a_created_post_reads_back_by_slug() {

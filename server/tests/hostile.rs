@@ -27,6 +27,7 @@ use app::{
         model::NewPost,
         read::{GetPost, ListPosts},
     },
+    todos::actions::{AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
 };
 use axum::{
     body::Body,
@@ -164,6 +165,8 @@ struct World {
     root: (i64, Caller),
     post: i64,
     comment: i64,
+    /// A todo on Alice's list.
+    todo: i64,
     counter: AtomicU32,
 }
 
@@ -201,6 +204,13 @@ impl World {
             .unwrap()
             .unwrap()
             .id;
+        let todo = stores
+            .app
+            .add_todo(alice.0, "Alice's todo", 1_000)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         Self {
             db,
             stores,
@@ -211,6 +221,7 @@ impl World {
             root,
             post,
             comment,
+            todo,
             counter: AtomicU32::new(0),
         }
     }
@@ -301,13 +312,27 @@ impl World {
                 format!("name=Ada&email=ada%40example.org&message=Hello+there+team+{n}"),
             ),
             p if p == SendFeedback::PATH => (Caller::Nobody, format!("message=Nice+site+{n}")),
+            p if p == AddTodo::PATH => (alice, format!("title=Todo+{n}")),
+            p if p == SetTodoDone::PATH => (alice, format!("id={}&done=true", self.todo)),
+            p if p == RenameTodo::PATH => (alice, format!("id={}&title=Renamed+{n}", self.todo)),
+            p if p == DeleteTodo::PATH => {
+                let id = self
+                    .stores
+                    .app
+                    .add_todo(self.alice.0, &format!("Doomed {n}"), 1_000)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id;
+                (alice, format!("id={id}"))
+            }
             other => panic!("no valid call known for {other}"),
         }
     }
 
     /// What the database holds, table by table, one line a row.
     async fn fingerprint(&self) -> BTreeMap<&'static str, Vec<String>> {
-        const TABLES: [(&str, &str); 7] = [
+        const TABLES: [(&str, &str); 8] = [
             ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash FROM users ORDER BY id"),
             ("sessions", "SELECT token_hash || '|' || CAST(user_id AS TEXT) FROM sessions ORDER BY token_hash"),
             ("posts", "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || content || '|' || COALESCE(CAST(author_id AS TEXT), '-') FROM posts ORDER BY id"),
@@ -315,6 +340,7 @@ impl World {
             ("newsletter_subscribers", "SELECT email FROM newsletter_subscribers ORDER BY email"),
             ("contact_messages", "SELECT CAST(id AS TEXT) || '|' || name || '|' || email || '|' || message FROM contact_messages ORDER BY id"),
             ("feedback", "SELECT CAST(id AS TEXT) || '|' || message FROM feedback ORDER BY id"),
+            ("todos", "SELECT CAST(id AS TEXT) || '|' || CAST(owner_id AS TEXT) || '|' || title || '|' || CAST(done AS TEXT) FROM todos ORDER BY id"),
         ];
         let mut tables = BTreeMap::new();
         for (table, sql) in TABLES {
@@ -475,6 +501,9 @@ fn short(text: &str) -> String {
     cut
 }
 
+/// Values a plain integer id must refuse.
+const NOT_AN_ID: &[&str] = &["abc", "1.5", "1 OR 1=1", "%00", "9223372036854775808", ""];
+
 /// An action's expected policy, stated here independently of its `declare!`.
 struct Policy {
     path: &'static str,
@@ -582,6 +611,33 @@ fn actions() -> Vec<Policy> {
             access: Public,
             typed: &[],
         },
+        Policy {
+            path: AddTodo::PATH,
+            name: "add_todo",
+            access: SignedIn,
+            typed: &[],
+        },
+        Policy {
+            path: SetTodoDone::PATH,
+            name: "set_todo_done",
+            access: SignedIn,
+            typed: &[
+                ("id", NOT_AN_ID),
+                ("done", &["maybe", "1", "TRUE", "yes", ""]),
+            ],
+        },
+        Policy {
+            path: RenameTodo::PATH,
+            name: "rename_todo",
+            access: SignedIn,
+            typed: &[("id", NOT_AN_ID)],
+        },
+        Policy {
+            path: DeleteTodo::PATH,
+            name: "delete_todo",
+            access: SignedIn,
+            typed: &[("id", NOT_AN_ID)],
+        },
     ]
 }
 
@@ -597,6 +653,13 @@ fn changes(path: &str) -> &'static [&'static str] {
         p if p == Subscribe::PATH => &["newsletter_subscribers"],
         p if p == SendMessage::PATH => &["contact_messages"],
         p if p == SendFeedback::PATH => &["feedback"],
+        p if p == AddTodo::PATH
+            || p == SetTodoDone::PATH
+            || p == RenameTodo::PATH
+            || p == DeleteTodo::PATH =>
+        {
+            &["todos"]
+        }
         _ => &[],
     }
 }
@@ -994,6 +1057,49 @@ async fn specific_cases(world: &World) -> Vec<Case> {
         ),
     )
     .refused(StatusCode::CONFLICT));
+    // Another user's todo is not found: its id says nothing about anyone else's list.
+    let not_found = StatusCode::NOT_FOUND;
+    for (what, path, body) in [
+        (
+            "ticks",
+            SetTodoDone::PATH,
+            format!("id={}&done=true", world.todo),
+        ),
+        (
+            "renames",
+            RenameTodo::PATH,
+            format!("id={}&title=Mine", world.todo),
+        ),
+        ("deletes", DeleteTodo::PATH, format!("id={}", world.todo)),
+    ] {
+        add(Case::post(
+            "idor",
+            format!("Bob {what} Alice's todo"),
+            path,
+            bob,
+            body.clone(),
+        )
+        .refused(not_found));
+        add(Case::post(
+            "idor",
+            format!("a moderator {what} Alice's todo"),
+            path,
+            mia,
+            body,
+        )
+        .refused(not_found));
+    }
+    for path in [SetTodoDone::PATH, RenameTodo::PATH, DeleteTodo::PATH] {
+        let (_, good) = world.good(path).await;
+        add(Case::post(
+            "idor",
+            "a todo id of nothing",
+            path,
+            alice,
+            with_field(&good, "id", "987654321"),
+        )
+        .refused(not_found));
+    }
     for (path, field) in [
         (UpdatePost::PATH, "id"),
         (DeletePost::PATH, "id"),
@@ -1217,6 +1323,20 @@ fn read_cases(world: &World) -> Vec<Case> {
     )
     .expect(ok));
     add(Case::get(
+        "valid",
+        "my todos",
+        ListTodos::PATH.to_owned(),
+        &world.alice.1,
+    )
+    .expect(ok));
+    add(Case::get(
+        "access",
+        "todos, signed out",
+        ListTodos::PATH.to_owned(),
+        &nobody,
+    )
+    .refused(StatusCode::UNAUTHORIZED));
+    add(Case::get(
         "access",
         "the accounts, signed out",
         format!("{}?page=1&query=", ListAccounts::PATH),
@@ -1328,6 +1448,7 @@ async fn burst_cases(world: &World) -> Vec<Vec<Case>> {
             "title=+&content=x".to_owned(),
             false,
         ),
+        (AddTodo::PATH, alice.clone(), "title=+".to_owned(), true),
         // Counted by user: spreading the calls over many addresses buys nothing.
         (
             AddComment::PATH,
@@ -1380,6 +1501,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         SubscriberCount::PATH,
         CommentsOf::PATH,
         ListAccounts::PATH,
+        ListTodos::PATH,
     ];
     let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();

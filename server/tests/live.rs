@@ -245,3 +245,50 @@ async fn a_page_that_reconnects_hears_what_it_missed_and_nothing_twice() {
     assert_ne!(heard.id, first.id, "not the one it had");
     assert_eq!(heard.id, revalidation_id(&missed), "the one it missed");
 }
+
+#[tokio::test]
+async fn a_private_tag_is_heard_by_its_owner_only() {
+    use app::todos::actions::AddTodo;
+    let db = TestDb::sqlite().await;
+    let stores = db.stores().await;
+    let (ada_id, ada) = common::signed_in(&stores, "ada", Role::User).await;
+    let (_, bob) = common::signed_in(&stores, "bob", Role::User).await;
+    let router = common::router(stores, &[]);
+    let theirs = app::todos::model::tag(ada_id).replace(':', "%3A");
+    let mut hers =
+        LiveStream::open(&router, &format!("path=/todos&tags={theirs}"), Some(&ada)).await;
+    // Bob asks for Ada's list too, and for the posts.
+    let mut his = LiveStream::open(
+        &router,
+        &format!("path=/todos&tags={theirs}+posts"),
+        Some(&bob),
+    )
+    .await;
+    let mut nobody =
+        LiveStream::open(&router, &format!("path=/todos&tags={theirs}+posts"), None).await;
+
+    let added = post(&router, AddTodo::PATH, "title=Private", &ada, true).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let heard = hers
+        .next(PATIENCE)
+        .await
+        .expect("Ada's other tabs hear of it");
+    assert_eq!(heard.id, revalidation_id(&added));
+
+    let published = post(
+        &router,
+        CreatePost::PATH,
+        "title=Public&content=For+all.",
+        &ada,
+        true,
+    )
+    .await;
+    for stream in [&mut his, &mut nobody] {
+        let first = stream.next(PATIENCE).await.unwrap();
+        assert_eq!(
+            first.id,
+            revalidation_id(&published),
+            "the first they hear is the post"
+        );
+    }
+}

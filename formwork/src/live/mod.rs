@@ -18,6 +18,9 @@
 pub mod client;
 #[cfg(feature = "ssr")]
 mod hub;
+mod resource;
+
+pub use resource::Live;
 
 #[cfg(feature = "ssr")]
 pub use hub::{stream, LiveHub};

@@ -9,6 +9,7 @@ pub(crate) mod flash;
 pub(crate) mod forms;
 pub(crate) mod posts;
 pub(crate) mod sessions;
+pub(crate) mod todos;
 
 /// Implements every store trait for `$store`.
 macro_rules! sql_store {
@@ -19,6 +20,7 @@ macro_rules! sql_store {
         crate::store::sql::comments::comment_queries!($store);
         crate::store::sql::forms::form_queries!($store);
         crate::store::sql::flash::flash_queries!($store);
+        crate::store::sql::todos::todo_queries!($store);
 
         impl $store {
             /// After a change to something with an owner matched no row: was there no such

@@ -1,0 +1,175 @@
+import { test, expect, open, signUp, expectNoReload, countActionPosts } from "./fixtures";
+import type { Browser, BrowserContext, Page, Route } from "@playwright/test";
+
+// Personal todos: with JavaScript every change shows at once and settles on the server's
+// answer; without it the same forms post and come back. Both end on the same page.
+
+function row(page: Page, title: string) {
+  return page.locator(".todo-list > li", { has: page.locator(".todo-title", { hasText: new RegExp(`^${title}$`) }) });
+}
+
+function tick(page: Page, title: string) {
+  return page.getByRole("checkbox", { name: `Done: ${title}`, exact: true });
+}
+
+async function add(page: Page, title: string): Promise<void> {
+  await page.getByLabel("New todo", { exact: true }).fill(title);
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(row(page, title)).toBeVisible();
+  // Settled: the server has named it (a todo it has not named yet cannot be ticked).
+  await expect(tick(page, title)).toBeEnabled();
+}
+
+/** Holds this page's calls to `action` until `release()`, optionally rewriting the body. */
+async function hold(page: Page, action: string, rewrite?: (body: string) => string) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/${action}*`, async (route: Route) => {
+    await gate;
+    const body = route.request().postData() ?? "";
+    await route.continue({ postData: rewrite ? rewrite(body) : body });
+  });
+  return release;
+}
+
+/** Another tab of the same person, always with JavaScript, on /todos and live. */
+async function secondTab(browser: Browser, context: BrowserContext): Promise<Page> {
+  const other = await browser.newContext({ javaScriptEnabled: true, storageState: await context.storageState() });
+  const page = await other.newPage();
+  await open(page, true, "/todos");
+  await expect(page.locator("html")).toHaveAttribute("data-fw-live", "open");
+  return page;
+}
+
+test.describe("todos", () => {
+  test("signed out, the page asks to sign in", async ({ page }) => {
+    const response = await page.goto("/todos");
+    expect(response?.status()).toBe(401);
+    await expect(page.locator(".notice")).toContainText("sign in to keep a todo list");
+  });
+
+  test("todos are added, ticked, renamed and deleted, and stay so", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await expect(page.getByText("Nothing to do.")).toBeVisible();
+    await add(page, "Buy milk");
+    await add(page, "Call Ada");
+    await expect(page.locator(".todo-count")).toHaveText("2 to do");
+
+    await tick(page, "Buy milk").click();
+    await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+
+    await page.getByLabel("New title for Call Ada", { exact: true }).fill("Call Ada back");
+    await page.getByRole("button", { name: "Rename Call Ada", exact: true }).click();
+    await expect(row(page, "Call Ada back")).toBeVisible();
+
+    await page.getByRole("button", { name: "Delete Buy milk", exact: true }).click();
+    await expect(row(page, "Buy milk")).toHaveCount(0);
+    await expectNoReload(page, js);
+
+    await page.reload();
+    await expect(page.locator(".todo-list > li")).toHaveCount(1);
+    await expect(tick(page, "Call Ada back")).toHaveAttribute("aria-checked", "false");
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+  });
+
+  test("a tick shows at once and settles on the server's answer, in one request", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Water plants");
+    const posts = countActionPosts(page);
+    let reads = 0;
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/list_todos") reads += 1;
+    });
+    const release = await hold(page, "set_todo_done");
+    // Without JavaScript the click is a navigation that waits for the held answer.
+    const clicked = tick(page, "Water plants").click();
+    if (js) {
+      await clicked;
+      // Before the server has answered, the page already shows it ticked.
+      await expect(tick(page, "Water plants")).toHaveAttribute("aria-checked", "true");
+      await expect(page.locator(".todo-count")).toHaveText("0 to do");
+    }
+    release();
+    await clicked;
+    await expect(tick(page, "Water plants")).toHaveAttribute("aria-checked", "true");
+    await expect(row(page, "Water plants").locator("form.todo-done")).not.toHaveAttribute("aria-busy", "true");
+    await expect(page.locator(".todo-list > li")).toHaveCount(1);
+    expect(posts()).toBe(1);
+    expect(reads, "the answer is the new list: nothing is fetched after it").toBe(0);
+    await expectNoReload(page, js);
+  });
+
+  test("a tick the server refuses is rolled back and explained at its todo", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Feed the cat");
+    // The server gets a request it must refuse: a `done` that is neither true nor false.
+    const release = await hold(page, "set_todo_done", (body) => body.replace(/done=true/, "done=maybe"));
+    const clicked = tick(page, "Feed the cat").click();
+    if (js) {
+      await clicked;
+      await expect(tick(page, "Feed the cat")).toHaveAttribute("aria-checked", "true");
+    }
+    release();
+    await clicked;
+    await expect(row(page, "Feed the cat").getByRole("alert")).toContainText("The submitted data could not be read");
+    await expect(tick(page, "Feed the cat")).toHaveAttribute("aria-checked", "false");
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+    await page.unroute("**/api/set_todo_done*");
+    await page.reload();
+    await expect(tick(page, "Feed the cat")).toHaveAttribute("aria-checked", "false");
+  });
+
+  test("a rename to a title already on the list is rolled back and explained", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Pay rent");
+    await add(page, "Pay bills");
+    await page.getByLabel("New title for Pay bills", { exact: true }).fill("Pay rent");
+    await page.getByRole("button", { name: "Rename Pay bills", exact: true }).click();
+    await expect(row(page, "Pay bills").getByText("You already have a todo called “Pay rent”.")).toBeVisible();
+    await expect(row(page, "Pay rent")).toHaveCount(1);
+    await expect(page.locator(".todo-list > li")).toHaveCount(2);
+    await expectNoReload(page, js);
+  });
+
+  test("ticks from two tabs at once converge, and each tab follows the other", async ({ page, js, browser, context }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Book tickets");
+    const other = await secondTab(browser, context);
+    await expect(tick(other, "Book tickets")).toHaveAttribute("aria-checked", "false");
+    let sent = 0;
+    for (const tab of [page, other]) {
+      tab.on("request", (request) => {
+        if (new URL(request.url()).pathname.startsWith("/api/set_todo_done")) sent += 1;
+      });
+    }
+
+    // Both tabs tick it at the same moment (both requests are on their way before either is
+    // answered): it ends ticked, not ticked and unticked again.
+    const [releaseHere, releaseThere] = [await hold(page, "set_todo_done"), await hold(other, "set_todo_done")];
+    const clicks = Promise.all([tick(page, "Book tickets").click(), tick(other, "Book tickets").click()]);
+    await expect.poll(() => sent, { message: "both ticks were sent" }).toBe(2);
+    releaseHere();
+    releaseThere();
+    await clicks;
+    await expect(tick(page, "Book tickets")).toHaveAttribute("aria-checked", "true");
+    await expect(tick(other, "Book tickets")).toHaveAttribute("aria-checked", "true");
+    await page.unroute("**/api/set_todo_done*");
+    await other.unroute("**/api/set_todo_done*");
+
+    // One tab's change shows in the other without a reload.
+    await open(page, js, "/todos");
+    await tick(page, "Book tickets").click();
+    await expect(tick(page, "Book tickets")).toHaveAttribute("aria-checked", "false");
+    await expect(tick(other, "Book tickets")).toHaveAttribute("aria-checked", "false");
+    await add(page, "Pack bags");
+    await expect(row(other, "Pack bags")).toBeVisible();
+    await expectNoReload(other, true);
+    await other.context().close();
+  });
+});
