@@ -13,28 +13,18 @@ fw_toolchain || fw_die "toolchain set-up failed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
 chmod 755 "$WORK"
+source "$(dirname "$0")/services.sh"
+FW_SERVICES_DIR=$WORK
 RESULTS=()
 FAILED=0
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-PG_DATA=$WORK/pg
-PG_PORT=
 SERVER_PID=
-REDIS_PID=
 
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-  [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-  if [ -n "$PG_PORT" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1; fi
+  fw_stop_services
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# PostgreSQL refuses to run as root; run its tools as the postgres user then.
-as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # `step NAME COMMAND...`: runs one check, records its result and duration.
 step() {
@@ -47,32 +37,6 @@ step() {
     RESULTS+=("FAIL  $name ($((SECONDS - start)) s)")
     FAILED=$((FAILED + 1))
   fi
-}
-
-start_postgres() {
-  [ -n "$PG_BIN" ] || { echo "no PostgreSQL server binaries found"; return 1; }
-  PG_PORT=$(free_port)
-  mkdir -p "$PG_DATA" && chown postgres: "$PG_DATA" 2>/dev/null
-  as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
-  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -l "$PG_DATA/log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c fsync=off" start >/dev/null || {
-      cat "$PG_DATA/log"; return 1; }
-  export FORMWORK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-}
-
-start_redis() {
-  local port
-  port=$(free_port)
-  mkdir -p "$WORK/redis"
-  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$WORK/redis" \
-    --logfile "$WORK/redis/log" &
-  REDIS_PID=$!
-  for _ in $(seq 1 50); do
-    redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && {
-      export FORMWORK_TEST_REDIS_URL="redis://127.0.0.1:$port/0"; return 0; }
-    sleep 0.1
-  done
-  cat "$WORK/redis/log"; return 1
 }
 
 clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targets -- -D warnings; }
@@ -93,7 +57,7 @@ build_release() { (fw_release_wasm && cargo leptos build --release "${FW_LEPTOS_
 
 end_to_end() {
   local port base db
-  port=$(free_port)
+  port=$(fw_free_port)
   base="http://127.0.0.1:$port"
   db="$WORK/e2e.db"
   (cd end2end && npm ci --no-audit --no-fund --silent) || return 1
@@ -127,8 +91,8 @@ end_to_end() {
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
-step "start PostgreSQL on loopback" start_postgres
-step "start Redis on loopback" start_redis
+step "start PostgreSQL on loopback" fw_start_postgres
+step "start Redis on loopback" fw_start_redis
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
 step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile_suite
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then

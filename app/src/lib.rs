@@ -19,6 +19,7 @@ pub mod feedback;
 pub mod newsletter;
 pub mod paging;
 pub mod posts;
+pub mod search;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;

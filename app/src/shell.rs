@@ -7,6 +7,7 @@ use crate::{
     feedback::FeedbackPage,
     newsletter::NewsletterPage,
     posts::pages::{EditPostPage, PostPage, PostsPage},
+    search::SearchPage,
     todos::page::TodosPage,
 };
 use leptos::prelude::*;
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"Formwork"</a>
                 <nav>
                     <a href="/posts">"Posts"</a>
+                    <a href="/search">"Search"</a>
                     <a href="/todos">"Todos"</a>
                     <a href="/newsletter">"Newsletter"</a>
                     <a href="/contact">"Contact"</a>
@@ -95,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/todos") view=TodosPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

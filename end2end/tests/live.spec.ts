@@ -1,4 +1,4 @@
-import { test, expect, uniqueTitle, open, signUp, watch, countActionPosts } from "./fixtures";
+import { test, expect, uniqueTitle, open, signUp, watch, countActionPosts, expectNoReload } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // What one person changes shows up, without a reload, on every page open elsewhere that
@@ -85,5 +85,36 @@ test.describe("live", () => {
     await expect(page.getByRole("status")).toContainText("Subscribed!");
     await expect(watcher.page.locator(".subscriber-count")).toHaveText(new RegExp(`^${before + 1} readers? so far\\.$`));
     await watcher.close();
+  });
+
+  test("a page whose stream was refused reconnects by itself and catches up", async ({ page, js, browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: true });
+    const watcher = await context.newPage();
+    // The first connection is refused (a proxy's 503, say): the browser gives up on it, the
+    // page tries again by itself, from where it was rendered.
+    let attempts = 0;
+    let published!: () => void;
+    const afterPublishing = new Promise<void>((resolve) => (published = resolve));
+    await watcher.route("**/_formwork/live*", async (route) => {
+      attempts += 1;
+      if (attempts === 1) return route.fulfill({ status: 503, body: "busy" });
+      // It gets through only after the post is out: what it missed must be replayed.
+      await afterPublishing;
+      await route.continue();
+    });
+    await open(watcher, true, "/posts");
+    await expect.poll(() => attempts, { message: "the refused stream was asked for" }).toBeGreaterThan(0);
+
+    // Published while that page had no stream.
+    await signUp(page);
+    const title = uniqueTitle("Missed");
+    await publish(page, js, title);
+    await expect(page.locator(".post-list > li").first()).toContainText(title);
+    published();
+    await expect(watcher.locator("html")).toHaveAttribute("data-fw-live", "open");
+    await expect(watcher.getByRole("link", { name: title })).toBeVisible();
+    expect(attempts).toBeGreaterThan(1);
+    await expectNoReload(watcher, true);
+    await context.close();
   });
 });

@@ -16,6 +16,7 @@ pub mod form;
 pub mod identity;
 pub mod live;
 pub mod optimistic;
+pub mod query_form;
 pub mod redirect;
 pub mod region;
 pub mod rules;
@@ -54,6 +55,7 @@ pub use form::{
 };
 pub use live::Live;
 pub use optimistic::Optimistic;
+pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]
 pub use rate_limit::RateLimit;
 #[cfg(feature = "ssr")]

@@ -2,7 +2,7 @@
 //! the action is in flight; settle to the server's state when it answers; roll back, with the
 //! error shown in the form, when it fails.
 //!
-//! ```ignore
+//! ```text
 //! let todos = Live::new::<ListTodos>(initial, vec![tag]);
 //! let shown = Optimistic::new(todos);
 //! let toggle = FormState::<SetTodoDone>::new().optimistic(shown, |fields, todos| { … });

@@ -807,7 +807,14 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
     let Some(cookie) = cookie_value(request.headers(), FLASH_COOKIE) else {
         return next.run(request).await;
     };
-    if request.method() != Method::GET || !is_document_request(request.headers()) {
+    // Only the user's own view of a page takes its flash: not a script's call, and not a
+    // region refresh (which may race the navigation the flash is meant for).
+    if request.method() != Method::GET
+        || !is_document_request(request.headers())
+        || request
+            .headers()
+            .contains_key(crate::region::REFRESH_HEADER)
+    {
         return next.run(request).await;
     }
     match settings.key.verify(&cookie) {

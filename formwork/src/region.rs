@@ -11,6 +11,10 @@ use leptos::prelude::*;
 
 /// The attribute that names a region in the markup.
 pub const REGION_ATTRIBUTE: &str = "data-fw-region";
+/// Marks the page fetch of a region refresh. Such a fetch is not the user's view of the page:
+/// it never takes the flash a form post left for that view (the page may be navigating to it
+/// at that very moment).
+pub const REFRESH_HEADER: &str = "x-formwork-refresh";
 
 /// Marks server-rendered content that refreshes in place when one of its `tags` is
 /// revalidated (or its page's path is).
@@ -40,7 +44,7 @@ pub async fn refresh_regions(names: &[&str]) -> Result<(), &'static str> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let href = window.location().href().map_err(|_| "no location")?;
-    let answer = crate::browser::fetch(&href, "text/html", None)
+    let answer = crate::browser::fetch_with(&href, "text/html", None, &[(REFRESH_HEADER, "1")])
         .await
         .map_err(|_| "the page could not be fetched")?;
     if !answer.ok {

@@ -33,9 +33,17 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
 
     /// Redis that holds the actions' rate limits, shared by every instance, e.g.
-    /// `redis://127.0.0.1:6379/0`. When unset, each instance counts in its own memory.
+    /// `redis://127.0.0.1:6379/0`, and (see `INVALIDATIONS`) carries revalidations between
+    /// them. When unset, each instance counts in its own memory.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+
+    /// How one instance's revalidations reach the others' caches and open pages: `redis`
+    /// (pub/sub on `REDIS_URL`), `postgres` (`LISTEN/NOTIFY` on the PostgreSQL database),
+    /// `none` (a single instance), or `auto`: Redis when `REDIS_URL` is set, else PostgreSQL
+    /// when the database is PostgreSQL, else none.
+    #[arg(long, env = "INVALIDATIONS", value_enum, default_value_t = Invalidations::Auto)]
+    pub invalidations: Invalidations,
 
     /// Apply the actions' declared rate limits. `false` only for load tests of this server
     /// itself (`bench/run.sh`): never in production.
@@ -78,6 +86,15 @@ pub struct Config {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// What carries revalidations between instances (see [`Config::invalidations`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Invalidations {
+    Auto,
+    Postgres,
+    Redis,
+    None,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -137,6 +154,35 @@ impl Config {
             }
             None => Ok(Arc::new(MemoryLimiter::new())),
         }
+    }
+
+    /// `stores` with the invalidation bus the settings ask for. The PostgreSQL backend brings
+    /// its `LISTEN/NOTIFY` bus; Redis replaces it when chosen.
+    pub async fn with_bus(
+        &self,
+        mut stores: crate::store::Stores,
+    ) -> anyhow::Result<crate::store::Stores> {
+        let redis = || async {
+            let url = self
+                .redis_url
+                .as_deref()
+                .ok_or_else(|| anyhow::anyhow!("INVALIDATIONS=redis needs REDIS_URL"))?;
+            let bus = formwork::invalidation::redis::RedisInvalidations::connect(url)
+                .await
+                .map_err(|error| anyhow::anyhow!("REDIS_URL: cannot reach Redis: {error}"))?;
+            anyhow::Ok(Some(
+                Arc::new(bus) as Arc<dyn formwork::invalidation::InvalidationBus>
+            ))
+        };
+        stores.bus = match (self.invalidations, &self.redis_url) {
+            (Invalidations::Redis, _) | (Invalidations::Auto, Some(_)) => redis().await?,
+            (Invalidations::Postgres, _) if stores.bus.is_none() => {
+                anyhow::bail!("INVALIDATIONS=postgres needs a PostgreSQL DATABASE_URL")
+            }
+            (Invalidations::Postgres | Invalidations::Auto, _) => stores.bus,
+            (Invalidations::None, _) => None,
+        };
+        Ok(stores)
     }
 
     pub fn session_lifetime(&self) -> Duration {

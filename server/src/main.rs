@@ -40,8 +40,14 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let stores = store::connect(&config.database_url).await?;
-    tracing::info!(backend = stores.app.backend(), "storage ready");
+    let stores = config
+        .with_bus(store::connect(&config.database_url).await?)
+        .await?;
+    tracing::info!(
+        backend = stores.app.backend(),
+        invalidations = ?config.invalidations,
+        "storage ready"
+    );
     let leptos_options = http::leptos_options(&config)?;
     let limiter = config.limiter().await?;
     tracing::info!(limiter = limiter.kind(), "rate limits ready");

@@ -732,6 +732,54 @@ async fn concurrent_ticks_of_one_todo_agree(store: Arc<dyn Store>) {
     );
 }
 
+async fn posts_are_found_by_every_word_of_a_search_as_plain_text(store: Arc<dyn Store>) {
+    let author = writer(&store).await;
+    for (title, content) in [
+        ("Rust on the server", "Axum and Leptos, together."),
+        (
+            "Gardening",
+            "Tomatoes love the sun. Rust is a plant disease too.",
+        ),
+        ("100% sure", "Discounts: 50_off applies."),
+        ("Back\\slash", "A path like C:\\temp."),
+    ] {
+        let slug = title
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-");
+        store
+            .create_post(&post(title, content), &slug, author)
+            .await
+            .unwrap();
+    }
+    let titles = |posts: Vec<app::posts::model::Post>| {
+        posts.into_iter().map(|p| p.title).collect::<Vec<_>>()
+    };
+    let find = |words: &[&str]| {
+        let store = store.clone();
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        async move { titles(store.search_posts(&words, 20).await.unwrap()) }
+    };
+    assert_eq!(
+        find(&["rust"]).await,
+        ["Gardening", "Rust on the server"],
+        "title or content, newest first"
+    );
+    assert_eq!(
+        find(&["rust", "leptos"]).await,
+        ["Rust on the server"],
+        "every word"
+    );
+    assert_eq!(find(&["tomatoes"]).await, ["Gardening"], "case aside");
+    // Wildcards and the escape character are text.
+    assert_eq!(find(&["%"]).await, ["100% sure"]);
+    assert_eq!(find(&["_"]).await, ["100% sure"]);
+    assert_eq!(find(&["\\"]).await, ["Back\\slash"]);
+    assert!(find(&["' or 1=1 --"]).await.is_empty());
+    assert!(find(&[]).await.is_empty());
+    let one = store.search_posts(&["a".to_owned()], 1).await.unwrap();
+    assert_eq!(one.len(), 1, "the limit holds");
+}
+
 macro_rules! conformance {
     ($backend:ident, $name:literal) => {
         mod $backend {
@@ -750,6 +798,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn reports_its_backend_and_answers_pings() {
                 run(|s| super::reports_its_backend_and_answers_pings(s, $name)).await;
+            }
+            #[tokio::test]
+            async fn posts_are_found_by_every_word_of_a_search_as_plain_text() {
+                run(super::posts_are_found_by_every_word_of_a_search_as_plain_text).await;
             }
             #[tokio::test]
             async fn todos_belong_to_their_owner_and_keep_their_rules() {

@@ -27,6 +27,7 @@ use app::{
         model::NewPost,
         read::{GetPost, ListPosts},
     },
+    search::SearchPosts,
     todos::actions::{AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
 };
 use axum::{
@@ -1329,6 +1330,42 @@ fn read_cases(world: &World) -> Vec<Case> {
         &world.alice.1,
     )
     .expect(ok));
+    for (what, q) in [
+        ("a word", "alice"),
+        ("nothing", ""),
+        ("SQL", "%27%20OR%201%3D1%20--"),
+        ("wildcards", "%25_%5C"),
+        ("unicode", "%C3%A9%F0%9F%A6%80%E2%80%AE"),
+    ] {
+        add(Case::get(
+            "sql+unicode",
+            format!("a search for {what}"),
+            format!("{}?q={q}", SearchPosts::PATH),
+            &nobody,
+        )
+        .expect(ok));
+    }
+    add(Case::get(
+        "oversized",
+        "a search of 201 characters",
+        format!("{}?q={}", SearchPosts::PATH, "a".repeat(201)),
+        &nobody,
+    )
+    .refused(bad));
+    add(Case::get(
+        "malformed",
+        "a search with a NUL",
+        format!("{}?q=a%00b", SearchPosts::PATH),
+        &nobody,
+    )
+    .refused(bad));
+    add(Case::get(
+        "malformed",
+        "a search without its query",
+        SearchPosts::PATH.to_owned(),
+        &nobody,
+    )
+    .refused(bad));
     add(Case::get(
         "access",
         "todos, signed out",
@@ -1502,6 +1539,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         CommentsOf::PATH,
         ListAccounts::PATH,
         ListTodos::PATH,
+        SearchPosts::PATH,
     ];
     let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();

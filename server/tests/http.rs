@@ -459,6 +459,32 @@ async fn a_successful_form_post_shows_its_value_once_and_keeps_no_input() {
 }
 
 #[tokio::test]
+async fn a_region_refresh_never_takes_the_flash_meant_for_the_page() {
+    let app = TestApp::spawn().await;
+    let body = "__fw_return=%2Fposts&title=Raced&content=Body";
+    let response = app.form_post(CreatePost::PATH, body, "/posts").await;
+    let cookie = flash_cookie(&response).expect("a flash cookie");
+    // The page the form was on hears of the post and refreshes its list while the browser
+    // is still following the redirect.
+    let refresh = Request::get("/posts")
+        .header(header::ACCEPT, "text/html")
+        .header(formwork::region::REFRESH_HEADER, "1")
+        .header(header::COOKIE, app.cookies(Some(&cookie)));
+    let refreshed = app.send(refresh.body(Body::empty()).unwrap()).await;
+    assert!(
+        refreshed.headers().get(header::SET_COOKIE).is_none(),
+        "the flash is left alone"
+    );
+    assert!(!text(refreshed).await.contains("Published <a"));
+    let html = app.page_after(&response, "/posts").await;
+    assert!(
+        html.contains("Published <a href=\"/posts/raced\">Raced</a>"),
+        "{html}"
+    );
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
 async fn forged_flash_cookies_are_ignored() {
     let app = TestApp::spawn().await;
     let response = app

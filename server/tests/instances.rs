@@ -1,5 +1,6 @@
 //! Two instances on one PostgreSQL database, as behind a load balancer: what one of them
-//! revalidates, the other's data cache drops too, through `LISTEN/NOTIFY`.
+//! revalidates, the other's data cache drops too and its open pages hear of it, through
+//! PostgreSQL's `LISTEN/NOTIFY` or through Redis pub/sub.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,10 +35,48 @@ async fn purged_since(cache: &DataCache, seen: u64) {
         .unwrap();
 }
 
+/// What carries revalidations between the two instances.
+#[derive(Clone, Copy, Debug)]
+enum Bus {
+    Postgres,
+    Redis,
+}
+
+async fn stores(db: &TestDb, bus: Bus) -> server::store::Stores {
+    let stores = db.stores().await;
+    match bus {
+        Bus::Postgres => stores,
+        Bus::Redis => {
+            let url = std::env::var("FORMWORK_TEST_REDIS_URL").unwrap_or_else(|_| {
+                panic!(
+                    "FORMWORK_TEST_REDIS_URL is not set. Run the README's test command \
+                     (scripts/test.sh), which starts redis-server on loopback."
+                )
+            });
+            let bus = formwork::invalidation::redis::RedisInvalidations::connect(&url)
+                .await
+                .unwrap();
+            server::store::Stores {
+                bus: Some(Arc::new(bus)),
+                ..stores
+            }
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_revalidation_on_one_instance_purges_the_others_cache() {
+async fn a_revalidation_on_one_instance_purges_the_others_cache_through_postgres() {
+    one_revalidates_the_other_follows(Bus::Postgres).await;
+}
+
+#[tokio::test]
+async fn a_revalidation_on_one_instance_purges_the_others_cache_through_redis() {
+    one_revalidates_the_other_follows(Bus::Redis).await;
+}
+
+async fn one_revalidates_the_other_follows(bus: Bus) {
     let db = TestDb::postgres().await;
-    let (stores_a, stores_b) = (db.stores().await, db.stores().await);
+    let (stores_a, stores_b) = (stores(&db, bus).await, stores(&db, bus).await);
     let (_, session) = common::signed_in(&stores_a, "ada", Role::User).await;
     let (cache_a, cache_b) = (DataCache::new(), DataCache::new());
     let instance =
@@ -77,7 +116,7 @@ async fn a_revalidation_on_one_instance_purges_the_others_cache() {
     let heard = live_on_b
         .next(Duration::from_secs(10))
         .await
-        .expect("the page on B heard of A's post");
+        .unwrap_or_else(|| panic!("the page on B heard of A's post ({bus:?})"));
     assert_eq!(heard.items, ["tag:posts"]);
     assert_eq!(
         heard.id,

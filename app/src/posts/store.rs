@@ -19,6 +19,10 @@ pub trait PostStore: Send + Sync {
 
     async fn post_by_slug(&self, slug: &str) -> Result<Option<Post>, StoreError>;
 
+    /// The newest `limit` posts whose title or content holds every one of `words`
+    /// (lowercase), case aside; the words are plain text, never patterns.
+    async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>, StoreError>;
+
     /// Replaces a post's title and content if `editor` wrote it; its slug (its address) stays.
     async fn update_post(
         &self,

@@ -63,6 +63,27 @@ pub fn start() {
         .flatten()
         .and_then(|meta| meta.get_attribute("content"));
     PAGE.with_borrow_mut(|page| page.since = rendered);
+    // A tab in the background holds no connection (browsers allow six per site over
+    // HTTP/1.1, and every open tab would hold one): it closes its stream when hidden, and when
+    // shown again reopens it where it left off, hearing what it missed meanwhile.
+    if let Some(root) = document() {
+        let on_visibility = Closure::<dyn FnMut()>::new(|| {
+            let hidden = document().is_some_and(|d| d.hidden());
+            if hidden {
+                if let Some(source) = PAGE.with_borrow_mut(|page| page.source.take()) {
+                    source.events.close();
+                }
+            } else {
+                schedule_connect();
+            }
+        });
+        let _ = root.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visibility.as_ref().unchecked_ref(),
+        );
+        // For as long as the page lives.
+        on_visibility.forget();
+    }
     schedule_connect();
 }
 
@@ -125,9 +146,10 @@ pub async fn revalidate(id: &str, items: &[String]) {
     }
 }
 
-/// Refreshes `names`; while a refresh is running, names asked for meanwhile wait for the
-/// next one, so any number of revalidations in a burst cost at most two fetches.
-async fn refresh(names: Vec<String>) {
+/// Refreshes the regions `names` from the page's current address (which a page may have
+/// just changed, as a search box does). While a refresh is running, names asked for meanwhile
+/// wait for the next one, so a burst costs at most two fetches and the last one shows.
+pub async fn refresh(names: Vec<String>) {
     let start = PAGE.with_borrow_mut(|page| {
         for name in names.iter() {
             if !page.waiting.contains(name) {
@@ -213,6 +235,9 @@ fn schedule(delay_ms: i32, then: impl FnOnce() + 'static) {
 /// Opens the stream for the page's current tags, or closes it when there are none. The
 /// stream starts where the page last heard, so nothing in between is missed.
 fn connect() {
+    if document().is_some_and(|d| d.hidden()) {
+        return;
+    }
     let mut tags: Vec<String> = tagged_regions().into_iter().flat_map(|(_, t)| t).collect();
     PAGE.with_borrow(|page| {
         tags.extend(page.watchers.iter().flat_map(|w| w.tags.iter().cloned()));

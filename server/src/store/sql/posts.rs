@@ -64,6 +64,21 @@ pub(crate) const POST_SELECT: &str = "SELECT posts.id, posts.slug, posts.title, 
      posts.created_at, posts.author_id, users.username AS author \
      FROM posts LEFT JOIN users ON users.id = posts.author_id";
 
+/// A `LIKE … ESCAPE '\'` pattern that matches text holding `word`: its `%`, `_` and `\`
+/// are escaped, so they stand for themselves.
+pub(crate) fn contains_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Characters of content the list shows.
 pub(crate) const EXCERPT_CHARS: i64 = 280;
 
@@ -105,7 +120,7 @@ macro_rules! post_queries {
             use crate::store::{
                 backend_error, is_unique_violation, now,
                 sql::posts::{
-                    next_free_slug, suffix_range, PostRow, PostSummaryRow, EXCERPT_CHARS,
+                    contains_pattern, next_free_slug, suffix_range, PostRow, PostSummaryRow, EXCERPT_CHARS,
                     POST_SELECT, SLUG_ATTEMPTS,
                 },
             };
@@ -228,6 +243,39 @@ macro_rules! post_queries {
                         .fetch_optional(&self.pool)
                         .await
                         .map(|row| row.map(Into::into))
+                        .map_err(backend_error)
+                }
+
+                async fn search_posts(
+                    &self,
+                    words: &[String],
+                    limit: u32,
+                ) -> Result<Vec<Post>, StoreError> {
+                    if words.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let conditions = (1..=words.len())
+                        .map(|n| {
+                            format!(
+                                "(lower(posts.title) LIKE ${n} ESCAPE '\\' \
+                                 OR lower(posts.content) LIKE ${n} ESCAPE '\\')"
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                    let sql = format!(
+                        "{POST_SELECT} WHERE {conditions} ORDER BY posts.id DESC LIMIT ${}",
+                        words.len() + 1
+                    );
+                    let mut query = sqlx::query_as::<_, PostRow>(&sql);
+                    for word in words {
+                        query = query.bind(contains_pattern(word));
+                    }
+                    query
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map(|rows| rows.into_iter().map(Into::into).collect())
                         .map_err(backend_error)
                 }
 

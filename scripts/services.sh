@@ -1,0 +1,54 @@
+# Loopback services for the tests and the benchmarks: a PostgreSQL and a Redis of their own,
+# in a scratch directory, on free ports. Source it after scripts/toolchain.sh, set
+# FW_SERVICES_DIR, start what you need, and call fw_stop_services on exit.
+#   fw_start_postgres  exports FORMWORK_TEST_POSTGRES_URL (an admin URL, trust auth)
+#   fw_start_redis     exports FORMWORK_TEST_REDIS_URL
+
+FW_PG_PORT=
+FW_REDIS_PID=
+
+fw_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# PostgreSQL refuses to run as root; run its tools as the postgres user then.
+fw_as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+fw_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+
+fw_start_postgres() {
+  local bin data=$FW_SERVICES_DIR/pg
+  bin=$(fw_pg_bin)
+  [ -n "$bin" ] || { echo "no PostgreSQL server binaries found"; return 1; }
+  FW_PG_PORT=$(fw_free_port)
+  mkdir -p "$data" && chown postgres: "$data" 2>/dev/null
+  chmod 755 "$FW_SERVICES_DIR"
+  fw_as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
+  fw_as_postgres "$bin/pg_ctl" -D "$data" -w -l "$data/log" \
+    -o "-c listen_addresses=127.0.0.1 -p $FW_PG_PORT -k $data -c fsync=off" start >/dev/null || {
+      cat "$data/log"; return 1; }
+  export FORMWORK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$FW_PG_PORT/postgres"
+}
+
+fw_start_redis() {
+  local port dir=$FW_SERVICES_DIR/redis
+  port=$(fw_free_port)
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
+    --logfile "$dir/log" &
+  FW_REDIS_PID=$!
+  for _ in $(seq 1 50); do
+    redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && {
+      export FORMWORK_TEST_REDIS_URL="redis://127.0.0.1:$port/0"; return 0; }
+    sleep 0.1
+  done
+  cat "$dir/log"; return 1
+}
+
+fw_stop_services() {
+  [ -n "$FW_REDIS_PID" ] && kill "$FW_REDIS_PID" 2>/dev/null
+  if [ -n "$FW_PG_PORT" ]; then
+    fw_as_postgres "$(fw_pg_bin)/pg_ctl" -D "$FW_SERVICES_DIR/pg" -m fast -w stop >/dev/null 2>&1
+  fi
+  FW_REDIS_PID= FW_PG_PORT=
+}
