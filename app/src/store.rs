@@ -6,7 +6,7 @@ pub use crate::admin::store::AdminStore;
 pub use crate::comments::store::CommentStore;
 pub use crate::contact::store::ContactStore;
 pub use crate::feedback::store::FeedbackStore;
-pub use crate::newsletter::store::NewsletterStore;
+pub use crate::newsletter::store::{Bounce, NewsletterStore};
 pub use crate::posts::store::PostStore;
 pub use crate::todos::store::TodoStore;
 use formwork::ActionError;

@@ -84,6 +84,9 @@ pub struct Pipeline {
     pub bus: Option<Arc<dyn InvalidationBus>>,
     /// Tells this instance's open pages what an action revalidated (see [`crate::live`]).
     pub live: Option<LiveHub>,
+    /// Paths under [`Pipeline::prefix`] that are not actions but plain routes (a JSON API, a
+    /// webhook): the pipeline leaves them to their own handlers.
+    pub passthrough: Vec<&'static str>,
 }
 
 /// Where flashes are kept and how their cookie is signed.
@@ -108,6 +111,7 @@ impl Default for Pipeline {
             static_prefix: "/pkg/".to_owned(),
             bus: None,
             live: None,
+            passthrough: Vec::new(),
         }
     }
 }
@@ -163,7 +167,9 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
         request.extensions_mut().insert(principal.clone());
     }
     let path = request.uri().path();
-    if !path.starts_with(pipeline.prefix) {
+    if !path.starts_with(pipeline.prefix)
+        || pipeline.passthrough.iter().any(|p| path.starts_with(p))
+    {
         return match &pipeline.flash {
             Some(settings) => receive_flash(settings, request, next).await,
             None => next.run(request).await,

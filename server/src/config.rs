@@ -50,6 +50,11 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
     pub rate_limits: bool,
 
+    /// Secret (at least 32 bytes) the mail provider signs its bounce reports with
+    /// (`POST /api/webhooks/newsletter-bounce`). When unset, that endpoint answers 404.
+    #[arg(long, env = "NEWSLETTER_WEBHOOK_SECRET", hide_env_values = true)]
+    pub newsletter_webhook_secret: Option<String>,
+
     /// How long a sign-in lasts, in days, before the user must sign in again.
     #[arg(long, env = "SESSION_DAYS", default_value_t = 30)]
     pub session_days: u64,
@@ -208,6 +213,13 @@ impl Config {
         self.trusted_proxies()?;
         if self.flash_secret.as_ref().is_some_and(|s| s.len() < 32) {
             anyhow::bail!("FLASH_SECRET must be at least 32 bytes long");
+        }
+        if self
+            .newsletter_webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 32)
+        {
+            anyhow::bail!("NEWSLETTER_WEBHOOK_SECRET must be at least 32 bytes long");
         }
         Ok(())
     }

@@ -41,6 +41,7 @@ pub struct ServerState {
     pub app: AppState,
     pub cache: DataCache,
     pub live: LiveHub,
+    pub webhooks: crate::api::webhooks::Webhooks,
 }
 
 /// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
@@ -76,6 +77,13 @@ pub fn router(
         app: app.clone(),
         cache: cache.clone(),
         live: live.clone(),
+        webhooks: crate::api::webhooks::Webhooks {
+            secret: config
+                .newsletter_webhook_secret
+                .as_ref()
+                .map(|s| Arc::from(s.as_bytes())),
+            bus: stores.bus.clone(),
+        },
     };
     let routes = generate_route_list(App);
     let key = match &config.flash_secret {
@@ -113,6 +121,7 @@ pub fn router(
         static_prefix: format!("/{}/", leptos_options.site_pkg_dir),
         bus: stores.bus.clone(),
         live: Some(live),
+        passthrough: crate::api::PREFIXES.to_vec(),
         sessions: Some(sessions),
         flash: Some(FlashSettings {
             store: stores.flash,
@@ -152,6 +161,13 @@ pub fn router(
         .route("/metrics", get(metrics))
         // Open pages hear what changed (see formwork::live).
         .route(LIVE_PATH, get(formwork::live::stream))
+        // For third parties: plain routes, not actions (see crate::api).
+        .route("/api/v1/posts", get(crate::api::posts::list))
+        .route("/api/v1/posts/{slug}", get(crate::api::posts::one))
+        .route(
+            "/api/webhooks/newsletter-bounce",
+            axum::routing::post(crate::api::webhooks::newsletter_bounce),
+        )
         .leptos_routes_with_context(&state, routes, provide_app_state.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -8,6 +8,7 @@
 //! - [`shutdown`]: SIGTERM/SIGINT handling that lets in-flight requests finish.
 
 pub mod admin;
+pub mod api;
 pub mod config;
 pub mod http;
 pub mod shutdown;

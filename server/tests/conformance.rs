@@ -780,6 +780,81 @@ async fn posts_are_found_by_every_word_of_a_search_as_plain_text(store: Arc<dyn 
     assert_eq!(one.len(), 1, "the limit holds");
 }
 
+async fn posts_before_a_cursor_are_the_next_older_ones(store: Arc<dyn Store>) {
+    let author = writer(&store).await;
+    let mut ids = Vec::new();
+    for i in 1..=5 {
+        let created = store
+            .create_post(&post(&format!("P{i}"), "x"), &format!("p{i}"), author)
+            .await
+            .unwrap();
+        ids.push(created.id);
+    }
+    let titles = |posts: Vec<app::posts::model::PostSummary>| {
+        posts.into_iter().map(|p| p.title).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.posts_before(None, 2).await.unwrap()),
+        ["P5", "P4"]
+    );
+    assert_eq!(
+        titles(store.posts_before(Some(ids[3]), 2).await.unwrap()),
+        ["P3", "P2"]
+    );
+    assert_eq!(
+        titles(store.posts_before(Some(ids[0]), 2).await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        store.posts_before(Some(i64::MAX), 10).await.unwrap().len(),
+        5
+    );
+}
+
+async fn a_bounce_is_handled_once_per_delivery(store: Arc<dyn Store>) {
+    use app::store::Bounce;
+    let long_ago = OffsetDateTime::UNIX_EPOCH;
+    store.subscribe("ada@example.org").await.unwrap();
+    assert_eq!(
+        store
+            .bounce("d1", "ada@example.org", long_ago)
+            .await
+            .unwrap(),
+        Bounce::Unsubscribed
+    );
+    assert_eq!(store.subscriber_count().await.unwrap(), 0);
+    store.subscribe("ada@example.org").await.unwrap();
+    assert_eq!(
+        store
+            .bounce("d1", "ada@example.org", long_ago)
+            .await
+            .unwrap(),
+        Bounce::Replayed
+    );
+    assert_eq!(
+        store.subscriber_count().await.unwrap(),
+        1,
+        "a replay changes nothing"
+    );
+    assert_eq!(
+        store
+            .bounce("d2", "bob@example.org", long_ago)
+            .await
+            .unwrap(),
+        Bounce::NotSubscribed
+    );
+    // Forgotten once old enough (the handler refuses deliveries that old anyway).
+    let later = OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    assert_eq!(
+        store.bounce("d3", "x@example.org", later).await.unwrap(),
+        Bounce::NotSubscribed
+    );
+    assert_eq!(
+        store.bounce("d1", "ada@example.org", later).await.unwrap(),
+        Bounce::Unsubscribed
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $name:literal) => {
         mod $backend {
@@ -798,6 +873,14 @@ macro_rules! conformance {
             #[tokio::test]
             async fn reports_its_backend_and_answers_pings() {
                 run(|s| super::reports_its_backend_and_answers_pings(s, $name)).await;
+            }
+            #[tokio::test]
+            async fn a_bounce_is_handled_once_per_delivery() {
+                run(super::a_bounce_is_handled_once_per_delivery).await;
+            }
+            #[tokio::test]
+            async fn posts_before_a_cursor_are_the_next_older_ones() {
+                run(super::posts_before_a_cursor_are_the_next_older_ones).await;
             }
             #[tokio::test]
             async fn posts_are_found_by_every_word_of_a_search_as_plain_text() {

@@ -19,6 +19,14 @@ pub trait PostStore: Send + Sync {
 
     async fn post_by_slug(&self, slug: &str) -> Result<Option<Post>, StoreError>;
 
+    /// Newest first: `limit` posts older than the post `before` (from the newest when
+    /// `None`). Posts published meanwhile never shift what this returns.
+    async fn posts_before(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<PostSummary>, StoreError>;
+
     /// The newest `limit` posts whose title or content holds every one of `words`
     /// (lowercase), case aside; the words are plain text, never patterns.
     async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>, StoreError>;

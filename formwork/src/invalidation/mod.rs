@@ -113,6 +113,31 @@ pub async fn announce(
     }
 }
 
+/// Revalidates `tags` from outside an action (a webhook, a job): purges them from this
+/// instance's cache, and tells its open pages and the other instances, as an action's
+/// revalidation would. Returns the revalidation's id.
+pub async fn revalidate_outside(
+    cache: &DataCache,
+    live: Option<&LiveHub>,
+    bus: Option<&dyn InvalidationBus>,
+    tags: &[&str],
+) -> String {
+    let mut headers = HeaderMap::new();
+    for tag in tags {
+        let removed = cache.purge_tag(tag);
+        tracing::info!(revalidated = %format!("tag:{tag}"), removed, "revalidated");
+        if let Ok(value) = HeaderValue::from_str(&format!("tag:{tag}")) {
+            headers.append(REVALIDATED_HEADER, value);
+        }
+    }
+    announce(bus, live, &mut headers).await;
+    headers
+        .get(REVALIDATION_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// What a response's `x-formwork-revalidated` headers list.
 pub fn revalidated(headers: &HeaderMap) -> Vec<String> {
     headers

@@ -8,7 +8,7 @@ macro_rules! form_queries {
             use app::{
                 contact::send_message::ContactMessage,
                 feedback::send_feedback::Feedback,
-                store::{ContactStore, FeedbackStore, NewsletterStore, StoreError},
+                store::{Bounce, ContactStore, FeedbackStore, NewsletterStore, StoreError},
             };
 
             #[async_trait::async_trait]
@@ -24,6 +24,47 @@ macro_rules! form_queries {
                     .await
                     .map(|done| done.rows_affected() == 1)
                     .map_err(backend_error)
+                }
+
+                async fn bounce(
+                    &self,
+                    delivery: &str,
+                    email: &str,
+                    forget_before: time::OffsetDateTime,
+                ) -> Result<Bounce, StoreError> {
+                    let mut tx = self.pool.begin().await.map_err(backend_error)?;
+                    sqlx::query("DELETE FROM webhook_deliveries WHERE received_at < $1")
+                        .bind(forget_before)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend_error)?;
+                    let first = sqlx::query(
+                        "INSERT INTO webhook_deliveries (id, received_at) VALUES ($1, $2) \
+                         ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(delivery)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend_error)?
+                    .rows_affected()
+                        == 1;
+                    if !first {
+                        return Ok(Bounce::Replayed);
+                    }
+                    let removed =
+                        sqlx::query("DELETE FROM newsletter_subscribers WHERE email = $1")
+                            .bind(email)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend_error)?
+                            .rows_affected();
+                    tx.commit().await.map_err(backend_error)?;
+                    Ok(if removed > 0 {
+                        Bounce::Unsubscribed
+                    } else {
+                        Bounce::NotSubscribed
+                    })
                 }
 
                 async fn subscriber_count(&self) -> Result<u64, StoreError> {

@@ -246,6 +246,27 @@ macro_rules! post_queries {
                         .map_err(backend_error)
                 }
 
+                async fn posts_before(
+                    &self,
+                    before: Option<i64>,
+                    limit: u32,
+                ) -> Result<Vec<PostSummary>, StoreError> {
+                    sqlx::query_as::<_, PostSummaryRow>(
+                        "SELECT posts.id, posts.slug, posts.title, \
+                         substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
+                         posts.author_id, users.username AS author \
+                         FROM posts LEFT JOIN users ON users.id = posts.author_id \
+                         WHERE posts.id < $2 ORDER BY posts.id DESC LIMIT $3",
+                    )
+                    .bind(EXCERPT_CHARS)
+                    .bind(before.unwrap_or(i64::MAX))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map(|rows| rows.into_iter().map(Into::into).collect())
+                    .map_err(backend_error)
+                }
+
                 async fn search_posts(
                     &self,
                     words: &[String],
