@@ -20,6 +20,7 @@ pub mod newsletter;
 pub mod paging;
 pub mod posts;
 pub mod search;
+pub mod settings;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -8,6 +8,7 @@ use crate::{
     newsletter::NewsletterPage,
     posts::pages::{EditPostPage, PostPage, PostsPage},
     search::SearchPage,
+    settings::SettingsPage,
     todos::page::TodosPage,
 };
 use leptos::prelude::*;
@@ -23,7 +24,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     content_security_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // The theme comes from its cookie, so the first paint is already right.
+        <html lang="en" data-theme=crate::settings::Theme::current().as_str()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -80,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <a href="/newsletter">"Newsletter"</a>
                     <a href="/contact">"Contact"</a>
                     <a href="/feedback">"Feedback"</a>
+                    <a href="/settings">"Settings"</a>
                     <AccountNav/>
                 </nav>
             </header>
@@ -98,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/todos") view=TodosPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

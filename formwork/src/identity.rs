@@ -140,6 +140,11 @@ mod server {
             }
         }
 
+        /// Whether cookies get `Secure` (the site is served over https).
+        pub fn secure_cookies(&self) -> bool {
+            self.secure_cookie
+        }
+
         /// The signed-in user of a request carrying `headers`, if its session is live.
         pub async fn resolve(&self, headers: &HeaderMap) -> Option<Principal> {
             let token = crate::pipeline::cookie_value(headers, SESSION_COOKIE)?;

@@ -10,6 +10,7 @@
 pub mod bound;
 #[cfg(feature = "hydrate")]
 mod browser;
+pub mod cookies;
 pub mod error;
 pub mod flash;
 pub mod form;

@@ -28,6 +28,7 @@ use app::{
         read::{GetPost, ListPosts},
     },
     search::SearchPosts,
+    settings::SetTheme,
     todos::actions::{AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
 };
 use axum::{
@@ -314,6 +315,7 @@ impl World {
             ),
             p if p == SendFeedback::PATH => (Caller::Nobody, format!("message=Nice+site+{n}")),
             p if p == AddTodo::PATH => (alice, format!("title=Todo+{n}")),
+            p if p == SetTheme::PATH => (Caller::Nobody, "theme=dark".to_owned()),
             p if p == SetTodoDone::PATH => (alice, format!("id={}&done=true", self.todo)),
             p if p == RenameTodo::PATH => (alice, format!("id={}&title=Renamed+{n}", self.todo)),
             p if p == DeleteTodo::PATH => {
@@ -611,6 +613,12 @@ fn actions() -> Vec<Policy> {
             name: "send_feedback",
             access: Public,
             typed: &[],
+        },
+        Policy {
+            path: SetTheme::PATH,
+            name: "set_theme",
+            access: Public,
+            typed: &[("theme", &["blue", "DARK", "", "1"])],
         },
         Policy {
             path: AddTodo::PATH,

@@ -1320,3 +1320,48 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
     );
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_theme_set_by_an_action_is_a_cookie_every_page_renders_with() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .form_post(
+            app::settings::SetTheme::PATH,
+            "__fw_return=%2Fsettings&theme=dark",
+            "/settings",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let theme = cookies
+        .iter()
+        .find(|c| c.starts_with("fw_theme="))
+        .expect("the redirect carries the theme's cookie");
+    assert_eq!(
+        *theme,
+        "fw_theme=dark; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+    );
+    for (cookie, rendered) in [
+        ("fw_theme=dark", "dark"),
+        ("fw_theme=light", "light"),
+        ("fw_theme=%22%3E%3Cscript%3E", "system"),
+        ("fw_theme=", "system"),
+    ] {
+        let html = text(app.get_with_cookie("/posts", Some(cookie)).await).await;
+        assert!(
+            html.contains(&format!("<html lang=\"en\" data-theme=\"{rendered}\"")),
+            "{cookie}"
+        );
+    }
+    let refused = app
+        .script_post(app::settings::SetTheme::PATH, FORM, "theme=neon")
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.headers().get(header::SET_COOKIE).is_none());
+    app.db.drop_database().await;
+}

@@ -1,0 +1,100 @@
+//! `/settings`: preferences kept in cookies, for everyone (signed in or not). The theme is set
+//! by an action and read by every page as it renders, so it is right from the first paint,
+//! with or without JavaScript.
+
+use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// The cookie that holds the theme.
+pub const THEME_COOKIE: &str = "fw_theme";
+/// How long the theme is remembered.
+pub const THEME_LIFETIME: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 60 * 60);
+
+/// Light, dark, or whatever the system prefers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Light,
+    Dark,
+    #[default]
+    System,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::Light, Theme::Dark, Theme::System];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::System => "system",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+            Theme::System => "Same as my system",
+        }
+    }
+
+    /// The theme the request's cookie names; anything else is the default.
+    pub fn current() -> Self {
+        match formwork::cookies::get(THEME_COOKIE).as_deref() {
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+}
+
+/// Keeps the theme in a cookie for a year.
+#[server]
+pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
+    formwork::cookies::set(THEME_COOKIE, theme.as_str(), THEME_LIFETIME)?;
+    Ok(theme)
+}
+
+formwork::declare!(SetTheme {
+    access: Public,
+    body_limit: 1024,
+});
+
+/// `/settings`
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let current = Theme::current();
+    let state = FormState::<SetTheme>::new();
+    view! {
+        <Title text="Settings"/>
+        <h1>"Settings"</h1>
+        <ActionForm state=state class="settings">
+            <fieldset>
+                <legend>"Theme"</legend>
+                {Theme::ALL
+                    .into_iter()
+                    .map(|theme| {
+                        let id = format!("theme-{}", theme.as_str());
+                        let target = id.clone();
+                        view! {
+                            <label class="choice" for=target>
+                                <input type="radio" id=id name="theme" value=theme.as_str() checked=theme == current/>
+                                {theme.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <FormError state=state/>
+                {move || state.value().get().map(|theme| view! {
+                    <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
+                })}
+                <div class="actions">
+                    <SubmitButton label="Save" pending_label="Saving…"/>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}
