@@ -429,12 +429,7 @@ where
     let node = NodeRef::<html::Form>::new();
     provide_context(Pending(state.pending));
 
-    // Tells styles and tests that the enhanced form is live.
-    Effect::new(move |_| {
-        if let Some(form) = node.get() {
-            let _ = form.set_attribute("data-fw-ready", "");
-        }
-    });
+    mark_ready(node);
 
     #[cfg(feature = "hydrate")]
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -474,6 +469,16 @@ where
             {form_children(children())}
         </form>
     }
+}
+
+/// Marks a form `data-fw-ready` once it is hydrated: styles and tests can tell that the
+/// enhanced form is live. Shared by every enhanced form ([`ActionForm`], `QueryForm`).
+pub(crate) fn mark_ready(node: NodeRef<html::Form>) {
+    Effect::new(move |_| {
+        if let Some(form) = node.get() {
+            let _ = form.set_attribute("data-fw-ready", "");
+        }
+    });
 }
 
 /// The form's content. In the browser it keeps its own type, so an island carries only the

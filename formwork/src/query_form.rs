@@ -23,12 +23,7 @@ where
 {
     let children = children.into_inner();
     let node = NodeRef::<html::Form>::new();
-    // Tells styles and tests that the enhanced form is live (as `ActionForm` does).
-    Effect::new(move |_| {
-        if let Some(form) = node.get() {
-            let _ = form.set_attribute("data-fw-ready", "");
-        }
-    });
+    crate::form::mark_ready(node);
     #[cfg(feature = "hydrate")]
     let (on_input, on_submit) = {
         let pending = StoredValue::new_local(None::<i32>);

@@ -50,20 +50,7 @@ fn session_cookie(response: &Response<Body>) -> Option<(String, String)> {
 
 /// Who the header of `/posts` says is signed in, for a session token.
 async fn signed_in_as(router: &Router, session: &str) -> Option<String> {
-    let page = text(
-        router
-            .clone()
-            .oneshot(
-                Request::get("/posts")
-                    .header(header::ACCEPT, "text/html")
-                    .header(header::COOKIE, format!("fw_session={session}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = common::page(router, "/posts", Some(&format!("fw_session={session}"))).await;
     let (_, rest) = page.split_once("Signed in as <strong>")?;
     Some(rest.split_once("</strong>")?.0.to_owned())
 }

@@ -12,18 +12,14 @@ use axum::{
     http::{header, Request, StatusCode},
     Router,
 };
-use common::{text, TestDb};
+use common::TestDb;
 use formwork::{cache::DataCache, identity::Role, rate_limit::MemoryLimiter};
 use server_fn::ServerFn;
 use std::{sync::Arc, time::Duration};
 use tower::ServiceExt;
 
 async fn page(router: &Router, path: &str) -> String {
-    let request = Request::get(path)
-        .header(header::ACCEPT, "text/html")
-        .body(Body::empty())
-        .unwrap();
-    text(router.clone().oneshot(request).await.unwrap()).await
+    common::page(router, path, None).await
 }
 
 /// Waits until `cache` has seen more purges than `seen` (a revalidation arrived).

@@ -129,19 +129,7 @@ async fn a_form_posted_without_javascript_is_heard_live_too() {
 #[tokio::test]
 async fn a_page_rendered_before_a_change_hears_it_even_if_its_stream_opens_after() {
     let (router, session, _db) = site().await;
-    let page = text(
-        router
-            .clone()
-            .oneshot(
-                Request::get("/posts")
-                    .header(header::ACCEPT, "text/html")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = common::page(&router, "/posts", None).await;
     let marker = r#"<meta name="formwork-live" content=""#;
     let start = page
         .find(marker)

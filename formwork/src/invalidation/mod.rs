@@ -72,10 +72,11 @@ impl Receiver {
     /// Invalidations may have been missed (the bus lost its connection): drop everything,
     /// and have every open page refresh what it shows.
     pub fn missed_some(&self) {
+        let everything = LiveEvent::everything();
         self.receive(&Invalidation {
             from: String::new(),
-            id: uuid::Uuid::new_v4().simple().to_string(),
-            items: vec![EVERYTHING.to_owned()],
+            id: everything.id,
+            items: everything.items,
         });
     }
 }

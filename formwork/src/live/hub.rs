@@ -1,6 +1,6 @@
 //! The server end: one hub per process, and the SSE stream each open page holds.
 
-use super::{concerns, owner_of, LiveEvent, EVENT, EVERYTHING, MAX_TAGS, MAX_TAG_LEN};
+use super::{concerns, owner_of, LiveEvent, EVENT, MAX_TAGS, MAX_TAG_LEN};
 use crate::identity::Principal;
 use axum::{
     extract::{RawQuery, State},
@@ -271,7 +271,7 @@ impl Listening {
                 Some(missed) => replay.extend(missed),
                 // Not known here (another instance's position, or too long ago): whatever
                 // was missed, refreshing everything covers it.
-                None => replay.push_back((0, Arc::new(everything()))),
+                None => replay.push_back((0, Arc::new(LiveEvent::everything()))),
             }
         }
         Self {
@@ -283,13 +283,6 @@ impl Listening {
             closing: hub.inner.closing.subscribe(),
             _open: Open(hub.clone()),
         }
-    }
-}
-
-fn everything() -> LiveEvent {
-    LiveEvent {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        items: vec![EVERYTHING.to_owned()],
     }
 }
 
@@ -319,7 +312,7 @@ async fn next_event(listening: &mut Listening) -> Option<Numbered> {
                 // Fell behind: whatever was missed, refreshing everything covers it.
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "a live stream fell behind; its page refreshes everything");
-                    return Some((listening.sent, Arc::new(everything())));
+                    return Some((listening.sent, Arc::new(LiveEvent::everything())));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
@@ -331,7 +324,7 @@ async fn next_event(listening: &mut Listening) -> Option<Numbered> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::identity::Role;
+    use crate::{identity::Role, live::EVERYTHING};
 
     fn posts(id: &str) -> LiveEvent {
         LiveEvent {

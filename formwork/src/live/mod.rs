@@ -76,6 +76,18 @@ pub struct LiveEvent {
     pub items: Vec<String>,
 }
 
+#[cfg(feature = "ssr")]
+impl LiveEvent {
+    /// "Refresh everything": for pages that may have missed something (a lost connection, a
+    /// position no longer known), under a fresh id.
+    pub fn everything() -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            items: vec![EVERYTHING.to_owned()],
+        }
+    }
+}
+
 /// Whether a page showing `tags` at `path` must refresh for `item`.
 pub fn concerns(item: &str, path: &str, tags: &[String]) -> bool {
     if item == EVERYTHING {

@@ -153,6 +153,22 @@ pub async fn signed_in(
     (user_id, format!("fw_session={token}"))
 }
 
+/// A page as a browser gets it (`Accept: text/html`), with `cookie` if given, as text.
+pub async fn page(router: &axum::Router, path: &str, cookie: Option<&str>) -> String {
+    use tower::ServiceExt;
+    let mut request =
+        axum::http::Request::get(path).header(axum::http::header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(axum::http::header::COOKIE, cookie);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    text(response).await
+}
+
 /// A response's body, as text.
 pub async fn text(response: axum::http::Response<axum::body::Body>) -> String {
     use http_body_util::BodyExt;
