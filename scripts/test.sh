@@ -44,7 +44,7 @@ clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targe
 clippy_wasm() {
   # The hydrate feature set, as the wasm build compiles it.
   local build_std=()
-  [ -n "$FW_WASM_BUILD_STD" ] && build_std=("$FW_WASM_BUILD_STD")
+  read -ra build_std <<<"$FW_WASM_BUILD_STD"
   cargo clippy --locked -p frontend --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
 }
 

@@ -5,7 +5,7 @@
 # After `fw_toolchain`, these are set:
 #   PATH               wasm-opt (npm binaryen) first, then the chosen cargo/rustc
 #   CARGO_TARGET_DIR   outside the clone, so fresh clones reuse a warm build
-#   FW_WASM_BUILD_STD  the build-std flag when the wasm32 std is built from source, else empty
+#   FW_WASM_BUILD_STD  the build-std flags (space-separated) when the wasm32 std is built from source, else empty
 #   FW_LEPTOS_ARGS     extra arguments for cargo-leptos build/serve/watch
 # `fw_release_wasm` then sets the release-only wasm flags.
 
@@ -172,10 +172,13 @@ fw_toolchain() {
   fw_cargo_leptos
   fw_wasm_bindgen
   fw_binaryen
-  FW_LEPTOS_ARGS=()
-  if [ -n "$FW_WASM_BUILD_STD" ]; then
-    FW_LEPTOS_ARGS+=("--lib-cargo-args=$FW_WASM_BUILD_STD")
-  fi
+  # --split: each `#[island(lazy)]` becomes its own WASM chunk, fetched only by the pages
+  # that show it, so one page's islands never weigh on another's first load.
+  FW_LEPTOS_ARGS=(--split)
+  local flag
+  for flag in $FW_WASM_BUILD_STD; do
+    FW_LEPTOS_ARGS+=("--lib-cargo-args=$flag")
+  done
   fw_claim_target
   cd "$FW_ROOT" || exit 1
 }

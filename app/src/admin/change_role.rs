@@ -60,7 +60,7 @@ pub fn RoleForm(user_id: i64, username: String, role: Role) -> impl IntoView {
             </select>
             <button type="submit" aria-label=format!("Save the role of {username}")>"Save"</button>
             <FormError state=state/>
-            {move || state.value().get().map(|done| view! {
+            {state.success(|done| view! {
                 <p class="form-success" role="status">
                     {format!("{} is now {} {}.", done.username, article(done.role), done.role)}
                 </p>

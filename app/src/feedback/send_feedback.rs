@@ -33,7 +33,7 @@ formwork::declare!(SendFeedback {
 
 /// The feedback form. An island: with JavaScript a note is sent without leaving the page;
 /// without it, the same form posts and comes back with the outcome (`snapshot`).
-#[island]
+#[island(lazy)]
 pub fn FeedbackForm(snapshot: FormSnapshot<u64>) -> impl IntoView {
     let state = FormState::<SendFeedback>::restore(snapshot).schema::<Feedback>();
     view! {
@@ -47,7 +47,7 @@ pub fn FeedbackForm(snapshot: FormSnapshot<u64>) -> impl IntoView {
                     rows=4
                 />
                 <FormError state=state/>
-                {move || state.value().get().map(|_| view! {
+                {state.success(|_| view! {
                     <p class="form-success" role="status">"Thank you for your feedback!"</p>
                 })}
                 <div class="actions">

@@ -58,7 +58,7 @@ pub fn SubscribeForm() -> impl IntoView {
                     autocomplete="email"
                 />
                 <FormError state=state/>
-                {move || state.value().get().map(|done| view! {
+                {state.success(|done| view! {
                     <p class="form-success" role="status">
                         {format!("Subscribed! The next issue goes to {}.", done.email)}
                     </p>

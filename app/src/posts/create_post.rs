@@ -76,17 +76,13 @@ pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
                 <TextInput field=title id="new-post-title" label="Title" autocomplete="off"/>
                 <TextArea field=content id="new-post-content" label="Content"/>
                 <FormError state=state/>
-                {move || {
-                    state.value().get().map(|published| {
-                        view! {
-                            <p class="form-success" role="status">
-                                "Published "
-                                <a href=format!("/posts/{}", published.slug)>{published.title}</a>
-                                "."
-                            </p>
-                        }
-                    })
-                }}
+                {state.success(|published| view! {
+                    <p class="form-success" role="status">
+                        "Published "
+                        <a href=format!("/posts/{}", published.slug)>{published.title}</a>
+                        "."
+                    </p>
+                })}
                 <div class="actions">
                     <SubmitButton label="Publish" pending_label="Publishing…" name="after" value="stay"/>
                     <SubmitButton label="Publish and open" name="after" value="open" class="secondary"/>

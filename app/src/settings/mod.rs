@@ -88,7 +88,7 @@ pub fn SettingsPage() -> impl IntoView {
                     })
                     .collect_view()}
                 <FormError state=state/>
-                {move || state.value().get().map(|theme| view! {
+                {state.success(|theme| view! {
                     <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
                 })}
                 <div class="actions">

@@ -119,7 +119,7 @@ fn deleted(fields: &Fields, todos: &mut Vec<Todo>) {
 
 /// The list and its forms. `tag` is the list's private tag: the island refetches it whenever
 /// it changes, here or in another tab.
-#[island]
+#[island(lazy)]
 fn TodoList(todos: Vec<Todo>, tag: String, flash: TodoFlash) -> impl IntoView {
     let shown = Optimistic::new(Live::new::<ListTodos>(todos, vec![tag]));
     let add = FormState::<AddTodo>::restore(flash.add.clone())
