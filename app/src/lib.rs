@@ -7,6 +7,7 @@
 //! - [`comments`]: comments under posts, deleted by their authors or by moderators;
 //! - [`newsletter`] and [`contact`]: server-rendered forms that ship no code;
 //! - [`feedback`]: a form in an island, rate limited;
+//! - [`mail`]: email, written to an outbox by jobs (server only);
 //! - [`state`]: what the server hands to every action (server only).
 //!
 //! Components are server-rendered and ship no code unless they are `#[island]`s.
@@ -16,6 +17,8 @@ pub mod admin;
 pub mod comments;
 pub mod contact;
 pub mod feedback;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod newsletter;
 pub mod paging;
 pub mod posts;

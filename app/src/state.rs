@@ -9,6 +9,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Starts a job an action just recorded (see `formwork::jobs`).
+    pub jobs: formwork::jobs::Waker,
 }
 
 /// The store of the running server. Missing context is a wiring bug, reported as a 500.
@@ -16,4 +18,12 @@ pub fn store() -> Result<Arc<dyn Store>, ActionError> {
     use_context::<AppState>()
         .map(|state| state.store)
         .ok_or_else(|| ActionError::internal("AppState was not provided to this request"))
+}
+
+/// Tells this instance's job queue that an action recorded a job, so it starts now rather
+/// than at the next poll. Without a queue here (or without context) the poll finds it.
+pub fn wake_jobs() {
+    if let Some(state) = use_context::<AppState>() {
+        state.jobs.wake();
+    }
 }

@@ -6,6 +6,7 @@ pub use crate::admin::store::AdminStore;
 pub use crate::comments::store::CommentStore;
 pub use crate::contact::store::ContactStore;
 pub use crate::feedback::store::FeedbackStore;
+pub use crate::mail::store::OutboxStore;
 pub use crate::newsletter::store::{Bounce, NewsletterStore};
 pub use crate::posts::store::PostStore;
 pub use crate::todos::store::TodoStore;
@@ -22,6 +23,7 @@ pub trait Store:
     + ContactStore
     + FeedbackStore
     + TodoStore
+    + OutboxStore
     + Send
     + Sync
     + 'static

@@ -30,6 +30,8 @@ pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod invalidation;
 #[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
 pub mod origin;
 #[cfg(feature = "ssr")]
 pub mod pipeline;

@@ -85,6 +85,17 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// How many background jobs (welcome emails, avatar processing) this instance runs at
+    /// once. 0: it runs none, and leaves them to the instances that do (they are in the
+    /// database, so nothing is lost).
+    #[arg(long, env = "JOB_WORKERS", default_value_t = 2)]
+    pub job_workers: u32,
+
+    /// How often, in milliseconds, an idle job queue looks for jobs other instances recorded
+    /// and retries coming due. Jobs recorded on this instance start at once.
+    #[arg(long, env = "JOB_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub job_poll_ms: u64,
+
     /// How long, in seconds, in-flight requests may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,

@@ -42,6 +42,8 @@ pub struct ServerState {
     pub cache: DataCache,
     pub live: LiveHub,
     pub webhooks: crate::api::webhooks::Webhooks,
+    /// The job queue's table, for its counts on `/metrics`.
+    pub jobs: Arc<dyn formwork::jobs::JobStore>,
 }
 
 /// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
@@ -62,8 +64,12 @@ pub fn router(
     limiter: Arc<dyn Limiter>,
     cache: DataCache,
     live: LiveHub,
+    jobs: formwork::jobs::Waker,
 ) -> anyhow::Result<Router> {
-    let app = AppState { store: stores.app };
+    let app = AppState {
+        store: stores.app,
+        jobs,
+    };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
     // Revalidations by other instances purge this one's cache too, and reach its open pages.
     if let Some(bus) = &stores.bus {
@@ -73,6 +79,7 @@ pub fn router(
         });
     }
     let state = ServerState {
+        jobs: stores.jobs.clone(),
         leptos_options: leptos_options.clone(),
         app: app.clone(),
         cache: cache.clone(),
@@ -228,9 +235,13 @@ async fn healthz(State(app): State<AppState>) -> Response {
 
 /// `GET /metrics`: the data cache's counters in the Prometheus text format. For the operator's
 /// scraper: keep it off the public load balancer.
-async fn metrics(State(cache): State<DataCache>, State(live): State<LiveHub>) -> Response {
+async fn metrics(
+    State(cache): State<DataCache>,
+    State(live): State<LiveHub>,
+    State(jobs): State<Arc<dyn formwork::jobs::JobStore>>,
+) -> Response {
     let stats = cache.stats();
-    let body = format!(
+    let mut body = format!(
         "# HELP formwork_cache_hits_total Reads served from the data cache.\n\
          # TYPE formwork_cache_hits_total counter\n\
          formwork_cache_hits_total {}\n\
@@ -256,6 +267,11 @@ async fn metrics(State(cache): State<DataCache>, State(live): State<LiveHub>) ->
         stats.entries,
         live.open_streams()
     );
+    match jobs.counts().await {
+        Ok(counts) => body.push_str(&formwork::jobs::metrics(counts)),
+        // The other figures still help; the gap in the jobs' says something is wrong.
+        Err(error) => tracing::error!(%error, "could not count the jobs for /metrics"),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

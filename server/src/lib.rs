@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use clap::Parser;
 use server::{
     admin,
     config::{Command, Config},
-    http, shutdown, store, telemetry,
+    http, jobs, shutdown, store, telemetry,
 };
 
 #[tokio::main]
@@ -55,6 +55,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let cache = formwork::cache::DataCache::new();
     // The pages with a live stream open hear what changed.
     let live = formwork::live::LiveHub::new();
+    // Background jobs run next to the requests, unless this instance leaves them to others.
+    let queue = jobs::queue(&stores, &config);
+    let waker = queue.waker();
+    let (stop_jobs, jobs_stop) = tokio::sync::oneshot::channel::<()>();
+    let job_runner = (config.job_workers > 0).then(|| {
+        tokio::spawn(queue.run(async move {
+            let _ = jobs_stop.await;
+        }))
+    });
+    if job_runner.is_none() {
+        tracing::info!("JOB_WORKERS=0: this instance runs no background jobs");
+    }
     let router = http::router(
         &config,
         leptos_options,
@@ -62,6 +74,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         limiter,
         cache,
         live.clone(),
+        waker,
     )?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -78,12 +91,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = stopping_tx.send(());
     });
     let grace = config.shutdown_grace();
+    let deadline = async move {
+        let _ = stopping_rx.await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::pin!(deadline);
     tokio::select! {
         result = server => result?,
-        () = async move {
-            let _ = stopping_rx.await;
-            tokio::time::sleep(grace).await;
-        } => tracing::warn!(?grace, "requests still running after the grace period; stopping"),
+        () = &mut deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping"),
+    }
+    // No new jobs start; the ones running may finish within what is left of the grace period.
+    // One cut short is claimed again once its lease runs out, here or on another instance.
+    let _ = stop_jobs.send(());
+    if let Some(runner) = job_runner {
+        tokio::select! {
+            _ = runner => {}
+            () = &mut deadline => tracing::warn!("jobs still running after the grace period; stopping"),
+        }
     }
     tracing::info!("stopped");
     Ok(())

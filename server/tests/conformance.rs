@@ -452,12 +452,178 @@ async fn accounts_are_listed_newest_first_and_found_by_prefix(store: Arc<dyn Sto
     );
 }
 
-async fn subscribing_twice_is_reported_and_counted_once(store: Arc<dyn Store>) {
+async fn subscribing_twice_is_reported_and_counted_once(db: &TestDb) {
+    let stores = db.stores().await;
+    let store = stores.app;
     assert_eq!(store.subscriber_count().await.unwrap(), 0);
-    assert!(store.subscribe("ada@example.org").await.unwrap());
-    assert!(!store.subscribe("ada@example.org").await.unwrap());
-    assert!(store.subscribe("bob@example.org").await.unwrap());
+    assert!(store
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap());
+    assert!(!store
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap());
+    assert!(store
+        .subscribe("bob@example.org", &common::welcome("bob@example.org"))
+        .await
+        .unwrap());
     assert_eq!(store.subscriber_count().await.unwrap(), 2);
+    // Each new subscriber's welcome job committed with them; the repeat recorded none.
+    assert_eq!(stores.jobs.counts().await.unwrap().queued, 2);
+    let claimed = stores.jobs.claim(i64::MAX - 1, i64::MAX, 10).await.unwrap();
+    let payloads: Vec<&str> = claimed.iter().map(|job| job.payload.as_str()).collect();
+    assert_eq!(
+        payloads,
+        [
+            r#"{"email":"ada@example.org"}"#,
+            r#"{"email":"bob@example.org"}"#
+        ]
+    );
+    assert!(claimed
+        .iter()
+        .all(|job| job.kind == app::newsletter::welcome::KIND));
+}
+
+async fn jobs_are_leased_retried_and_kept_when_dead(db: &TestDb) {
+    use formwork::jobs::{JobCounts, NewJob};
+    let jobs = db.stores().await.jobs;
+    let t = 1_800_000_000_000;
+    let job = |n: u32| NewJob {
+        kind: "test.job",
+        payload: format!("{{\"n\":{n}}}"),
+    };
+    let a = jobs.enqueue(&job(1), t).await.unwrap();
+    let b = jobs.enqueue(&job(2), t + 1_000).await.unwrap();
+    assert!(
+        jobs.claim(t - 1, t + 500, 10).await.unwrap().is_empty(),
+        "nothing due yet"
+    );
+
+    let claimed = jobs.claim(t, t + 500, 10).await.unwrap();
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|j| (j.id, j.attempt))
+            .collect::<Vec<_>>(),
+        [(a, 1)],
+        "only what is due, once"
+    );
+    assert_eq!(claimed[0].payload, r#"{"n":1}"#);
+    assert!(
+        jobs.claim(t + 499, t + 999, 10).await.unwrap().is_empty(),
+        "the lease holds"
+    );
+    // The worker died: once its lease ran out, the job is claimed again, as a new attempt.
+    let again = jobs.claim(t + 500, t + 1_500, 10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+        [(a, 2)]
+    );
+
+    // A failure puts it back for later; meanwhile the other one runs and is done.
+    jobs.fail(a, "the mail server said no", Some(t + 2_000), t + 600)
+        .await
+        .unwrap();
+    let next = jobs.claim(t + 1_000, t + 1_500, 10).await.unwrap();
+    assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), [b]);
+    jobs.complete(b, t + 1_100, 0).await.unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 1,
+            running: 0,
+            done: 1,
+            dead: 0
+        }
+    );
+    let last = jobs.claim(t + 2_000, t + 2_500, 10).await.unwrap();
+    assert_eq!(
+        last.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+        [(a, 3)]
+    );
+    jobs.fail(a, &"é".repeat(5_000), None, t + 2_100)
+        .await
+        .unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 0,
+            running: 0,
+            done: 1,
+            dead: 1
+        },
+        "given up on, and kept"
+    );
+    assert!(
+        jobs.claim(i64::MAX - 1, i64::MAX, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "dead stays dead"
+    );
+
+    // Done jobs are forgotten after a while; dead ones are not.
+    let c = jobs.enqueue(&job(3), t).await.unwrap();
+    assert_eq!(jobs.claim(t + 3_000, t + 3_500, 10).await.unwrap()[0].id, c);
+    jobs.complete(c, t + 3_000, t + 2_000).await.unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 0,
+            running: 0,
+            done: 1,
+            dead: 1
+        },
+        "the job done at t+1100 went, the one done now stays"
+    );
+}
+
+async fn concurrent_claims_never_share_a_job(db: &TestDb) {
+    use formwork::jobs::NewJob;
+    let jobs = db.stores().await.jobs;
+    let t = 1_800_000_000_000;
+    for n in 0..24 {
+        let job = NewJob {
+            kind: "test.job",
+            payload: format!("{n}"),
+        };
+        jobs.enqueue(&job, t).await.unwrap();
+    }
+    let claims = (0..4).map(|_| {
+        let jobs = jobs.clone();
+        tokio::spawn(async move { jobs.claim(t, t + 60_000, 5).await.unwrap() })
+    });
+    let mut ids: Vec<i64> = futures::future::join_all(claims)
+        .await
+        .into_iter()
+        .flat_map(|claimed| claimed.unwrap())
+        .map(|job| job.id)
+        .collect();
+    let claimed = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), claimed, "no job went to two workers");
+    assert_eq!(claimed, 20, "each claim took its five");
+}
+
+async fn an_email_is_written_once_per_job(store: Arc<dyn Store>) {
+    let email = app::mail::Email {
+        to: "ada@example.org".into(),
+        subject: "Welcome ✓".into(),
+        body: "Hello,\nAda".into(),
+    };
+    assert!(store.write_to_outbox(7, &email).await.unwrap());
+    assert!(
+        !store.write_to_outbox(7, &email).await.unwrap(),
+        "the job ran twice: one email"
+    );
+    let other = app::mail::Email {
+        to: "bob@example.org".into(),
+        ..email.clone()
+    };
+    assert!(store.write_to_outbox(8, &other).await.unwrap());
+    assert_eq!(store.outbox(10).await.unwrap(), [(8, other), (7, email)]);
 }
 
 async fn contact_messages_are_kept(store: Arc<dyn Store>) {
@@ -814,7 +980,10 @@ async fn posts_before_a_cursor_are_the_next_older_ones(store: Arc<dyn Store>) {
 async fn a_bounce_is_handled_once_per_delivery(store: Arc<dyn Store>) {
     use app::store::Bounce;
     let long_ago = OffsetDateTime::UNIX_EPOCH;
-    store.subscribe("ada@example.org").await.unwrap();
+    store
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .bounce("d1", "ada@example.org", long_ago)
@@ -823,7 +992,10 @@ async fn a_bounce_is_handled_once_per_delivery(store: Arc<dyn Store>) {
         Bounce::Unsubscribed
     );
     assert_eq!(store.subscriber_count().await.unwrap(), 0);
-    store.subscribe("ada@example.org").await.unwrap();
+    store
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .bounce("d1", "ada@example.org", long_ago)
@@ -944,7 +1116,25 @@ macro_rules! conformance {
             }
             #[tokio::test]
             async fn subscribing_twice_is_reported_and_counted_once() {
-                run(super::subscribing_twice_is_reported_and_counted_once).await;
+                let db = TestDb::$backend().await;
+                super::subscribing_twice_is_reported_and_counted_once(&db).await;
+                db.drop_database().await;
+            }
+            #[tokio::test]
+            async fn jobs_are_leased_retried_and_kept_when_dead() {
+                let db = TestDb::$backend().await;
+                super::jobs_are_leased_retried_and_kept_when_dead(&db).await;
+                db.drop_database().await;
+            }
+            #[tokio::test]
+            async fn concurrent_claims_never_share_a_job() {
+                let db = TestDb::$backend().await;
+                super::concurrent_claims_never_share_a_job(&db).await;
+                db.drop_database().await;
+            }
+            #[tokio::test]
+            async fn an_email_is_written_once_per_job() {
+                run(super::an_email_is_written_once_per_job).await;
             }
             #[tokio::test]
             async fn contact_messages_are_kept() {

@@ -594,6 +594,8 @@ async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
         json(response).await,
         serde_json::json!({"email": "ada@example.org"})
     );
+    // The welcome email is a job the answer did not wait for.
+    assert_eq!(metric(&app, "formwork_jobs{state=\"queued\"}").await, 1);
 
     let response = app
         .script_post(Subscribe::PATH, FORM, "email=ada%40example.ORG")

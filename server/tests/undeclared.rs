@@ -45,6 +45,7 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
         std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
         formwork::cache::DataCache::new(),
         formwork::live::LiveHub::new(),
+        formwork::jobs::Waker::default(),
     )
     .expect_err("the server must not start");
     assert!(

@@ -81,8 +81,16 @@ async fn subscribed(stores: &server::store::Stores) -> u64 {
 #[tokio::test]
 async fn a_signed_fresh_delivery_unsubscribes_once_and_open_pages_hear_it() {
     let (router, _db, stores) = site(true).await;
-    stores.app.subscribe("gone@example.org").await.unwrap();
-    stores.app.subscribe("stays@example.org").await.unwrap();
+    stores
+        .app
+        .subscribe("gone@example.org", &common::welcome("gone@example.org"))
+        .await
+        .unwrap();
+    stores
+        .app
+        .subscribe("stays@example.org", &common::welcome("stays@example.org"))
+        .await
+        .unwrap();
     let mut newsletter = LiveStream::open(&router, "path=/newsletter&tags=newsletter", None).await;
 
     let delivery = Delivery::of("evt_1", "Gone@Example.org");
@@ -99,7 +107,11 @@ async fn a_signed_fresh_delivery_unsubscribes_once_and_open_pages_hear_it() {
     assert_eq!(heard.items, ["tag:newsletter"]);
 
     // The provider retries the same delivery after the address subscribed again: ignored.
-    stores.app.subscribe("gone@example.org").await.unwrap();
+    stores
+        .app
+        .subscribe("gone@example.org", &common::welcome("gone@example.org"))
+        .await
+        .unwrap();
     let (status, body) = delivery.send(&router).await;
     assert_eq!(
         (status, body["status"].as_str()),
@@ -119,7 +131,11 @@ async fn a_signed_fresh_delivery_unsubscribes_once_and_open_pages_hear_it() {
 #[tokio::test]
 async fn bad_signatures_old_deliveries_and_bad_bodies_are_refused_and_change_nothing() {
     let (router, _db, stores) = site(true).await;
-    stores.app.subscribe("ada@example.org").await.unwrap();
+    stores
+        .app
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let cases: Vec<(&str, Delivery, StatusCode)> = vec![
         (
@@ -247,7 +263,11 @@ async fn bad_signatures_old_deliveries_and_bad_bodies_are_refused_and_change_not
 #[tokio::test]
 async fn without_a_secret_the_webhook_does_not_exist() {
     let (router, _db, stores) = site(false).await;
-    stores.app.subscribe("ada@example.org").await.unwrap();
+    stores
+        .app
+        .subscribe("ada@example.org", &common::welcome("ada@example.org"))
+        .await
+        .unwrap();
     let (status, _) = Delivery::of("a", "ada@example.org").send(&router).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(subscribed(&stores).await, 1);

@@ -3,6 +3,8 @@
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod subscribe;
+#[cfg(feature = "ssr")]
+pub mod welcome;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -26,8 +26,14 @@ pub trait NewsletterStore: Send + Sync {
         forget_before: time::OffsetDateTime,
     ) -> Result<Bounce, StoreError>;
 
-    /// Adds a subscriber; `false` when the address was already subscribed.
-    async fn subscribe(&self, email: &str) -> Result<bool, StoreError>;
+    /// Adds a subscriber and records `welcome`, the job that greets them, in one
+    /// transaction: both or neither. `false` (and no job) when the address was already
+    /// subscribed.
+    async fn subscribe(
+        &self,
+        email: &str,
+        welcome: &formwork::jobs::NewJob,
+    ) -> Result<bool, StoreError>;
 
     async fn subscriber_count(&self) -> Result<u64, StoreError>;
 }

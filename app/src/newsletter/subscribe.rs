@@ -26,8 +26,19 @@ pub async fn subscribe(
 ) -> Result<Subscribed, ActionError> {
     use formwork::Validated;
 
+    use super::welcome::{Welcome, KIND};
+
     let email = subscription.validated()?.email.to_lowercase();
-    if crate::state::store()?.subscribe(&email).await? {
+    // The welcome email is a job, recorded with the subscriber: the answer does not wait for
+    // it, and it is sent even if this server stops right after.
+    let welcome = formwork::jobs::NewJob::new(
+        KIND,
+        &Welcome {
+            email: email.clone(),
+        },
+    )?;
+    if crate::state::store()?.subscribe(&email, &welcome).await? {
+        crate::state::wake_jobs();
         tracing::info!("newsletter subscriber added");
         formwork::revalidate_tag(crate::tags::NEWSLETTER);
         Ok(Subscribed { email })

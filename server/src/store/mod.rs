@@ -10,7 +10,9 @@ mod sql;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
-use formwork::{flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus};
+use formwork::{
+    flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
+};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -23,6 +25,8 @@ pub struct Stores {
     pub flash: Arc<dyn FlashStore>,
     /// Who is signed in.
     pub sessions: Arc<dyn SessionStore>,
+    /// The durable job queue's table.
+    pub jobs: Arc<dyn JobStore>,
     /// How revalidations reach the other instances sharing this database (PostgreSQL's
     /// `LISTEN/NOTIFY`); `None` for SQLite, which one instance has to itself.
     pub bus: Option<Arc<dyn InvalidationBus>>,
@@ -30,7 +34,7 @@ pub struct Stores {
 
 /// Opens the store `url` names and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<Stores> {
-    fn all<S: Store + FlashStore + SessionStore>(
+    fn all<S: Store + FlashStore + SessionStore + JobStore>(
         store: S,
         bus: Option<Arc<dyn InvalidationBus>>,
     ) -> Stores {
@@ -38,7 +42,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Stores> {
         Stores {
             app: store.clone(),
             flash: store.clone(),
-            sessions: store,
+            sessions: store.clone(),
+            jobs: store,
             bus,
         }
     }
@@ -72,13 +77,13 @@ impl Backend {
 }
 
 /// Timestamps are stored at microsecond precision on both backends.
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
         .unwrap_or(now)
 }
 
-fn backend_error(error: sqlx::Error) -> StoreError {
+pub(crate) fn backend_error(error: sqlx::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
 }
 

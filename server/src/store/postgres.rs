@@ -24,7 +24,12 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, "postgres");
+super::sql::sql_store!(
+    PgStore,
+    "postgres",
+    sqlx::Postgres,
+    "FOR UPDATE SKIP LOCKED"
+);
 
 /// Invalidations between instances through PostgreSQL's `LISTEN/NOTIFY`: what one instance
 /// revalidated, every other purges (see `formwork::invalidation`).

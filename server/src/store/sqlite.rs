@@ -29,4 +29,4 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, "sqlite");
+super::sql::sql_store!(SqliteStore, "sqlite", sqlx::Sqlite, "");

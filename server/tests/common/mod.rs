@@ -121,7 +121,16 @@ pub fn instance(
         .output_name("formwork")
         .build();
     let live = formwork::live::LiveHub::new();
-    server::http::router(&config, options, stores, limiter, cache, live).unwrap()
+    server::http::router(
+        &config,
+        options,
+        stores,
+        limiter,
+        cache,
+        live,
+        formwork::jobs::Waker::default(),
+    )
+    .unwrap()
 }
 
 /// An account named `name` with `role`, signed in: its id and the session cookie
@@ -242,4 +251,16 @@ impl LiveStream {
             }
         }
     }
+}
+
+/// The welcome job subscribing `email` records.
+#[allow(dead_code)] // not every test binary subscribes anyone
+pub fn welcome(email: &str) -> formwork::jobs::NewJob {
+    formwork::jobs::NewJob::new(
+        app::newsletter::welcome::KIND,
+        &app::newsletter::welcome::Welcome {
+            email: email.to_owned(),
+        },
+    )
+    .unwrap()
 }

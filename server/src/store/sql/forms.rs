@@ -13,17 +13,31 @@ macro_rules! form_queries {
 
             #[async_trait::async_trait]
             impl NewsletterStore for $store {
-                async fn subscribe(&self, email: &str) -> Result<bool, StoreError> {
-                    sqlx::query(
+                async fn subscribe(
+                    &self,
+                    email: &str,
+                    welcome: &formwork::jobs::NewJob,
+                ) -> Result<bool, StoreError> {
+                    let mut tx = self.pool.begin().await.map_err(backend_error)?;
+                    let added = sqlx::query(
                         "INSERT INTO newsletter_subscribers (email, created_at) VALUES ($1, $2) \
                          ON CONFLICT (email) DO NOTHING",
                     )
                     .bind(email)
                     .bind(now())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
-                    .map(|done| done.rows_affected() == 1)
-                    .map_err(backend_error)
+                    .map_err(backend_error)?
+                    .rows_affected()
+                        == 1;
+                    if added {
+                        let at = formwork::jobs::now_ms();
+                        super::jobs::insert_job(&mut *tx, welcome, at, at)
+                            .await
+                            .map_err(|e| StoreError::Backend(e.into()))?;
+                    }
+                    tx.commit().await.map_err(backend_error)?;
+                    Ok(added)
                 }
 
                 async fn bounce(

@@ -7,13 +7,15 @@ pub(crate) mod accounts;
 pub(crate) mod comments;
 pub(crate) mod flash;
 pub(crate) mod forms;
+pub(crate) mod jobs;
 pub(crate) mod posts;
 pub(crate) mod sessions;
 pub(crate) mod todos;
 
-/// Implements every store trait for `$store`.
+/// Implements every store trait for `$store`, whose pool is of database `$db`; `$lock` is
+/// what a job claim adds to pick rows no other worker holds (see [`jobs`]).
 macro_rules! sql_store {
-    ($store:ident, $backend:literal) => {
+    ($store:ident, $backend:literal, $db:ty, $lock:literal) => {
         crate::store::sql::accounts::account_queries!($store);
         crate::store::sql::sessions::session_queries!($store);
         crate::store::sql::posts::post_queries!($store);
@@ -21,6 +23,7 @@ macro_rules! sql_store {
         crate::store::sql::forms::form_queries!($store);
         crate::store::sql::flash::flash_queries!($store);
         crate::store::sql::todos::todo_queries!($store);
+        crate::store::sql::jobs::job_queries!($store, $db, $lock);
 
         impl $store {
             /// After a change to something with an owner matched no row: was there no such
