@@ -43,6 +43,18 @@ impl std::fmt::Display for Role {
     }
 }
 
+/// One of a user's live sessions, as a session list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// When it started and until when it lasts (Unix seconds).
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The `User-Agent` the browser sent when signing in (at most 200 characters).
+    pub user_agent: String,
+    /// Whether it is the session of the request being served.
+    pub current: bool,
+}
+
 /// A signed-in user, as the session names them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
@@ -90,7 +102,7 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::Principal;
+    use super::{Principal, SessionInfo};
     use crate::ActionError;
     use axum::http::{header, HeaderMap, HeaderValue};
     use sha2::{Digest, Sha256};
@@ -121,6 +133,23 @@ mod server {
 
         /// Ends one session (nothing happens if it is gone already).
         async fn delete_session(&self, token_hash: &str) -> Result<(), String>;
+
+        /// The live sessions of `user_id`, newest first.
+        async fn user_sessions(&self, user_id: i64, now: i64)
+            -> Result<Vec<StoredSession>, String>;
+
+        /// Ends every session of `user_id` but the one whose token hashes to `keep`. Returns
+        /// how many ended.
+        async fn delete_other_sessions(&self, user_id: i64, keep: &str) -> Result<u64, String>;
+    }
+
+    /// A session row.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StoredSession {
+        pub token_hash: String,
+        pub created_at: i64,
+        pub expires_at: i64,
+        pub user_agent: String,
     }
 
     /// Sessions: the store, and how their cookie is made.
@@ -205,6 +234,48 @@ mod server {
             self.cookie("", 0)
         }
 
+        /// The live sessions of `user_id`, the request's own first (marked), then newest first.
+        pub async fn list(
+            &self,
+            user_id: i64,
+            request: &HeaderMap,
+        ) -> Result<Vec<SessionInfo>, ActionError> {
+            let current = crate::pipeline::cookie_value(request, SESSION_COOKIE).map(|t| hash(&t));
+            let mut sessions: Vec<SessionInfo> = self
+                .store
+                .user_sessions(user_id, crate::pipeline::unix_now())
+                .await
+                .map_err(ActionError::internal)?
+                .into_iter()
+                .map(|stored| SessionInfo {
+                    current: current.as_deref() == Some(stored.token_hash.as_str()),
+                    created_at: stored.created_at,
+                    expires_at: stored.expires_at,
+                    user_agent: stored.user_agent,
+                })
+                .collect();
+            // Stable: the others keep their newest-first order.
+            sessions.sort_by_key(|session| !session.current);
+            Ok(sessions)
+        }
+
+        /// Ends every session of `user_id` but the request's own. Returns how many ended.
+        pub async fn end_others(
+            &self,
+            user_id: i64,
+            request: &HeaderMap,
+        ) -> Result<u64, ActionError> {
+            let keep = crate::pipeline::cookie_value(request, SESSION_COOKIE)
+                .map(|t| hash(&t))
+                // Without a cookie there is no session to keep: a session-less caller never
+                // gets this far (the action needs a signed-in user), so this ends them all.
+                .unwrap_or_default();
+            self.store
+                .delete_other_sessions(user_id, &keep)
+                .await
+                .map_err(ActionError::internal)
+        }
+
         fn cookie(&self, value: &str, max_age: u64) -> Result<HeaderValue, ActionError> {
             let secure = if self.secure_cookie { "; Secure" } else { "" };
             HeaderValue::from_str(&format!(
@@ -229,6 +300,29 @@ mod server {
         let cookie = sessions.end(&request).await?;
         response.append_header(header::SET_COOKIE, cookie);
         Ok(())
+    }
+
+    /// The signed-in user's live sessions, for a page or an action (see [`SessionInfo`]).
+    pub async fn my_sessions() -> Result<Vec<SessionInfo>, ActionError> {
+        let user = super::signed_in()?;
+        let (sessions, request) = sessions_and_request()?;
+        sessions.list(user.user_id, &request).await
+    }
+
+    /// Signs out every session of the signed-in user but this one. Returns how many ended.
+    pub async fn sign_out_others() -> Result<u64, ActionError> {
+        let user = super::signed_in()?;
+        let (sessions, request) = sessions_and_request()?;
+        sessions.end_others(user.user_id, &request).await
+    }
+
+    fn sessions_and_request() -> Result<(Sessions, HeaderMap), ActionError> {
+        use leptos::prelude::use_context;
+        let sessions = use_context::<Sessions>()
+            .ok_or_else(|| ActionError::internal("Sessions were not provided to this request"))?;
+        let parts = use_context::<http::request::Parts>()
+            .ok_or_else(|| ActionError::internal("no request parts in this request's context"))?;
+        Ok((sessions, parts.headers))
     }
 
     /// What signing in and out needs from the request being served. Missing pieces are

@@ -399,3 +399,73 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     assert_eq!(role_of("other").await, Role::Admin);
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_session_list_names_each_browser_and_signs_the_others_out() {
+    use app::settings::sessions::SignOutOtherSessions;
+    let db = TestDb::sqlite().await;
+    let router = common::router(db.stores().await, &[]);
+    register(&router, "ada", "ada@example.org").await;
+    // Signing in from two browsers: each session keeps the User-Agent it started with.
+    let mut tokens = Vec::new();
+    for agent in [
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1 <b>",
+    ] {
+        let request = Request::post(LogIn::PATH)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::USER_AGENT, agent)
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(format!(
+                "username=ada&password={}",
+                PASSWORD.replace(' ', "+")
+            )))
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        tokens.push(session_cookie(&response).unwrap().0);
+    }
+    let (laptop, phone) = (&tokens[0], &tokens[1]);
+
+    let page = common::page(&router, "/settings", Some(&format!("fw_session={laptop}"))).await;
+    let list = page.split_once("Where you are signed in").unwrap().1;
+    let firefox = list.find("Firefox on Linux").expect("the laptop");
+    let safari = list.find("Safari on iOS").expect("the phone");
+    assert!(firefox < safari, "this session first: {list}");
+    assert_eq!(list.matches("(this session)").count(), 1, "{list}");
+    assert!(list[firefox..safari].contains("(this session)"), "{list}");
+    assert!(
+        list.contains("&lt;b&gt;"),
+        "the agent is shown escaped: {list}"
+    );
+    assert!(!list.contains("<b>"), "{list}");
+    // The registration's session is a third, from a client with no User-Agent.
+    assert!(list.contains("An unknown browser"), "{list}");
+    assert!(list.contains("Sign out everywhere else"), "{list}");
+
+    let response = call(&router, SignOutOtherSessions::PATH, "", Some(laptop)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(text(response).await, "2");
+    assert_eq!(signed_in_as(&router, laptop).await.as_deref(), Some("ada"));
+    assert_eq!(
+        signed_in_as(&router, phone).await,
+        None,
+        "the phone is signed out"
+    );
+
+    let page = common::page(&router, "/settings", Some(&format!("fw_session={laptop}"))).await;
+    let list = page.split_once("Where you are signed in").unwrap().1;
+    assert!(!list.contains("Safari on iOS"), "{list}");
+    assert!(
+        !list.contains("Sign out everywhere else"),
+        "nothing else to sign out: {list}"
+    );
+
+    // Signed out there is no list, and the action asks to sign in.
+    let page = common::page(&router, "/settings", None).await;
+    assert!(!page.contains("Where you are signed in"));
+    let response = call(&router, SignOutOtherSessions::PATH, "", Some(phone)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    db.drop_database().await;
+}

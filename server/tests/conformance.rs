@@ -731,6 +731,70 @@ async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
         .is_some());
 }
 
+async fn a_users_sessions_are_listed_and_the_others_end_together(db: &TestDb) {
+    use formwork::identity::{Role, StoredSession};
+    let stores = db.stores().await;
+    let (store, sessions) = (stores.app, stores.sessions);
+    let ada = store
+        .create_account("ada", "ada@example.org", "hash", Role::User)
+        .await
+        .unwrap();
+    let bob = store
+        .create_account("bob", "bob@example.org", "hash", Role::User)
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    for (hash, user, created, agent) in [
+        ("laptop", ada, now - 300, "Firefox ✓"),
+        ("phone", ada, now - 100, "Safari"),
+        ("old", ada, now - 9_000, "expired"),
+        ("bobs", bob, now - 200, "Chrome"),
+    ] {
+        let expires = if hash == "old" { now - 1 } else { now + 3_600 };
+        sessions
+            .insert_session(hash, user, created, expires, agent)
+            .await
+            .unwrap();
+    }
+    let listed = sessions.user_sessions(ada, now).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            StoredSession {
+                token_hash: "phone".into(),
+                created_at: now - 100,
+                expires_at: now + 3_600,
+                user_agent: "Safari".into(),
+            },
+            StoredSession {
+                token_hash: "laptop".into(),
+                created_at: now - 300,
+                expires_at: now + 3_600,
+                user_agent: "Firefox ✓".into(),
+            },
+        ],
+        "live ones only, newest first, nobody else's"
+    );
+    assert_eq!(
+        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
+        2
+    );
+    assert!(sessions
+        .session_user("laptop", now)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(sessions.session_user("phone", now).await.unwrap().is_none());
+    assert!(
+        sessions.session_user("bobs", now).await.unwrap().is_some(),
+        "another user's sessions stay"
+    );
+    assert_eq!(
+        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
+        0
+    );
+}
+
 async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &TestDb) {
     let store = db.stores().await.flash;
     let now = 1_800_000_000;
@@ -1152,6 +1216,12 @@ macro_rules! conformance {
             async fn sessions_name_their_user_until_they_expire_or_end() {
                 let db = TestDb::$backend().await;
                 super::sessions_name_their_user_until_they_expire_or_end(&db).await;
+                db.drop_database().await;
+            }
+            #[tokio::test]
+            async fn a_users_sessions_are_listed_and_the_others_end_together() {
+                let db = TestDb::$backend().await;
+                super::a_users_sessions_are_listed_and_the_others_end_together(&db).await;
                 db.drop_database().await;
             }
             #[tokio::test]

@@ -28,6 +28,7 @@ use app::{
         read::{GetPost, ListPosts},
     },
     search::SearchPosts,
+    settings::sessions::{ListSessions, SignOutOtherSessions},
     settings::SetTheme,
     todos::actions::{AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
 };
@@ -306,6 +307,17 @@ impl World {
             p if p == LogOut::PATH => {
                 let (_, cookie) =
                     common::signed_in(&self.stores, &format!("leaving{n}"), Role::User).await;
+                (Caller::Cookie(cookie), String::new())
+            }
+            p if p == SignOutOtherSessions::PATH => {
+                // Someone signed in twice: the call ends the other session, never its own.
+                let (id, cookie) =
+                    common::signed_in(&self.stores, &format!("twice{n}"), Role::User).await;
+                self.stores
+                    .sessions
+                    .insert_session(&format!("elsewhere{n}"), id, 1, i64::MAX, "")
+                    .await
+                    .unwrap();
                 (Caller::Cookie(cookie), String::new())
             }
             p if p == Subscribe::PATH => (Caller::Nobody, format!("email=reader{n}%40example.org")),
@@ -648,6 +660,12 @@ fn actions() -> Vec<Policy> {
             access: SignedIn,
             typed: &[("id", NOT_AN_ID)],
         },
+        Policy {
+            path: SignOutOtherSessions::PATH,
+            name: "sign_out_other_sessions",
+            access: SignedIn,
+            typed: &[],
+        },
     ]
 }
 
@@ -659,7 +677,9 @@ fn changes(path: &str) -> &'static [&'static str] {
         p if p == AddComment::PATH || p == DeleteComment::PATH => &["comments"],
         p if p == ChangeRole::PATH => &[],
         p if p == Register::PATH => &["users", "sessions"],
-        p if p == LogIn::PATH || p == LogOut::PATH => &["sessions"],
+        p if p == LogIn::PATH || p == LogOut::PATH || p == SignOutOtherSessions::PATH => {
+            &["sessions"]
+        }
         p if p == Subscribe::PATH => &["newsletter_subscribers", "jobs"],
         p if p == SendMessage::PATH => &["contact_messages"],
         p if p == SendFeedback::PATH => &["feedback"],
@@ -913,8 +933,9 @@ async fn cases_for_action(world: &World, policy: &Policy) -> Vec<Case> {
                 .header("content-type", content_type)
         }));
     }
-    // (log_out takes no arguments: an empty body is its valid call.)
-    if path != LogOut::PATH {
+    // (log_out and sign_out_other_sessions take no arguments: an empty body is their valid
+    // call.)
+    if path != LogOut::PATH && path != SignOutOtherSessions::PATH {
         templates.push(Box::new(move |caller, _| {
             Case::post("malformed", "every field missing", path, caller, "")
         }));
@@ -1373,6 +1394,20 @@ fn read_cases(world: &World) -> Vec<Case> {
     )
     .refused(bad));
     add(Case::get(
+        "valid",
+        "my sessions",
+        ListSessions::PATH.to_owned(),
+        &world.alice.1,
+    )
+    .expect(Expect::Accepted(StatusCode::OK, &[])));
+    add(Case::get(
+        "access",
+        "my sessions, signed out",
+        ListSessions::PATH.to_owned(),
+        &nobody,
+    )
+    .refused(StatusCode::UNAUTHORIZED));
+    add(Case::get(
         "access",
         "todos, signed out",
         ListTodos::PATH.to_owned(),
@@ -1546,6 +1581,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         ListAccounts::PATH,
         ListTodos::PATH,
         SearchPosts::PATH,
+        ListSessions::PATH,
     ];
     let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();

@@ -1,6 +1,9 @@
 //! `/settings`: preferences kept in cookies, for everyone (signed in or not). The theme is set
 //! by an action and read by every page as it renders, so it is right from the first paint,
-//! with or without JavaScript.
+//! with or without JavaScript. A signed-in user also sees where they are signed in, and can
+//! sign out everywhere else ([`sessions`]).
+
+pub mod sessions;
 
 use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
 use leptos::prelude::*;
@@ -96,5 +99,6 @@ pub fn SettingsPage() -> impl IntoView {
                 </div>
             </fieldset>
         </ActionForm>
+        <sessions::SessionList/>
     }
 }

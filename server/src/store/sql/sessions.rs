@@ -5,7 +5,7 @@ macro_rules! session_queries {
         mod sessions {
             use super::$store;
             use crate::store::sql::accounts::stored_role;
-            use formwork::identity::Principal;
+            use formwork::identity::{Principal, StoredSession};
 
             #[async_trait::async_trait]
             impl formwork::identity::SessionStore for $store {
@@ -61,6 +61,46 @@ macro_rules! session_queries {
                     .await
                     .map(drop)
                     .map_err(|e| e.to_string())
+                }
+
+                async fn user_sessions(
+                    &self,
+                    user_id: i64,
+                    now: i64,
+                ) -> Result<Vec<StoredSession>, String> {
+                    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+                        "SELECT token_hash, created_at, expires_at, user_agent FROM sessions \
+                         WHERE user_id = $1 AND expires_at > $2 \
+                         ORDER BY created_at DESC, token_hash",
+                    )
+                    .bind(user_id)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(token_hash, created_at, expires_at, user_agent)| StoredSession {
+                            token_hash,
+                            created_at,
+                            expires_at,
+                            user_agent,
+                        })
+                        .collect())
+                }
+
+                async fn delete_other_sessions(
+                    &self,
+                    user_id: i64,
+                    keep: &str,
+                ) -> Result<u64, String> {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                        .bind(user_id)
+                        .bind(keep)
+                        .execute(&self.pool)
+                        .await
+                        .map(|done| done.rows_affected())
+                        .map_err(|e| e.to_string())
                 }
 
                 async fn delete_session(&self, token_hash: &str) -> Result<(), String> {
