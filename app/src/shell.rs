@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/todos") view=TodosPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/profile") view=crate::settings::profile::ProfilePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -7,6 +7,7 @@
 //! | `post:{id}` | one post's page | editing or deleting it |
 //! | `comments:{post_id}` | one post's comments | adding or deleting one of them |
 //! | `newsletter` | the subscriber count | a new subscriber |
+//! | `people` | everything that shows authors' names (post lists, posts, comments) | a new display name |
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ pub const CACHE_TTL: Duration = Duration::from_secs(60);
 
 pub const POSTS: &str = "posts";
 pub const NEWSLETTER: &str = "newsletter";
+pub const PEOPLE: &str = "people";
 
 pub fn post(id: i64) -> String {
     format!("post:{id}")

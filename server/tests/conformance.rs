@@ -679,6 +679,17 @@ async fn accounts_are_unique_without_regard_to_case(store: Arc<dyn Store>) {
     assert_eq!(found.role, Role::Moderator);
     assert!(store.account_by_username("nobody").await.unwrap().is_none());
     assert_eq!(store.account_count().await.unwrap(), 1);
+
+    // A display name: none at first, then the one set; the database itself holds the limit
+    // of 50 characters (not bytes).
+    assert_eq!(store.display_name(ada).await.unwrap(), None);
+    let fifty = "é".repeat(50);
+    assert!(store.set_display_name(ada, &fifty).await.unwrap());
+    assert_eq!(store.display_name(ada).await.unwrap(), Some(fifty));
+    assert!(store.set_display_name(ada, &"é".repeat(51)).await.is_err());
+    assert!(store.set_display_name(ada, "").await.is_err());
+    assert!(!store.set_display_name(i64::MAX, "Nobody").await.unwrap());
+    assert_eq!(store.display_name(i64::MAX).await.unwrap(), None);
 }
 
 async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {

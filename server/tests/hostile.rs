@@ -28,8 +28,11 @@ use app::{
         read::{GetPost, ListPosts},
     },
     search::SearchPosts,
-    settings::sessions::{ListSessions, SignOutOtherSessions},
     settings::SetTheme,
+    settings::{
+        profile::{MyProfile, UpdateProfile},
+        sessions::{ListSessions, SignOutOtherSessions},
+    },
     todos::actions::{AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
 };
 use axum::{
@@ -309,6 +312,7 @@ impl World {
                     common::signed_in(&self.stores, &format!("leaving{n}"), Role::User).await;
                 (Caller::Cookie(cookie), String::new())
             }
+            p if p == UpdateProfile::PATH => (alice, format!("display_name=Alice+{n}")),
             p if p == SignOutOtherSessions::PATH => {
                 // Someone signed in twice: the call ends the other session, never its own.
                 let (id, cookie) =
@@ -348,7 +352,7 @@ impl World {
     /// What the database holds, table by table, one line a row.
     async fn fingerprint(&self) -> BTreeMap<&'static str, Vec<String>> {
         const TABLES: [(&str, &str); 9] = [
-            ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash FROM users ORDER BY id"),
+            ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash || '|' || COALESCE(display_name, '-') FROM users ORDER BY id"),
             ("sessions", "SELECT token_hash || '|' || CAST(user_id AS TEXT) FROM sessions ORDER BY token_hash"),
             ("posts", "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || content || '|' || COALESCE(CAST(author_id AS TEXT), '-') FROM posts ORDER BY id"),
             ("comments", "SELECT CAST(id AS TEXT) || '|' || CAST(post_id AS TEXT) || '|' || CAST(author_id AS TEXT) || '|' || body FROM comments ORDER BY id"),
@@ -661,6 +665,12 @@ fn actions() -> Vec<Policy> {
             typed: &[("id", NOT_AN_ID)],
         },
         Policy {
+            path: UpdateProfile::PATH,
+            name: "update_profile",
+            access: SignedIn,
+            typed: &[],
+        },
+        Policy {
             path: SignOutOtherSessions::PATH,
             name: "sign_out_other_sessions",
             access: SignedIn,
@@ -677,6 +687,7 @@ fn changes(path: &str) -> &'static [&'static str] {
         p if p == AddComment::PATH || p == DeleteComment::PATH => &["comments"],
         p if p == ChangeRole::PATH => &[],
         p if p == Register::PATH => &["users", "sessions"],
+        p if p == UpdateProfile::PATH => &["users"],
         p if p == LogIn::PATH || p == LogOut::PATH || p == SignOutOtherSessions::PATH => {
             &["sessions"]
         }
@@ -1401,6 +1412,20 @@ fn read_cases(world: &World) -> Vec<Case> {
     )
     .expect(Expect::Accepted(StatusCode::OK, &[])));
     add(Case::get(
+        "valid",
+        "my profile",
+        MyProfile::PATH.to_owned(),
+        &world.alice.1,
+    )
+    .expect(Expect::Accepted(StatusCode::OK, &[])));
+    add(Case::get(
+        "access",
+        "my profile, signed out",
+        MyProfile::PATH.to_owned(),
+        &nobody,
+    )
+    .refused(StatusCode::UNAUTHORIZED));
+    add(Case::get(
         "access",
         "my sessions, signed out",
         ListSessions::PATH.to_owned(),
@@ -1582,6 +1607,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         ListTodos::PATH,
         SearchPosts::PATH,
         ListSessions::PATH,
+        MyProfile::PATH,
     ];
     let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();

@@ -1367,3 +1367,92 @@ async fn a_theme_set_by_an_action_is_a_cookie_every_page_renders_with() {
     assert!(refused.headers().get(header::SET_COOKIE).is_none());
     app.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_display_name_is_checked_and_shown_next_to_posts_and_comments_at_once() {
+    use app::{comments::add_comment::AddComment, settings::profile::UpdateProfile};
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=Named&content=x")
+        .await;
+    let (_, list) = app.get("/posts").await;
+    assert!(
+        list.contains(r#"<span class="author">tester</span>"#),
+        "{list}"
+    );
+    // Both cached now: the name change must purge them.
+    let post = app
+        .db
+        .store()
+        .await
+        .post_by_slug("named")
+        .await
+        .unwrap()
+        .unwrap();
+    let body = format!(
+        "post={}&body=First",
+        TestApp::bind(AddComment::PATH, post.id)
+    );
+    let response = app.script_post(AddComment::PATH, FORM, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, page) = app.get("/posts/named").await;
+    assert!(
+        page.contains(r#"<span class="author">tester</span>"#),
+        "{page}"
+    );
+
+    for (bad, problem) in [
+        ("display_name=", "Display name"),
+        (&*format!("display_name={}", "é".repeat(51)), "at most 50"),
+        ("display_name=a%1Bb", "control characters"),
+    ] {
+        let response = app.script_post(UpdateProfile::PATH, FORM, bad).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body = json(response).await;
+        let message = body["fields"]["display_name"][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(problem), "{bad}: {body}");
+    }
+
+    // Fifty characters (not bytes), trimmed.
+    let name = "Ada Lovelace ✓".to_owned() + &"é".repeat(36);
+    let body = format!(
+        "display_name=++{}++",
+        form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    );
+    let response = app.script_post(UpdateProfile::PATH, FORM, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json(response).await, serde_json::json!(name));
+
+    let (_, list) = app.get("/posts").await;
+    assert!(
+        list.contains(&format!(
+            r#"<span class="author">{name}</span> <span class="handle">@tester</span>"#
+        )),
+        "{list}"
+    );
+    let (_, page) = app.get("/posts/named").await;
+    assert_eq!(
+        page.matches(&format!(r#"<span class="author">{name}</span>"#))
+            .count(),
+        2,
+        "the byline and the comment: {page}"
+    );
+    let (_, profile) = app.get("/settings/profile").await;
+    assert!(profile.contains(&format!(r#"value="{name}""#)), "{profile}");
+
+    // Markup is text.
+    let response = app
+        .script_post(
+            UpdateProfile::PATH,
+            FORM,
+            "display_name=%3Cb%3EBold%3C%2Fb%3E",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, list) = app.get("/posts").await;
+    assert!(list.contains("&lt;b&gt;Bold&lt;/b&gt;"), "{list}");
+    assert!(!list.contains("<b>Bold"), "{list}");
+    app.db.drop_database().await;
+}

@@ -32,4 +32,10 @@ pub trait AccountStore: Send + Sync {
 
     /// How many accounts there are.
     async fn account_count(&self) -> Result<u64, StoreError>;
+
+    /// The account's display name, if it chose one.
+    async fn display_name(&self, user_id: i64) -> Result<Option<String>, StoreError>;
+
+    /// Sets the account's display name; `false` when there is no such account.
+    async fn set_display_name(&self, user_id: i64, name: &str) -> Result<bool, StoreError>;
 }

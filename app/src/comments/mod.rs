@@ -28,6 +28,7 @@ pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
     let store = crate::state::store()?;
     formwork::cache::query(format!("comments:{post_id}"))
         .tag(tags::comments(post_id))
+        .tag(tags::PEOPLE)
         .ttl(tags::CACHE_TTL)
         .load(move || async move { Ok(store.comments_of(post_id).await?) })
         .await
@@ -94,7 +95,7 @@ fn CommentList(comments: Vec<Comment>, viewer: Option<Principal>) -> impl IntoVi
                         .unwrap_or_default();
                     view! {
                         <li class="comment">
-                            <p class="comment-meta"><strong class="author">{comment.author.clone()}</strong> " · " <time>{when}</time></p>
+                            <p class="comment-meta"><strong><crate::posts::pages::AuthorName username=comment.author.clone() display_name=comment.author_display_name.clone()/></strong> " · " <time>{when}</time></p>
                             <p class="comment-body">{comment.body.clone()}</p>
                             <DeleteCommentButton id=comment.id author=comment.author.clone() allowed=deletable/>
                         </li>

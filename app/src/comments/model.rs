@@ -15,6 +15,8 @@ pub struct Comment {
     pub author_id: i64,
     /// The author's username.
     pub author: String,
+    /// The name the author chose to be shown by, if any.
+    pub author_display_name: Option<String>,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -44,6 +44,8 @@ pub struct PostSummary {
 pub struct Author {
     pub id: i64,
     pub username: String,
+    /// The name they chose to be shown by, if any.
+    pub display_name: Option<String>,
 }
 
 /// Whether `viewer` may edit a post by `author`: only its author.

@@ -184,7 +184,7 @@ where
 fn Byline(author: Option<Author>, at: OffsetDateTime) -> impl IntoView {
     view! {
         <p class="byline">
-            {author.map(|author| view! { "by " <span class="author">{author.username}</span> " · " })}
+            {author.map(|author| view! { "by " <AuthorName username=author.username display_name=author.display_name/> " · " })}
             <PublishedAt at=at/>
         </p>
     }
@@ -208,4 +208,16 @@ fn PublishedAt(at: OffsetDateTime) -> impl IntoView {
 fn LoadError(error: ActionError) -> impl IntoView {
     set_status(error.status().as_u16());
     view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+}
+
+/// Who wrote something: the name they chose, with the username they sign in with (names need
+/// not be unique, usernames are); just the username when they chose none.
+#[component]
+pub fn AuthorName(username: String, display_name: Option<String>) -> impl IntoView {
+    match display_name {
+        Some(name) => leptos::either::Either::Left(view! {
+            <span class="author">{name}</span> " " <span class="handle">{format!("@{username}")}</span>
+        }),
+        None => leptos::either::Either::Right(view! { <span class="author">{username}</span> }),
+    }
 }

@@ -14,6 +14,7 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     let store = crate::state::store()?;
     let rows = formwork::cache::query(format!("posts:page:{}", paging.page))
         .tag(tags::POSTS)
+        .tag(tags::PEOPLE)
         .ttl(tags::CACHE_TTL)
         .load(move || async move { store.recent_posts(paging.offset(), paging.fetch()).await })
         .await?;
@@ -39,7 +40,7 @@ pub async fn get_post(slug: String) -> Result<Post, ActionError> {
     formwork::cache::query(format!("post:slug:{slug}"))
         .ttl(tags::CACHE_TTL)
         .load_tagged(
-            |post: &Post| vec![tags::post(post.id)],
+            |post: &Post| vec![tags::post(post.id), tags::PEOPLE.to_owned()],
             move || async move {
                 store
                     .post_by_slug(&slug)

@@ -3,6 +3,7 @@
 //! with or without JavaScript. A signed-in user also sees where they are signed in, and can
 //! sign out everywhere else ([`sessions`]).
 
+pub mod profile;
 pub mod sessions;
 
 use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
@@ -74,6 +75,9 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
+        {formwork::identity::current().map(|_| view! {
+            <p><a href="/settings/profile">"Your profile: the name shown next to your posts and comments"</a></p>
+        })}
         <ActionForm state=state class="settings">
             <fieldset>
                 <legend>"Theme"</legend>

@@ -124,6 +124,31 @@ macro_rules! account_queries {
                         .map(|count| u64::try_from(count).unwrap_or_default())
                         .map_err(backend_error)
                 }
+
+                async fn display_name(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+                    sqlx::query_scalar::<_, Option<String>>(
+                        "SELECT display_name FROM users WHERE id = $1",
+                    )
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map(Option::flatten)
+                    .map_err(backend_error)
+                }
+
+                async fn set_display_name(
+                    &self,
+                    user_id: i64,
+                    name: &str,
+                ) -> Result<bool, StoreError> {
+                    sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
+                        .bind(user_id)
+                        .bind(name)
+                        .execute(&self.pool)
+                        .await
+                        .map(|done| done.rows_affected() == 1)
+                        .map_err(backend_error)
+                }
             }
 
             #[async_trait::async_trait]

@@ -7,6 +7,7 @@ pub(crate) struct CommentRow {
     pub post_id: i64,
     pub author_id: i64,
     pub author: String,
+    pub author_display_name: Option<String>,
     pub body: String,
     pub created_at: time::OffsetDateTime,
 }
@@ -18,6 +19,7 @@ impl From<CommentRow> for app::comments::model::Comment {
             post_id: row.post_id,
             author_id: row.author_id,
             author: row.author,
+            author_display_name: row.author_display_name,
             body: row.body,
             created_at: row.created_at,
         }
@@ -26,7 +28,8 @@ impl From<CommentRow> for app::comments::model::Comment {
 
 /// What a comment is read with.
 pub(crate) const COMMENT_SELECT: &str = "SELECT comments.id, comments.post_id, \
-     comments.author_id, users.username AS author, comments.body, comments.created_at \
+     comments.author_id, users.username AS author, \
+     users.display_name AS author_display_name, comments.body, comments.created_at \
      FROM comments JOIN users ON users.id = comments.author_id";
 
 macro_rules! comment_queries {

@@ -13,6 +13,7 @@ pub(crate) struct PostRow {
     pub created_at: OffsetDateTime,
     pub author_id: Option<i64>,
     pub author: Option<String>,
+    pub author_display_name: Option<String>,
 }
 
 impl From<PostRow> for app::posts::model::Post {
@@ -23,7 +24,7 @@ impl From<PostRow> for app::posts::model::Post {
             title: row.title,
             content: row.content,
             created_at: row.created_at,
-            author: author(row.author_id, row.author),
+            author: author(row.author_id, row.author, row.author_display_name),
         }
     }
 }
@@ -37,6 +38,7 @@ pub(crate) struct PostSummaryRow {
     pub created_at: OffsetDateTime,
     pub author_id: Option<i64>,
     pub author: Option<String>,
+    pub author_display_name: Option<String>,
 }
 
 impl From<PostSummaryRow> for app::posts::model::PostSummary {
@@ -47,21 +49,26 @@ impl From<PostSummaryRow> for app::posts::model::PostSummary {
             title: row.title,
             excerpt: row.excerpt,
             created_at: row.created_at,
-            author: author(row.author_id, row.author),
+            author: author(row.author_id, row.author, row.author_display_name),
         }
     }
 }
 
-fn author(id: Option<i64>, username: Option<String>) -> Option<app::posts::model::Author> {
+fn author(
+    id: Option<i64>,
+    username: Option<String>,
+    display_name: Option<String>,
+) -> Option<app::posts::model::Author> {
     Some(app::posts::model::Author {
         id: id?,
         username: username?,
+        display_name,
     })
 }
 
 /// What a post is read with: its row and its author's name.
 pub(crate) const POST_SELECT: &str = "SELECT posts.id, posts.slug, posts.title, posts.content, \
-     posts.created_at, posts.author_id, users.username AS author \
+     posts.created_at, posts.author_id, users.username AS author, users.display_name AS author_display_name \
      FROM posts LEFT JOIN users ON users.id = posts.author_id";
 
 /// A `LIKE … ESCAPE '\'` pattern that matches text holding `word`: its `%`, `_` and `\`
@@ -199,7 +206,7 @@ macro_rules! post_queries {
                     sqlx::query_as::<_, PostSummaryRow>(
                         "SELECT posts.id, posts.slug, posts.title, \
                          substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
-                         posts.author_id, users.username AS author \
+                         posts.author_id, users.username AS author, users.display_name AS author_display_name \
                          FROM posts LEFT JOIN users ON users.id = posts.author_id \
                          ORDER BY posts.id DESC LIMIT $2 OFFSET $3",
                     )
@@ -254,7 +261,7 @@ macro_rules! post_queries {
                     sqlx::query_as::<_, PostSummaryRow>(
                         "SELECT posts.id, posts.slug, posts.title, \
                          substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
-                         posts.author_id, users.username AS author \
+                         posts.author_id, users.username AS author, users.display_name AS author_display_name \
                          FROM posts LEFT JOIN users ON users.id = posts.author_id \
                          WHERE posts.id < $2 ORDER BY posts.id DESC LIMIT $3",
                     )

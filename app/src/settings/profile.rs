@@ -1,0 +1,111 @@
+//! `/settings/profile`: the name a signed-in user shows next to their posts and comments.
+//! Server-rendered: the same form with and without JavaScript, the user's input kept when it
+//! is refused.
+
+use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
+use leptos::{either::EitherOf3, prelude::*};
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+formwork::schema! {
+    /// What a person is called on the site; their username stays what they sign in with.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Profile {
+        pub display_name: String = Rule::text("Display name").chars(1, 50),
+    }
+}
+
+/// A signed-in user's profile as the form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnProfile {
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+/// The signed-in user's profile.
+#[server(input = server_fn::codec::GetUrl)]
+pub async fn my_profile() -> Result<OwnProfile, ActionError> {
+    let user = formwork::identity::signed_in()?;
+    let display_name = crate::state::store()?.display_name(user.user_id).await?;
+    Ok(OwnProfile {
+        username: user.username,
+        display_name,
+    })
+}
+
+formwork::declare!(MyProfile { access: SignedIn });
+
+/// Sets the signed-in user's display name. Every list and page that shows their name shows
+/// the new one at once (they are revalidated).
+#[server]
+pub async fn update_profile(#[server(flatten)] profile: Profile) -> Result<String, ActionError> {
+    use formwork::Validated;
+
+    let user = formwork::identity::signed_in()?;
+    let profile = profile.validated()?;
+    if !crate::state::store()?
+        .set_display_name(user.user_id, &profile.display_name)
+        .await?
+    {
+        return Err(ActionError::not_found("Your account"));
+    }
+    tracing::info!(user = user.user_id, "display name changed");
+    formwork::revalidate_tag(crate::tags::PEOPLE);
+    Ok(profile.display_name)
+}
+
+formwork::declare!(UpdateProfile {
+    access: SignedIn,
+    body_limit: 4 * 1024,
+    rate_limit: formwork::RateLimit::per_user(20).per_hour(),
+});
+
+/// `/settings/profile`
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Your profile"/>
+        <h1>"Your profile"</h1>
+        <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
+            {Suspend::new(async move {
+                match my_profile().await {
+                    Ok(profile) => EitherOf3::A(view! { <ProfileForm profile=profile/> }),
+                    Err(ActionError::Unauthenticated) => {
+                        crate::shell::set_status(401);
+                        EitherOf3::B(view! {
+                            <p class="notice">"Please " <a href="/login">"sign in"</a> " to change your profile."</p>
+                        })
+                    }
+                    Err(error) => {
+                        crate::shell::set_status(error.status().as_u16());
+                        EitherOf3::C(view! { <p class="form-error" role="alert">{error.to_string()}</p> })
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: OwnProfile) -> impl IntoView {
+    let current = profile.display_name.unwrap_or_default();
+    let state = FormState::<UpdateProfile>::new()
+        .schema::<Profile>()
+        .defaults([("display_name", current)]);
+    view! {
+        <ActionForm state=state class="profile" keep_values=true>
+            <fieldset>
+                <legend>"Shown next to your posts and comments"</legend>
+                <p class="hint">{format!("You sign in as {}; that stays the same.", profile.username)}</p>
+                <TextInput field=state.field("display_name") id="display-name" label="Display name" autocomplete="nickname"/>
+                <FormError state=state/>
+                {state.success(|name| view! {
+                    <p class="form-success" role="status">{format!("Saved. You are shown as {name}.")}</p>
+                })}
+                <div class="actions">
+                    <SubmitButton label="Save" pending_label="Saving…"/>
+                </div>
+            </fieldset>
+        </ActionForm>
+    }
+}
