@@ -44,4 +44,26 @@ test.describe("admin", () => {
     await expect(page.getByRole("alert")).toHaveText("Only admins can see this page.");
     await expect(page.locator("table.accounts")).toHaveCount(0);
   });
+
+  test("a new subscriber's welcome email is sent by a job and shows in the admin's outbox", async ({ page, js }) => {
+    const email = `welcome-${Date.now().toString(36)}-${js ? "js" : "nojs"}@example.org`;
+    await open(page, js, "/newsletter");
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    // The answer does not wait for the email.
+    await expect(page.getByRole("status")).toHaveText(`Subscribed! The next issue goes to ${email}.`);
+
+    await signIn(page, admin());
+    await open(page, js, "/admin");
+    const outbox = page.getByRole("region", { name: "Outbox" });
+    const sent = outbox.locator("li", { hasText: email });
+    // The job runs in the background: look again until it has.
+    await expect(async () => {
+      await page.reload();
+      await expect(sent).toHaveCount(1, { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+    await expect(sent.locator(".subject")).toHaveText("Welcome to the Formwork newsletter");
+    await sent.locator("summary").click();
+    await expect(sent.locator("pre")).toContainText(`you subscribed ${email} to the Formwork newsletter`);
+  });
 });

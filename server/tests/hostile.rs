@@ -15,7 +15,7 @@ mod common;
 
 use app::{
     accounts::{log_in::LogIn, log_out::LogOut, register::Register},
-    admin::{change_role::ChangeRole, ListAccounts},
+    admin::{change_role::ChangeRole, outbox::ListOutbox, ListAccounts},
     comments::{add_comment::AddComment, delete_comment::DeleteComment, CommentsOf},
     contact::send_message::SendMessage,
     feedback::send_feedback::SendFeedback,
@@ -1413,6 +1413,27 @@ fn read_cases(world: &World) -> Vec<Case> {
     .expect(Expect::Accepted(StatusCode::OK, &[])));
     add(Case::get(
         "valid",
+        "the outbox, as an admin",
+        ListOutbox::PATH.to_owned(),
+        &world.root.1,
+    )
+    .expect(Expect::Accepted(StatusCode::OK, &[])));
+    add(Case::get(
+        "access",
+        "the outbox, signed out",
+        ListOutbox::PATH.to_owned(),
+        &nobody,
+    )
+    .refused(StatusCode::UNAUTHORIZED));
+    add(Case::get(
+        "access",
+        "the outbox, as a user",
+        ListOutbox::PATH.to_owned(),
+        &world.alice.1,
+    )
+    .refused(StatusCode::FORBIDDEN));
+    add(Case::get(
+        "valid",
         "my profile",
         MyProfile::PATH.to_owned(),
         &world.alice.1,
@@ -1608,6 +1629,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         SearchPosts::PATH,
         ListSessions::PATH,
         MyProfile::PATH,
+        ListOutbox::PATH,
     ];
     let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();

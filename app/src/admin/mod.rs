@@ -1,7 +1,8 @@
-//! `/admin`: the accounts and their roles, for admins. Server-rendered: each role form works
+//! `/admin`: the accounts and their roles, and the email outbox, for admins. Server-rendered: each role form works
 //! the same with and without JavaScript.
 
 pub mod change_role;
+pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -81,7 +82,7 @@ pub fn AdminPage() -> impl IntoView {
                 let q = q.clone();
                 Suspend::new(async move {
                 match list_accounts(page, q).await {
-                    Ok(listing) => EitherOf3::A(view! { <AccountTable listing=listing/> }),
+                    Ok(listing) => EitherOf3::A(view! { <AccountTable listing=listing/> <outbox::Outbox/> }),
                     Err(ActionError::Unauthenticated) => {
                         set_status(401);
                         EitherOf3::B(view! {
