@@ -1102,10 +1102,34 @@ async fn a_bounce_is_handled_once_per_delivery(store: Arc<dyn Store>) {
     );
 }
 
+/// Conformance cases that need the whole database (several stores, or a fresh connection),
+/// each as a test on `$backend`.
+macro_rules! with_database {
+    ($backend:ident: $($case:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $case() {
+            let db = TestDb::$backend().await;
+            super::$case(&db).await;
+            db.drop_database().await;
+        }
+    )*};
+}
+
 macro_rules! conformance {
     ($backend:ident, $name:literal) => {
         mod $backend {
             use super::*;
+
+            with_database!($backend:
+                subscribing_twice_is_reported_and_counted_once,
+                jobs_are_leased_retried_and_kept_when_dead,
+                concurrent_claims_never_share_a_job,
+                sessions_name_their_user_until_they_expire_or_end,
+                a_users_sessions_are_listed_and_the_others_end_together,
+                a_submission_token_is_claimed_once_and_remembers_its_outcome,
+                flashes_are_single_use_and_expire,
+                migrations_are_idempotent,
+            );
 
             async fn run<F, Fut>(case: F)
             where
@@ -1190,24 +1214,6 @@ macro_rules! conformance {
                 run(super::accounts_are_listed_newest_first_and_found_by_prefix).await;
             }
             #[tokio::test]
-            async fn subscribing_twice_is_reported_and_counted_once() {
-                let db = TestDb::$backend().await;
-                super::subscribing_twice_is_reported_and_counted_once(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn jobs_are_leased_retried_and_kept_when_dead() {
-                let db = TestDb::$backend().await;
-                super::jobs_are_leased_retried_and_kept_when_dead(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn concurrent_claims_never_share_a_job() {
-                let db = TestDb::$backend().await;
-                super::concurrent_claims_never_share_a_job(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
             async fn an_email_is_written_once_per_job() {
                 run(super::an_email_is_written_once_per_job).await;
             }
@@ -1222,36 +1228,6 @@ macro_rules! conformance {
             #[tokio::test]
             async fn accounts_are_unique_without_regard_to_case() {
                 run(super::accounts_are_unique_without_regard_to_case).await;
-            }
-            #[tokio::test]
-            async fn sessions_name_their_user_until_they_expire_or_end() {
-                let db = TestDb::$backend().await;
-                super::sessions_name_their_user_until_they_expire_or_end(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn a_users_sessions_are_listed_and_the_others_end_together() {
-                let db = TestDb::$backend().await;
-                super::a_users_sessions_are_listed_and_the_others_end_together(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn a_submission_token_is_claimed_once_and_remembers_its_outcome() {
-                let db = TestDb::$backend().await;
-                super::a_submission_token_is_claimed_once_and_remembers_its_outcome(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn flashes_are_single_use_and_expire() {
-                let db = TestDb::$backend().await;
-                super::flashes_are_single_use_and_expire(&db).await;
-                db.drop_database().await;
-            }
-            #[tokio::test]
-            async fn migrations_are_idempotent() {
-                let db = TestDb::$backend().await;
-                super::migrations_are_idempotent(&db).await;
-                db.drop_database().await;
             }
         }
     };
