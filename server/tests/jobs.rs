@@ -98,20 +98,23 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
                 }
             }
         });
+    let before = formwork::jobs::now_ms();
     stores
         .jobs
-        .enqueue(
-            &NewJob::new("test.flaky", &()).unwrap(),
-            formwork::jobs::now_ms(),
-        )
+        .enqueue(&NewJob::new("test.flaky", &()).unwrap(), before)
         .await
         .unwrap();
     assert_eq!(queue.run_due().await.unwrap(), 1);
-    // Failed once: queued again, but not due at once.
+    // Failed once: queued again, due only after the backoff. It failed after `before`, so at
+    // `before` + 29 ms its 30 ms have not passed, whatever the clock says now.
     assert_eq!(stores.jobs.counts().await.unwrap().queued, 1);
-    assert_eq!(
-        queue.run_due().await.unwrap(),
-        0,
+    assert!(
+        stores
+            .jobs
+            .claim(before + 29, before + 30, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "the backoff holds it back"
     );
     eventually("the job was given up on", || async {
@@ -173,12 +176,10 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
                 std::future::pending::<Result<(), String>>()
             }
         });
+    let before = formwork::jobs::now_ms();
     stores
         .jobs
-        .enqueue(
-            &NewJob::new("test.slow", &()).unwrap(),
-            formwork::jobs::now_ms(),
-        )
+        .enqueue(&NewJob::new("test.slow", &()).unwrap(), before)
         .await
         .unwrap();
     let worker = tokio::spawn(async move { stuck.run_due().await });
@@ -201,9 +202,14 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
             }
         }
     });
-    assert_eq!(
-        healthy.run_due().await.unwrap(),
-        0,
+    // Claimed after `before` for 300 ms: at `before` + 299 ms the lease still holds.
+    assert!(
+        stores
+            .jobs
+            .claim(before + 299, before + 300, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "not while the lease holds"
     );
     eventually("the job ran again", || async {
