@@ -316,6 +316,8 @@ mod server {
         sessions.end_others(user.user_id, &request).await
     }
 
+    /// The sessions and the headers of the request being served (a page or an action).
+    /// Missing pieces are wiring bugs, reported as a 500.
     fn sessions_and_request() -> Result<(Sessions, HeaderMap), ActionError> {
         use leptos::prelude::use_context;
         let sessions = use_context::<Sessions>()
@@ -329,14 +331,10 @@ mod server {
     /// wiring bugs, reported as a 500.
     fn request_context() -> Result<(Sessions, HeaderMap, leptos_axum::ResponseOptions), ActionError>
     {
-        use leptos::prelude::use_context;
-        let sessions = use_context::<Sessions>()
-            .ok_or_else(|| ActionError::internal("Sessions were not provided to this request"))?;
-        let parts = use_context::<http::request::Parts>()
-            .ok_or_else(|| ActionError::internal("no request parts in this action's context"))?;
-        let response = use_context::<leptos_axum::ResponseOptions>()
+        let (sessions, headers) = sessions_and_request()?;
+        let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             .ok_or_else(|| ActionError::internal("no ResponseOptions in this action's context"))?;
-        Ok((sessions, parts.headers, response))
+        Ok((sessions, headers, response))
     }
 
     /// 32 random bytes, hex.
