@@ -3,7 +3,8 @@
 #   scripts/run.sh           release build, then serve
 #   scripts/run.sh --watch   development: serve and rebuild on every change
 # Settings come from the environment (see `server --help`): DATABASE_URL defaults to
-# sqlite:formwork.db, created and migrated on first start.
+# sqlite:formwork.db, created and migrated on first start; uploads go to OBJECTS_DIR
+# (default ./objects).
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain

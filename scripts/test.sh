@@ -68,8 +68,8 @@ end_to_end() {
     "$CARGO_TARGET_DIR/release/server" create-admin --username "$admin_user" \
     --email admin@example.org || return 1
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
-    DATABASE_URL="sqlite:$db" PUBLIC_ORIGIN="$base" RUST_LOG=warn,server=info \
-    TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
+    DATABASE_URL="sqlite:$db" OBJECTS_DIR="$WORK/objects" PUBLIC_ORIGIN="$base" \
+    RUST_LOG=warn,server=info TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
     "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do

@@ -11,12 +11,21 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Starts a job an action just recorded (see `formwork::jobs`).
     pub jobs: formwork::jobs::Waker,
+    /// Where uploaded files and the pictures made from them are kept (a directory, or S3).
+    pub objects: Arc<dyn object_store::ObjectStore>,
 }
 
 /// The store of the running server. Missing context is a wiring bug, reported as a 500.
 pub fn store() -> Result<Arc<dyn Store>, ActionError> {
     use_context::<AppState>()
         .map(|state| state.store)
+        .ok_or_else(|| ActionError::internal("AppState was not provided to this request"))
+}
+
+/// The object store of the running server.
+pub fn objects() -> Result<Arc<dyn object_store::ObjectStore>, ActionError> {
+    use_context::<AppState>()
+        .map(|state| state.objects)
         .ok_or_else(|| ActionError::internal("AppState was not provided to this request"))
 }
 

@@ -9,6 +9,7 @@ pub use crate::feedback::store::FeedbackStore;
 pub use crate::mail::store::OutboxStore;
 pub use crate::newsletter::store::{Bounce, NewsletterStore};
 pub use crate::posts::store::PostStore;
+pub use crate::settings::avatar::store::AvatarStore;
 pub use crate::todos::store::TodoStore;
 use formwork::ActionError;
 
@@ -24,6 +25,7 @@ pub trait Store:
     + FeedbackStore
     + TodoStore
     + OutboxStore
+    + AvatarStore
     + Send
     + Sync
     + 'static

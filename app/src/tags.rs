@@ -7,7 +7,7 @@
 //! | `post:{id}` | one post's page | editing or deleting it |
 //! | `comments:{post_id}` | one post's comments | adding or deleting one of them |
 //! | `newsletter` | the subscriber count | a new subscriber |
-//! | `people` | everything that shows authors' names (post lists, posts, comments) | a new display name |
+//! | `people` | everything that shows authors' names (post lists, posts, comments) | a new display name or picture |
 
 use std::time::Duration;
 

@@ -72,7 +72,7 @@ test.describe("contact", () => {
     await page.getByRole("button", { name: "Send" }).click();
     await expect(page).toHaveURL(/\/contact$/);
     await expect(page.getByRole("alert")).toHaveText(
-      "This is too large to send: the limit is 32 KB. Shorten it and try again.",
+      "This is too large to send: the limit is 32 KB. Make it smaller and try again.",
     );
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Contact us");
   });

@@ -41,7 +41,7 @@ pub enum ActionError {
     #[error("{message}")]
     Conflict { message: String },
     /// 413: the request body is larger than the action accepts.
-    #[error("This is too large to send: the limit is {}. Shorten it and try again.", size(*.limit_bytes))]
+    #[error("This is too large to send: the limit is {}. Make it smaller and try again.", size(*.limit_bytes))]
     PayloadTooLarge { limit_bytes: u64 },
     /// 422: the input was read but is not valid.
     #[error("{}", validation_summary(.fields, .form))]
@@ -483,7 +483,7 @@ mod tests {
         assert_eq!(size(1024 * 1024 * 3 / 2), "1.5 MB");
         assert_eq!(
             ActionError::PayloadTooLarge { limit_bytes: 4096 }.to_string(),
-            "This is too large to send: the limit is 4 KB. Shorten it and try again."
+            "This is too large to send: the limit is 4 KB. Make it smaller and try again."
         );
     }
 

@@ -27,14 +27,14 @@ pub type Outcome<T> = Result<T, ActionError>;
 ///
 /// `A` is the server function's argument type (`CreatePost` for `create_post`).
 pub struct FormState<A: ServerFn> {
-    pending: RwSignal<bool>,
-    outcome: RwSignal<Option<Outcome<A::Output>>>,
-    inputs: StoredValue<BTreeMap<String, String>>,
+    pub(crate) pending: RwSignal<bool>,
+    pub(crate) outcome: RwSignal<Option<Outcome<A::Output>>>,
+    pub(crate) inputs: StoredValue<BTreeMap<String, String>>,
     /// The rules of the action's input, when the form checks them (see [`FormState::schema`]).
     rules: &'static [(&'static str, Rule)],
     /// Messages the browser found itself, by field; they stand in for the server's until
     /// the next submission (an empty list means "checked, and now fine").
-    local: RwSignal<FieldErrors>,
+    pub(crate) local: RwSignal<FieldErrors>,
     /// The input that tells this form apart from others to the same action on the page.
     item: Option<&'static str>,
     /// What a submission shows at once, while in flight (see [`FormState::optimistic`]).
@@ -415,7 +415,7 @@ where
 /// The page the form is on (path and query), which a plain post returns to.
 /// In the browser it is left empty: the server's markup already holds the value, and
 /// hydration keeps server-rendered attribute values as they are.
-fn current_page() -> String {
+pub(crate) fn current_page() -> String {
     #[cfg(feature = "ssr")]
     return use_context::<http::request::Parts>()
         .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
@@ -430,7 +430,7 @@ fn current_page() -> String {
 ///
 /// Signed with the server's key, it also vouches for the form's origin when a browser sends
 /// no provenance headers (see [`crate::origin`]).
-fn once_token() -> String {
+pub(crate) fn once_token() -> String {
     #[cfg(feature = "ssr")]
     return {
         let id = format!("{:032x}", rand::random::<u128>());
@@ -524,18 +524,18 @@ pub(crate) fn mark_ready(node: NodeRef<html::Form>) {
 /// hydration code its markup needs; on the server it is erased, so page types stay shallow
 /// (they are nested deep enough already) and builds stay fast.
 #[cfg(feature = "ssr")]
-fn form_children(view: impl IntoView + 'static) -> AnyView {
+pub(crate) fn form_children(view: impl IntoView + 'static) -> AnyView {
     view.into_any()
 }
 
 #[cfg(not(feature = "ssr"))]
-fn form_children<V: IntoView>(view: V) -> V {
+pub(crate) fn form_children<V: IntoView>(view: V) -> V {
     view
 }
 
 /// Whether the enclosing [`ActionForm`] is submitting; read by [`SubmitButton`].
 #[derive(Clone, Copy)]
-struct Pending(RwSignal<bool>);
+pub(crate) struct Pending(pub(crate) RwSignal<bool>);
 
 /// A submit button that shows `pending_label` and disables itself while its form is in
 /// flight, so a double click submits once.
@@ -801,7 +801,7 @@ mod tests {
             ),
             (
                 ActionError::PayloadTooLarge { limit_bytes: 4096 },
-                "This is too large to send: the limit is 4 KB. Shorten it and try again.",
+                "This is too large to send: the limit is 4 KB. Make it smaller and try again.",
             ),
             (
                 ActionError::field("title", "Title cannot be empty."),

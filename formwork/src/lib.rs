@@ -22,6 +22,8 @@ pub mod redirect;
 pub mod region;
 pub mod rules;
 pub mod schema;
+pub mod upload;
+pub mod upload_form;
 
 #[cfg(feature = "ssr")]
 pub mod cache;
@@ -66,6 +68,7 @@ pub use redirect::redirect;
 pub use redirect::LocalPath;
 pub use region::Region;
 pub use schema::{Rule, Schema, Validated};
+pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 
 /// Declares an action's access policy and, optionally, its body limit and rate limit (see the
 /// `registry` module of the server build). Expands to nothing outside the server build.

@@ -367,7 +367,7 @@ async fn with_form_token(
     let (parts, body) = request.into_parts();
     // Form data was already read (within the limit) by `check_well_formed`.
     let bytes = read_body(body, limit).await.ok()?;
-    let token = read_form(&bytes).signed_once?;
+    let token = posted_form(&parts.headers, &bytes).await.signed_once?;
     check_form_token(key, &token).then(|| Request::from_parts(parts, Body::from(bytes)))
 }
 
@@ -414,7 +414,10 @@ async fn check_well_formed(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") && !content_type.contains("boundary=") {
+    // The same boundary server_fn's reader looks for (it would panic without one).
+    if content_type.starts_with("multipart/form-data")
+        && multer::parse_boundary(&content_type).is_err()
+    {
         return Err(Refusal::Malformed(
             "The upload is malformed: a multipart/form-data body needs a boundary.".into(),
         ));
@@ -547,16 +550,7 @@ async fn post_redirect_get(
             return flash_redirect(settings, &action, Err(&error), BTreeMap::new(), back).await;
         }
     };
-    let urlencoded = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if urlencoded {
-        read_form(&bytes)
-    } else {
-        PostedForm::default()
-    };
+    let form = posted_form(&parts.headers, &bytes).await;
     let PostedForm {
         return_to,
         once,
@@ -860,12 +854,37 @@ struct PostedForm {
     item: Option<String>,
 }
 
+/// What a plain form post sent besides the action's arguments, from a urlencoded body or
+/// from the text fields of a multipart one (files are never kept).
+async fn posted_form(headers: &HeaderMap, body: &axum::body::Bytes) -> PostedForm {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return read_form(body);
+    }
+    match multer::parse_boundary(content_type) {
+        Ok(boundary) if content_type.starts_with("multipart/form-data") => {
+            let fields = crate::upload::text_fields(body.clone(), &boundary).await;
+            read_fields(fields.into_iter().map(|(n, v)| (n.into(), v.into())))
+        }
+        _ => PostedForm::default(),
+    }
+}
+
 /// The return path, the submission token and the inputs to keep from a urlencoded form body.
 /// Secret fields (those the form lists, and anything named like a password) are dropped.
 fn read_form(body: &[u8]) -> PostedForm {
+    read_fields(form_urlencoded::parse(body))
+}
+
+fn read_fields<'a>(
+    fields: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> PostedForm {
     let mut form = PostedForm::default();
     let mut secrets: Vec<String> = Vec::new();
-    for (name, value) in form_urlencoded::parse(body) {
+    for (name, value) in fields {
         match name.as_ref() {
             RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),

@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// The folder where uploads and the pictures made from them are kept (created if
+    /// missing). Every instance must see the same folder; for several machines, use a shared
+    /// object store instead.
+    #[arg(long, env = "OBJECTS_DIR", default_value = "objects")]
+    pub objects_dir: PathBuf,
+
     /// How many background jobs (welcome emails, avatar processing) this instance runs at
     /// once. 0: it runs none, and leaves them to the instances that do (they are in the
     /// database, so nothing is lost).
@@ -203,6 +209,18 @@ impl Config {
 
     pub fn session_lifetime(&self) -> Duration {
         Duration::from_secs(self.session_days.max(1) * 24 * 60 * 60)
+    }
+
+    /// The object store the settings name: the local folder [`Config::objects_dir`].
+    pub fn object_store(&self) -> anyhow::Result<std::sync::Arc<dyn object_store::ObjectStore>> {
+        std::fs::create_dir_all(&self.objects_dir).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot create OBJECTS_DIR {}: {error}",
+                self.objects_dir.display()
+            )
+        })?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(&self.objects_dir)?;
+        Ok(std::sync::Arc::new(store))
     }
 
     pub fn shutdown_grace(&self) -> Duration {

@@ -62,13 +62,18 @@ pub fn router(
     leptos_options: LeptosOptions,
     stores: Stores,
     limiter: Arc<dyn Limiter>,
-    cache: DataCache,
-    live: LiveHub,
+    services: Services,
     jobs: formwork::jobs::Waker,
 ) -> anyhow::Result<Router> {
+    let Services {
+        cache,
+        live,
+        objects,
+    } = services;
     let app = AppState {
         store: stores.app,
         jobs,
+        objects,
     };
     formwork::registry::check().map_err(anyhow::Error::msg)?;
     // Revalidations by other instances purge this one's cache too, and reach its open pages.
@@ -168,6 +173,8 @@ pub fn router(
         .route("/metrics", get(metrics))
         // Open pages hear what changed (see formwork::live).
         .route(LIVE_PATH, get(formwork::live::stream))
+        // Users' pictures, from the object store.
+        .route("/avatars/{user}/{file}", get(crate::media::avatar))
         // For third parties: plain routes, not actions (see crate::api).
         .route("/api/v1/posts", get(crate::api::posts::list))
         .route("/api/v1/posts/{slug}", get(crate::api::posts::one))
@@ -215,6 +222,17 @@ pub fn router(
         )
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state))
+}
+
+/// What one instance shares between its requests and its jobs.
+#[derive(Clone)]
+pub struct Services {
+    /// The tagged data cache every read shares; actions purge it by tag or path.
+    pub cache: DataCache,
+    /// The pages with a live stream open, which hear what changed.
+    pub live: LiveHub,
+    /// Where uploads and the pictures made from them are kept.
+    pub objects: Arc<dyn object_store::ObjectStore>,
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.

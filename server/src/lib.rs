@@ -4,6 +4,7 @@
 //! - [`config`]: every setting, as one clap struct (flags and environment variables);
 //! - [`store`]: the SQLite and PostgreSQL implementations of the app's `Store`;
 //! - [`http`]: the axum router: pages, actions (through `formwork::pipeline`), assets, health;
+//! - [`media`]: users' pictures, served from the object store;
 //! - [`telemetry`]: `tracing` set-up;
 //! - [`shutdown`]: SIGTERM/SIGINT handling that lets in-flight requests finish.
 
@@ -12,6 +13,7 @@ pub mod api;
 pub mod config;
 pub mod http;
 pub mod jobs;
+pub mod media;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -51,12 +51,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos_options = http::leptos_options(&config)?;
     let limiter = config.limiter().await?;
     tracing::info!(limiter = limiter.kind(), "rate limits ready");
-    // The tagged data cache every read shares; actions purge it by tag or path.
-    let cache = formwork::cache::DataCache::new();
-    // The pages with a live stream open hear what changed.
-    let live = formwork::live::LiveHub::new();
+    let services = http::Services {
+        // The tagged data cache every read shares; actions purge it by tag or path.
+        cache: formwork::cache::DataCache::new(),
+        // The pages with a live stream open hear what changed.
+        live: formwork::live::LiveHub::new(),
+        objects: config.object_store()?,
+    };
+    let live = services.live.clone();
     // Background jobs run next to the requests, unless this instance leaves them to others.
-    let queue = jobs::queue(&stores, &config);
+    let queue = jobs::queue(&stores, &config, &services);
     let waker = queue.waker();
     let (stop_jobs, jobs_stop) = tokio::sync::oneshot::channel::<()>();
     let job_runner = (config.job_workers > 0).then(|| {
@@ -67,15 +71,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if job_runner.is_none() {
         tracing::info!("JOB_WORKERS=0: this instance runs no background jobs");
     }
-    let router = http::router(
-        &config,
-        leptos_options,
-        stores,
-        limiter,
-        cache,
-        live.clone(),
-        waker,
-    )?;
+    let router = http::router(&config, leptos_options, stores, limiter, services, waker)?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

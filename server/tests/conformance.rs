@@ -1102,6 +1102,131 @@ async fn a_bounce_is_handled_once_per_delivery(store: Arc<dyn Store>) {
     );
 }
 
+async fn a_picture_is_swapped_in_only_by_its_pending_upload(db: &TestDb) {
+    use app::settings::avatar::store::{AvatarState, Finish};
+    use formwork::jobs::NewJob;
+    let stores = db.stores().await;
+    let (store, jobs) = (stores.app, stores.jobs);
+    let ada = account(&store, "ada", Role::User).await;
+    let process = |staging: &str| NewJob {
+        kind: "avatar.process",
+        payload: format!("{{\"staging\":\"{staging}\"}}"),
+    };
+    assert_eq!(store.avatar(ada).await.unwrap(), AvatarState::default());
+    // No such user: nothing staged, no job.
+    assert!(!store
+        .stage_avatar(i64::MAX, "staging/x", &process("x"))
+        .await
+        .unwrap());
+    assert_eq!(jobs.counts().await.unwrap().queued, 0);
+
+    // The upload and its job, together.
+    assert!(store
+        .stage_avatar(ada, "staging/1", &process("1"))
+        .await
+        .unwrap());
+    assert_eq!(jobs.counts().await.unwrap().queued, 1);
+    assert_eq!(
+        store.avatar(ada).await.unwrap().pending.as_deref(),
+        Some("staging/1")
+    );
+    // A second upload before the first is done supersedes it.
+    assert!(store
+        .stage_avatar(ada, "staging/2", &process("2"))
+        .await
+        .unwrap());
+    assert_eq!(jobs.counts().await.unwrap().queued, 2);
+    assert_eq!(
+        store
+            .finish_avatar(ada, "staging/1", "avatars/1/a.jpg")
+            .await
+            .unwrap(),
+        Finish::Superseded
+    );
+    assert_eq!(
+        store
+            .finish_avatar(ada, "staging/2", "avatars/1/b.jpg")
+            .await
+            .unwrap(),
+        Finish::Done { replaced: None }
+    );
+    assert_eq!(
+        store.avatar(ada).await.unwrap(),
+        AvatarState {
+            key: Some("avatars/1/b.jpg".into()),
+            pending: None,
+            error: None
+        }
+    );
+    // Finishing twice changes nothing.
+    assert_eq!(
+        store
+            .finish_avatar(ada, "staging/2", "avatars/1/c.jpg")
+            .await
+            .unwrap(),
+        Finish::Superseded
+    );
+    // The next one names the picture it replaces.
+    assert!(store
+        .stage_avatar(ada, "staging/3", &process("3"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .finish_avatar(ada, "staging/3", "avatars/1/d.jpg")
+            .await
+            .unwrap(),
+        Finish::Done {
+            replaced: Some("avatars/1/b.jpg".into())
+        }
+    );
+    // A failed one keeps the picture and says why, until the next upload.
+    assert!(store
+        .stage_avatar(ada, "staging/4", &process("4"))
+        .await
+        .unwrap());
+    assert!(!store.fail_avatar(ada, "staging/other", "no").await.unwrap());
+    assert!(store
+        .fail_avatar(ada, "staging/4", "cut short")
+        .await
+        .unwrap());
+    assert_eq!(
+        store.avatar(ada).await.unwrap(),
+        AvatarState {
+            key: Some("avatars/1/d.jpg".into()),
+            pending: None,
+            error: Some("cut short".into())
+        }
+    );
+    assert!(store
+        .stage_avatar(ada, "staging/5", &process("5"))
+        .await
+        .unwrap());
+    assert_eq!(store.avatar(ada).await.unwrap().error, None);
+
+    // Posts and comments carry their author's picture.
+    let post = store
+        .create_post(&post("Portrait", "With a face."), "portrait", ada)
+        .await
+        .unwrap();
+    store.add_comment(post.id, ada, "Me again.").await.unwrap();
+    let listed = store.recent_posts(0, 10).await.unwrap();
+    assert_eq!(
+        listed[0].author.as_ref().and_then(|a| a.avatar.as_deref()),
+        Some("avatars/1/d.jpg")
+    );
+    let read = store.post_by_slug("portrait").await.unwrap().unwrap();
+    assert_eq!(
+        read.author.and_then(|a| a.avatar).as_deref(),
+        Some("avatars/1/d.jpg")
+    );
+    let comments = store.comments_of(post.id).await.unwrap();
+    assert_eq!(
+        comments[0].author_avatar.as_deref(),
+        Some("avatars/1/d.jpg")
+    );
+}
+
 /// Conformance cases that need the whole database (several stores, or a fresh connection),
 /// each as a test on `$backend`.
 macro_rules! with_database {
@@ -1129,6 +1254,7 @@ macro_rules! conformance {
                 a_submission_token_is_claimed_once_and_remembers_its_outcome,
                 flashes_are_single_use_and_expire,
                 migrations_are_idempotent,
+                a_picture_is_swapped_in_only_by_its_pending_upload,
             );
 
             async fn run<F, Fut>(case: F)

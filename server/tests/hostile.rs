@@ -30,6 +30,7 @@ use app::{
     search::SearchPosts,
     settings::SetTheme,
     settings::{
+        avatar::UploadAvatar,
         profile::{MyProfile, UpdateProfile},
         sessions::{ListSessions, SignOutOtherSessions},
     },
@@ -352,7 +353,7 @@ impl World {
     /// What the database holds, table by table, one line a row.
     async fn fingerprint(&self) -> BTreeMap<&'static str, Vec<String>> {
         const TABLES: [(&str, &str); 9] = [
-            ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash || '|' || COALESCE(display_name, '-') FROM users ORDER BY id"),
+            ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash || '|' || COALESCE(display_name, '-') || '|' || COALESCE(avatar_key, '-') || '|' || COALESCE(avatar_pending, '-') || '|' || COALESCE(avatar_error, '-') FROM users ORDER BY id"),
             ("sessions", "SELECT token_hash || '|' || CAST(user_id AS TEXT) FROM sessions ORDER BY token_hash"),
             ("posts", "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || content || '|' || COALESCE(CAST(author_id AS TEXT), '-') FROM posts ORDER BY id"),
             ("comments", "SELECT CAST(id AS TEXT) || '|' || CAST(post_id AS TEXT) || '|' || CAST(author_id AS TEXT) || '|' || body FROM comments ORDER BY id"),
@@ -1612,6 +1613,179 @@ async fn burst_cases(world: &World) -> Vec<Vec<Case>> {
     bursts
 }
 
+const BOUNDARY: &str = "hostile-boundary-7d1f";
+
+/// A multipart body with one file part `avatar` holding `bytes`, and `extra` text parts.
+fn upload_body(file_name: &str, bytes: &[u8], extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in extra {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"avatar\"; \
+             filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// What a hostile or broken client sends to the multipart upload: every case but the valid
+/// ones changes nothing (no pending upload, no job).
+fn upload_cases(world: &World) -> Vec<Case> {
+    let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
+    let path = UploadAvatar::PATH;
+    let alice = &world.alice.1;
+    let png = {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::new_rgb8(32, 32)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    };
+    let case = |group: &'static str, what: &str, caller: &Caller, body: Vec<u8>| {
+        Case::post(group, what, path, caller, "")
+            .bytes(body)
+            .header("content-type", &multipart)
+    };
+    let good = upload_body("me.png", &png, &[]);
+    let accepted = Expect::Accepted(StatusCode::OK, &["users", "jobs"]);
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut cases = vec![
+        case("valid", "a PNG", alice, good.clone()).expect(accepted),
+        case(
+            "valid",
+            "a PNG named like a path, with the form's own fields",
+            alice,
+            upload_body(
+                "../../../etc/passwd",
+                &png,
+                &[("__fw_return", b"/settings/profile"), ("__fw_once", b"x")],
+            ),
+        )
+        .expect(accepted),
+        case("access", "nobody signed in", &Caller::Nobody, good.clone())
+            .refused(StatusCode::UNAUTHORIZED),
+        case(
+            "access",
+            "a forged session",
+            &Caller::Cookie(format!("fw_session={}", "0".repeat(64))),
+            good.clone(),
+        )
+        .refused(StatusCode::UNAUTHORIZED),
+        case("origin", "from another site", alice, good.clone())
+            .header("sec-fetch-site", "cross-site")
+            .header("origin", "https://evil.example")
+            .refused(StatusCode::FORBIDDEN),
+        case("malformed", "no boundary", alice, good.clone())
+            .header("content-type", "multipart/form-data"),
+        case("malformed", "an empty boundary", alice, good.clone())
+            .header("content-type", "multipart/form-data; boundary="),
+        case(
+            "malformed",
+            "another boundary than the body's",
+            alice,
+            good.clone(),
+        )
+        .header("content-type", "multipart/form-data; boundary=other"),
+        case(
+            "malformed",
+            "cut off before its end",
+            alice,
+            good[..good.len() / 2].to_vec(),
+        ),
+        case(
+            "malformed",
+            "form data sent as multipart",
+            alice,
+            b"avatar=x".to_vec(),
+        ),
+        case("malformed", "urlencoded to the upload", alice, good.clone())
+            .header("content-type", FORM),
+        case(
+            "malformed",
+            "a text field that is not UTF-8",
+            alice,
+            upload_body("me.png", &png, &[("note", b"\xff\xfe")]),
+        ),
+        case(
+            "malformed",
+            "more fields than the form has",
+            alice,
+            upload_body(
+                "me.png",
+                &png,
+                &[("a", b"1"), ("b", b"2"), ("c", b"3"), ("d", b"4")],
+            ),
+        ),
+        case(
+            "types",
+            "text named .png",
+            alice,
+            upload_body("me.png", b"hello", &[]),
+        )
+        .refused(unprocessable),
+        case(
+            "types",
+            "an SVG with a script, named .png",
+            alice,
+            upload_body("me.png", b"<svg onload=alert(1)></svg>", &[]),
+        )
+        .refused(unprocessable),
+        case("types", "an empty file", alice, upload_body("", b"", &[])).refused(unprocessable),
+        case(
+            "types",
+            "a PNG cut in its header",
+            alice,
+            upload_body("me.png", &png[..16], &[]),
+        )
+        .refused(unprocessable),
+        case(
+            "oversized",
+            "a declared length over the limit",
+            alice,
+            good.clone(),
+        )
+        .header("content-length", &(6 * 1024 * 1024).to_string())
+        .refused(StatusCode::PAYLOAD_TOO_LARGE),
+        case(
+            "oversized",
+            "6 MB streamed",
+            alice,
+            upload_body("me.png", &vec![0x89; 6 * 1024 * 1024], &[]),
+        )
+        .streamed()
+        .refused(StatusCode::PAYLOAD_TOO_LARGE),
+    ];
+    // The extra file field is not the form's.
+    let mut second_file = upload_body("me.png", &png, &[]);
+    let tail = format!("--{BOUNDARY}--\r\n");
+    second_file.truncate(second_file.len() - tail.len());
+    second_file.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"other\"; filename=\"x.png\"\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    second_file.extend_from_slice(&png);
+    second_file.extend_from_slice(format!("\r\n{tail}").as_bytes());
+    cases.push(case(
+        "malformed",
+        "a second, undeclared file",
+        alice,
+        second_file,
+    ));
+    cases
+}
+
 async fn hostile_client_suite(db: TestDb, backend: &str) {
     let world = World::new(db).await;
     let mut failures = Vec::new();
@@ -1631,7 +1805,14 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         MyProfile::PATH,
         ListOutbox::PATH,
     ];
-    let covered: BTreeSet<&str> = policies.iter().map(|p| p.path).chain(reads).collect();
+    // Multipart actions have cases of their own (upload_cases).
+    let uploads = [UploadAvatar::PATH];
+    let covered: BTreeSet<&str> = policies
+        .iter()
+        .map(|p| p.path)
+        .chain(reads)
+        .chain(uploads)
+        .collect();
     let registered: BTreeSet<&str> = server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
     assert_eq!(
         covered, registered,
@@ -1658,6 +1839,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
     }
     all.extend(specific_cases(&world).await);
     all.extend(read_cases(&world));
+    all.extend(upload_cases(&world));
     for case in &all {
         let router = world.router();
         *counts.entry(case.group).or_default() += 1;

@@ -308,7 +308,7 @@ async fn oversized_bodies_get_413_before_the_action_runs() {
         json(response).await,
         serde_json::json!({
             "error": "payload_too_large",
-            "message": "This is too large to send: the limit is 4 KB. Shorten it and try again.",
+            "message": "This is too large to send: the limit is 4 KB. Make it smaller and try again.",
             "limit_bytes": 4096
         })
     );
@@ -520,7 +520,9 @@ async fn an_oversized_form_post_comes_back_with_a_413_message() {
     assert_eq!(location(&response), "/posts");
     let html = app.page_after(&response, "/posts").await;
     assert!(
-        html.contains("This is too large to send: the limit is 64 KB. Shorten it and try again."),
+        html.contains(
+            "This is too large to send: the limit is 64 KB. Make it smaller and try again."
+        ),
         "{html}"
     );
     app.db.drop_database().await;

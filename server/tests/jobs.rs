@@ -51,7 +51,11 @@ async fn a_subscription_sends_its_welcome_email_once_even_if_the_job_runs_twice(
         .subscribe("ada@example.org", &common::welcome("ada@example.org"))
         .await
         .unwrap());
-    let queue = server::jobs::queue(&stores, &config(&[]));
+    let queue = server::jobs::queue(
+        &stores,
+        &config(&[]),
+        &common::services(formwork::cache::DataCache::new()),
+    );
     assert_eq!(queue.run_due().await.unwrap(), 1);
     let outbox = stores.app.outbox(10).await.unwrap();
     assert_eq!(outbox.len(), 1);
@@ -137,7 +141,11 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
 async fn jobs_that_can_never_succeed_are_dead_at_once() {
     let db = TestDb::sqlite().await;
     let stores = db.stores().await;
-    let queue = server::jobs::queue(&stores, &config(&[]));
+    let queue = server::jobs::queue(
+        &stores,
+        &config(&[]),
+        &common::services(formwork::cache::DataCache::new()),
+    );
     let now = formwork::jobs::now_ms();
     // No handler for the kind; a payload that is not a welcome.
     for job in [

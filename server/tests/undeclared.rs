@@ -43,8 +43,11 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
         options,
         stores,
         std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
-        formwork::cache::DataCache::new(),
-        formwork::live::LiveHub::new(),
+        server::http::Services {
+            cache: formwork::cache::DataCache::new(),
+            live: formwork::live::LiveHub::new(),
+            objects: std::sync::Arc::new(object_store::memory::InMemory::new()),
+        },
         formwork::jobs::Waker::default(),
     )
     .expect_err("the server must not start");

@@ -95,7 +95,7 @@ fn CommentList(comments: Vec<Comment>, viewer: Option<Principal>) -> impl IntoVi
                         .unwrap_or_default();
                     view! {
                         <li class="comment">
-                            <p class="comment-meta"><strong><crate::posts::pages::AuthorName username=comment.author.clone() display_name=comment.author_display_name.clone()/></strong> " · " <time>{when}</time></p>
+                            <p class="comment-meta"><strong><crate::posts::pages::AuthorName username=comment.author.clone() display_name=comment.author_display_name.clone() avatar=comment.author_avatar.clone()/></strong> " · " <time>{when}</time></p>
                             <p class="comment-body">{comment.body.clone()}</p>
                             <DeleteCommentButton id=comment.id author=comment.author.clone() allowed=deletable/>
                         </li>

@@ -17,6 +17,8 @@ pub struct Comment {
     pub author: String,
     /// The name the author chose to be shown by, if any.
     pub author_display_name: Option<String>,
+    /// The object key of the author's picture, if they have one.
+    pub author_avatar: Option<String>,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

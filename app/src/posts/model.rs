@@ -46,6 +46,8 @@ pub struct Author {
     pub username: String,
     /// The name they chose to be shown by, if any.
     pub display_name: Option<String>,
+    /// The object key of their picture, if they have one.
+    pub avatar: Option<String>,
 }
 
 /// Whether `viewer` may edit a post by `author`: only its author.

@@ -184,7 +184,7 @@ where
 fn Byline(author: Option<Author>, at: OffsetDateTime) -> impl IntoView {
     view! {
         <p class="byline">
-            {author.map(|author| view! { "by " <AuthorName username=author.username display_name=author.display_name/> " · " })}
+            {author.map(|author| view! { "by " <AuthorName username=author.username display_name=author.display_name avatar=author.avatar/> " · " })}
             <PublishedAt at=at/>
         </p>
     }
@@ -213,11 +213,20 @@ fn LoadError(error: ActionError) -> impl IntoView {
 /// Who wrote something: the name they chose, with the username they sign in with (names need
 /// not be unique, usernames are); just the username when they chose none.
 #[component]
-pub fn AuthorName(username: String, display_name: Option<String>) -> impl IntoView {
-    match display_name {
+pub fn AuthorName(
+    username: String,
+    display_name: Option<String>,
+    /// The object key of their picture.
+    avatar: Option<String>,
+) -> impl IntoView {
+    let picture = avatar.map(|key| {
+        view! { <img class="avatar" src=crate::settings::avatar::url(&key) alt="" width="24" height="24" loading="lazy"/> }
+    });
+    let name = match display_name {
         Some(name) => leptos::either::Either::Left(view! {
             <span class="author">{name}</span> " " <span class="handle">{format!("@{username}")}</span>
         }),
         None => leptos::either::Either::Right(view! { <span class="author">{username}</span> }),
-    }
+    };
+    view! { {picture} {name} }
 }

@@ -3,6 +3,7 @@
 //! with or without JavaScript. A signed-in user also sees where they are signed in, and can
 //! sign out everywhere else ([`sessions`]).
 
+pub mod avatar;
 pub mod profile;
 pub mod sessions;
 

@@ -2,6 +2,7 @@
 //! Server-rendered: the same form with and without JavaScript, the user's input kept when it
 //! is refused.
 
+use super::avatar::{AvatarSection, UploadAvatar};
 use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
@@ -18,18 +19,31 @@ formwork::schema! {
 /// A signed-in user's profile as the form shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnProfile {
+    pub user_id: i64,
     pub username: String,
     pub display_name: Option<String>,
+    /// The object key of their picture.
+    pub avatar: Option<String>,
+    /// An upload is being prepared.
+    pub avatar_pending: bool,
+    /// Why the last upload could not be used.
+    pub avatar_error: Option<String>,
 }
 
 /// The signed-in user's profile.
 #[server(input = server_fn::codec::GetUrl)]
 pub async fn my_profile() -> Result<OwnProfile, ActionError> {
     let user = formwork::identity::signed_in()?;
-    let display_name = crate::state::store()?.display_name(user.user_id).await?;
+    let store = crate::state::store()?;
+    let display_name = store.display_name(user.user_id).await?;
+    let avatar = store.avatar(user.user_id).await?;
     Ok(OwnProfile {
+        user_id: user.user_id,
         username: user.username,
         display_name,
+        avatar: avatar.key,
+        avatar_pending: avatar.pending.is_some(),
+        avatar_error: avatar.error,
     })
 }
 
@@ -69,7 +83,18 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
             {Suspend::new(async move {
                 match my_profile().await {
-                    Ok(profile) => EitherOf3::A(view! { <ProfileForm profile=profile/> }),
+                    Ok(profile) => EitherOf3::A({
+                        let upload = formwork::form::snapshot::<UploadAvatar>();
+                        view! {
+                        <AvatarSection
+                            tag=super::avatar::tag(profile.user_id)
+                            current=profile.avatar.clone()
+                            pending=profile.avatar_pending
+                            error=profile.avatar_error.clone()
+                            snapshot=upload
+                        />
+                        <ProfileForm profile=profile/>
+                    }}),
                     Err(ActionError::Unauthenticated) => {
                         crate::shell::set_status(401);
                         EitherOf3::B(view! {

@@ -120,17 +120,25 @@ pub fn instance(
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("formwork")
         .build();
-    let live = formwork::live::LiveHub::new();
     server::http::router(
         &config,
         options,
         stores,
         limiter,
-        cache,
-        live,
+        services(cache),
         formwork::jobs::Waker::default(),
     )
     .unwrap()
+}
+
+/// What an instance shares between requests and jobs: `cache`, a live hub, and objects kept
+/// in memory.
+pub fn services(cache: formwork::cache::DataCache) -> server::http::Services {
+    server::http::Services {
+        cache,
+        live: formwork::live::LiveHub::new(),
+        objects: Arc::new(object_store::memory::InMemory::new()),
+    }
 }
 
 /// An account named `name` with `role`, signed in: its id and the session cookie

@@ -8,6 +8,7 @@ pub(crate) struct CommentRow {
     pub author_id: i64,
     pub author: String,
     pub author_display_name: Option<String>,
+    pub author_avatar: Option<String>,
     pub body: String,
     pub created_at: time::OffsetDateTime,
 }
@@ -20,6 +21,7 @@ impl From<CommentRow> for app::comments::model::Comment {
             author_id: row.author_id,
             author: row.author,
             author_display_name: row.author_display_name,
+            author_avatar: row.author_avatar,
             body: row.body,
             created_at: row.created_at,
         }
@@ -29,7 +31,7 @@ impl From<CommentRow> for app::comments::model::Comment {
 /// What a comment is read with.
 pub(crate) const COMMENT_SELECT: &str = "SELECT comments.id, comments.post_id, \
      comments.author_id, users.username AS author, \
-     users.display_name AS author_display_name, comments.body, comments.created_at \
+     users.display_name AS author_display_name, users.avatar_key AS author_avatar, comments.body, comments.created_at \
      FROM comments JOIN users ON users.id = comments.author_id";
 
 macro_rules! comment_queries {

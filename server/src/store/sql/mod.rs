@@ -4,6 +4,7 @@
 //! between backends (connecting, pool settings, migrations) stays in the backend's module.
 
 pub(crate) mod accounts;
+pub(crate) mod avatars;
 pub(crate) mod comments;
 pub(crate) mod flash;
 pub(crate) mod forms;
@@ -24,6 +25,7 @@ macro_rules! sql_store {
         crate::store::sql::flash::flash_queries!($store);
         crate::store::sql::todos::todo_queries!($store);
         crate::store::sql::jobs::job_queries!($store, $db, $lock);
+        crate::store::sql::avatars::avatar_queries!($store);
 
         impl $store {
             /// After a change to something with an owner matched no row: was there no such

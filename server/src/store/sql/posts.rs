@@ -14,6 +14,7 @@ pub(crate) struct PostRow {
     pub author_id: Option<i64>,
     pub author: Option<String>,
     pub author_display_name: Option<String>,
+    pub author_avatar: Option<String>,
 }
 
 impl From<PostRow> for app::posts::model::Post {
@@ -24,7 +25,12 @@ impl From<PostRow> for app::posts::model::Post {
             title: row.title,
             content: row.content,
             created_at: row.created_at,
-            author: author(row.author_id, row.author, row.author_display_name),
+            author: author(
+                row.author_id,
+                row.author,
+                row.author_display_name,
+                row.author_avatar,
+            ),
         }
     }
 }
@@ -39,6 +45,7 @@ pub(crate) struct PostSummaryRow {
     pub author_id: Option<i64>,
     pub author: Option<String>,
     pub author_display_name: Option<String>,
+    pub author_avatar: Option<String>,
 }
 
 impl From<PostSummaryRow> for app::posts::model::PostSummary {
@@ -49,7 +56,12 @@ impl From<PostSummaryRow> for app::posts::model::PostSummary {
             title: row.title,
             excerpt: row.excerpt,
             created_at: row.created_at,
-            author: author(row.author_id, row.author, row.author_display_name),
+            author: author(
+                row.author_id,
+                row.author,
+                row.author_display_name,
+                row.author_avatar,
+            ),
         }
     }
 }
@@ -58,17 +70,19 @@ fn author(
     id: Option<i64>,
     username: Option<String>,
     display_name: Option<String>,
+    avatar: Option<String>,
 ) -> Option<app::posts::model::Author> {
     Some(app::posts::model::Author {
         id: id?,
         username: username?,
         display_name,
+        avatar,
     })
 }
 
 /// What a post is read with: its row and its author's name.
 pub(crate) const POST_SELECT: &str = "SELECT posts.id, posts.slug, posts.title, posts.content, \
-     posts.created_at, posts.author_id, users.username AS author, users.display_name AS author_display_name \
+     posts.created_at, posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
      FROM posts LEFT JOIN users ON users.id = posts.author_id";
 
 /// A `LIKE … ESCAPE '\'` pattern that matches text holding `word`: its `%`, `_` and `\`
@@ -206,7 +220,7 @@ macro_rules! post_queries {
                     sqlx::query_as::<_, PostSummaryRow>(
                         "SELECT posts.id, posts.slug, posts.title, \
                          substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
-                         posts.author_id, users.username AS author, users.display_name AS author_display_name \
+                         posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
                          FROM posts LEFT JOIN users ON users.id = posts.author_id \
                          ORDER BY posts.id DESC LIMIT $2 OFFSET $3",
                     )
@@ -261,7 +275,7 @@ macro_rules! post_queries {
                     sqlx::query_as::<_, PostSummaryRow>(
                         "SELECT posts.id, posts.slug, posts.title, \
                          substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
-                         posts.author_id, users.username AS author, users.display_name AS author_display_name \
+                         posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
                          FROM posts LEFT JOIN users ON users.id = posts.author_id \
                          WHERE posts.id < $2 ORDER BY posts.id DESC LIMIT $3",
                     )
