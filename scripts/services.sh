@@ -3,9 +3,15 @@
 # FW_SERVICES_DIR, start what you need, and call fw_stop_services on exit.
 #   fw_start_postgres  exports FORMWORK_TEST_POSTGRES_URL (an admin URL, trust auth)
 #   fw_start_redis     exports FORMWORK_TEST_REDIS_URL
+#   fw_start_s3        exports FORMWORK_TEST_S3_ENDPOINT and FORMWORK_TEST_S3_BUCKET (an
+#                      S3-compatible server: moto's, from PyPI, in a venv kept across runs)
 
 FW_PG_PORT=
 FW_REDIS_PID=
+FW_S3_PID=
+# The S3-compatible server the tests keep objects in (pinned; installed once).
+FW_MOTO_VERSION=5.1.22
+FW_S3_VENV=${FW_S3_VENV:-$HOME/.cache/formwork/s3}
 
 fw_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -45,10 +51,33 @@ fw_start_redis() {
   cat "$dir/log"; return 1
 }
 
+fw_start_s3() {
+  local port dir=$FW_SERVICES_DIR/s3
+  if ! "$FW_S3_VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$FW_MOTO_VERSION')" 2>/dev/null; then
+    fw_log "installing moto $FW_MOTO_VERSION (an S3-compatible server) into $FW_S3_VENV"
+    python3 -m venv "$FW_S3_VENV" || return 1
+    "$FW_S3_VENV/bin/pip" install -q "moto[server]==$FW_MOTO_VERSION" || return 1
+  fi
+  port=$(fw_free_port)
+  mkdir -p "$dir"
+  "$FW_S3_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$dir/log" 2>&1 &
+  FW_S3_PID=$!
+  for _ in $(seq 1 100); do
+    # The bucket the tests share; each test keeps its objects under a prefix of its own.
+    if curl -fsS -X PUT "http://127.0.0.1:$port/formwork-test" >/dev/null 2>&1; then
+      export FORMWORK_TEST_S3_ENDPOINT="http://127.0.0.1:$port" FORMWORK_TEST_S3_BUCKET=formwork-test
+      return 0
+    fi
+    sleep 0.2
+  done
+  cat "$dir/log"; return 1
+}
+
 fw_stop_services() {
+  [ -n "$FW_S3_PID" ] && kill "$FW_S3_PID" 2>/dev/null
   [ -n "$FW_REDIS_PID" ] && kill "$FW_REDIS_PID" 2>/dev/null
   if [ -n "$FW_PG_PORT" ]; then
     fw_as_postgres "$(fw_pg_bin)/pg_ctl" -D "$FW_SERVICES_DIR/pg" -m fast -w stop >/dev/null 2>&1
   fi
-  FW_REDIS_PID= FW_PG_PORT=
+  FW_REDIS_PID= FW_PG_PORT= FW_S3_PID=
 }

@@ -2,14 +2,15 @@
 # Installs what the tests need, then runs every check and prints a summary:
 #   format, clippy (server and wasm), unit and integration tests, the storage conformance
 #   suite on SQLite and on a real PostgreSQL (started here on loopback), the rate limits in
-#   memory and through a real Redis (started here too), the hostile-client suite on both
+#   memory and through a real Redis (started here too), uploads on a local folder and on an
+#   S3-compatible server (moto's, started here too), the hostile-client suite on both
 #   backends, and Playwright in
 #   Debian's Chromium, with JavaScript on and off, against a release build.
 # Exits non-zero if anything failed.
 set -uo pipefail
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain || fw_die "toolchain set-up failed"
-{ fw_apt chromium postgresql redis-server curl && fw_node; } || fw_die "installing test dependencies failed"
+{ fw_apt chromium postgresql redis-server curl python3-venv && fw_node; } || fw_die "installing test dependencies failed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
 chmod 755 "$WORK"
@@ -93,6 +94,7 @@ step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
 step "start PostgreSQL on loopback" fw_start_postgres
 step "start Redis on loopback" fw_start_redis
+step "start an S3-compatible store on loopback" fw_start_s3
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
 step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile_suite
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then

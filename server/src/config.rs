@@ -91,6 +91,29 @@ pub struct Config {
     #[arg(long, env = "OBJECTS_DIR", default_value = "objects")]
     pub objects_dir: PathBuf,
 
+    /// An S3 bucket to keep uploads and pictures in instead of OBJECTS_DIR (shared by every
+    /// instance). Credentials come from OBJECTS_S3_ACCESS_KEY_ID and
+    /// OBJECTS_S3_SECRET_ACCESS_KEY, or else the usual AWS_* environment variables.
+    #[arg(long, env = "OBJECTS_S3_BUCKET")]
+    pub objects_s3_bucket: Option<String>,
+
+    /// The S3-compatible service's URL (MinIO, Garage, R2, …); unset means AWS itself.
+    /// `http://` is accepted, for a service on loopback or a private network.
+    #[arg(long, env = "OBJECTS_S3_ENDPOINT")]
+    pub objects_s3_endpoint: Option<String>,
+
+    /// The bucket's region.
+    #[arg(long, env = "OBJECTS_S3_REGION", default_value = "us-east-1")]
+    pub objects_s3_region: String,
+
+    /// The access key id for the bucket (else AWS_ACCESS_KEY_ID).
+    #[arg(long, env = "OBJECTS_S3_ACCESS_KEY_ID")]
+    pub objects_s3_access_key_id: Option<String>,
+
+    /// The secret access key for the bucket (else AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "OBJECTS_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub objects_s3_secret_access_key: Option<String>,
+
     /// How many background jobs (welcome emails, avatar processing) this instance runs at
     /// once. 0: it runs none, and leaves them to the instances that do (they are in the
     /// database, so nothing is lost).
@@ -211,8 +234,32 @@ impl Config {
         Duration::from_secs(self.session_days.max(1) * 24 * 60 * 60)
     }
 
-    /// The object store the settings name: the local folder [`Config::objects_dir`].
+    /// The object store the settings name: the S3 bucket [`Config::objects_s3_bucket`] when
+    /// set, else the local folder [`Config::objects_dir`].
     pub fn object_store(&self) -> anyhow::Result<std::sync::Arc<dyn object_store::ObjectStore>> {
+        if let Some(bucket) = &self.objects_s3_bucket {
+            // The S3 client's TLS: rustls with ring (once per process; a second call is a no-op).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_region(&self.objects_s3_region);
+            if let Some(endpoint) = &self.objects_s3_endpoint {
+                builder = builder
+                    .with_endpoint(endpoint)
+                    .with_allow_http(endpoint.starts_with("http://"));
+            }
+            if let Some(key) = &self.objects_s3_access_key_id {
+                builder = builder.with_access_key_id(key);
+            }
+            if let Some(secret) = &self.objects_s3_secret_access_key {
+                builder = builder.with_secret_access_key(secret);
+            }
+            let store = builder.build().map_err(|error| {
+                anyhow::anyhow!("unusable S3 settings for bucket {bucket}: {error}")
+            })?;
+            tracing::info!(%bucket, endpoint = ?self.objects_s3_endpoint, "objects are kept in S3");
+            return Ok(std::sync::Arc::new(store));
+        }
         std::fs::create_dir_all(&self.objects_dir).map_err(|error| {
             anyhow::anyhow!(
                 "cannot create OBJECTS_DIR {}: {error}",

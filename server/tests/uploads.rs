@@ -36,17 +36,70 @@ struct Site {
     session: String,
 }
 
+/// The S3-compatible server the test command starts (see scripts/services.sh).
+const S3_ENDPOINT_VAR: &str = "FORMWORK_TEST_S3_ENDPOINT";
+
+fn config(args: &[&str]) -> server::config::Config {
+    use clap::Parser;
+    let mut argv = vec!["server", "--flash-secret", SECRET];
+    argv.extend_from_slice(args);
+    server::config::Config::try_parse_from(argv).unwrap()
+}
+
+/// Objects in a fresh local folder, as the server keeps them by default.
+fn local_folder() -> Arc<dyn ObjectStore> {
+    let dir = std::env::temp_dir().join(format!(
+        "formwork-objects-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let dir = dir.to_string_lossy().into_owned();
+    config(&["--objects-dir", &dir]).object_store().unwrap()
+}
+
+/// Objects in the test S3 bucket, under a prefix of this test's own. Fails loudly when the
+/// server is not there: a test that skips its S3 run proves nothing about S3.
+fn s3() -> Arc<dyn ObjectStore> {
+    let endpoint = std::env::var(S3_ENDPOINT_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{S3_ENDPOINT_VAR} is not set. Run the README's test command (scripts/test.sh), \
+             which starts an S3-compatible server on loopback, or point it at one yourself."
+        )
+    });
+    let bucket =
+        std::env::var("FORMWORK_TEST_S3_BUCKET").unwrap_or_else(|_| "formwork-test".into());
+    let bucket_store = config(&[
+        "--objects-s3-bucket",
+        &bucket,
+        "--objects-s3-endpoint",
+        &endpoint,
+        "--objects-s3-access-key-id",
+        "formwork-test",
+        "--objects-s3-secret-access-key",
+        "formwork-test-secret",
+    ])
+    .object_store()
+    .unwrap();
+    Arc::new(object_store::prefix::PrefixStore::new(
+        bucket_store,
+        uuid::Uuid::new_v4().simple().to_string(),
+    ))
+}
+
 impl Site {
     async fn open() -> Self {
-        use clap::Parser;
+        Self::with_objects(Arc::new(object_store::memory::InMemory::new())).await
+    }
+
+    async fn with_objects(objects: Arc<dyn ObjectStore>) -> Self {
         let db = TestDb::sqlite().await;
         let stores = db.stores().await;
         let (_, session) =
             common::signed_in(&stores, "painter", formwork::identity::Role::User).await;
-        let config =
-            server::config::Config::try_parse_from(["server", "--flash-secret", SECRET]).unwrap();
-        let services = common::services(formwork::cache::DataCache::new());
-        let objects = services.objects.clone();
+        let config = config(&[]);
+        let services = server::http::Services {
+            objects: objects.clone(),
+            ..common::services(formwork::cache::DataCache::new())
+        };
         let queue = server::jobs::queue(&stores, &config, &services);
         let router = server::http::router(
             &config,
@@ -204,8 +257,16 @@ fn shown_picture(html: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn an_image_becomes_a_256_square_jpeg_that_replaces_the_old_one() {
-    let site = Site::open().await;
+async fn an_image_becomes_a_256_square_jpeg_that_replaces_the_old_one_in_a_local_folder() {
+    the_picture_replaces_the_old_one(Site::with_objects(local_folder()).await).await;
+}
+
+#[tokio::test]
+async fn an_image_becomes_a_256_square_jpeg_that_replaces_the_old_one_in_s3() {
+    the_picture_replaces_the_old_one(Site::with_objects(s3()).await).await;
+}
+
+async fn the_picture_replaces_the_old_one(site: Site) {
     let upload = picture(600, 400, image::ImageFormat::Png);
     let response = site.upload("me.png", "image/png", &upload).await;
     assert_eq!(response.status(), StatusCode::OK);
