@@ -38,7 +38,8 @@ serve() {
   port=$(fw_free_port); base="http://127.0.0.1:$port"
   # Rate limits off: every post comes from one user, and the measurement is the point.
   env LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
-    DATABASE_URL="$database" PUBLIC_ORIGIN="$base" RUST_LOG=warn RATE_LIMITS=false "$@" \
+    DATABASE_URL="$database" OBJECTS_DIR="$WORK/objects" PUBLIC_ORIGIN="$base" RUST_LOG=warn \
+    RATE_LIMITS=false "$@" \
     "$CARGO_TARGET_DIR/release/server" >>"$WORK/server.log" 2>&1 &
   echo $! >>"$WORK/pids"
   until curl -fsS "$base/healthz" >/dev/null 2>&1; do sleep 0.2; done

@@ -5,6 +5,8 @@
 #   - the WASM and JS that /posts (the "New post" island), /todos, /search and /feedback load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
 #     bytes, against the 100 KB brotli budget of /posts
+#   - avatar uploads: how long the multipart action takes to answer (checked, staged, job
+#     recorded) and how long until the 256x256 picture is ready (the job), for a 3 MB PNG
 # Usage: bench/run.sh [seconds per load test, default 10]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/toolchain.sh"
@@ -23,7 +25,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 BASE=http://127.0.0.1:$PORT
 # Rate limits off: the load comes from one address and one user, and is the point.
 LEPTOS_SITE_ADDR=127.0.0.1:$PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
-  DATABASE_URL="sqlite:$WORK/bench.db" RUST_LOG=warn RATE_LIMITS=false \
+  DATABASE_URL="sqlite:$WORK/bench.db" OBJECTS_DIR="$WORK/objects" RUST_LOG=warn RATE_LIMITS=false \
   "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 until curl -fsS "$BASE/healthz" >/dev/null 2>&1; do sleep 0.2; done
@@ -77,7 +79,7 @@ load "POST create_post (no-JS form, 303)" -s "$WORK/post.lua" "$BASE$ACTION"
 echo
 echo "== What each page loads in Chromium (WASM + JS: the HTML's files, the split loader, lazy chunks), bytes =="
 SESSION=$SESSION CHROMIUM_PATH=$(command -v chromium) NODE_PATH="$FW_ROOT/end2end/node_modules" \
-  node "$FW_ROOT/bench/bundle.cjs" "$BASE" /posts /todos /search /feedback >"$WORK/loads"
+  node "$FW_ROOT/bench/bundle.cjs" "$BASE" /posts /todos /search /feedback /settings/profile >"$WORK/loads"
 printf '%-10s %-62s %9s %9s %9s\n' page file raw gzip brotli
 posts_br=0
 for page in $(awk '{print $1}' "$WORK/loads" | uniq); do
@@ -92,3 +94,31 @@ for page in $(awk '{print $1}' "$WORK/loads" | uniq); do
   [ "$page" = /posts ] && posts_br=$total_br
 done
 echo "budget for /posts: 100 KB (100,000 B) brotli -> $((posts_br * 100 / 100000))% used"
+
+echo
+echo "== Avatar uploads: a 3 MB PNG (1000x1000, incompressible), 5 runs =="
+python3 - "$WORK/big.png" <<'PY'
+import os, struct, sys, zlib
+w = h = 1000
+rows = b"".join(b"\0" + os.urandom(w * 3) for _ in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+UPLOAD=$(curl -fsS -b "fw_session=$SESSION" "$BASE/settings/profile" | grep -o 'action="/api/upload_avatar[^"]*"' | head -n1 | cut -d'"' -f2)
+answers=(); readies=()
+for _ in 1 2 3 4 5; do
+  before=$(curl -fsS -b "fw_session=$SESSION" "$BASE/settings/profile" | grep -o '/avatars/[0-9]*/[0-9a-f]*\.jpg' | head -n1 || true)
+  start=$(date +%s%N)
+  answer=$(curl -fsS -o /dev/null -w '%{time_total}' -b "fw_session=$SESSION" -H 'Sec-Fetch-Site: same-origin' \
+    -H 'Accept: application/json' -F "avatar=@$WORK/big.png;type=image/png" "$BASE$UPLOAD")
+  until now=$(curl -fsS -b "fw_session=$SESSION" "$BASE/settings/profile" | grep -o '/avatars/[0-9]*/[0-9a-f]*\.jpg' | head -n1); \
+        [ -n "$now" ] && [ "$now" != "$before" ]; do sleep 0.01; done
+  answers+=("$(awk -v t="$answer" 'BEGIN {printf "%d", t * 1000}')")
+  readies+=("$(( ($(date +%s%N) - start) / 1000000 ))")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+echo "upload answered (ms):      ${answers[*]}   median $(median "${answers[@]}")"
+echo "picture ready after (ms):  ${readies[*]}   median $(median "${readies[@]}")"

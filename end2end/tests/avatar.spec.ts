@@ -114,6 +114,18 @@ test.describe("avatar", () => {
     await expect(page.locator("#avatar-error")).toHaveCount(0);
   });
 
+  test("a file over 5 MB is refused with the limit, and nothing changes", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/settings/profile");
+    const tooBig = Buffer.concat([png(64, 64), Buffer.alloc(5 * 1024 * 1024)]);
+    await page.getByLabel("New picture").setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: tooBig });
+    await page.getByRole("button", { name: "Upload picture" }).click();
+    // With JavaScript the browser refuses it before sending; without, the server does as the
+    // body arrives. The same words either way.
+    await expect(page.getByText("This is too large to send: the limit is 5 MB. Make it smaller and try again.")).toBeVisible();
+    await expect(page.getByText("You have no picture yet.")).toBeVisible();
+  });
+
   test("on a slow connection the upload shows its progress and can be cancelled", async ({ page, js, context }) => {
     await signUp(page);
     await open(page, js, "/settings/profile");

@@ -4,9 +4,9 @@
 //! fields and its outcome in the flash and answers `303` (files are never kept). In an island
 //! the form sends itself with `XMLHttpRequest`, the one browser API that reports an upload's
 //! progress: [`UploadProgress`] shows the bytes sent out of the total, and while it runs the
-//! [`UploadButton`] cancels it. Before a byte is sent, the form's `check` (the same function
-//! the action uses, so both sides say the same) looks at each chosen file's size and first
-//! bytes.
+//! [`UploadButton`] cancels it. Before a byte is sent, the form's `check` looks at each chosen
+//! file's size, so a file far over the limit is refused at once instead of after its first
+//! megabytes; what a file is, the action decides from its bytes.
 //!
 //! `fetch` cannot report upload progress, which is why no anchor framework shows it out of the
 //! box.
@@ -20,12 +20,9 @@ use leptos::{html, prelude::*};
 use serde::de::DeserializeOwned;
 use server_fn::ServerFn;
 
-/// Looks at one chosen file before it is sent: its field name, its size in bytes and its
-/// first [`HEAD_BYTES`] bytes. `Some(message)` refuses it, shown at the field.
-pub type FileCheck = fn(field: &str, size: u64, head: &[u8]) -> Option<String>;
-
-/// How many leading bytes of a file [`FileCheck`] sees (enough for every common signature).
-pub const HEAD_BYTES: u32 = 16;
+/// Looks at one chosen file before it is sent: its field name and its size in bytes.
+/// `Some(message)` refuses it, shown at the field.
+pub type FileCheck = fn(field: &str, size: u64) -> Option<String>;
 
 /// The upload in flight: bytes sent, bytes in all, and (in the browser) how to stop it.
 #[derive(Clone, Copy)]
@@ -166,7 +163,7 @@ mod browser {
     //! `Reflect` rather than one typed binding per method: every imported method costs each
     //! page's shared JavaScript glue (and main module) its shim, uploads or not; these
     //! generic calls cost nothing the page does not already carry.
-    use super::{FileCheck, Transfer, HEAD_BYTES};
+    use super::{FileCheck, Transfer};
     use crate::{ActionError, FieldErrors, FormState};
     use js_sys::{Function, Promise, Reflect};
     use leptos::prelude::*;
@@ -227,7 +224,7 @@ mod browser {
         transfer.total.set(0.0);
         leptos::task::spawn_local(async move {
             if let Some(check) = check {
-                let problems = check_files(&form, check).await;
+                let problems = check_files(&form, check);
                 if !problems.is_empty() {
                     state.outcome.set(None);
                     state.local.set(problems);
@@ -260,7 +257,7 @@ mod browser {
     }
 
     /// Each chosen file's problems, by field, as `check` sees them.
-    async fn check_files(form: &web_sys::HtmlFormElement, check: FileCheck) -> FieldErrors {
+    fn check_files(form: &web_sys::HtmlFormElement, check: FileCheck) -> FieldErrors {
         let mut problems = FieldErrors::new();
         let elements = get(form, "elements");
         for index in 0..number(&elements, "length") as u32 {
@@ -276,28 +273,7 @@ mod browser {
             if file.is_undefined() {
                 continue; // no file chosen
             }
-            let head = match call(&file, "slice", &[0.into(), HEAD_BYTES.into()])
-                .and_then(|blob| call(&blob, "arrayBuffer", &[]))
-            {
-                Ok(buffer) => match JsFuture::from(Promise::from(buffer)).await {
-                    Ok(buffer) => {
-                        let length = number(&buffer, "byteLength") as u32;
-                        let view =
-                            js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, 0, length);
-                        (0..length)
-                            .map(|i| {
-                                Reflect::get(&view, &JsValue::from(i))
-                                    .ok()
-                                    .and_then(|b| b.as_f64())
-                                    .unwrap_or_default() as u8
-                            })
-                            .collect::<Vec<u8>>()
-                    }
-                    Err(_) => continue,
-                },
-                Err(_) => continue,
-            };
-            if let Some(message) = check(&name, number(&file, "size") as u64, &head) {
+            if let Some(message) = check(&name, number(&file, "size") as u64) {
                 problems.insert(name, vec![message]);
             }
         }
@@ -317,12 +293,9 @@ mod browser {
     ) -> Result<Sent, JsValue> {
         let class: Function = get(&js_sys::global(), "XMLHttpRequest").dyn_into()?;
         let xhr = Reflect::construct(&class, js_sys::Object::new().unchecked_ref())?;
+        // Its default `Accept: */*` asks for data, as a script call: the pipeline answers
+        // with the action's value or typed error, not a redirect.
         call(&xhr, "open", &["POST".into(), path.into()])?;
-        call(
-            &xhr,
-            "setRequestHeader",
-            &["Accept".into(), "application/json".into()],
-        )?;
         let progress = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let event = JsValue::from(event);
             if get(&event, "lengthComputable").is_truthy() {

@@ -11,8 +11,8 @@
 //!                    → the user's picture swapped, the staging object and the old picture deleted
 //! ```
 //!
-//! The same checks run in the browser before a byte is sent ([`check_file`]), so a wrong file
-//! is refused at once with JavaScript, in the same words the action uses without it.
+//! With JavaScript the browser checks the file's size before a byte is sent ([`check_size`]),
+//! in the words the action uses; what the file is, only the action decides.
 
 #[cfg(feature = "ssr")]
 pub mod process;
@@ -46,23 +46,14 @@ pub const WRONG_TYPE: &str = "This file is not a JPEG, PNG or WebP image, whatev
 /// What an upload without a file is told.
 pub const NO_FILE: &str = "Choose an image to upload.";
 
-/// The image's checks before it is sent and when it arrives: its size, and its type from its
-/// first bytes. `None` when it may be sent.
-pub fn check_file(field: &str, size: u64, head: &[u8]) -> Option<String> {
-    if field != FIELD {
-        return None;
-    }
-    if size > MAX_BYTES {
-        return Some(
-            ActionError::PayloadTooLarge {
-                limit_bytes: MAX_BYTES,
-            }
-            .to_string(),
-        );
-    }
-    ImageKind::sniff(head)
-        .is_none()
-        .then(|| WRONG_TYPE.to_owned())
+/// The image's size, checked in the browser before it is sent: `None` when it may be sent.
+pub fn check_size(field: &str, size: u64) -> Option<String> {
+    (field == FIELD && size > MAX_BYTES).then(|| {
+        ActionError::PayloadTooLarge {
+            limit_bytes: MAX_BYTES,
+        }
+        .to_string()
+    })
 }
 
 /// What an accepted upload was found to be; its picture is being prepared.
@@ -187,6 +178,8 @@ pub fn AvatarSection(
                 })}
             </div>
             </formwork::Region>
+            // Static text stays outside the island: the page's HTML carries it, not the WASM.
+            <p class="hint">"A JPEG, PNG or WebP image of up to 5 MB. It is cropped to a square."</p>
             <AvatarForm snapshot=snapshot/>
         </fieldset>
     }
@@ -197,8 +190,7 @@ pub fn AvatarSection(
 fn AvatarForm(snapshot: FormSnapshot<Received>) -> impl IntoView {
     let state = FormState::<UploadAvatar>::restore(snapshot);
     view! {
-        <UploadForm state=state check=check_file class="avatar-upload">
-            <p class="hint">"A JPEG, PNG or WebP image of up to 5 MB. It is cropped to a square."</p>
+        <UploadForm state=state check=check_size class="avatar-upload">
             <FileInput field=state.field(FIELD) id="avatar" label="New picture" accept=ACCEPT/>
             <UploadProgress/>
             <FormError state=state/>
