@@ -148,26 +148,28 @@ impl Site {
             .await
     }
 
+    /// The upload as a browser without JavaScript posts the form.
+    fn form_request(&self, body: Body) -> Request<Body> {
+        Request::post(UploadAvatar::PATH)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header(header::REFERER, "http://127.0.0.1:3000/settings/profile")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, &self.session)
+            .body(body)
+            .unwrap()
+    }
+
     /// The same form posted by a browser without JavaScript.
     async fn form_upload(&self, file_name: &str, bytes: &[u8]) -> Response<Body> {
         let body = multipart(&[
             ("__fw_return", None, b"/settings/profile".as_slice()),
             ("avatar", Some((file_name, "image/png")), bytes),
         ]);
-        self.send(
-            Request::post(UploadAvatar::PATH)
-                .header(header::ACCEPT, "text/html,application/xhtml+xml")
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                )
-                .header(header::REFERER, "http://127.0.0.1:3000/settings/profile")
-                .header("sec-fetch-site", "same-origin")
-                .header(header::COOKIE, &self.session)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
+        self.send(self.form_request(Body::from(body))).await
     }
 
     async fn profile(&self, flash: Option<&str>) -> String {
@@ -413,19 +415,7 @@ async fn an_image_that_never_ends_is_refused_at_the_limit_without_reading_on() {
             Ok::<_, std::io::Error>(chunk)
         });
     let response = site
-        .send(
-            Request::post(UploadAvatar::PATH)
-                .header(header::ACCEPT, "text/html")
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                )
-                .header(header::REFERER, "http://127.0.0.1:3000/settings/profile")
-                .header("sec-fetch-site", "same-origin")
-                .header(header::COOKIE, &site.session)
-                .body(Body::from_stream(endless))
-                .unwrap(),
-        )
+        .send(site.form_request(Body::from_stream(endless)))
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(sent.load(Ordering::Relaxed) < MAX_BYTES + 1024 * 1024);
@@ -561,19 +551,10 @@ async fn a_truncated_image_is_refused_by_its_job_and_leaves_nothing_behind() {
 async fn uploads_need_a_signed_in_user_and_a_file() {
     let site = Site::open().await;
     let body = multipart(&[("avatar", Some(("a.png", "image/png")), b"\x89PNG")]);
-    let response = site
-        .send(
-            Request::post(UploadAvatar::PATH)
-                .header(header::ACCEPT, "application/json")
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                )
-                .header("sec-fetch-site", "same-origin")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    // Nobody signed in: the same call without the session cookie.
+    let mut request = site.script_upload(Body::from(body), None);
+    request.headers_mut().remove(header::COOKIE);
+    let response = site.send(request).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // An empty file input, and a file under another name.
     let body = multipart(&[("avatar", Some(("", "application/octet-stream")), b"")]);
