@@ -15,18 +15,21 @@ pub struct AppState {
     pub objects: Arc<dyn object_store::ObjectStore>,
 }
 
-/// The store of the running server. Missing context is a wiring bug, reported as a 500.
-pub fn store() -> Result<Arc<dyn Store>, ActionError> {
+/// What the server provided to this request. Missing context is a wiring bug, reported as
+/// a 500.
+fn app_state() -> Result<AppState, ActionError> {
     use_context::<AppState>()
-        .map(|state| state.store)
         .ok_or_else(|| ActionError::internal("AppState was not provided to this request"))
+}
+
+/// The store of the running server.
+pub fn store() -> Result<Arc<dyn Store>, ActionError> {
+    app_state().map(|state| state.store)
 }
 
 /// The object store of the running server.
 pub fn objects() -> Result<Arc<dyn object_store::ObjectStore>, ActionError> {
-    use_context::<AppState>()
-        .map(|state| state.objects)
-        .ok_or_else(|| ActionError::internal("AppState was not provided to this request"))
+    app_state().map(|state| state.objects)
 }
 
 /// Tells this instance's job queue that an action recorded a job, so it starts now rather
