@@ -8,10 +8,12 @@
 # Not part of the tests. Usage: bench/live.sh [runs, default 20]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../scripts/toolchain.sh
 source "$ROOT/scripts/toolchain.sh"
 fw_toolchain
 fw_apt chromium postgresql redis-server curl
 fw_node
+# shellcheck source=SCRIPTDIR/../scripts/services.sh
 source "$ROOT/scripts/services.sh"
 
 RUNS=${1:-20}
@@ -20,7 +22,8 @@ FW_SERVICES_DIR=$WORK
 # Instances are started in a subshell (`$(serve …)`): their ids go through a file.
 stop_servers() {
   [ -f "$WORK/pids" ] || return 0
-  while read -r pid; do kill "$pid" 2>/dev/null; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done <"$WORK/pids"
+  # `|| true`: an instance that already exited is no error (set -e, and it runs in the trap).
+  while read -r pid; do kill "$pid" 2>/dev/null || true; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done <"$WORK/pids"
   rm -f "$WORK/pids"
 }
 trap 'stop_servers; fw_stop_services; rm -rf "$WORK"' EXIT
@@ -37,7 +40,7 @@ serve() {
   local database=$1 port base; shift
   port=$(fw_free_port); base="http://127.0.0.1:$port"
   # Rate limits off: every post comes from one user, and the measurement is the point.
-  env LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
+  env LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
     DATABASE_URL="$database" OBJECTS_DIR="$WORK/objects" PUBLIC_ORIGIN="$base" RUST_LOG=warn \
     RATE_LIMITS=false "$@" \
     "$CARGO_TARGET_DIR/release/server" >>"$WORK/server.log" 2>&1 &

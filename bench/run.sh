@@ -9,6 +9,7 @@
 #     recorded) and how long until the 256x256 picture is ready (the job), for a 3 MB PNG
 # Usage: bench/run.sh [seconds per load test, default 10]
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../scripts/toolchain.sh
 source "$(dirname "$0")/../scripts/toolchain.sh"
 fw_toolchain
 fw_apt wrk brotli curl gzip chromium
@@ -17,7 +18,8 @@ fw_node
 DURATION=${1:-10}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-bench.XXXXXX")
 SERVER_PID=
-trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+# `|| true`: under set -e a failed kill (the server already gone) would skip the rm.
+trap 'if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 fw_release_wasm
 cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
@@ -84,14 +86,14 @@ printf '%-10s %-62s %9s %9s %9s\n' page file raw gzip brotli
 posts_br=0
 for page in $(awk '{print $1}' "$WORK/loads" | uniq); do
   total_raw=0; total_gz=0; total_br=0
-  for asset in $(awk -v p="$page" '$1 == p {print $2}' "$WORK/loads"); do
+  while read -r asset; do
     curl -fsS "$BASE$asset" -o "$WORK/asset"
     raw=$(wc -c <"$WORK/asset"); gz=$(gzip -9 -c "$WORK/asset" | wc -c); br=$(brotli -q 11 -c "$WORK/asset" | wc -c)
     printf '%-10s %-62s %9d %9d %9d\n' "$page" "${asset##*/}" "$raw" "$gz" "$br"
     total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
-  done
+  done < <(awk -v p="$page" '$1 == p {print $2}' "$WORK/loads")
   printf '%-10s %-62s %9d %9d %9d\n' "$page" total "$total_raw" "$total_gz" "$total_br"
-  [ "$page" = /posts ] && posts_br=$total_br
+  if [ "$page" = /posts ]; then posts_br=$total_br; fi
 done
 echo "budget for /posts: 100 KB (100,000 B) brotli -> $((posts_br * 100 / 100000))% used"
 

@@ -6,6 +6,7 @@
 # sqlite:formwork.db, created and migrated on first start; uploads go to OBJECTS_DIR
 # (default ./objects).
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/toolchain.sh
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Loopback services for the tests and the benchmarks: a PostgreSQL and a Redis of their own,
 # in a scratch directory, on free ports. Source it after scripts/toolchain.sh, set
 # FW_SERVICES_DIR, start what you need, and call fw_stop_services on exit.
@@ -5,6 +6,7 @@
 #   fw_start_redis     exports FORMWORK_TEST_REDIS_URL
 #   fw_start_s3        exports FORMWORK_TEST_S3_ENDPOINT and FORMWORK_TEST_S3_BUCKET (an
 #                      S3-compatible server: moto's, from PyPI, in a venv kept across runs)
+# Like toolchain.sh, it works both under `set -euo pipefail` (bench/) and without -e (test.sh).
 
 FW_PG_PORT=
 FW_REDIS_PID=
@@ -20,14 +22,20 @@ fw_as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-fw_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+# The newest installed server's bin dir, or nothing (and no failure) when there is none.
+fw_pg_bin() {
+  local bins=(/usr/lib/postgresql/*/bin)
+  if [ -d "${bins[0]}" ]; then printf '%s\n' "${bins[@]}" | sort -V | tail -n1; fi
+}
 
 fw_start_postgres() {
   local bin data=$FW_SERVICES_DIR/pg
   bin=$(fw_pg_bin)
   [ -n "$bin" ] || { echo "no PostgreSQL server binaries found"; return 1; }
   FW_PG_PORT=$(fw_free_port)
-  mkdir -p "$data" && chown postgres: "$data" 2>/dev/null
+  mkdir -p "$data" || return 1
+  # Only root can give it away; a user runs initdb as itself (fw_as_postgres).
+  chown postgres: "$data" 2>/dev/null || true
   chmod 755 "$FW_SERVICES_DIR"
   fw_as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null || return 1
   fw_as_postgres "$bin/pg_ctl" -D "$data" -w -l "$data/log" \
@@ -74,10 +82,11 @@ fw_start_s3() {
 }
 
 fw_stop_services() {
-  [ -n "$FW_S3_PID" ] && kill "$FW_S3_PID" 2>/dev/null
-  [ -n "$FW_REDIS_PID" ] && kill "$FW_REDIS_PID" 2>/dev/null
+  # Best effort (it runs in EXIT traps): a service that is already gone is no error.
+  if [ -n "$FW_S3_PID" ]; then kill "$FW_S3_PID" 2>/dev/null || true; fi
+  if [ -n "$FW_REDIS_PID" ]; then kill "$FW_REDIS_PID" 2>/dev/null || true; fi
   if [ -n "$FW_PG_PORT" ]; then
-    fw_as_postgres "$(fw_pg_bin)/pg_ctl" -D "$FW_SERVICES_DIR/pg" -m fast -w stop >/dev/null 2>&1
+    fw_as_postgres "$(fw_pg_bin)/pg_ctl" -D "$FW_SERVICES_DIR/pg" -m fast -w stop >/dev/null 2>&1 || true
   fi
-  FW_REDIS_PID= FW_PG_PORT= FW_S3_PID=
+  FW_REDIS_PID='' FW_PG_PORT='' FW_S3_PID=''
 }

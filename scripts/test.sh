@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check and prints a summary:
-#   format, clippy (server and wasm), unit and integration tests, the storage conformance
-#   suite on SQLite and on a real PostgreSQL (started here on loopback), the rate limits in
-#   memory and through a real Redis (started here too), uploads on a local folder and on an
-#   S3-compatible server (moto's, started here too), the hostile-client suite on both
-#   backends, and Playwright in
-#   Debian's Chromium, with JavaScript on and off, against a release build.
+#   format, shellcheck over the scripts, the run command on a machine without the tools (an
+#   empty HOME: it must get past tool detection to the first install), clippy (server and
+#   wasm), unit and integration tests, the storage conformance suite on SQLite and on a real
+#   PostgreSQL (started here on loopback), the rate limits in memory and through a real Redis
+#   (started here too), uploads on a local folder and on an S3-compatible server (moto's,
+#   started here too), the hostile-client suite on both backends, and Playwright in Debian's
+#   Chromium, with JavaScript on and off, against a release build.
 # Exits non-zero if anything failed.
 set -uo pipefail
+# shellcheck source=SCRIPTDIR/toolchain.sh
 source "$(dirname "$0")/toolchain.sh"
 fw_toolchain || fw_die "toolchain set-up failed"
-{ fw_apt chromium postgresql redis-server curl python3-venv && fw_node; } || fw_die "installing test dependencies failed"
+{ fw_apt chromium postgresql redis-server curl python3-venv shellcheck && fw_node; } || fw_die "installing test dependencies failed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-test.XXXXXX")
 chmod 755 "$WORK"
+# shellcheck source=SCRIPTDIR/services.sh
 source "$(dirname "$0")/services.sh"
 FW_SERVICES_DIR=$WORK
 RESULTS=()
@@ -21,7 +24,7 @@ FAILED=0
 SERVER_PID=
 
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; fi
   fw_stop_services
   rm -rf "$WORK"
 }
@@ -38,6 +41,63 @@ step() {
     RESULTS+=("FAIL  $name ($((SECONDS - start)) s)")
     FAILED=$((FAILED + 1))
   fi
+}
+
+shellcheck_scripts() { shellcheck -x scripts/*.sh bench/*.sh .ci/run; }
+
+# `fresh_machine_run [RUN]`: the README's run command (RUN, default this checkout's
+# scripts/run.sh) on a machine without the tools: an empty HOME (no rustup, no cargo-installed
+# tools, no cache) and a bare environment, so that nothing set up above (PATH, CARGO_TARGET_DIR,
+# RUSTC_BOOTSTRAP) leaks in. Under its `set -euo pipefail` every probe of a missing tool must be
+# survived: it passes once the output shows the cargo-leptos install starting, and is stopped
+# there (its whole session, the `cargo install` included). The Debian packages it wants are
+# there already after the installs above, so this takes seconds.
+fresh_machine_run() {
+  local run=${1:-$FW_ROOT/scripts/run.sh} home log sidfile pid sid='' status reached='' timed_out='' i
+  local deadline=$((SECONDS + 600))
+  home=$(mktemp -d "$WORK/home.XXXXXX") || return 1
+  log=$home.log sidfile=$home.sid
+  : >"$log"
+  # A session of its own (so a process group too), whose id its first process writes down
+  # (`setsid` forks when it is a group leader already, and `$!` is then not in the session).
+  # shellcheck disable=SC2016 # `$$`, `$1` and `$@` are the inner bash's, single-quoted on purpose
+  setsid --wait bash -c 'echo "$$" >"$1"; shift; exec "$@"' fresh-machine "$sidfile" \
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" \
+    "$run" </dev/null >"$log" 2>&1 &
+  pid=$!
+  until grep -q "installing cargo-leptos" "$log"; do
+    kill -0 "$pid" 2>/dev/null || break
+    if [ "$SECONDS" -ge "$deadline" ]; then timed_out=1; break; fi
+    sleep 0.2
+  done
+  # Once more: it may have printed the line and exited between the two looks.
+  if grep -q "installing cargo-leptos" "$log"; then reached=1; fi
+  # Stop the whole session (run.sh, the `cargo install` it started, its rustc children), by
+  # its id: a `timeout` in it would have moved to a process group of its own.
+  sid=$(cat "$sidfile" 2>/dev/null)
+  if [ -n "$sid" ]; then
+    pkill -TERM -s "$sid"
+    for i in $(seq 1 50); do
+      pgrep -s "$sid" >/dev/null || break
+      if [ "$i" -eq 25 ]; then pkill -KILL -s "$sid"; fi
+      sleep 0.2
+    done
+    if pgrep -s "$sid" >/dev/null; then
+      echo "still running after the stop:"; pgrep -a -s "$sid"
+      return 1
+    fi
+  else
+    kill "$pid" 2>/dev/null
+  fi
+  wait "$pid"; status=$?
+  sed 's/^/    /' "$log"
+  if [ -n "$reached" ]; then return 0; fi
+  if [ -n "$timed_out" ]; then
+    echo "$run did not reach the cargo-leptos install within 600 s (stopped, status $status)"
+  else
+    echo "$run exited with status $status before reaching the cargo-leptos install"
+  fi
+  return 1
 }
 
 clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targets -- -D warnings; }
@@ -90,6 +150,8 @@ end_to_end() {
 }
 
 step "cargo fmt --check" cargo fmt --all -- --check
+step "shellcheck scripts" shellcheck_scripts
+step "run command on a machine without the tools (empty HOME) reaches the install step" fresh_machine_run
 step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
 step "start PostgreSQL on loopback" fw_start_postgres

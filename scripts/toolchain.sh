@@ -8,6 +8,11 @@
 #   FW_WASM_BUILD_STD  the build-std flags (space-separated) when the wasm32 std is built from source, else empty
 #   FW_LEPTOS_ARGS     extra arguments for cargo-leptos build/serve/watch
 # `fw_release_wasm` then sets the release-only wasm flags.
+#
+# Every function here works both under `set -euo pipefail` (run.sh, bench/) and without -e
+# (test.sh). So a probe for a tool that may be missing (`have=$(tool --version | …)`) must not
+# fail: under -e a failed assignment ends the sourcing script, silently (stderr goes to
+# /dev/null). Such probes end in `|| have=`, and a missing tool reads as "not installed".
 
 FW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FW_CACHE=${FW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/formwork}
@@ -55,7 +60,7 @@ fw_apt() {
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   if [ -z "$FW_APT_UPDATED" ]; then
     fw_log "apt-get update"
     fw_sudo apt-get update -qq >/dev/null
@@ -75,8 +80,9 @@ fw_version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2"
 
 # Chooses the Rust toolchain and how the wasm32 std is had.
 fw_rust() {
-  local rustup_rustc
-  rustup_rustc=$("$HOME/.cargo/bin/rustc" --version 2>/dev/null | awk '{print $2}')
+  local rustup_rustc pkgs
+  # Empty without rustup (exit 127) or when its rustc fails: the Debian route then.
+  rustup_rustc=$("$HOME/.cargo/bin/rustc" --version 2>/dev/null | awk '{print $2}') || rustup_rustc=
   if [ -n "$rustup_rustc" ] && fw_version_ge "$rustup_rustc" 1.96.0 \
      && timeout 120 "$HOME/.cargo/bin/rustup" target add wasm32-unknown-unknown >/dev/null 2>&1; then
     fw_log "Rust: rustup $rustup_rustc with its prebuilt wasm32 std"
@@ -99,7 +105,8 @@ fw_rust() {
 fw_cargo_leptos() {
   local want have
   want=$(fw_manifest tools.cargo-leptos)
-  have=$(cargo leptos --version 2>/dev/null | awk '{print $2}')
+  # Empty while cargo-leptos is not installed (cargo exits 101: no such command).
+  have=$(cargo leptos --version 2>/dev/null | awk '{print $2}') || have=
   if [ "$have" != "$want" ]; then
     fw_log "installing cargo-leptos $want (about 18 min on 2 cores)"
     # shellcheck disable=SC2046
@@ -110,7 +117,8 @@ fw_cargo_leptos() {
 fw_wasm_bindgen() {
   local want have
   want=$(fw_locked_version wasm-bindgen)
-  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+  # Empty while wasm-bindgen is not installed (exit 127).
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || have=
   if [ "$have" != "$want" ]; then
     fw_log "installing wasm-bindgen-cli $want (about 8 min)"
     # Not --locked: the registry here lacks one of its locked dependency versions.
@@ -145,10 +153,11 @@ fw_prune_target() {
     for name in server app formwork frontend http conformance undeclared; do
       rm -rf "$dir/incremental/$name"-*
       # Test binaries (`http-…` is ours: crates.io's `http` leaves only `libhttp-…` and `.d` files).
-      find "$dir/deps" -maxdepth 1 -type f -name "$name-*" ! -name '*.d' -delete 2>/dev/null
+      # `|| true`: find fails when there is no deps/ yet, which is no error here.
+      find "$dir/deps" -maxdepth 1 -type f -name "$name-*" ! -name '*.d' -delete 2>/dev/null || true
     done
     for name in server app formwork frontend; do
-      find "$dir/deps" -maxdepth 1 -type f -name "lib$name-*" -delete 2>/dev/null
+      find "$dir/deps" -maxdepth 1 -type f -name "lib$name-*" -delete 2>/dev/null || true
     done
   done
 }
