@@ -11,8 +11,9 @@ use crate::{
     settings::SettingsPage,
     todos::page::TodosPage,
 };
+use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,

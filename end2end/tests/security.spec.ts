@@ -47,3 +47,51 @@ test.describe("headers", () => {
     await expect(page.getByRole("button", { name: "Publish", exact: true })).toBeEnabled();
   });
 });
+
+test.describe("stored markup", () => {
+  // What the site's users write is text wherever it lands: Chromium itself parses the pages.
+  const breakout = (id: string) =>
+    `</title><meta http-equiv="refresh" content="0;url=/contact"><title>` +
+    `</textarea><b data-fw-injected="${id}">textarea</b><textarea>"'><i data-fw-injected="${id}">`;
+
+  test("a post whose title and text are markup shows them as text, in the tab title and in the edit form", async ({ page, js }) => {
+    await signUp(page);
+    const title = `${uniqueTitle("T")} ${breakout("title")}`;
+    const content = `Body ${breakout("content")}`;
+    await open(page, js, "/posts");
+    await page.getByLabel("Title", { exact: true }).fill(title);
+    await page.getByLabel("Content", { exact: true }).fill(content);
+    await page.getByRole("button", { name: "Publish and open" }).click();
+    await expect(page).toHaveURL(/\/posts\/[a-z0-9-]+$/);
+
+    // The tab's title and the heading are the words as typed, and no element of the
+    // payload's exists: no <meta> refresh (to /contact) in the head, no injected tags.
+    const here = page.url();
+    await expect(page).toHaveTitle(`${title} · Formwork`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    await expect(page.locator("article .content")).toHaveText(content);
+    await expect(page.locator("[data-fw-injected]")).toHaveCount(0);
+    await expect(page.locator("head meta[http-equiv]")).toHaveCount(0);
+
+    // The edit form holds the same text in its fields, whole.
+    await open(page, js, `${new URL(here).pathname}/edit`);
+    await expect(page.getByLabel("Title", { exact: true })).toHaveValue(title);
+    await expect(page.getByLabel("Content", { exact: true })).toHaveValue(content);
+    await expect(page.locator("[data-fw-injected]")).toHaveCount(0);
+    await expect(page.locator("head meta[http-equiv]")).toHaveCount(0);
+    expect(await page.title()).toBe(`Edit “${title}” · Formwork`);
+  });
+
+  test("a refused post keeps its markup as text in its fields", async ({ page, js }) => {
+    await signUp(page);
+    const content = `Kept ${breakout("kept")}`;
+    await open(page, js, "/posts");
+    await page.getByLabel("Title", { exact: true }).fill(" ");
+    await page.getByLabel("Content", { exact: true }).fill(content);
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.getByText("Title cannot be empty.")).toBeVisible();
+    await expect(page.getByLabel("Content", { exact: true })).toHaveValue(content);
+    await expect(page.locator("[data-fw-injected]")).toHaveCount(0);
+    await expect(page.locator("head meta[http-equiv]")).toHaveCount(0);
+  });
+});

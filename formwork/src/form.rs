@@ -343,6 +343,17 @@ pub fn TextInput(
 }
 
 /// A labelled multi-line input bound to a [`Field`], like [`TextInput`].
+///
+/// Its kept input is written escaped. tachys 0.2 (checked up to 0.2.19) writes the children
+/// of a `<textarea>` into server-rendered HTML **unescaped**: its element table marks
+/// `textarea`, like `script`, `style` and `noscript`, as an element whose children are not
+/// escaped (`html/element/elements.rs`, `textarea … false`). A kept input holding
+/// `</textarea><form …>` would end the element and put the user's markup in the page.
+/// Upstream bug, as we would file it: "tachys: `<textarea>{text}</textarea>` renders `text`
+/// without HTML escaping during SSR; a value containing `</textarea>` breaks out of the
+/// element. Textarea content is RCDATA: `&` and `<` must be escaped like any text." The
+/// server writes the text escaped; the browser, which never parses it as HTML, sets the
+/// element's value instead.
 #[component]
 pub fn TextArea(
     field: Field,
@@ -350,6 +361,11 @@ pub fn TextArea(
     label: &'static str,
     #[prop(default = 5)] rows: u32,
 ) -> impl IntoView {
+    let value = field.value().unwrap_or_default();
+    #[cfg(feature = "ssr")]
+    let text = crate::meta::escape_text(&value);
+    #[cfg(not(feature = "ssr"))]
+    let text = String::new();
     view! {
         <label for=id>{label}</label>
         <textarea
@@ -361,8 +377,9 @@ pub fn TextArea(
             maxlength=field.maxlength()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
+            prop:value=value
         >
-            {field.value()}
+            {text}
         </textarea>
         {field.messages()}
     }

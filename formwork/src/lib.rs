@@ -16,6 +16,7 @@ pub mod flash;
 pub mod form;
 pub mod identity;
 pub mod live;
+pub mod meta;
 pub mod optimistic;
 pub mod query_form;
 pub mod redirect;
@@ -59,6 +60,7 @@ pub use form::{
     ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
 };
 pub use live::Live;
+pub use meta::Title;
 pub use optimistic::Optimistic;
 pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]

@@ -12,8 +12,8 @@ pub mod register;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// `/register`: make an account.
 #[component]

@@ -8,9 +8,9 @@ pub mod store;
 
 use crate::shell::set_status;
 use change_role::RoleForm;
+use formwork::Title;
 use formwork::{identity::Role, ActionError};
 use leptos::{either::EitherOf3, prelude::*};
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

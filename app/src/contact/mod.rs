@@ -4,8 +4,8 @@ pub mod send_message;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use send_message::ContactForm;
 
 /// `/contact`: write to the site's team. Server-rendered; works the same with and without

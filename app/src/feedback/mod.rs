@@ -5,8 +5,8 @@ pub mod send_feedback;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use send_feedback::{FeedbackForm, SendFeedback};
 
 /// `/feedback`: tell the team how the site works for you.

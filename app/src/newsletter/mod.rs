@@ -6,8 +6,8 @@ pub mod subscribe;
 #[cfg(feature = "ssr")]
 pub mod welcome;
 
+use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use subscribe::SubscribeForm;
 
 /// How many readers the newsletter has. Cached under `newsletter`.

@@ -13,9 +13,9 @@ use crate::{
     shell::{set_status, NotFound},
     tags,
 };
+use formwork::Title;
 use formwork::{identity::current, ActionError, FormError, FormState, Region};
 use leptos::{either::Either, prelude::*};
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::{macros::format_description, OffsetDateTime};
 

@@ -8,9 +8,9 @@
 pub mod query;
 
 use crate::{shell::set_status, tags};
+use formwork::Title;
 use formwork::{ActionError, QueryForm, Region};
 use leptos::{either::EitherOf3, prelude::*};
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use query::{marked, words, MAX_QUERY_CHARS};
 use serde::{Deserialize, Serialize};

@@ -7,9 +7,9 @@ pub mod avatar;
 pub mod profile;
 pub mod sessions;
 
+use formwork::Title;
 use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 /// The cookie that holds the theme.

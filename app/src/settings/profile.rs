@@ -3,9 +3,9 @@
 //! is refused.
 
 use super::avatar::{AvatarSection, UploadAvatar};
+use formwork::Title;
 use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
 use leptos::{either::EitherOf3, prelude::*};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 formwork::schema! {

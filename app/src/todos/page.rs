@@ -7,12 +7,12 @@ use super::{
     model::{Todo, TodoTitle},
 };
 use crate::shell::set_status;
+use formwork::Title;
 use formwork::{
     flash::FormSnapshot, ActionError, ActionForm, Fields, FormError, FormState, Live, Optimistic,
     SubmitButton, TextInput,
 };
 use leptos::{either::EitherOf3, prelude::*};
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[component]

@@ -1,0 +1,80 @@
+//! The document's `<title>`, safe for text a user wrote.
+//!
+//! **Use [`Title`] from here, never `leptos_meta::Title`.** leptos_meta 0.8 (checked up to
+//! 0.8.7) renders the title on the server by pasting its text between `<title>` and
+//! `</title>` in `ServerMetaContextOutput::inject_meta_context` (`leptos_meta/src/lib.rs`:
+//! `buf.push_str("<title>"); buf.push_str(&title); …`) without escaping it. Every other text
+//! it renders goes through tachys' escaping, so nothing warns about this one. A post titled
+//! `</title><meta http-equiv="refresh" content="0;url=…"><title>` closes the title and puts a
+//! redirect in every visitor's `<head>`; a nonce CSP stops injected scripts, not a `<meta>`
+//! refresh, a form or a link. Upstream bug, as we would file it:
+//!
+//! > leptos_meta: `<Title text=…/>` is not HTML-escaped in server-rendered output.
+//! > `inject_meta_context` writes `TitleContext::as_string()` into the `<head>` verbatim, so a
+//! > title built from user input can close `</title>` and inject elements into `<head>`.
+//! > In the browser `document.title` is set as text, so only SSR is affected. Expected: the
+//! > text is escaped like any other text node (`&`, `<`, `>`).
+//!
+//! This component escapes the text on the server before leptos_meta sees it, and passes it
+//! unchanged in the browser, where `document.title` takes text. The formatter (`"{} · Site"`)
+//! is the app's own code and receives the escaped text; what it adds is not escaped, so it
+//! should add only the app's own words. The workspace's `clippy.toml` forbids
+//! `leptos_meta::Title`, so a page cannot reach for it by habit.
+
+use leptos::{prelude::*, text_prop::TextProp};
+use leptos_meta::Formatter;
+
+/// Sets the document's title: `<Title text=post.title.clone()/>`, and once at the root
+/// `<Title formatter=|page: String| format!("{page} · My site")/>`. Unlike
+/// `leptos_meta::Title`, the text may be anything a user wrote.
+#[component]
+pub fn Title(
+    /// A function applied to every page's text (the site's name around it). It receives the
+    /// text as it will be written into the page.
+    #[prop(optional, into)]
+    formatter: Option<Formatter>,
+    /// The page's title.
+    #[prop(optional, into)]
+    text: Option<TextProp>,
+) -> impl IntoView {
+    // The same test leptos_meta makes: with a server context the text is written into the
+    // HTML (escape it); without one it becomes `document.title` (text already).
+    let server = use_context::<leptos_meta::ServerMetaContext>().is_some();
+    let text = text.map(|text| match server {
+        true => TextProp::from(move || escape_text(&text.get())),
+        false => text,
+    });
+    #[allow(clippy::disallowed_methods)] // the one place that may: it escapes first
+    leptos_meta::Title(leptos_meta::TitleProps { formatter, text })
+}
+
+/// `text` as HTML text content: `&`, `<` and `>` escaped (in a `<title>`, the only way out is
+/// `</title>`; quotes are escaped too, so the same text is safe in an attribute).
+pub fn escape_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_a_title_stays_text() {
+        assert_eq!(
+            escape_text(r#"</title><meta http-equiv="refresh" content='0'>&amp;"#),
+            "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&#39;0&#39;&gt;&amp;amp;"
+        );
+        assert_eq!(escape_text("Plain words · ✓"), "Plain words · ✓");
+    }
+}
