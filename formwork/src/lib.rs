@@ -42,6 +42,8 @@ pub mod pipeline;
 pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod registry;
+#[cfg(feature = "ssr")]
+pub mod serve;
 
 /// What formwork's macros expand to; not an API.
 #[doc(hidden)]

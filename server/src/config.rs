@@ -129,6 +129,22 @@ pub struct Config {
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
+    /// How long, in milliseconds, a client may take to send a request's line and headers.
+    /// A connection still sending them then is closed: clients that open connections and
+    /// send half a request hold nothing for long.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+
+    /// How long, in milliseconds, a request body may pause. A longer pause is answered 408
+    /// and the connection is closed.
+    #[arg(long, env = "BODY_IDLE_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_idle_timeout_ms: u64,
+
+    /// How long, in milliseconds, a whole request may take, body and answer included, before
+    /// it is answered 408 (live streams are not requests that end, and are not bound by it).
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -272,6 +288,19 @@ impl Config {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// How long the server waits on slow clients (see `formwork::serve`).
+    pub fn timeouts(&self) -> formwork::serve::Timeouts {
+        formwork::serve::Timeouts {
+            header_read: Duration::from_millis(self.header_read_timeout_ms),
+            body_idle: Duration::from_millis(self.body_idle_timeout_ms),
+        }
+    }
+
+    /// How long a whole request may take.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
     }
 
     /// Checks what clap cannot: a public origin is `scheme://host[:port]`, nothing more.

@@ -23,7 +23,7 @@ use formwork::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{any::Any, sync::Arc, time::Duration};
+use std::{any::Any, sync::Arc};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -194,7 +194,7 @@ pub fn router(
     Ok(formwork::pipeline::install(router, pipeline)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            config.request_timeout(),
         ))
         // Security headers on every response. Pages set their own CSP (with the nonce of
         // their hydration script, see `app::shell`); everything else gets the strictest.

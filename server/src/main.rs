@@ -78,9 +78,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     // After the signal, in-flight requests get `shutdown_grace` to finish; then we stop anyway.
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    // The socket's address is the client's, unless a trusted proxy says otherwise.
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+    // Slow clients are bounded (header read, body pauses); the socket's address is the
+    // client's, unless a trusted proxy says otherwise.
+    let server = formwork::serve::serve(listener, router, config.timeouts(), async move {
         shutdown::signal().await;
         // Open streams would hold the shutdown up: end them; their pages reconnect.
         live.close();
@@ -93,7 +93,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     tokio::pin!(deadline);
     tokio::select! {
-        result = server => result?,
+        () = server => {}
         () = &mut deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping"),
     }
     // No new jobs start; the ones running may finish within what is left of the grace period.
