@@ -57,6 +57,10 @@ pub enum StoreError {
     /// The database failed; the cause is logged, never shown.
     #[error(transparent)]
     Backend(Box<dyn std::error::Error + Send + Sync>),
+    /// The database is down, unreachable or too busy to answer in time: nothing was changed,
+    /// and the same request may succeed shortly (503 with `Retry-After`).
+    #[error(transparent)]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<StoreError> for ActionError {
@@ -64,6 +68,7 @@ impl From<StoreError> for ActionError {
         match error {
             StoreError::Conflict(message) => ActionError::Conflict { message },
             StoreError::Backend(cause) => ActionError::internal(cause),
+            StoreError::Unavailable(cause) => ActionError::unavailable(cause),
         }
     }
 }

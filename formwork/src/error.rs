@@ -60,6 +60,10 @@ pub enum ActionError {
     /// 503: the server could not be reached, or its answer could not be read (client side).
     #[error("The server could not be reached. Check your connection and try again.")]
     Unavailable,
+    /// 503 with `Retry-After`: something the server depends on (its database) is down or
+    /// overloaded, so the action did not run to its end and changed nothing.
+    #[error("This could not be done just now: the site is temporarily unavailable and nothing was saved. Your input is still here; try again in {retry_after_secs} seconds.")]
+    TemporarilyUnavailable { retry_after_secs: u64 },
 }
 
 /// [`ActionError`] as it travels.
@@ -122,6 +126,10 @@ impl From<ActionError> for Wire {
                 "internal"
             }
             ActionError::Unavailable => "unavailable",
+            ActionError::TemporarilyUnavailable { retry_after_secs } => {
+                wire.retry_after_secs = Some(retry_after_secs);
+                "temporarily_unavailable"
+            }
         };
         wire.error = code.to_owned();
         wire
@@ -157,11 +165,17 @@ impl From<Wire> for ActionError {
             "internal" => Self::Internal {
                 correlation_id: wire.correlation_id.unwrap_or_default(),
             },
+            "temporarily_unavailable" => Self::TemporarilyUnavailable {
+                retry_after_secs: wire.retry_after_secs.unwrap_or_default(),
+            },
             // "unavailable", and anything this client does not know.
             _ => Self::Unavailable,
         }
     }
 }
+
+/// How long a client is asked to wait when a dependency is down (`Retry-After`).
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
 
 /// A byte count as people read it: `512 bytes`, `4 KB`, `1 MB`, `1.5 MB`.
 fn size(bytes: u64) -> String {
@@ -229,6 +243,26 @@ impl ActionError {
         Self::Internal { correlation_id }
     }
 
+    /// Logs `cause` (a dependency that is down: the database, a timeout acquiring a
+    /// connection) and returns the 503 that asks the client to try again shortly.
+    #[cfg(feature = "ssr")]
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "a dependency is unavailable; answering 503");
+        Self::TemporarilyUnavailable {
+            retry_after_secs: RETRY_UNAVAILABLE_SECS,
+        }
+    }
+
+    /// The seconds a client should wait before trying again (`Retry-After`), for the errors
+    /// that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs }
+            | Self::TemporarilyUnavailable { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error answers with.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -242,7 +276,7 @@ impl ActionError {
             Self::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             Self::Internal { .. } => S::INTERNAL_SERVER_ERROR,
-            Self::Unavailable => S::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::TemporarilyUnavailable { .. } => S::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -346,6 +380,12 @@ mod tests {
                 500,
             ),
             (ActionError::Unavailable, 503),
+            (
+                ActionError::TemporarilyUnavailable {
+                    retry_after_secs: 5,
+                },
+                503,
+            ),
         ];
         for (error, status) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");
@@ -452,6 +492,9 @@ mod tests {
                 correlation_id: "abc".into(),
             },
             ActionError::Unavailable,
+            ActionError::TemporarilyUnavailable {
+                retry_after_secs: 5,
+            },
         ] {
             assert_eq!(ActionError::de(other.ser()), other);
         }

@@ -125,6 +125,9 @@ mod server {
     #[derive(Debug, Clone)]
     pub struct ReceivedFlash(pub Arc<Flash>);
 
+    /// How a flash cookie that carries its flash whole begins (see [`SigningKey::seal`]).
+    const INLINE_PREFIX: &str = "i.";
+
     /// The server's secret for what it hands the browser and must get back unchanged: flash
     /// ids and bound arguments ([`crate::bound`]).
     #[derive(Clone)]
@@ -189,6 +192,28 @@ mod server {
             let (id, tag) = cookie.split_once('.')?;
             self.check(&[b"flash", id.as_bytes()], tag).then_some(id)
         }
+
+        /// `i.<payload, base64url>.<signature>`: a flash carried whole in its cookie, for when
+        /// the flash store cannot be written (its database is down).
+        pub fn seal(&self, payload: &str) -> String {
+            use base64::Engine;
+            let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload);
+            let tag = self.tag(&[b"flash-inline", sealed.as_bytes()]);
+            format!("{INLINE_PREFIX}{sealed}.{tag}")
+        }
+
+        /// The payload of a cookie made by [`SigningKey::seal`], if its signature holds.
+        pub fn open(&self, cookie: &str) -> Option<String> {
+            use base64::Engine;
+            let (sealed, tag) = cookie.strip_prefix(INLINE_PREFIX)?.split_once('.')?;
+            if !self.check(&[b"flash-inline", sealed.as_bytes()], tag) {
+                return None;
+            }
+            let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(sealed)
+                .ok()?;
+            String::from_utf8(payload).ok()
+        }
     }
 
     /// Reads the flash for the action `A` from the request being rendered, if there is one.
@@ -241,6 +266,28 @@ mod server {
             );
             assert_eq!(
                 SigningKey::random().verify(&cookie),
+                None,
+                "another key rejects it"
+            );
+        }
+
+        #[test]
+        fn a_sealed_flash_opens_only_unchanged_and_never_as_an_id() {
+            let key = SigningKey::random();
+            let payload = r#"{"action":"/api/x","ok":false,"inputs":{"title":"</script> ✓"}}"#;
+            let cookie = key.seal(payload);
+            assert_eq!(key.open(&cookie).as_deref(), Some(payload));
+            assert_eq!(key.verify(&cookie), None, "a sealed flash is not an id");
+            assert_eq!(
+                key.open(&key.sign("abc123")),
+                None,
+                "an id is not a sealed flash"
+            );
+            let (sealed, tag) = cookie.rsplit_once('.').unwrap_or_default();
+            let changed = format!("{}A.{tag}", sealed);
+            assert_eq!(key.open(&changed), None, "a changed payload is refused");
+            assert_eq!(
+                SigningKey::random().open(&cookie),
                 None,
                 "another key rejects it"
             );

@@ -106,7 +106,11 @@ mod server {
     use crate::ActionError;
     use axum::http::{header, HeaderMap, HeaderValue};
     use sha2::{Digest, Sha256};
-    use std::{sync::Arc, time::Duration};
+    use std::{
+        collections::HashMap,
+        sync::{Arc, Mutex},
+        time::{Duration, Instant},
+    };
 
     /// The session cookie's name.
     pub const SESSION_COOKIE: &str = "fw_session";
@@ -152,13 +156,30 @@ mod server {
         pub user_agent: String,
     }
 
+    /// How long a session this instance resolved stays usable from memory while the store
+    /// cannot be read (see [`Sessions::resolve`]).
+    pub const REMEMBERED_FOR: Duration = Duration::from_secs(10 * 60);
+    /// A store's answer for one session (its user, or none), and when it was given.
+    type Remembered = (Option<Principal>, Instant);
+
+    /// How many sessions this instance remembers at most.
+    const REMEMBERED_MAX: usize = 100_000;
+
     /// Sessions: the store, and how their cookie is made.
     #[derive(Clone)]
     pub struct Sessions {
         store: Arc<dyn SessionStore>,
         secure_cookie: bool,
         lifetime: Duration,
+        /// The last answer the store gave per token hash, and when: used only while the store
+        /// cannot be read, so an outage never signs anyone out.
+        remembered: Arc<Mutex<HashMap<String, Remembered>>>,
+        /// When the store last failed: for a moment after, lookups do not wait on it again.
+        failed_at: Arc<Mutex<Option<Instant>>>,
     }
+
+    /// How long after a failed lookup the store is not asked again.
+    const RETRY_STORE_AFTER: Duration = Duration::from_secs(5);
 
     impl Sessions {
         pub fn new(store: Arc<dyn SessionStore>, secure_cookie: bool, lifetime: Duration) -> Self {
@@ -166,6 +187,27 @@ mod server {
                 store,
                 secure_cookie,
                 lifetime,
+                remembered: Arc::default(),
+                failed_at: Arc::default(),
+            }
+        }
+
+        fn remember(&self, token_hash: &str, principal: Option<&Principal>) {
+            let Ok(mut remembered) = self.remembered.lock() else {
+                return;
+            };
+            if remembered.len() >= REMEMBERED_MAX {
+                remembered.retain(|_, (_, at)| at.elapsed() < REMEMBERED_FOR);
+                if remembered.len() >= REMEMBERED_MAX {
+                    remembered.clear();
+                }
+            }
+            remembered.insert(token_hash.to_owned(), (principal.cloned(), Instant::now()));
+        }
+
+        fn forget(&self, keep: impl Fn(&str, Option<&Principal>) -> bool) {
+            if let Ok(mut remembered) = self.remembered.lock() {
+                remembered.retain(|hash, (principal, _)| keep(hash, principal.as_ref()));
             }
         }
 
@@ -175,17 +217,56 @@ mod server {
         }
 
         /// The signed-in user of a request carrying `headers`, if its session is live.
-        pub async fn resolve(&self, headers: &HeaderMap) -> Option<Principal> {
-            let token = crate::pipeline::cookie_value(headers, SESSION_COOKIE)?;
-            match self
-                .store
-                .session_user(&hash(&token), crate::pipeline::unix_now())
-                .await
-            {
-                Ok(principal) => principal,
+        ///
+        /// A store that cannot be read never signs anyone out: the answer this instance had
+        /// for the same session in the last [`REMEMBERED_FOR`] stands in for it, and without
+        /// one the request is refused as temporarily unavailable (503), not as signed out.
+        pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Principal>, ActionError> {
+            let Some(token) = crate::pipeline::cookie_value(headers, SESSION_COOKIE) else {
+                return Ok(None);
+            };
+            let token_hash = hash(&token);
+            let failing = self
+                .failed_at
+                .lock()
+                .ok()
+                .and_then(|at| *at)
+                .is_some_and(|at| at.elapsed() < RETRY_STORE_AFTER);
+            let answer = if failing {
+                Err("the session store failed a moment ago".to_owned())
+            } else {
+                self.store
+                    .session_user(&token_hash, crate::pipeline::unix_now())
+                    .await
+            };
+            if let Ok(mut failed_at) = self.failed_at.lock() {
+                *failed_at = match (&answer, failing) {
+                    (Ok(_), _) => None,
+                    (Err(_), true) => *failed_at,
+                    (Err(_), false) => Some(Instant::now()),
+                };
+            }
+            match answer {
+                Ok(principal) => {
+                    self.remember(&token_hash, principal.as_ref());
+                    Ok(principal)
+                }
                 Err(error) => {
-                    tracing::error!(%error, "could not read a session; treating the request as signed out");
-                    None
+                    let known = self.remembered.lock().ok().and_then(|remembered| {
+                        remembered
+                            .get(&token_hash)
+                            .filter(|(_, at)| at.elapsed() < REMEMBERED_FOR)
+                            .map(|(principal, _)| principal.clone())
+                    });
+                    match known {
+                        Some(principal) => {
+                            tracing::warn!(%error, "could not read a session; using this instance's last answer for it");
+                            Ok(principal)
+                        }
+                        None => Err(ActionError::unavailable(format!(
+                            "could not read a session: {error}"
+                        ))),
+                    }
                 }
             }
         }
@@ -198,10 +279,12 @@ mod server {
             request: &HeaderMap,
         ) -> Result<HeaderValue, ActionError> {
             if let Some(old) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+                let old = hash(&old);
                 self.store
-                    .delete_session(&hash(&old))
+                    .delete_session(&old)
                     .await
-                    .map_err(ActionError::internal)?;
+                    .map_err(ActionError::unavailable)?;
+                self.forget(|hash, _| hash != old);
             }
             let token = new_token();
             let now = crate::pipeline::unix_now();
@@ -219,17 +302,19 @@ mod server {
                     &user_agent,
                 )
                 .await
-                .map_err(ActionError::internal)?;
+                .map_err(ActionError::unavailable)?;
             self.cookie(&token, self.lifetime.as_secs())
         }
 
         /// Signs the request's session out. Returns the `Set-Cookie` value that clears it.
         pub async fn end(&self, request: &HeaderMap) -> Result<HeaderValue, ActionError> {
             if let Some(token) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+                let ended = hash(&token);
                 self.store
-                    .delete_session(&hash(&token))
+                    .delete_session(&ended)
                     .await
-                    .map_err(ActionError::internal)?;
+                    .map_err(ActionError::unavailable)?;
+                self.forget(|hash, _| hash != ended);
             }
             self.cookie("", 0)
         }
@@ -245,7 +330,7 @@ mod server {
                 .store
                 .user_sessions(user_id, crate::pipeline::unix_now())
                 .await
-                .map_err(ActionError::internal)?
+                .map_err(ActionError::unavailable)?
                 .into_iter()
                 .map(|stored| SessionInfo {
                     current: current.as_deref() == Some(stored.token_hash.as_str()),
@@ -270,10 +355,15 @@ mod server {
                 // Without a cookie there is no session to keep: a session-less caller never
                 // gets this far (the action needs a signed-in user), so this ends them all.
                 .unwrap_or_default();
-            self.store
+            let ended = self
+                .store
                 .delete_other_sessions(user_id, &keep)
                 .await
-                .map_err(ActionError::internal)
+                .map_err(ActionError::unavailable)?;
+            self.forget(|hash, principal| {
+                hash == keep || principal.is_none_or(|p| p.user_id != user_id)
+            });
+            Ok(ended)
         }
 
         fn cookie(&self, value: &str, max_age: u64) -> Result<HeaderValue, ActionError> {

@@ -159,7 +159,11 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     // when the request carries a session cookie.
     let principal = match &pipeline.sessions {
         Some(sessions) if !request.uri().path().starts_with(&pipeline.static_prefix) => {
-            sessions.resolve(request.headers()).await
+            match sessions.resolve(request.headers()).await {
+                Ok(principal) => principal,
+                // Who is asking is unknown, not "nobody": never answered as signed out.
+                Err(error) => return unavailable(&pipeline, &error, request).await,
+            }
         }
         _ => None,
     };
@@ -564,7 +568,17 @@ async fn post_redirect_get(
         Some(token) => match claim(settings, &token).await {
             Claim::First => Some(token),
             Claim::Repeat => return replay(settings, &token, &action, return_to.or(back)).await,
-            Claim::Unknown => None,
+            // The database is down: the action would find it down too. Nothing runs, and the
+            // form gets its input back with the reason.
+            Claim::Unavailable(error) => {
+                let flash = Flash {
+                    action,
+                    ok: false,
+                    body: String::from_utf8_lossy(&error.ser()).into_owned(),
+                    inputs,
+                };
+                return store_and_redirect(settings, &flash, return_to.or(back)).await;
+            }
         },
         None => None,
     };
@@ -634,7 +648,9 @@ async fn post_redirect_get(
         body,
         inputs,
     };
-    if let Some(token) = once {
+    // An action the database failed under changed nothing, and the database would keep this
+    // answer waiting: the outcome is not recorded (and the flash rides in its cookie).
+    if let (Some(token), false) = (once, is_unavailable(&flash)) {
         remember(settings, &token, &flash, target.as_ref()).await;
     }
     let mut redirect = store_and_redirect(settings, &flash, target).await;
@@ -649,8 +665,8 @@ enum Claim {
     First,
     /// The form was posted before.
     Repeat,
-    /// The store could not say: run it, as if no token had come.
-    Unknown,
+    /// The store could not be written: its database is down.
+    Unavailable(ActionError),
 }
 
 async fn claim(settings: &FlashSettings, token: &str) -> Claim {
@@ -659,10 +675,9 @@ async fn claim(settings: &FlashSettings, token: &str) -> Claim {
     match settings.store.claim_submission(token, now, until).await {
         Ok(true) => Claim::First,
         Ok(false) => Claim::Repeat,
-        Err(error) => {
-            tracing::error!(%error, "could not claim a submission token; running the action");
-            Claim::Unknown
-        }
+        Err(error) => Claim::Unavailable(ActionError::unavailable(format!(
+            "could not claim a submission token: {error}"
+        ))),
     }
 }
 
@@ -779,15 +794,125 @@ async fn store_and_redirect(
         }
     };
     let expires_at = unix_now() + FLASH_TTL.as_secs() as i64;
-    if let Err(error) = settings.store.put_flash(&id, &payload, expires_at).await {
-        tracing::error!(%error, "could not store a flash; its outcome is lost");
-        return response;
-    }
-    if let Some(cookie) = flash_cookie(settings, &settings.key.sign(&id), FLASH_TTL.as_secs()) {
+    let stored = if is_unavailable(flash) {
+        Err("the database is unavailable".to_owned())
+    } else {
+        settings.store.put_flash(&id, &payload, expires_at).await
+    };
+    let value = match stored {
+        Ok(()) => settings.key.sign(&id),
+        // The flash store is the database: when it cannot be written, the flash travels whole
+        // in its (signed) cookie, and the page after the redirect needs no database for it.
+        Err(error) => {
+            tracing::warn!(%error, "could not store a flash; sending it in its cookie");
+            sealed(settings, flash)
+        }
+    };
+    if let Some(cookie) = flash_cookie(settings, &value, FLASH_TTL.as_secs()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
+
+/// The longest flash cookie value: browsers keep cookies up to 4,096 bytes with their name and
+/// attributes, and proxies limit the whole `Cookie` header (nginx: 8 KB by default).
+const SEALED_MAX: usize = 3_600;
+
+/// `flash` sealed into a cookie value of at most [`SEALED_MAX`] bytes: when its input is too
+/// long for that, the longest fields are left out (the message always stays).
+fn sealed(settings: &FlashSettings, flash: &Flash) -> String {
+    let mut flash = flash.clone();
+    loop {
+        let payload = serde_json::to_string(&flash).unwrap_or_default();
+        let value = settings.key.seal(&payload);
+        if value.len() <= SEALED_MAX {
+            return value;
+        }
+        let longest = flash
+            .inputs
+            .iter()
+            .max_by_key(|(_, value)| value.len())
+            .map(|(name, _)| name.clone());
+        match longest {
+            Some(name) => {
+                tracing::warn!(field = %name, "a field too long for the flash cookie is not kept");
+                flash.inputs.remove(&name);
+            }
+            None => return value,
+        }
+    }
+}
+
+/// Whether a flash's outcome is [`ActionError::TemporarilyUnavailable`].
+fn is_unavailable(flash: &Flash) -> bool {
+    !flash.ok
+        && matches!(
+            ActionError::de(bytes::Bytes::copy_from_slice(flash.body.as_bytes())),
+            ActionError::TemporarilyUnavailable { .. }
+        )
+}
+
+/// What a request is answered when the database cannot say who is asking (see
+/// [`Sessions::resolve`]): a plain form post comes back to its form with its input and the
+/// reason (carried in the flash cookie, since the flash store is that database); a script
+/// gets the 503 as data; a page view gets a short 503 page. Nothing runs.
+async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let document = is_document_request(request.headers());
+    let action = path.starts_with(pipeline.prefix)
+        && !pipeline.passthrough.iter().any(|p| path.starts_with(p))
+        && registered_actions().contains_key(path.as_str());
+    match (
+        &pipeline.flash,
+        action && document && request.method() == Method::POST,
+    ) {
+        (Some(settings), true) => {
+            let limit = crate::registry::declaration(&path)
+                .and_then(|declaration| declaration.body_limit)
+                .unwrap_or(pipeline.max_body_bytes);
+            let back = referer_path(request.headers());
+            let (parts, body) = request.into_parts();
+            let form = match read_body(body, limit).await {
+                Ok(bytes) => posted_form(&parts.headers, &bytes).await,
+                Err(_) => PostedForm::default(),
+            };
+            flash_redirect(
+                settings,
+                &path,
+                Err(error),
+                form.inputs,
+                form.return_to.or(back),
+            )
+            .await
+        }
+        _ if document && !action => {
+            let page = format!(
+                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>Temporarily unavailable</title></head><body><main>\
+                 <h1>Temporarily unavailable</h1><p>{}</p></main></body></html>\n",
+                crate::meta::escape_text(UNAVAILABLE_PAGE)
+            );
+            let mut response = (
+                error.status(),
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page,
+            )
+                .into_response();
+            if let Some(seconds) = error.retry_after() {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            no_store(response)
+        }
+        _ => error_response(error, document),
+    }
+}
+
+/// What a page view is told while the database cannot say who is asking.
+pub const UNAVAILABLE_PAGE: &str = "The site cannot reach its data just now. You are still \
+     signed in; reload this page in a few seconds.";
 
 /// The `Set-Cookie` value for the flash cookie (`max_age` 0 clears it).
 fn flash_cookie(settings: &FlashSettings, value: &str, max_age: u64) -> Option<HeaderValue> {
@@ -817,7 +942,28 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
     {
         return next.run(request).await;
     }
-    match settings.key.verify(&cookie) {
+    if let Some(payload) = settings.key.open(&cookie) {
+        match serde_json::from_str::<Flash>(&payload) {
+            Ok(flash) => {
+                request
+                    .extensions_mut()
+                    .insert(ReceivedFlash(Arc::new(flash)));
+            }
+            Err(error) => tracing::error!(%error, "ignored an unreadable flash"),
+        }
+    } else {
+        receive_stored_flash(settings, &cookie, &mut request).await;
+    }
+    let mut response = next.run(request).await;
+    if let Some(clear) = flash_cookie(settings, "", 0) {
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    response
+}
+
+/// A flash kept in the store, named by the (signed) id in its cookie.
+async fn receive_stored_flash(settings: &FlashSettings, cookie: &str, request: &mut Request) {
+    match settings.key.verify(cookie) {
         Some(id) => match settings.store.take_flash(id, unix_now()).await {
             Ok(Some(payload)) => match serde_json::from_str::<Flash>(&payload) {
                 Ok(flash) => {
@@ -832,11 +978,6 @@ async fn receive_flash(settings: &FlashSettings, mut request: Request, next: Nex
         },
         None => tracing::warn!("ignored a flash cookie with a bad signature"),
     }
-    let mut response = next.run(request).await;
-    if let Some(clear) = flash_cookie(settings, "", 0) {
-        response.headers_mut().append(header::SET_COOKIE, clear);
-    }
-    response
 }
 
 /// What the pipeline reads from a plain form post besides the action's own arguments.
@@ -971,10 +1112,10 @@ async fn respond_to_script(response: Response) -> Response {
     };
     let error = ActionError::de(bytes.clone());
     parts.status = error.status();
-    if let ActionError::RateLimited { retry_after_secs } = error {
+    if let Some(seconds) = error.retry_after() {
         parts
             .headers
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -991,10 +1132,10 @@ pub fn error_response(error: &ActionError, document: bool) -> Response {
         );
         response
     };
-    if let ActionError::RateLimited { retry_after_secs } = error {
+    if let Some(seconds) = error.retry_after() {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     no_store(response)
 }

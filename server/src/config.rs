@@ -145,6 +145,12 @@ pub struct Config {
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
 
+    /// How long, in milliseconds, a request waits for a database connection. When the
+    /// database is down or saturated, requests that need it answer 503 with `Retry-After`
+    /// after this instead of queueing.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_acquire_timeout_ms: u64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -301,6 +307,11 @@ impl Config {
     /// How long a whole request may take.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How long a request waits for a database connection.
+    pub fn database_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_acquire_timeout_ms)
     }
 
     /// Checks what clap cannot: a public origin is `scheme://host[:port]`, nothing more.

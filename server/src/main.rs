@@ -41,7 +41,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let stores = config
-        .with_bus(store::connect(&config.database_url).await?)
+        .with_bus(
+            store::connect_with(&config.database_url, config.database_acquire_timeout()).await?,
+        )
         .await?;
     tracing::info!(
         backend = stores.app.backend(),

@@ -13,7 +13,7 @@ use app::store::{Store, StoreError};
 use formwork::{
     flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
 };
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 /// One database, seen through the traits that use it.
@@ -32,8 +32,20 @@ pub struct Stores {
     pub bus: Option<Arc<dyn InvalidationBus>>,
 }
 
-/// Opens the store `url` names and brings its schema up to date.
+/// How long a request waits for a database connection (or, on SQLite, for a lock) before
+/// its store call fails as unavailable, unless configured otherwise.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Opens the store `url` names and brings its schema up to date, with the default acquire
+/// timeout.
 pub async fn connect(url: &str) -> anyhow::Result<Stores> {
+    connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+}
+
+/// Opens the store `url` names and brings its schema up to date. A store call waits at most
+/// `acquire_timeout` for a connection (SQLite: for the write lock as well); past it the call
+/// fails as [`StoreError::Unavailable`], which actions answer with 503.
+pub async fn connect_with(url: &str, acquire_timeout: Duration) -> anyhow::Result<Stores> {
     fn all<S: Store + FlashStore + SessionStore + JobStore>(
         store: S,
         bus: Option<Arc<dyn InvalidationBus>>,
@@ -48,9 +60,12 @@ pub async fn connect(url: &str) -> anyhow::Result<Stores> {
         }
     }
     match Backend::of(url)? {
-        Backend::Sqlite => Ok(all(sqlite::SqliteStore::connect(url).await?, None)),
+        Backend::Sqlite => Ok(all(
+            sqlite::SqliteStore::connect(url, acquire_timeout).await?,
+            None,
+        )),
         Backend::Postgres => {
-            let store = postgres::PgStore::connect(url).await?;
+            let store = postgres::PgStore::connect(url, acquire_timeout).await?;
             let bus = Arc::new(postgres::PgInvalidations::new(&store));
             Ok(all(store, Some(bus)))
         }
@@ -84,7 +99,38 @@ pub(crate) fn now() -> OffsetDateTime {
 }
 
 pub(crate) fn backend_error(error: sqlx::Error) -> StoreError {
-    StoreError::Backend(Box::new(error))
+    if is_unavailable(&error) {
+        StoreError::Unavailable(Box::new(error))
+    } else {
+        StoreError::Backend(Box::new(error))
+    }
+}
+
+/// Whether `error` says the database is down, unreachable or too busy (a request may succeed
+/// once it is back), rather than that this query is wrong.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Connection exceptions (08…), the server shutting down or starting
+                // (57P01–57P03), too many connections (53300).
+                Some(_) => code.starts_with("08") || code.starts_with("57P") || code == "53300",
+                // SQLite: the file is locked past the busy timeout (BUSY, LOCKED), cannot be
+                // opened (CANTOPEN) or read (IOERR), by its primary result code.
+                None => code
+                    .parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 10 | 14)),
+            }
+        }
+        _ => false,
+    }
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -94,6 +140,16 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_that_is_gone_is_unavailable_and_a_bad_query_is_not() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+    }
 
     #[test]
     fn backend_follows_the_scheme() {
