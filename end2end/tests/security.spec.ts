@@ -89,7 +89,7 @@ test.describe("stored markup", () => {
     await page.getByLabel("Title", { exact: true }).fill(" ");
     await page.getByLabel("Content", { exact: true }).fill(content);
     await page.getByRole("button", { name: "Publish", exact: true }).click();
-    await expect(page.getByText("Title cannot be empty.")).toBeVisible();
+    await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
     await expect(page.getByLabel("Content", { exact: true })).toHaveValue(content);
     await expect(page.locator("[data-fw-injected]")).toHaveCount(0);
     await expect(page.locator("head meta[http-equiv]")).toHaveCount(0);

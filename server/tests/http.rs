@@ -390,13 +390,7 @@ async fn unknown_pages_are_404() {
 
 /// The flash cookie a response sets, as `name=value` for the next request.
 fn flash_cookie(response: &Response<Body>) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fw_flash=") && !v.starts_with("fw_flash=;"))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+    common::set_cookie(response, "fw_flash")
 }
 
 #[tokio::test]

@@ -180,31 +180,10 @@ impl Story {
     ) {
         let response = self.form_post(action, body, cookie, back).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{label}");
-        let flash = flash_cookie(&response).expect("a flash cookie");
+        let flash = common::set_cookie(&response, "fw_flash").expect("a flash cookie");
         self.render(label, back, &format!("{cookie}; {flash}"), &[], expected)
             .await;
     }
-}
-
-fn flash_cookie(response: &Response<Body>) -> Option<String> {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fw_flash=") && !v.starts_with("fw_flash=;"))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
-
-fn session_cookie(response: &Response<Body>) -> String {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fw_session=") && !v.starts_with("fw_session=;"))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .expect("registering signs in")
 }
 
 /// The value of the first field called `name` on a page.
@@ -252,7 +231,7 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
             .script_post(Register::PATH, &registration, None, text)
             .await;
         assert_eq!(response.status(), StatusCode::OK, "register writer{i}");
-        let cookie = session_cookie(&response);
+        let cookie = common::set_cookie(&response, "fw_session").expect("registering signs in");
 
         let name = display_name(text);
         let body = encode(&[("display_name", &name)]);
@@ -421,6 +400,28 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
             .await;
     }
 
+    // The live stream's refusal of a path it cannot serve is plain text, never sniffed as
+    // HTML, whatever the path held.
+    for text in texts {
+        let query = encode(&[("path", &format!("/{text}")), ("tags", "posts")]);
+        let response = story
+            .send(
+                Request::get(format!("{}?{query}", formwork::live::LIVE_PATH))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let headers = response.headers().clone();
+        let status = response.status();
+        if status == StatusCode::BAD_REQUEST {
+            assert_eq!(headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        } else {
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
+        }
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+
     let (cookie, _) = &cookies[0];
     story
         .render(
@@ -447,7 +448,7 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
             .form_post(Subscribe::PATH, &body, cookie, "/newsletter")
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        let flash = flash_cookie(&response).expect("a flash cookie");
+        let flash = common::set_cookie(&response, "fw_flash").expect("a flash cookie");
         story
             .render(
                 format!("newsletter, {label}"),

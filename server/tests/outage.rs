@@ -146,17 +146,6 @@ impl Site {
     }
 }
 
-fn flash_cookie(response: &Response<Body>) -> String {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fw_flash=") && !v.starts_with("fw_flash=;"))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .expect("a flash cookie")
-}
-
 /// A 503 that says when to come back and what happened, within the bound.
 async fn assert_unavailable(
     what: &str,
@@ -244,7 +233,7 @@ where
         "{name}: create_post without JavaScript: 303 in {} ms",
         took.as_millis()
     ));
-    let flash = flash_cookie(&response);
+    let flash = common::set_cookie(&response, "fw_flash").expect("a flash cookie");
     let (status, html) = site.page("/posts", &format!("{known}; {flash}")).await;
     assert_ne!(status, StatusCode::UNAUTHORIZED, "{name}: {html}");
     assert!(

@@ -238,15 +238,7 @@ async fn json(response: Response<Body>) -> serde_json::Value {
 }
 
 fn flash_cookie(response: &Response<Body>) -> String {
-    response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fw_flash="))
-        .and_then(|v| v.split(';').next())
-        .expect("a flash cookie")
-        .to_owned()
+    common::set_cookie(response, "fw_flash").expect("a flash cookie")
 }
 
 /// The `src` of the large picture on the profile page.

@@ -186,6 +186,20 @@ pub async fn page(router: &axum::Router, path: &str, cookie: Option<&str>) -> St
     text(response).await
 }
 
+/// The cookie `name` a response sets (not one it clears), as `name=value` for the next
+/// request.
+pub fn set_cookie(response: &axum::http::Response<axum::body::Body>, name: &str) -> Option<String> {
+    let set = format!("{name}=");
+    let cleared = format!("{name}=;");
+    response
+        .headers()
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&set) && !v.starts_with(&cleared))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
 /// A response's body, as text.
 pub async fn text(response: axum::http::Response<axum::body::Body>) -> String {
     use http_body_util::BodyExt;
