@@ -1,4 +1,4 @@
-import { test, expect, uniqueTitle, signUp } from "./fixtures";
+import { test, expect, uniqueTitle, signUp, open } from "./fixtures";
 
 test.describe("origin checks", () => {
   test("a form on another site cannot make the browser publish", async ({ page, baseURL }) => {
