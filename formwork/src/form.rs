@@ -352,8 +352,8 @@ pub fn TextInput(
 /// Upstream bug, as we would file it: "tachys: `<textarea>{text}</textarea>` renders `text`
 /// without HTML escaping during SSR; a value containing `</textarea>` breaks out of the
 /// element. Textarea content is RCDATA: `&` and `<` must be escaped like any text." The
-/// server writes the text escaped; the browser, which never parses it as HTML, sets the
-/// element's value instead.
+/// server writes the text escaped; in the browser the child is a text node, which the DOM
+/// never parses as HTML, so it stays as it is.
 #[component]
 pub fn TextArea(
     field: Field,
@@ -361,11 +361,9 @@ pub fn TextArea(
     label: &'static str,
     #[prop(default = 5)] rows: u32,
 ) -> impl IntoView {
-    let value = field.value().unwrap_or_default();
+    let value = field.value();
     #[cfg(feature = "ssr")]
-    let text = crate::meta::escape_text(&value);
-    #[cfg(not(feature = "ssr"))]
-    let text = String::new();
+    let value = value.map(|value| crate::meta::escape_text(&value));
     view! {
         <label for=id>{label}</label>
         <textarea
@@ -377,9 +375,8 @@ pub fn TextArea(
             maxlength=field.maxlength()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
-            prop:value=value
         >
-            {text}
+            {value}
         </textarea>
         {field.messages()}
     }
