@@ -196,13 +196,28 @@ mod server {
             let Ok(mut remembered) = self.remembered.lock() else {
                 return;
             };
+            let answer = (principal.cloned(), Instant::now());
+            // A session seen before (every request of a signed-in user): no new key.
+            if let Some(entry) = remembered.get_mut(token_hash) {
+                *entry = answer;
+                return;
+            }
             if remembered.len() >= REMEMBERED_MAX {
                 remembered.retain(|_, (_, at)| at.elapsed() < REMEMBERED_FOR);
                 if remembered.len() >= REMEMBERED_MAX {
                     remembered.clear();
                 }
             }
-            remembered.insert(token_hash.to_owned(), (principal.cloned(), Instant::now()));
+            remembered.insert(token_hash.to_owned(), answer);
+        }
+
+        /// Whether the store failed less than [`RETRY_STORE_AFTER`] ago.
+        fn failed_recently(&self) -> bool {
+            self.failed_at
+                .lock()
+                .ok()
+                .and_then(|at| *at)
+                .is_some_and(|at| at.elapsed() < RETRY_STORE_AFTER)
         }
 
         fn forget(&self, keep: impl Fn(&str, Option<&Principal>) -> bool) {
@@ -226,26 +241,18 @@ mod server {
                 return Ok(None);
             };
             let token_hash = hash(&token);
-            let failing = self
-                .failed_at
-                .lock()
-                .ok()
-                .and_then(|at| *at)
-                .is_some_and(|at| at.elapsed() < RETRY_STORE_AFTER);
-            let answer = if failing {
+            let answer = if self.failed_recently() {
                 Err("the session store failed a moment ago".to_owned())
             } else {
-                self.store
+                let answer = self
+                    .store
                     .session_user(&token_hash, crate::pipeline::unix_now())
-                    .await
+                    .await;
+                if let Ok(mut failed_at) = self.failed_at.lock() {
+                    *failed_at = answer.is_err().then(Instant::now);
+                }
+                answer
             };
-            if let Ok(mut failed_at) = self.failed_at.lock() {
-                *failed_at = match (&answer, failing) {
-                    (Ok(_), _) => None,
-                    (Err(_), true) => *failed_at,
-                    (Err(_), false) => Some(Instant::now()),
-                };
-            }
             match answer {
                 Ok(principal) => {
                     self.remember(&token_hash, principal.as_ref());

@@ -98,6 +98,14 @@ pub struct FlashSettings {
     pub secure_cookie: bool,
 }
 
+impl Pipeline {
+    /// Whether `path` is where this pipeline serves actions (under its prefix, and not a
+    /// passthrough route).
+    fn serves_actions_at(&self, path: &str) -> bool {
+        path.starts_with(self.prefix) && !self.passthrough.iter().any(|p| path.starts_with(p))
+    }
+}
+
 impl Default for Pipeline {
     fn default() -> Self {
         Self {
@@ -171,9 +179,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
         request.extensions_mut().insert(principal.clone());
     }
     let path = request.uri().path();
-    if !path.starts_with(pipeline.prefix)
-        || pipeline.passthrough.iter().any(|p| path.starts_with(p))
-    {
+    if !pipeline.serves_actions_at(path) {
         return match &pipeline.flash {
             Some(settings) => receive_flash(settings, request, next).await,
             None => next.run(request).await,
@@ -571,13 +577,8 @@ async fn post_redirect_get(
             // The database is down: the action would find it down too. Nothing runs, and the
             // form gets its input back with the reason.
             Claim::Unavailable(error) => {
-                let flash = Flash {
-                    action,
-                    ok: false,
-                    body: String::from_utf8_lossy(&error.ser()).into_owned(),
-                    inputs,
-                };
-                return store_and_redirect(settings, &flash, return_to.or(back)).await;
+                return flash_redirect(settings, &action, Err(&error), inputs, return_to.or(back))
+                    .await;
             }
         },
         None => None,
@@ -596,7 +597,7 @@ async fn post_redirect_get(
         if let Some(token) = once {
             remember(settings, &token, &flash, target.as_ref()).await;
         }
-        return store_and_redirect(settings, &flash, target).await;
+        return store_and_redirect(settings, &flash, target, Keep::Store).await;
     }
 
     // Ask for data, not a redirect: the pipeline does the redirecting.
@@ -617,6 +618,7 @@ async fn post_redirect_get(
         .and_then(|v| v.to_str().ok())
         .and_then(LocalPath::parse);
     let ok = response.status().is_success();
+    let database_down = response.status() == StatusCode::SERVICE_UNAVAILABLE;
     // Cookies the action set (a new session, a preference) go out with the redirect.
     let cookies: Vec<HeaderValue> = response
         .headers()
@@ -648,12 +650,17 @@ async fn post_redirect_get(
         body,
         inputs,
     };
-    // An action the database failed under changed nothing, and the database would keep this
-    // answer waiting: the outcome is not recorded (and the flash rides in its cookie).
-    if let (Some(token), false) = (once, is_unavailable(&flash)) {
-        remember(settings, &token, &flash, target.as_ref()).await;
-    }
-    let mut redirect = store_and_redirect(settings, &flash, target).await;
+    // An action the database failed under (503) changed nothing, and the database would keep
+    // this answer waiting: the outcome is not recorded, and the flash rides in its cookie.
+    let keep_in = if database_down {
+        Keep::Cookie
+    } else {
+        if let Some(token) = once {
+            remember(settings, &token, &flash, target.as_ref()).await;
+        }
+        Keep::Store
+    };
+    let mut redirect = store_and_redirect(settings, &flash, target, keep_in).await;
     for cookie in cookies {
         redirect.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -725,7 +732,8 @@ async fn replay(
             Ok(Some(outcome)) => match serde_json::from_str::<Remembered>(&outcome) {
                 Ok(remembered) => {
                     let target = remembered.target.as_deref().and_then(LocalPath::parse);
-                    return store_and_redirect(settings, &remembered.flash, target.or(back)).await;
+                    let flash = &remembered.flash;
+                    return store_and_redirect(settings, flash, target.or(back), Keep::Store).await;
                 }
                 Err(error) => {
                     tracing::error!(%error, "unreadable remembered submission");
@@ -762,19 +770,34 @@ async fn flash_redirect(
         Ok(value) => (true, value.to_owned()),
         Err(error) => (false, String::from_utf8_lossy(&error.ser()).into_owned()),
     };
+    let keep_in = match outcome {
+        Err(ActionError::TemporarilyUnavailable { .. }) => Keep::Cookie,
+        _ => Keep::Store,
+    };
     let flash = Flash {
         action: action.to_owned(),
         ok,
         body,
         inputs,
     };
-    store_and_redirect(settings, &flash, target).await
+    store_and_redirect(settings, &flash, target, keep_in).await
+}
+
+/// Where a flash is kept for the page after the redirect.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// In the flash store, its cookie holding only a signed id (falling back to the cookie
+    /// when the store cannot be written).
+    Store,
+    /// Whole in its signed cookie: the store is the database, and it is known to be down.
+    Cookie,
 }
 
 async fn store_and_redirect(
     settings: &FlashSettings,
     flash: &Flash,
     target: Option<LocalPath>,
+    keep_in: Keep,
 ) -> Response {
     let location = target.map_or_else(|| "/".to_owned(), |t| t.to_string());
     let mut response = Response::builder()
@@ -794,10 +817,9 @@ async fn store_and_redirect(
         }
     };
     let expires_at = unix_now() + FLASH_TTL.as_secs() as i64;
-    let stored = if is_unavailable(flash) {
-        Err("the database is unavailable".to_owned())
-    } else {
-        settings.store.put_flash(&id, &payload, expires_at).await
+    let stored = match keep_in {
+        Keep::Store => settings.store.put_flash(&id, &payload, expires_at).await,
+        Keep::Cookie => Err("the database is unavailable".to_owned()),
     };
     let value = match stored {
         Ok(()) => settings.key.sign(&id),
@@ -843,15 +865,6 @@ fn sealed(settings: &FlashSettings, flash: &Flash) -> String {
     }
 }
 
-/// Whether a flash's outcome is [`ActionError::TemporarilyUnavailable`].
-fn is_unavailable(flash: &Flash) -> bool {
-    !flash.ok
-        && matches!(
-            ActionError::de(bytes::Bytes::copy_from_slice(flash.body.as_bytes())),
-            ActionError::TemporarilyUnavailable { .. }
-        )
-}
-
 /// What a request is answered when the database cannot say who is asking (see
 /// [`Sessions::resolve`]): a plain form post comes back to its form with its input and the
 /// reason (carried in the flash cookie, since the flash store is that database); a script
@@ -859,9 +872,8 @@ fn is_unavailable(flash: &Flash) -> bool {
 async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let document = is_document_request(request.headers());
-    let action = path.starts_with(pipeline.prefix)
-        && !pipeline.passthrough.iter().any(|p| path.starts_with(p))
-        && registered_actions().contains_key(path.as_str());
+    let action =
+        pipeline.serves_actions_at(&path) && registered_actions().contains_key(path.as_str());
     match (
         &pipeline.flash,
         action && document && request.method() == Method::POST,
@@ -886,17 +898,10 @@ async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request)
             .await
         }
         _ if document && !action => {
-            let page = format!(
-                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <title>Temporarily unavailable</title></head><body><main>\
-                 <h1>Temporarily unavailable</h1><p>{}</p></main></body></html>\n",
-                crate::meta::escape_text(UNAVAILABLE_PAGE)
-            );
             let mut response = (
                 error.status(),
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                page,
+                UNAVAILABLE_PAGE,
             )
                 .into_response();
             if let Some(seconds) = error.retry_after() {
@@ -910,9 +915,12 @@ async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request)
     }
 }
 
-/// What a page view is told while the database cannot say who is asking.
-pub const UNAVAILABLE_PAGE: &str = "The site cannot reach its data just now. You are still \
-     signed in; reload this page in a few seconds.";
+/// The page a page view gets while the database cannot say who is asking (503).
+pub const UNAVAILABLE_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head>\
+     <meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, \
+     initial-scale=1\"><title>Temporarily unavailable</title></head><body><main>\
+     <h1>Temporarily unavailable</h1><p>The site cannot reach its data just now. You are \
+     still signed in; reload this page in a few seconds.</p></main></body></html>\n";
 
 /// The `Set-Cookie` value for the flash cookie (`max_age` 0 clears it).
 fn flash_cookie(settings: &FlashSettings, value: &str, max_age: u64) -> Option<HeaderValue> {

@@ -283,85 +283,67 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
         texts.iter().zip(slugs.iter().zip(&cookies)).enumerate()
     {
         let both = vec![text.clone(), name.clone()];
-        story
-            .render(
-                format!("post page (#{i})"),
-                &format!("/posts/{slug}"),
-                cookie,
-                &[],
-                both.clone(),
-            )
-            .await;
-        story
-            .render(
-                format!("post page as a region refresh (#{i})"),
-                &format!("/posts/{slug}"),
-                cookie,
-                &[(formwork::region::REFRESH_HEADER, "1")],
-                both.clone(),
-            )
-            .await;
-        story
-            .render(
-                format!("post page, signed out (#{i})"),
-                &format!("/posts/{slug}"),
-                "",
-                &[],
-                both.clone(),
-            )
-            .await;
-        story
-            .render(
-                format!("edit page (#{i})"),
-                &format!("/posts/{slug}/edit"),
-                cookie,
-                &[],
-                vec![text.clone()],
-            )
-            .await;
-        story
-            .render(
-                format!("todos (#{i})"),
-                "/todos",
-                cookie,
-                &[],
-                vec![text.clone()],
-            )
-            .await;
+        let post = format!("/posts/{slug}");
+        let search = format!("/search?{}", encode(&[("q", text)]));
         // A User-Agent is kept when it is text (ASCII, as browsers send it).
         let agent = if text.is_ascii() {
             vec![text.clone()]
         } else {
             Vec::new()
         };
-        story
-            .render(
-                format!("sessions on /settings (#{i})"),
-                "/settings",
+        let refresh: &[(&str, &str)] = &[(formwork::region::REFRESH_HEADER, "1")];
+        // (what, where, as whom, extra headers, what must be on it)
+        let pages = [
+            (
+                "post page",
+                post.clone(),
+                cookie.as_str(),
+                &[][..],
+                both.clone(),
+            ),
+            (
+                "post page as a region refresh",
+                post.clone(),
                 cookie,
-                &[],
-                agent,
-            )
-            .await;
-        story
-            .render(
-                format!("profile (#{i})"),
-                "/settings/profile",
-                cookie,
-                &[],
-                vec![name.clone()],
-            )
-            .await;
-        let query = encode(&[("q", text)]);
-        story
-            .render(
-                format!("search (#{i})"),
-                &format!("/search?{query}"),
+                refresh,
+                both.clone(),
+            ),
+            ("post page, signed out", post.clone(), "", &[], both),
+            (
+                "edit page",
+                format!("{post}/edit"),
                 cookie,
                 &[],
                 vec![text.clone()],
-            )
-            .await;
+            ),
+            (
+                "todos",
+                "/todos".to_owned(),
+                cookie,
+                &[],
+                vec![text.clone()],
+            ),
+            (
+                "sessions on /settings",
+                "/settings".to_owned(),
+                cookie,
+                &[],
+                agent,
+            ),
+            (
+                "profile",
+                "/settings/profile".to_owned(),
+                cookie,
+                &[],
+                vec![name.clone()],
+            ),
+            ("search", search, cookie, &[], vec![text.clone()]),
+        ];
+        for (what, path, cookie, extra, expected) in pages {
+            story
+                .render(format!("{what} (#{i})"), &path, cookie, extra, expected)
+                .await;
+        }
 
         // Without JavaScript a refused form comes back with its input: in an attribute, in a
         // textarea, and in the message of the flash.
