@@ -48,6 +48,7 @@ pub mod serve;
 /// What formwork's macros expand to; not an API.
 #[doc(hidden)]
 pub mod __private {
+    pub use garde;
     #[cfg(feature = "ssr")]
     pub use inventory;
     pub use server_fn::ServerFn;
@@ -75,7 +76,8 @@ pub use schema::{Rule, Schema, Validated};
 pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 
 /// Declares an action's access policy and, optionally, its body limit and rate limit (see the
-/// `registry` module of the server build). Expands to nothing outside the server build.
+/// `registry` module of the server build). Expands to nothing outside the server build: the
+/// build in which formwork's own `ssr` feature is on, whatever the caller's features are named.
 #[macro_export]
 macro_rules! declare {
     ($action:ty {
@@ -84,7 +86,7 @@ macro_rules! declare {
         $(, rate_limit: $rate:expr)?
         $(,)?
     }) => {
-        #[cfg(feature = "ssr")]
+        $crate::__on_server! {
         $crate::__private::inventory::submit! {
             $crate::registry::Declaration {
                 path: <$action as $crate::__private::ServerFn>::PATH,
@@ -95,7 +97,27 @@ macro_rules! declare {
                 rate_limit: $crate::__declare_optional!($($rate)?),
             }
         }
+        }
     };
+}
+
+/// Keeps its items in the server build (formwork's `ssr` feature on), drops them elsewhere.
+/// The cfg is formwork's, evaluated here: a macro expanding `#[cfg(feature = "ssr")]` would
+/// test the caller's features instead.
+#[cfg(feature = "ssr")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __on_server {
+    ($($item:item)*) => {
+        $($item)*
+    };
+}
+
+#[cfg(not(feature = "ssr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __on_server {
+    ($($item:item)*) => {};
 }
 
 #[doc(hidden)]

@@ -269,8 +269,9 @@ impl From<garde::Report> for ActionError {
 /// assert_eq!(fields["email"], ["Enter an email address like name@example.org."]);
 /// ```
 ///
-/// Field types are `String` or `Option<String>` (see [`FieldValue`]). The crate using the
-/// macro depends on `garde` (its derive refers to `::garde`).
+/// Field types are `String` or `Option<String>` (see [`FieldValue`]). The struct implements
+/// `garde::Validate` through formwork's own `garde`: the crate using the macro needs no `garde`
+/// dependency.
 #[macro_export]
 macro_rules! schema {
     (
@@ -283,13 +284,30 @@ macro_rules! schema {
         }
     ) => {
         $(#[$meta])*
-        #[derive(::garde::Validate)]
         $vis struct $name {
             $(
                 $(#[$field_meta])*
-                #[garde(custom($crate::schema::enforce::<$ty>($rule)))]
                 $field_vis $field: $ty,
             )*
+        }
+
+        // By hand rather than garde's derive, which names `::garde`: the caller needs no
+        // `garde` dependency of its own.
+        impl $crate::__private::garde::Validate for $name {
+            type Context = ();
+
+            fn validate_into(
+                &self,
+                _: &(),
+                parent: &mut dyn FnMut() -> $crate::__private::garde::Path,
+                report: &mut $crate::__private::garde::Report,
+            ) {
+                $(
+                    if let Err(error) = $crate::schema::enforce::<$ty>($rule)(&self.$field, &()) {
+                        report.append(parent().join(stringify!($field)), error);
+                    }
+                )*
+            }
         }
 
         impl $crate::schema::Schema for $name {
