@@ -44,6 +44,8 @@ pub mod rate_limit;
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod serve;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 /// What formwork's macros expand to; not an API.
 #[doc(hidden)]

@@ -485,128 +485,6 @@ async fn subscribing_twice_is_reported_and_counted_once(db: &TestDb) {
         .all(|job| job.kind == app::newsletter::welcome::KIND));
 }
 
-async fn jobs_are_leased_retried_and_kept_when_dead(db: &TestDb) {
-    use formwork::jobs::{JobCounts, NewJob};
-    let jobs = db.stores().await.jobs;
-    let t = 1_800_000_000_000;
-    let job = |n: u32| NewJob {
-        kind: "test.job",
-        payload: format!("{{\"n\":{n}}}"),
-    };
-    let a = jobs.enqueue(&job(1), t).await.unwrap();
-    let b = jobs.enqueue(&job(2), t + 1_000).await.unwrap();
-    assert!(
-        jobs.claim(t - 1, t + 500, 10).await.unwrap().is_empty(),
-        "nothing due yet"
-    );
-
-    let claimed = jobs.claim(t, t + 500, 10).await.unwrap();
-    assert_eq!(
-        claimed
-            .iter()
-            .map(|j| (j.id, j.attempt))
-            .collect::<Vec<_>>(),
-        [(a, 1)],
-        "only what is due, once"
-    );
-    assert_eq!(claimed[0].payload, r#"{"n":1}"#);
-    assert!(
-        jobs.claim(t + 499, t + 999, 10).await.unwrap().is_empty(),
-        "the lease holds"
-    );
-    // The worker died: once its lease ran out, the job is claimed again, as a new attempt.
-    let again = jobs.claim(t + 500, t + 1_500, 10).await.unwrap();
-    assert_eq!(
-        again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
-        [(a, 2)]
-    );
-
-    // A failure puts it back for later; meanwhile the other one runs and is done.
-    jobs.fail(a, "the mail server said no", Some(t + 2_000), t + 600)
-        .await
-        .unwrap();
-    let next = jobs.claim(t + 1_000, t + 1_500, 10).await.unwrap();
-    assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), [b]);
-    jobs.complete(b, t + 1_100, 0).await.unwrap();
-    assert_eq!(
-        jobs.counts().await.unwrap(),
-        JobCounts {
-            queued: 1,
-            running: 0,
-            done: 1,
-            dead: 0
-        }
-    );
-    let last = jobs.claim(t + 2_000, t + 2_500, 10).await.unwrap();
-    assert_eq!(
-        last.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
-        [(a, 3)]
-    );
-    jobs.fail(a, &"é".repeat(5_000), None, t + 2_100)
-        .await
-        .unwrap();
-    assert_eq!(
-        jobs.counts().await.unwrap(),
-        JobCounts {
-            queued: 0,
-            running: 0,
-            done: 1,
-            dead: 1
-        },
-        "given up on, and kept"
-    );
-    assert!(
-        jobs.claim(i64::MAX - 1, i64::MAX, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "dead stays dead"
-    );
-
-    // Done jobs are forgotten after a while; dead ones are not.
-    let c = jobs.enqueue(&job(3), t).await.unwrap();
-    assert_eq!(jobs.claim(t + 3_000, t + 3_500, 10).await.unwrap()[0].id, c);
-    jobs.complete(c, t + 3_000, t + 2_000).await.unwrap();
-    assert_eq!(
-        jobs.counts().await.unwrap(),
-        JobCounts {
-            queued: 0,
-            running: 0,
-            done: 1,
-            dead: 1
-        },
-        "the job done at t+1100 went, the one done now stays"
-    );
-}
-
-async fn concurrent_claims_never_share_a_job(db: &TestDb) {
-    use formwork::jobs::NewJob;
-    let jobs = db.stores().await.jobs;
-    let t = 1_800_000_000_000;
-    for n in 0..24 {
-        let job = NewJob {
-            kind: "test.job",
-            payload: format!("{n}"),
-        };
-        jobs.enqueue(&job, t).await.unwrap();
-    }
-    let claims = (0..4).map(|_| {
-        let jobs = jobs.clone();
-        tokio::spawn(async move { jobs.claim(t, t + 60_000, 5).await.unwrap() })
-    });
-    let mut ids: Vec<i64> = futures::future::join_all(claims)
-        .await
-        .into_iter()
-        .flat_map(|claimed| claimed.unwrap())
-        .map(|job| job.id)
-        .collect();
-    let claimed = ids.len();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), claimed, "no job went to two workers");
-    assert_eq!(claimed, 20, "each claim took its five");
-}
-
 async fn an_email_is_written_once_per_job(store: Arc<dyn Store>) {
     let email = app::mail::Email {
         to: "ada@example.org".into(),
@@ -742,140 +620,6 @@ async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
         .is_some());
 }
 
-async fn a_users_sessions_are_listed_and_the_others_end_together(db: &TestDb) {
-    use formwork::identity::{Role, StoredSession};
-    let stores = db.stores().await;
-    let (store, sessions) = (stores.app, stores.sessions);
-    let ada = store
-        .create_account("ada", "ada@example.org", "hash", Role::User)
-        .await
-        .unwrap();
-    let bob = store
-        .create_account("bob", "bob@example.org", "hash", Role::User)
-        .await
-        .unwrap();
-    let now = 1_800_000_000;
-    for (hash, user, created, agent) in [
-        ("laptop", ada, now - 300, "Firefox ✓"),
-        ("phone", ada, now - 100, "Safari"),
-        ("old", ada, now - 9_000, "expired"),
-        ("bobs", bob, now - 200, "Chrome"),
-    ] {
-        let expires = if hash == "old" { now - 1 } else { now + 3_600 };
-        sessions
-            .insert_session(hash, user, created, expires, agent)
-            .await
-            .unwrap();
-    }
-    let listed = sessions.user_sessions(ada, now).await.unwrap();
-    assert_eq!(
-        listed,
-        [
-            StoredSession {
-                token_hash: "phone".into(),
-                created_at: now - 100,
-                expires_at: now + 3_600,
-                user_agent: "Safari".into(),
-            },
-            StoredSession {
-                token_hash: "laptop".into(),
-                created_at: now - 300,
-                expires_at: now + 3_600,
-                user_agent: "Firefox ✓".into(),
-            },
-        ],
-        "live ones only, newest first, nobody else's"
-    );
-    assert_eq!(
-        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
-        2
-    );
-    assert!(sessions
-        .session_user("laptop", now)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(sessions.session_user("phone", now).await.unwrap().is_none());
-    assert!(
-        sessions.session_user("bobs", now).await.unwrap().is_some(),
-        "another user's sessions stay"
-    );
-    assert_eq!(
-        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
-        0
-    );
-}
-
-async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &TestDb) {
-    let store = db.stores().await.flash;
-    let now = 1_800_000_000;
-    assert!(store.claim_submission("t1", now, now + 60).await.unwrap());
-    assert!(
-        !store.claim_submission("t1", now, now + 60).await.unwrap(),
-        "a second claim is a repeat"
-    );
-    assert_eq!(
-        store.submission_outcome("t1").await.unwrap(),
-        None,
-        "not finished yet"
-    );
-    store
-        .finish_submission("t1", "{\"ok\":true}")
-        .await
-        .unwrap();
-    assert_eq!(
-        store.submission_outcome("t1").await.unwrap().as_deref(),
-        Some("{\"ok\":true}")
-    );
-    assert_eq!(store.submission_outcome("never").await.unwrap(), None);
-    // Expired claims are swept by later claims, and the token can be used afresh.
-    assert!(store.claim_submission("t2", now, now + 60).await.unwrap());
-    assert!(store
-        .claim_submission("t3", now + 61, now + 120)
-        .await
-        .unwrap());
-    assert_eq!(store.submission_outcome("t1").await.unwrap(), None, "swept");
-    assert!(store
-        .claim_submission("t2", now + 61, now + 120)
-        .await
-        .unwrap());
-}
-
-async fn flashes_are_single_use_and_expire(db: &TestDb) {
-    let flash = db.stores().await.flash;
-    let now = 1_800_000_000;
-    flash
-        .put_flash("fresh", "{\"a\":1}", now + 60)
-        .await
-        .unwrap();
-    flash.put_flash("stale", "{}", now - 1).await.unwrap();
-    assert_eq!(
-        flash.take_flash("fresh", now).await.unwrap().as_deref(),
-        Some("{\"a\":1}")
-    );
-    assert_eq!(
-        flash.take_flash("fresh", now).await.unwrap(),
-        None,
-        "single use"
-    );
-    assert_eq!(
-        flash.take_flash("stale", now).await.unwrap(),
-        None,
-        "expired"
-    );
-    assert_eq!(flash.take_flash("never", now).await.unwrap(), None);
-    // Storing sweeps what expired long ago; what is still fresh survives.
-    flash.put_flash("kept", "{}", now + 60).await.unwrap();
-    flash.put_flash("old", "{}", now - 3600).await.unwrap();
-    flash.put_flash("sweeper", "{}", now + 60).await.unwrap();
-    assert_eq!(
-        flash.take_flash("old", now - 4000).await.unwrap(),
-        None,
-        "swept"
-    );
-    assert!(flash.take_flash("kept", now).await.unwrap().is_some());
-}
-
 async fn migrations_are_idempotent(db: &TestDb) {
     // Connecting applies migrations; a second start must find nothing to do.
     let first = db.store().await;
@@ -886,6 +630,96 @@ async fn migrations_are_idempotent(db: &TestDb) {
         .unwrap();
     let second = db.store().await;
     assert!(second.post_by_slug("survives").await.unwrap().is_some());
+}
+
+/// A database made before formwork kept its own tables: the app's migrations up to then
+/// created `sessions`, `jobs`, `flashes` and `submissions`. Upgrading moves their rows.
+async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
+    /// The last app migration that predates formwork's tables.
+    const BEFORE: i64 = 20261201000012;
+    const OLD_ROWS: [&str; 4] = [
+        "INSERT INTO users (id, username, email, password_hash, role, created_at) \
+         VALUES (7, 'ada', 'ada@example.org', 'hash', 'admin', '2026-12-01 00:00:00+00')",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent) \
+         VALUES ('h', 7, 1, 4000000000, 'Firefox')",
+        "INSERT INTO jobs (id, kind, payload, state, attempts, run_at, created_at) \
+         VALUES (41, 'test.job', '{}', 'queued', 0, 1, 1)",
+        "INSERT INTO submissions (token, outcome, expires_at) VALUES ('t', 'done', 4000000000)",
+    ];
+    fn old(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= BEFORE)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator
+    }
+    match db {
+        TestDb::Sqlite { url, .. } => {
+            let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            old(sqlx::migrate!("migrations/sqlite"))
+                .run(&pool)
+                .await
+                .unwrap();
+            for row in OLD_ROWS {
+                sqlx::query(row).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        TestDb::Postgres { url, .. } => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            old(sqlx::migrate!("migrations/postgres"))
+                .run(&pool)
+                .await
+                .unwrap();
+            for row in OLD_ROWS {
+                // The users' ids are generated ALWAYS: this one is given.
+                let row = row.replace(" VALUES (7,", " OVERRIDING SYSTEM VALUE VALUES (7,");
+                sqlx::query(&row).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+    let stores = db.stores().await;
+    let who = stores.sessions.session_user("h", 2).await.unwrap().unwrap();
+    assert_eq!(
+        (who.user_id, who.username.as_str(), who.role),
+        (7, "ada", Role::Admin)
+    );
+    assert_eq!(
+        stores
+            .flash
+            .submission_outcome("t")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("done")
+    );
+    let claimed = stores.jobs.claim(2, 3, 10).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|job| job.id).collect::<Vec<_>>(),
+        [41],
+        "the job keeps its id"
+    );
+    let next = stores
+        .jobs
+        .enqueue(
+            &formwork::jobs::NewJob {
+                kind: "test.job",
+                payload: "{}".into(),
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    assert!(
+        next > 41,
+        "new jobs number after the moved ones, got {next}"
+    );
 }
 
 async fn todos_belong_to_their_owner_and_keep_their_rules(store: Arc<dyn Store>) {
@@ -1247,13 +1081,9 @@ macro_rules! conformance {
 
             with_database!($backend:
                 subscribing_twice_is_reported_and_counted_once,
-                jobs_are_leased_retried_and_kept_when_dead,
-                concurrent_claims_never_share_a_job,
                 sessions_name_their_user_until_they_expire_or_end,
-                a_users_sessions_are_listed_and_the_others_end_together,
-                a_submission_token_is_claimed_once_and_remembers_its_outcome,
-                flashes_are_single_use_and_expire,
                 migrations_are_idempotent,
+                upgrading_moves_the_app_tables_rows_into_formworks,
                 a_picture_is_swapped_in_only_by_its_pending_upload,
             );
 

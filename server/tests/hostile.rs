@@ -354,14 +354,14 @@ impl World {
     async fn fingerprint(&self) -> BTreeMap<&'static str, Vec<String>> {
         const TABLES: [(&str, &str); 9] = [
             ("users", "SELECT CAST(id AS TEXT) || '|' || username || '|' || email || '|' || role || '|' || password_hash || '|' || COALESCE(display_name, '-') || '|' || COALESCE(avatar_key, '-') || '|' || COALESCE(avatar_pending, '-') || '|' || COALESCE(avatar_error, '-') FROM users ORDER BY id"),
-            ("sessions", "SELECT token_hash || '|' || CAST(user_id AS TEXT) FROM sessions ORDER BY token_hash"),
+            ("sessions", "SELECT token_hash || '|' || CAST(user_id AS TEXT) FROM formwork_sessions ORDER BY token_hash"),
             ("posts", "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || content || '|' || COALESCE(CAST(author_id AS TEXT), '-') FROM posts ORDER BY id"),
             ("comments", "SELECT CAST(id AS TEXT) || '|' || CAST(post_id AS TEXT) || '|' || CAST(author_id AS TEXT) || '|' || body FROM comments ORDER BY id"),
             ("newsletter_subscribers", "SELECT email FROM newsletter_subscribers ORDER BY email"),
             ("contact_messages", "SELECT CAST(id AS TEXT) || '|' || name || '|' || email || '|' || message FROM contact_messages ORDER BY id"),
             ("feedback", "SELECT CAST(id AS TEXT) || '|' || message FROM feedback ORDER BY id"),
             ("todos", "SELECT CAST(id AS TEXT) || '|' || CAST(owner_id AS TEXT) || '|' || title || '|' || CAST(done AS TEXT) FROM todos ORDER BY id"),
-            ("jobs", "SELECT CAST(id AS TEXT) || '|' || kind || '|' || payload FROM jobs ORDER BY id"),
+            ("jobs", "SELECT CAST(id AS TEXT) || '|' || kind || '|' || payload FROM formwork_jobs ORDER BY id"),
         ];
         let mut tables = BTreeMap::new();
         for (table, sql) in TABLES {

@@ -4,12 +4,14 @@
 //! purge this process's [`DataCache`] at once and list what they purged in the response
 //! (`x-formwork-revalidated`). Before the response leaves, the pipeline publishes that list on
 //! the bus; every other instance purges the same entries when it hears of it. On PostgreSQL the
-//! bus can be `LISTEN/NOTIFY` (the server's `store::postgres`); with Redis, its pub/sub
+//! bus can be `LISTEN/NOTIFY` ([`postgres::PgInvalidations`], feature `postgres`); with Redis, its pub/sub
 //! ([`redis::RedisInvalidations`]); one instance needs none.
 //!
 //! Each instance also tells its own open pages ([`LiveHub`]), for its own actions and for
 //! what it hears from the others.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
 

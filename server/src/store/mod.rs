@@ -2,14 +2,16 @@
 //! `Store` and pass the same conformance suite (`tests/conformance.rs`).
 //!
 //! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`), applied at
-//! start-up; the queries are written once for both ([`sql`], one file per resource). Rows
-//! decode into typed structs.
+//! start-up after formwork's (its flashes, submissions, sessions and jobs: `formwork::store`);
+//! the queries are written once for both ([`sql`], one file per resource). Rows decode into
+//! typed structs.
 
 pub mod postgres;
 mod sql;
 pub mod sqlite;
 
 use app::store::{Store, StoreError};
+use formwork::store::Stores as FrameworkStores;
 use formwork::{
     flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
 };
@@ -46,31 +48,31 @@ pub async fn connect(url: &str) -> anyhow::Result<Stores> {
 /// `acquire_timeout` for a connection (SQLite: for the write lock as well); past it the call
 /// fails as [`StoreError::Unavailable`], which actions answer with 503.
 pub async fn connect_with(url: &str, acquire_timeout: Duration) -> anyhow::Result<Stores> {
-    fn all<S: Store + FlashStore + SessionStore + JobStore>(
-        store: S,
-        bus: Option<Arc<dyn InvalidationBus>>,
-    ) -> Stores {
-        let store = Arc::new(store);
+    fn all(app: Arc<dyn Store>, framework: FrameworkStores) -> Stores {
         Stores {
-            app: store.clone(),
-            flash: store.clone(),
-            sessions: store.clone(),
-            jobs: store,
-            bus,
+            app,
+            flash: framework.flash,
+            sessions: framework.sessions,
+            jobs: framework.jobs,
+            bus: framework.bus,
         }
     }
     match Backend::of(url)? {
-        Backend::Sqlite => Ok(all(
-            sqlite::SqliteStore::connect(url, acquire_timeout).await?,
-            None,
-        )),
+        Backend::Sqlite => {
+            let store = sqlite::SqliteStore::connect(url, acquire_timeout).await?;
+            let framework = FrameworkStores::of(store.framework()?);
+            Ok(all(Arc::new(store), framework))
+        }
         Backend::Postgres => {
             let store = postgres::PgStore::connect(url, acquire_timeout).await?;
-            let bus = Arc::new(postgres::PgInvalidations::new(&store));
-            Ok(all(store, Some(bus)))
+            let framework = FrameworkStores::of(store.framework()?).with_bus(Arc::new(store.bus()));
+            Ok(all(Arc::new(store), framework))
         }
     }
 }
+
+/// Who a session names: the app's accounts, as formwork's session lookup joins them.
+pub(crate) const PRINCIPALS: &str = "SELECT id, username AS name, role FROM users";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -1,10 +1,6 @@
 //! The PostgreSQL backend: the scale-out store, shared by every instance.
 
-use formwork::invalidation::{Invalidation, InvalidationBus, Receiver};
-use sqlx::{
-    postgres::{PgListener, PgPoolOptions},
-    PgPool,
-};
+use sqlx::PgPool;
 use std::time::Duration;
 
 pub struct PgStore {
@@ -12,115 +8,25 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects and applies `migrations/postgres`. The database itself must exist.
+    /// Connects, applies formwork's migrations and then the app's (`migrations/postgres`,
+    /// which move rows into formwork's tables). The database itself must exist.
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(acquire_timeout)
-            .connect(url)
-            .await?;
+        let pool = formwork::store::postgres::open(url, acquire_timeout).await?;
+        formwork::store::postgres::migrate(&pool).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
-}
 
-super::sql::sql_store!(
-    PgStore,
-    "postgres",
-    sqlx::Postgres,
-    "FOR UPDATE SKIP LOCKED"
-);
+    /// formwork's store on the same database.
+    pub fn framework(&self) -> anyhow::Result<formwork::store::postgres::PgStore> {
+        Ok(formwork::store::postgres::PgStore::new(self.pool.clone())
+            .principals(super::PRINCIPALS)?)
+    }
 
-/// Invalidations between instances through PostgreSQL's `LISTEN/NOTIFY`: what one instance
-/// revalidated, every other purges (see `formwork::invalidation`).
-pub struct PgInvalidations {
-    pool: PgPool,
-    instance: String,
-}
-
-/// The channel every instance listens on.
-const CHANNEL: &str = "formwork_invalidation";
-/// NOTIFY payloads must stay under 8,000 bytes; a longer list travels as "purge everything".
-const MAX_PAYLOAD: usize = 7_900;
-
-impl PgInvalidations {
-    pub fn new(store: &PgStore) -> Self {
-        Self {
-            pool: store.pool.clone(),
-            instance: uuid::Uuid::new_v4().simple().to_string(),
-        }
+    /// Revalidations between the instances sharing this database (`LISTEN/NOTIFY`).
+    pub fn bus(&self) -> formwork::invalidation::postgres::PgInvalidations {
+        formwork::invalidation::postgres::PgInvalidations::new(self.pool.clone())
     }
 }
 
-#[async_trait::async_trait]
-impl InvalidationBus for PgInvalidations {
-    fn instance(&self) -> &str {
-        &self.instance
-    }
-
-    async fn publish(&self, invalidation: &Invalidation) -> Result<(), String> {
-        let mut payload = serde_json::to_string(invalidation).map_err(|e| e.to_string())?;
-        if payload.len() > MAX_PAYLOAD {
-            payload = serde_json::to_string(&Invalidation {
-                from: invalidation.from.clone(),
-                id: invalidation.id.clone(),
-                items: vec![formwork::live::EVERYTHING.to_owned()],
-            })
-            .map_err(|e| e.to_string())?;
-        }
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload)
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }
-
-    fn subscribe(&self, receiver: Receiver) {
-        let (pool, me) = (self.pool.clone(), self.instance.clone());
-        tokio::spawn(async move {
-            while !pool.is_closed() {
-                match listen(&pool, &me, &receiver).await {
-                    Ok(()) => return,
-                    Err(error) => {
-                        tracing::error!(%error, "invalidation listener failed; retrying in 1 s");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-    }
-}
-
-/// Listens until the pool closes. Whenever the connection was (re)made, notifications may
-/// have been missed meanwhile, so the whole cache is purged (and open pages refresh).
-async fn listen(pool: &PgPool, me: &str, receiver: &Receiver) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
-    receiver.missed_some();
-    tracing::info!(
-        instance = me,
-        "listening for invalidations from other instances"
-    );
-    loop {
-        match listener.try_recv().await? {
-            Some(notification) => {
-                match serde_json::from_str::<Invalidation>(notification.payload()) {
-                    Ok(invalidation) if invalidation.from == me => {}
-                    Ok(invalidation) => {
-                        let removed = receiver.receive(&invalidation);
-                        tracing::debug!(from = %invalidation.from, items = ?invalidation.items, removed, "applied an invalidation");
-                    }
-                    Err(error) => tracing::warn!(%error, "ignored an unreadable invalidation"),
-                }
-            }
-            None if pool.is_closed() => return Ok(()),
-            // The connection dropped; the listener reconnects on the next receive.
-            None => {
-                tracing::warn!("invalidation listener lost its connection; purging the cache");
-                receiver.missed_some();
-            }
-        }
-    }
-}
+super::sql::sql_store!(PgStore, "postgres", postgres);

@@ -1,33 +1,28 @@
-//! The SQLite backend: one file, WAL, foreign keys on, a busy timeout.
+//! The SQLite backend: one file, opened as formwork's SQLite store opens it (WAL, foreign keys
+//! on, a busy timeout).
 
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
-};
-use std::{str::FromStr, time::Duration};
+use sqlx::SqlitePool;
+use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies `migrations/sqlite`.
+    /// Opens (creating if needed) the database file, applies formwork's migrations and then
+    /// the app's (`migrations/sqlite`, which move rows into formwork's tables).
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // A write waits for the lock as long as a request waits for a connection.
-            .busy_timeout(acquire_timeout);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(acquire_timeout)
-            .connect_with(options)
-            .await?;
+        let pool = formwork::store::sqlite::open(url, acquire_timeout).await?;
+        formwork::store::sqlite::migrate(&pool).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// formwork's store on the same database.
+    pub fn framework(&self) -> anyhow::Result<formwork::store::sqlite::SqliteStore> {
+        Ok(formwork::store::sqlite::SqliteStore::new(self.pool.clone())
+            .principals(super::PRINCIPALS)?)
+    }
 }
 
-super::sql::sql_store!(SqliteStore, "sqlite", sqlx::Sqlite, "");
+super::sql::sql_store!(SqliteStore, "sqlite", sqlite);

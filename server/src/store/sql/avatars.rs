@@ -9,7 +9,7 @@ pub(crate) struct AvatarRow {
 }
 
 macro_rules! avatar_queries {
-    ($store:ident) => {
+    ($store:ident, $backend:ident) => {
         mod avatars {
             use super::$store;
             use crate::store::{backend_error, sql::avatars::AvatarRow};
@@ -36,10 +36,13 @@ macro_rules! avatar_queries {
                     .rows_affected()
                         == 1;
                     if staged {
-                        let at = formwork::jobs::now_ms();
-                        super::jobs::insert_job(&mut *tx, process, at, at)
-                            .await
-                            .map_err(|e| StoreError::Backend(e.into()))?;
+                        formwork::store::$backend::enqueue_with(
+                            &mut *tx,
+                            process,
+                            formwork::jobs::now_ms(),
+                        )
+                        .await
+                        .map_err(|e| StoreError::Backend(e.into()))?;
                     }
                     tx.commit().await.map_err(backend_error)?;
                     Ok(staged)

@@ -1,7 +1,7 @@
 //! The forms that only collect: newsletter sign-ups, contact messages, feedback.
 
 macro_rules! form_queries {
-    ($store:ident) => {
+    ($store:ident, $backend:ident) => {
         mod forms {
             use super::$store;
             use crate::store::{backend_error, now};
@@ -31,10 +31,13 @@ macro_rules! form_queries {
                     .rows_affected()
                         == 1;
                     if added {
-                        let at = formwork::jobs::now_ms();
-                        super::jobs::insert_job(&mut *tx, welcome, at, at)
-                            .await
-                            .map_err(|e| StoreError::Backend(e.into()))?;
+                        formwork::store::$backend::enqueue_with(
+                            &mut *tx,
+                            welcome,
+                            formwork::jobs::now_ms(),
+                        )
+                        .await
+                        .map_err(|e| StoreError::Backend(e.into()))?;
                     }
                     tx.commit().await.map_err(backend_error)?;
                     Ok(added)

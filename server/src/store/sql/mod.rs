@@ -6,26 +6,23 @@
 pub(crate) mod accounts;
 pub(crate) mod avatars;
 pub(crate) mod comments;
-pub(crate) mod flash;
 pub(crate) mod forms;
-pub(crate) mod jobs;
+pub(crate) mod outbox;
 pub(crate) mod posts;
-pub(crate) mod sessions;
 pub(crate) mod todos;
 
-/// Implements every store trait for `$store`, whose pool is of database `$db`; `$lock` is
-/// what a job claim adds to pick rows no other worker holds (see [`jobs`]).
+/// Implements every store trait of the app for `$store`; `$module` names the module of
+/// formwork's store on the same backend (`formwork::store::$module`), whose `enqueue_with`
+/// records a job in the transaction of the data it is about.
 macro_rules! sql_store {
-    ($store:ident, $backend:literal, $db:ty, $lock:literal) => {
+    ($store:ident, $backend:literal, $module:ident) => {
         crate::store::sql::accounts::account_queries!($store);
-        crate::store::sql::sessions::session_queries!($store);
         crate::store::sql::posts::post_queries!($store);
         crate::store::sql::comments::comment_queries!($store);
-        crate::store::sql::forms::form_queries!($store);
-        crate::store::sql::flash::flash_queries!($store);
+        crate::store::sql::forms::form_queries!($store, $module);
         crate::store::sql::todos::todo_queries!($store);
-        crate::store::sql::jobs::job_queries!($store, $db, $lock);
-        crate::store::sql::avatars::avatar_queries!($store);
+        crate::store::sql::outbox::outbox_queries!($store);
+        crate::store::sql::avatars::avatar_queries!($store, $module);
 
         impl $store {
             /// After a change to something with an owner matched no row: was there no such

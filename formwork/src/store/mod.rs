@@ -1,0 +1,73 @@
+//! formwork's own tables: flashes, one-time submission tokens, sessions and the job queue.
+//!
+//! The framework keeps them; the app's tables stay in the app's migrations. Three stores
+//! implement all four, and pass one conformance suite:
+//!
+//! - [`memory::MemoryStore`]: in this process, for tests and small single-instance apps;
+//! - `sqlite::SqliteStore` (feature `sqlite`): the embedded default;
+//! - `postgres::PgStore` (feature `postgres`): the store several instances share, with
+//!   `invalidation::postgres::PgInvalidations` to carry revalidations between them.
+//!
+//! The sqlx stores bring their own migrations, recorded in their own table
+//! (`formwork_migrations`, beside the app's `_sqlx_migrations`): the builder applies them at
+//! start-up, or an operator runs `sqlite::migrate` / `postgres::migrate` from a deploy step.
+//! Sessions name the app's users through the app's own query (`principals`), joined into the
+//! session lookup: one query per signed-in request.
+
+pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use crate::{
+    flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
+};
+use std::sync::Arc;
+
+/// The stores formwork needs, and the bus between instances if there are several.
+#[derive(Clone)]
+pub struct Stores {
+    /// Where plain form posts leave their outcome for the next page, and one-time form tokens
+    /// are claimed.
+    pub flash: Arc<dyn FlashStore>,
+    /// Who is signed in.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The durable job queue.
+    pub jobs: Arc<dyn JobStore>,
+    /// How revalidations reach the other instances; `None` for one instance on its own.
+    pub bus: Option<Arc<dyn InvalidationBus>>,
+}
+
+impl Stores {
+    /// All three tables in `store`, and no bus.
+    pub fn of<S: FlashStore + SessionStore + JobStore>(store: S) -> Self {
+        let store = Arc::new(store);
+        Self {
+            flash: store.clone(),
+            sessions: store.clone(),
+            jobs: store,
+            bus: None,
+        }
+    }
+
+    /// Adds the bus that carries revalidations to the other instances.
+    pub fn with_bus(mut self, bus: Arc<dyn InvalidationBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+}
+
+/// A store that cannot be set up: its migrations failed or its configuration is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSetupError(pub String);
+
+impl std::fmt::Display for StoreSetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreSetupError {}

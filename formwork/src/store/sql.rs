@@ -1,0 +1,449 @@
+//! The queries of formwork's tables, written once for both sqlx backends: they accept the same
+//! SQL (`$N` parameters, `RETURNING`, `ON CONFLICT`). [`framework_queries!`] implements the
+//! store traits for a backend's store type, whose `pool` runs them; what differs (connecting,
+//! locking, migrations) stays in the backend's module.
+
+/// Migrations: `(version, name, SQL)`, oldest first. A version once released never changes
+/// (its checksum is checked on every run); a change to the schema is a new migration.
+pub(crate) type Migration = (i64, &'static str, &'static str);
+
+/// The SHA-256 of a migration's SQL, as kept in `formwork_migrations`.
+pub(crate) fn checksum(sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What applying migrations may find wrong.
+pub(crate) fn changed(version: i64, name: &str) -> String {
+    format!(
+        "formwork migration {version} ({name}) was applied with other SQL than this build has: \
+         the database was migrated by another formwork version that changed it"
+    )
+}
+
+/// The session lookup for an app's principals query (one `SELECT` of the columns `id`, `name`
+/// and `role`): the session and whom it names, in one statement.
+pub(crate) fn session_lookup(principals: &str) -> Result<String, crate::store::StoreSetupError> {
+    let principals = principals.trim().trim_end_matches(';').trim();
+    if !principals
+        .get(..6)
+        .is_some_and(|s| s.eq_ignore_ascii_case("select"))
+        || principals.contains(';')
+    {
+        return Err(crate::store::StoreSetupError(format!(
+            "the principals query must be one SELECT of the columns id, name and role, got `{principals}`"
+        )));
+    }
+    Ok(format!(
+        "SELECT p.id, p.name, p.role FROM formwork_sessions s \
+         JOIN ({principals}) p ON p.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2"
+    ))
+}
+
+/// Implements `FlashStore`, `SessionStore` and `JobStore` for `$store` (a struct with a `pool`
+/// of database `$db` and a `session_lookup: Option<String>` from
+/// [`session_lookup`]); `$lock` is what a job claim
+/// adds to pick rows no other worker holds.
+macro_rules! framework_queries {
+    ($store:ident, $db:ty, $lock:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::flash::FlashStore for $store {
+            async fn put_flash(
+                &self,
+                id: &str,
+                payload: &str,
+                expires_at: i64,
+            ) -> Result<(), String> {
+                // Flashes nobody came back for are swept on the way.
+                let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
+                sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(
+                    "INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(payload)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+            }
+
+            async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
+                let taken: Option<(String, i64)> = sqlx::query_as(
+                    "DELETE FROM formwork_flashes WHERE id = $1 RETURNING payload, expires_at",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(taken.and_then(|(payload, expires_at)| (expires_at >= now).then_some(payload)))
+            }
+
+            async fn claim_submission(
+                &self,
+                token: &str,
+                now: i64,
+                expires_at: i64,
+            ) -> Result<bool, String> {
+                sqlx::query("DELETE FROM formwork_submissions WHERE expires_at < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(
+                    "INSERT INTO formwork_submissions (token, expires_at) VALUES ($1, $2) \
+                     ON CONFLICT (token) DO NOTHING",
+                )
+                .bind(token)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+                .map_err(|e| e.to_string())
+            }
+
+            async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String> {
+                sqlx::query("UPDATE formwork_submissions SET outcome = $1 WHERE token = $2")
+                    .bind(outcome)
+                    .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String> {
+                sqlx::query_scalar::<_, Option<String>>(
+                    "SELECT outcome FROM formwork_submissions WHERE token = $1",
+                )
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await
+                .map(Option::flatten)
+                .map_err(|e| e.to_string())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::identity::SessionStore for $store {
+            async fn session_user(
+                &self,
+                token_hash: &str,
+                now: i64,
+            ) -> Result<Option<$crate::identity::Principal>, String> {
+                // Without principals nobody can have signed in.
+                let Some(lookup) = &self.session_lookup else {
+                    return Ok(None);
+                };
+                // One query: the session and whom it names.
+                let row: Option<(i64, String, String)> = sqlx::query_as(lookup)
+                    .bind(token_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                row.map(|(user_id, username, role)| {
+                    Ok($crate::identity::Principal {
+                        user_id,
+                        username,
+                        role: $crate::identity::Role::parse(&role).ok_or_else(|| {
+                            format!("user {user_id} has an unknown role `{role}`")
+                        })?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn insert_session(
+                &self,
+                token_hash: &str,
+                user_id: i64,
+                created_at: i64,
+                expires_at: i64,
+                user_agent: &str,
+            ) -> Result<(), String> {
+                if self.session_lookup.is_none() {
+                    return Err("this store has no principals query: nobody can sign in".into());
+                }
+                // Sessions that ran out are swept on the way.
+                sqlx::query("DELETE FROM formwork_sessions WHERE expires_at <= $1")
+                    .bind(created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(
+                    "INSERT INTO formwork_sessions \
+                     (token_hash, user_id, created_at, expires_at, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(created_at)
+                .bind(expires_at)
+                .bind(user_agent)
+                .execute(&self.pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), String> {
+                sqlx::query("DELETE FROM formwork_sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn user_sessions(
+                &self,
+                user_id: i64,
+                now: i64,
+            ) -> Result<Vec<$crate::identity::StoredSession>, String> {
+                let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+                    "SELECT token_hash, created_at, expires_at, user_agent FROM formwork_sessions \
+                     WHERE user_id = $1 AND expires_at > $2 \
+                     ORDER BY created_at DESC, token_hash",
+                )
+                .bind(user_id)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(token_hash, created_at, expires_at, user_agent)| {
+                        $crate::identity::StoredSession {
+                            token_hash,
+                            created_at,
+                            expires_at,
+                            user_agent,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn delete_other_sessions(&self, user_id: i64, keep: &str) -> Result<u64, String> {
+                sqlx::query("DELETE FROM formwork_sessions WHERE user_id = $1 AND token_hash <> $2")
+                    .bind(user_id)
+                    .bind(keep)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected())
+                    .map_err(|e| e.to_string())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::jobs::JobStore for $store {
+            async fn enqueue(
+                &self,
+                job: &$crate::jobs::NewJob,
+                run_at: i64,
+            ) -> Result<i64, String> {
+                enqueue_with(&self.pool, job, run_at).await
+            }
+
+            async fn claim(
+                &self,
+                now: i64,
+                lease_until: i64,
+                limit: u32,
+            ) -> Result<Vec<$crate::jobs::Job>, String> {
+                // One statement picks the due jobs and leases them: two workers never run one
+                // job at once while its lease holds.
+                let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(concat!(
+                    "UPDATE formwork_jobs SET state = 'running', attempts = attempts + 1, \
+                     leased_until = $1 \
+                     WHERE id IN (SELECT id FROM formwork_jobs \
+                       WHERE (state = 'queued' AND run_at <= $2) \
+                          OR (state = 'running' AND leased_until <= $2) \
+                       ORDER BY run_at, id LIMIT $3 ",
+                    $lock,
+                    ") RETURNING id, kind, payload, attempts"
+                ))
+                .bind(lease_until)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+                let mut jobs: Vec<$crate::jobs::Job> = rows
+                    .into_iter()
+                    .map(|(id, kind, payload, attempts)| $crate::jobs::Job {
+                        id,
+                        kind,
+                        payload,
+                        attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    })
+                    .collect();
+                // RETURNING comes in no set order; run the oldest first.
+                jobs.sort_by_key(|job| job.id);
+                Ok(jobs)
+            }
+
+            async fn complete(&self, id: i64, now: i64, forget_before: i64) -> Result<(), String> {
+                sqlx::query(
+                    "UPDATE formwork_jobs SET state = 'done', finished_at = $2, \
+                     leased_until = NULL, last_error = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| e.to_string())?;
+                sqlx::query("DELETE FROM formwork_jobs WHERE state = 'done' AND finished_at < $1")
+                    .bind(forget_before)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn fail(
+                &self,
+                id: i64,
+                error: &str,
+                retry_at: Option<i64>,
+                now: i64,
+            ) -> Result<(), String> {
+                // Errors are for operators; a runaway one is cut, on a character boundary.
+                let error: String = error.chars().take(2_000).collect();
+                let query = match retry_at {
+                    Some(at) => sqlx::query(
+                        "UPDATE formwork_jobs SET state = 'queued', run_at = $3, \
+                         leased_until = NULL, last_error = $2 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(error)
+                    .bind(at),
+                    None => sqlx::query(
+                        "UPDATE formwork_jobs SET state = 'dead', finished_at = $3, \
+                         leased_until = NULL, last_error = $2 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(error)
+                    .bind(now),
+                };
+                query
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn counts(&self) -> Result<$crate::jobs::JobCounts, String> {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT state, COUNT(*) FROM formwork_jobs GROUP BY state")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                let mut counts = $crate::jobs::JobCounts::default();
+                for (state, count) in rows {
+                    let count = u64::try_from(count).unwrap_or_default();
+                    match state.as_str() {
+                        "queued" => counts.queued = count,
+                        "running" => counts.running = count,
+                        "done" => counts.done = count,
+                        "dead" => counts.dead = count,
+                        _ => {}
+                    }
+                }
+                Ok(counts)
+            }
+        }
+
+        /// Records `job`, due at `run_at` (Unix milliseconds), with whatever runs the query:
+        /// the pool, or the transaction of the data the job is about (the transactional
+        /// outbox, see [`crate::jobs`]). Returns its id.
+        pub async fn enqueue_with<'e, E>(
+            executor: E,
+            job: &$crate::jobs::NewJob,
+            run_at: i64,
+        ) -> Result<i64, String>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO formwork_jobs (kind, payload, state, attempts, run_at, created_at) \
+                 VALUES ($1, $2, 'queued', 0, $3, $4) RETURNING id",
+            )
+            .bind(job.kind)
+            .bind(&job.payload)
+            .bind(run_at)
+            .bind($crate::jobs::now_ms())
+            .fetch_one(executor)
+            .await
+            .map_err(|e| e.to_string())
+        }
+
+        /// Applies `migrations` not applied yet, in one transaction opened with `begin` and
+        /// `lock` (which keep two instances starting at once from both applying them),
+        /// recording each in `formwork_migrations`; fails when one applied before has other
+        /// SQL now. Returns how many it applied.
+        async fn apply_migrations(
+            pool: &sqlx::Pool<$db>,
+            begin: &'static str,
+            lock: &'static str,
+            migrations: &[$crate::store::sql::Migration],
+        ) -> Result<usize, $crate::store::StoreSetupError> {
+            use $crate::store::StoreSetupError;
+            let error =
+                |e: sqlx::Error| StoreSetupError(format!("migrating formwork's tables: {e}"));
+            let mut tx = pool.begin_with(begin).await.map_err(error)?;
+            if !lock.is_empty() {
+                sqlx::raw_sql(lock).execute(&mut *tx).await.map_err(error)?;
+            }
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS formwork_migrations (\
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, \
+                 applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(error)?;
+            let applied: Vec<(i64, String)> =
+                sqlx::query_as("SELECT version, checksum FROM formwork_migrations")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(error)?;
+            let mut count = 0;
+            for &(version, name, sql) in migrations {
+                let checksum = $crate::store::sql::checksum(sql);
+                match applied.iter().find(|(v, _)| *v == version) {
+                    Some((_, was)) if *was == checksum => continue,
+                    Some(_) => {
+                        return Err(StoreSetupError($crate::store::sql::changed(version, name)))
+                    }
+                    None => {}
+                }
+                sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(error)?;
+                sqlx::query(
+                    "INSERT INTO formwork_migrations (version, name, checksum, applied_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(version)
+                .bind(name)
+                .bind(checksum)
+                .bind($crate::jobs::now_ms() / 1_000)
+                .execute(&mut *tx)
+                .await
+                .map_err(error)?;
+                count += 1;
+            }
+            tx.commit().await.map_err(error)?;
+            Ok(count)
+        }
+    };
+}
+pub(crate) use framework_queries;

@@ -1,0 +1,543 @@
+//! The conformance suite of formwork's own stores: the in-memory store and both sqlx stores
+//! (SQLite, and PostgreSQL on the server the test command starts) behave alike.
+
+#![cfg(all(feature = "sqlite", feature = "postgres"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use formwork::{
+    identity::{Principal, Role, StoredSession},
+    store::{memory::MemoryStore, postgres, sqlite, Stores},
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+/// The PostgreSQL server the test command starts on loopback, as an admin URL.
+const POSTGRES_URL_VAR: &str = "FORMWORK_TEST_POSTGRES_URL";
+
+/// One store under test, with a way to add the users its sessions name.
+struct Backend {
+    stores: Stores,
+    users: Users,
+    cleanup: Option<Cleanup>,
+}
+
+enum Users {
+    /// Sessions name the rows of a `test_users` table, through the principals query.
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+    Memory(Arc<Mutex<HashMap<i64, Principal>>>),
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+const TEST_USERS: &str =
+    "CREATE TABLE test_users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL)";
+const PRINCIPALS: &str = "SELECT id, name, role FROM test_users";
+
+impl Backend {
+    fn memory() -> Self {
+        let users: Arc<Mutex<HashMap<i64, Principal>>> = Arc::default();
+        let known = users.clone();
+        let store =
+            MemoryStore::new().principals(move |id| known.lock().unwrap().get(&id).cloned());
+        Self {
+            stores: Stores::of(store),
+            users: Users::Memory(users),
+            cleanup: None,
+        }
+    }
+
+    async fn sqlite() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("formwork-stores-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let pool = sqlite::open(&url, std::time::Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(sqlite::migrate(&pool).await.unwrap(), 1, "a new database");
+        sqlx::query(TEST_USERS).execute(&pool).await.unwrap();
+        let store = sqlite::SqliteStore::new(pool.clone())
+            .principals(PRINCIPALS)
+            .unwrap();
+        Self {
+            stores: Stores::of(store),
+            users: Users::Sqlite(pool),
+            cleanup: Some(Cleanup::Dir(dir)),
+        }
+    }
+
+    /// A new, empty database on the test PostgreSQL server. Fails loudly when the server is
+    /// not configured: a conformance suite that skips a backend proves nothing.
+    async fn postgres() -> Self {
+        let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+            panic!(
+                "{POSTGRES_URL_VAR} is not set. Run the README's test command (scripts/test.sh), \
+                 which starts PostgreSQL on loopback, or point it at an admin URL yourself."
+            )
+        });
+        let name = format!("fw_stores_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        let pool = postgres::open(&format!("{base}/{name}"), std::time::Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(postgres::migrate(&pool).await.unwrap(), 1, "a new database");
+        sqlx::query(TEST_USERS).execute(&pool).await.unwrap();
+        let store = postgres::PgStore::new(pool.clone())
+            .principals(PRINCIPALS)
+            .unwrap();
+        Self {
+            stores: Stores::of(store),
+            users: Users::Postgres(pool),
+            cleanup: Some(Cleanup::Database { admin_url, name }),
+        }
+    }
+
+    /// Adds a user its sessions can name; returns the id.
+    async fn user(&self, name: &str, role: Role) -> i64 {
+        static NEXT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let insert = "INSERT INTO test_users (id, name, role) VALUES ($1, $2, $3)";
+        match &self.users {
+            Users::Sqlite(pool) => {
+                sqlx::query(insert)
+                    .bind(id)
+                    .bind(name)
+                    .bind(role.as_str())
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            Users::Postgres(pool) => {
+                sqlx::query(insert)
+                    .bind(id)
+                    .bind(name)
+                    .bind(role.as_str())
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            Users::Memory(users) => {
+                users.lock().unwrap().insert(
+                    id,
+                    Principal {
+                        user_id: id,
+                        username: name.to_owned(),
+                        role,
+                    },
+                );
+            }
+        }
+        id
+    }
+
+    async fn finish(self) {
+        match (self.users, self.cleanup) {
+            (Users::Sqlite(pool), Some(Cleanup::Dir(dir))) => {
+                pool.close().await;
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            (Users::Postgres(pool), Some(Cleanup::Database { admin_url, name })) => {
+                pool.close().await;
+                let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn sessions_name_their_user_until_they_expire_or_end(db: &Backend) {
+    let sessions = db.stores.sessions.clone();
+    let id = db.user("ada", Role::Admin).await;
+    let now = 1_800_000_000;
+    sessions
+        .insert_session("h1", id, now, now + 60, "Firefox ✓")
+        .await
+        .unwrap();
+    let who = sessions.session_user("h1", now).await.unwrap().unwrap();
+    assert_eq!(
+        (who.user_id, who.username.as_str(), who.role),
+        (id, "ada", Role::Admin)
+    );
+    assert!(
+        sessions
+            .session_user("h1", now + 60)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(sessions.session_user("other", now).await.unwrap().is_none());
+    // A session whose user is gone names nobody.
+    sessions
+        .insert_session("ghost", i64::MAX, now, now + 60, "")
+        .await
+        .unwrap();
+    assert!(sessions.session_user("ghost", now).await.unwrap().is_none());
+    // A new session sweeps the expired ones; ending one leaves the others.
+    sessions
+        .insert_session("h2", id, now + 61, now + 120, "")
+        .await
+        .unwrap();
+    sessions
+        .insert_session("h3", id, now + 61, now + 120, "")
+        .await
+        .unwrap();
+    sessions.delete_session("h2").await.unwrap();
+    sessions.delete_session("h2").await.unwrap();
+    assert!(sessions
+        .session_user("h2", now + 62)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(sessions
+        .session_user("h3", now + 62)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn jobs_are_leased_retried_and_kept_when_dead(db: &Backend) {
+    use formwork::jobs::{JobCounts, NewJob};
+    let jobs = db.stores.jobs.clone();
+    let t = 1_800_000_000_000;
+    let job = |n: u32| NewJob {
+        kind: "test.job",
+        payload: format!("{{\"n\":{n}}}"),
+    };
+    let a = jobs.enqueue(&job(1), t).await.unwrap();
+    let b = jobs.enqueue(&job(2), t + 1_000).await.unwrap();
+    assert!(
+        jobs.claim(t - 1, t + 500, 10).await.unwrap().is_empty(),
+        "nothing due yet"
+    );
+
+    let claimed = jobs.claim(t, t + 500, 10).await.unwrap();
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|j| (j.id, j.attempt))
+            .collect::<Vec<_>>(),
+        [(a, 1)],
+        "only what is due, once"
+    );
+    assert_eq!(claimed[0].payload, r#"{"n":1}"#);
+    assert!(
+        jobs.claim(t + 499, t + 999, 10).await.unwrap().is_empty(),
+        "the lease holds"
+    );
+    // The worker died: once its lease ran out, the job is claimed again, as a new attempt.
+    let again = jobs.claim(t + 500, t + 1_500, 10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+        [(a, 2)]
+    );
+
+    // A failure puts it back for later; meanwhile the other one runs and is done.
+    jobs.fail(a, "the mail server said no", Some(t + 2_000), t + 600)
+        .await
+        .unwrap();
+    let next = jobs.claim(t + 1_000, t + 1_500, 10).await.unwrap();
+    assert_eq!(next.iter().map(|j| j.id).collect::<Vec<_>>(), [b]);
+    jobs.complete(b, t + 1_100, 0).await.unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 1,
+            running: 0,
+            done: 1,
+            dead: 0
+        }
+    );
+    let last = jobs.claim(t + 2_000, t + 2_500, 10).await.unwrap();
+    assert_eq!(
+        last.iter().map(|j| (j.id, j.attempt)).collect::<Vec<_>>(),
+        [(a, 3)]
+    );
+    jobs.fail(a, &"é".repeat(5_000), None, t + 2_100)
+        .await
+        .unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 0,
+            running: 0,
+            done: 1,
+            dead: 1
+        },
+        "given up on, and kept"
+    );
+    assert!(
+        jobs.claim(i64::MAX - 1, i64::MAX, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "dead stays dead"
+    );
+
+    // Done jobs are forgotten after a while; dead ones are not.
+    let c = jobs.enqueue(&job(3), t).await.unwrap();
+    assert_eq!(jobs.claim(t + 3_000, t + 3_500, 10).await.unwrap()[0].id, c);
+    jobs.complete(c, t + 3_000, t + 2_000).await.unwrap();
+    assert_eq!(
+        jobs.counts().await.unwrap(),
+        JobCounts {
+            queued: 0,
+            running: 0,
+            done: 1,
+            dead: 1
+        },
+        "the job done at t+1100 went, the one done now stays"
+    );
+}
+
+async fn concurrent_claims_never_share_a_job(db: &Backend) {
+    use formwork::jobs::NewJob;
+    let jobs = db.stores.jobs.clone();
+    let t = 1_800_000_000_000;
+    for n in 0..24 {
+        let job = NewJob {
+            kind: "test.job",
+            payload: format!("{n}"),
+        };
+        jobs.enqueue(&job, t).await.unwrap();
+    }
+    let claims = (0..4).map(|_| {
+        let jobs = jobs.clone();
+        tokio::spawn(async move { jobs.claim(t, t + 60_000, 5).await.unwrap() })
+    });
+    let mut ids: Vec<i64> = futures::future::join_all(claims)
+        .await
+        .into_iter()
+        .flat_map(|claimed| claimed.unwrap())
+        .map(|job| job.id)
+        .collect();
+    let claimed = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), claimed, "no job went to two workers");
+    assert_eq!(claimed, 20, "each claim took its five");
+}
+
+async fn a_users_sessions_are_listed_and_the_others_end_together(db: &Backend) {
+    let sessions = db.stores.sessions.clone();
+    let ada = db.user("ada", Role::User).await;
+    let bob = db.user("bob", Role::User).await;
+    let now = 1_800_000_000;
+    for (hash, user, created, agent) in [
+        ("laptop", ada, now - 300, "Firefox ✓"),
+        ("phone", ada, now - 100, "Safari"),
+        ("old", ada, now - 9_000, "expired"),
+        ("bobs", bob, now - 200, "Chrome"),
+    ] {
+        let expires = if hash == "old" { now - 1 } else { now + 3_600 };
+        sessions
+            .insert_session(hash, user, created, expires, agent)
+            .await
+            .unwrap();
+    }
+    let listed = sessions.user_sessions(ada, now).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            StoredSession {
+                token_hash: "phone".into(),
+                created_at: now - 100,
+                expires_at: now + 3_600,
+                user_agent: "Safari".into(),
+            },
+            StoredSession {
+                token_hash: "laptop".into(),
+                created_at: now - 300,
+                expires_at: now + 3_600,
+                user_agent: "Firefox ✓".into(),
+            },
+        ],
+        "live ones only, newest first, nobody else's"
+    );
+    assert_eq!(
+        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
+        2
+    );
+    assert!(sessions
+        .session_user("laptop", now)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(sessions.session_user("phone", now).await.unwrap().is_none());
+    assert!(
+        sessions.session_user("bobs", now).await.unwrap().is_some(),
+        "another user's sessions stay"
+    );
+    assert_eq!(
+        sessions.delete_other_sessions(ada, "laptop").await.unwrap(),
+        0
+    );
+}
+
+async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &Backend) {
+    let store = db.stores.flash.clone();
+    let now = 1_800_000_000;
+    assert!(store.claim_submission("t1", now, now + 60).await.unwrap());
+    assert!(
+        !store.claim_submission("t1", now, now + 60).await.unwrap(),
+        "a second claim is a repeat"
+    );
+    assert_eq!(
+        store.submission_outcome("t1").await.unwrap(),
+        None,
+        "not finished yet"
+    );
+    store
+        .finish_submission("t1", "{\"ok\":true}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.submission_outcome("t1").await.unwrap().as_deref(),
+        Some("{\"ok\":true}")
+    );
+    assert_eq!(store.submission_outcome("never").await.unwrap(), None);
+    // Expired claims are swept by later claims, and the token can be used afresh.
+    assert!(store.claim_submission("t2", now, now + 60).await.unwrap());
+    assert!(store
+        .claim_submission("t3", now + 61, now + 120)
+        .await
+        .unwrap());
+    assert_eq!(store.submission_outcome("t1").await.unwrap(), None, "swept");
+    assert!(store
+        .claim_submission("t2", now + 61, now + 120)
+        .await
+        .unwrap());
+}
+
+async fn flashes_are_single_use_and_expire(db: &Backend) {
+    let flash = db.stores.flash.clone();
+    let now = 1_800_000_000;
+    flash
+        .put_flash("fresh", "{\"a\":1}", now + 60)
+        .await
+        .unwrap();
+    flash.put_flash("stale", "{}", now - 1).await.unwrap();
+    assert_eq!(
+        flash.take_flash("fresh", now).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(
+        flash.take_flash("fresh", now).await.unwrap(),
+        None,
+        "single use"
+    );
+    assert_eq!(
+        flash.take_flash("stale", now).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(flash.take_flash("never", now).await.unwrap(), None);
+    // Storing sweeps what expired long ago; what is still fresh survives.
+    flash.put_flash("kept", "{}", now + 60).await.unwrap();
+    flash.put_flash("old", "{}", now - 3600).await.unwrap();
+    flash.put_flash("sweeper", "{}", now + 60).await.unwrap();
+    assert_eq!(
+        flash.take_flash("old", now - 4000).await.unwrap(),
+        None,
+        "swept"
+    );
+    assert!(flash.take_flash("kept", now).await.unwrap().is_some());
+}
+
+/// Each case as a test on the store `$make` gives.
+macro_rules! cases {
+    ($make:expr; $($case:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $case() {
+            let db: Backend = $make;
+            super::$case(&db).await;
+            db.finish().await;
+        }
+    )*};
+}
+
+/// Every case on one store.
+macro_rules! conformance {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            cases!($make;
+                sessions_name_their_user_until_they_expire_or_end,
+                a_users_sessions_are_listed_and_the_others_end_together,
+                a_submission_token_is_claimed_once_and_remembers_its_outcome,
+                flashes_are_single_use_and_expire,
+                jobs_are_leased_retried_and_kept_when_dead,
+                concurrent_claims_never_share_a_job,
+            );
+        }
+    };
+}
+
+conformance!(memory, Backend::memory());
+conformance!(sqlite_store, Backend::sqlite().await);
+conformance!(postgres_store, Backend::postgres().await);
+
+/// Without a principals query nobody can sign in, and a cookie names nobody.
+#[tokio::test]
+async fn a_store_without_principals_signs_nobody_in() {
+    let store = Stores::of(MemoryStore::new());
+    assert!(store
+        .sessions
+        .insert_session("h", 1, 0, i64::MAX, "")
+        .await
+        .is_err());
+    assert_eq!(store.sessions.session_user("h", 1).await.unwrap(), None);
+    assert!(
+        sqlite::SqliteStore::new(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap())
+            .principals("DROP TABLE users")
+            .is_err(),
+        "the principals query is one SELECT"
+    );
+}
+
+/// Migrating again applies nothing; a migration whose SQL changed since it was applied stops
+/// the start, named.
+#[tokio::test]
+async fn migrations_apply_once_and_refuse_a_changed_history() {
+    for db in [Backend::sqlite().await, Backend::postgres().await] {
+        let checksum_changed =
+            "UPDATE formwork_migrations SET checksum = 'changed' WHERE version = 1";
+        match &db.users {
+            Users::Sqlite(pool) => {
+                assert_eq!(sqlite::migrate(pool).await.unwrap(), 0);
+                sqlx::query(checksum_changed).execute(pool).await.unwrap();
+                let error = sqlite::migrate(pool).await.unwrap_err().to_string();
+                assert!(error.contains("formwork migration 1"), "{error}");
+            }
+            Users::Postgres(pool) => {
+                assert_eq!(postgres::migrate(pool).await.unwrap(), 0);
+                // Two instances starting at once: both succeed, nothing applies twice.
+                let (a, b) = tokio::join!(postgres::migrate(pool), postgres::migrate(pool));
+                assert_eq!((a.unwrap(), b.unwrap()), (0, 0));
+                sqlx::query(checksum_changed).execute(pool).await.unwrap();
+                let error = postgres::migrate(pool).await.unwrap_err().to_string();
+                assert!(error.contains("formwork migration 1"), "{error}");
+            }
+            Users::Memory(_) => unreachable!(),
+        }
+        db.finish().await;
+    }
+}
