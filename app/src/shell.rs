@@ -21,8 +21,6 @@ use leptos_router::{
 
 /// The whole HTML document. Islands hydrate from the script that `HydrationScripts` adds.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    content_security_policy();
     view! {
         <!DOCTYPE html>
         // The theme comes from its cookie, so the first paint is already right.
@@ -30,39 +28,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() islands=true/>
+                // The islands' script, its nonce and the page's CSP, the live stream's position.
+                <formwork::Scripts options=options.clone()/>
                 <HashedStylesheet options=options id="leptos"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
-                // Where the live stream stood at this render (see formwork::live).
-                <formwork::live::LivePosition/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// A fresh nonce for this page's scripts, and the Content-Security-Policy that allows only
-/// them: the site's own files, its inline hydration script by nonce, and WebAssembly.
-#[cfg(feature = "ssr")]
-fn content_security_policy() {
-    leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -10,6 +10,8 @@
 pub mod bound;
 #[cfg(feature = "hydrate")]
 mod browser;
+#[cfg(feature = "ssr")]
+pub mod builder;
 pub mod cookies;
 pub mod error;
 pub mod flash;
@@ -47,6 +49,14 @@ pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+/// The browser's side of formwork, in one call from the app's hydrate entry point: hydrates
+/// the islands, and starts the live stream that refreshes what a revalidation changed.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_islands();
+    live::client::start();
+}
+
 /// What formwork's macros expand to; not an API.
 #[doc(hidden)]
 pub mod __private {
@@ -58,6 +68,8 @@ pub mod __private {
 
 pub use bound::Bound;
 #[cfg(feature = "ssr")]
+pub use builder::{Builder, Formwork};
+#[cfg(feature = "ssr")]
 pub use cache::{revalidate_path, revalidate_tag};
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
@@ -65,7 +77,7 @@ pub use form::{
     ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
 };
 pub use live::Live;
-pub use meta::Title;
+pub use meta::{Scripts, Title};
 pub use optimistic::Optimistic;
 pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]

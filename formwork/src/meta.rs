@@ -78,3 +78,46 @@ mod tests {
         assert_eq!(escape_text("Plain words · ✓"), "Plain words · ✓");
     }
 }
+
+/// What formwork needs in every document's `<head>`: the islands' hydration script, the
+/// reload script of `cargo leptos watch`, and where the live stream stood at this render
+/// ([`LivePosition`](crate::live::LivePosition)). On the server it also gives the page a fresh
+/// nonce and a Content-Security-Policy that lets only the site's own files and this page's
+/// own inline script run:
+///
+/// `default-src 'self'; script-src 'self' 'nonce-…' 'wasm-unsafe-eval'; style-src 'self';
+/// img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none';
+/// form-action 'self'; frame-ancestors 'none'`
+#[component]
+pub fn Scripts(
+    /// Leptos' options, as the shell receives them.
+    options: LeptosOptions,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    page_policy();
+    view! {
+        <AutoReload options=options.clone()/>
+        <HydrationScripts options islands=true/>
+        <crate::live::LivePosition/>
+    }
+}
+
+/// A fresh nonce for this page's scripts, and the policy that allows only them.
+#[cfg(feature = "ssr")]
+fn page_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}

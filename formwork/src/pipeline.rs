@@ -67,8 +67,8 @@ pub struct Pipeline {
     /// Where plain form posts keep their outcome for the next page. Without it, a plain form
     /// post still gets its 303, but its outcome is lost.
     pub flash: Option<FlashSettings>,
-    /// Which origins may post to actions (CSRF protection). `None` checks nothing: only for
-    /// tests and tools, never for a site.
+    /// Which origins may post to actions (CSRF protection): the site's own pages only by
+    /// default. `None` checks nothing: only for tools, never for a site.
     pub origin: Option<OriginPolicy>,
     /// Where the actions' rate limits are counted (this process, or Redis).
     pub limiter: Arc<dyn Limiter>,
@@ -112,7 +112,7 @@ impl Default for Pipeline {
             prefix: "/api/",
             max_body_bytes: 1024 * 1024,
             flash: None,
-            origin: None,
+            origin: Some(OriginPolicy::same_origin_only()),
             limiter: Arc::new(MemoryLimiter::new()),
             trusted_proxies: TrustedProxies::none(),
             sessions: None,

@@ -9,7 +9,7 @@ pub fn hydrate() {
     // cargo-leptos.toml), so the hook, and the formatting it pulls in, only ships in debug.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_islands();
-    // Tagged regions and resources refresh when what they show changes, anywhere.
-    formwork::live::client::start();
+    // The islands, and the live stream: tagged regions and resources refresh when what they
+    // show changes, anywhere.
+    formwork::hydrate();
 }

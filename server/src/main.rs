@@ -73,7 +73,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if job_runner.is_none() {
         tracing::info!("JOB_WORKERS=0: this instance runs no background jobs");
     }
-    let router = http::router(&config, leptos_options, stores, limiter, services, waker)?;
+    let router = http::router(&config, leptos_options, stores, limiter, services, waker).await?;
 
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);

@@ -78,7 +78,7 @@ async fn register(router: &Router, username: &str, email: &str) -> String {
 #[tokio::test]
 async fn registering_signs_in_with_a_safe_cookie_and_signing_in_again_rotates_it() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     let response = call(
         &router,
         Register::PATH,
@@ -126,8 +126,15 @@ async fn on_https_the_session_cookie_is_secure() {
     let db = TestDb::sqlite().await;
     let router = common::router(
         db.stores().await,
-        &["--public-origin", "https://example.org"],
-    );
+        &[
+            "--public-origin",
+            "https://example.org",
+            // On https a signing secret is required (a random one only in development).
+            "--flash-secret",
+            "https-secret-https-secret-https-secret!!",
+        ],
+    )
+    .await;
     let response = call(
         &router,
         Register::PATH,
@@ -146,7 +153,7 @@ async fn on_https_the_session_cookie_is_secure() {
 #[tokio::test]
 async fn a_failed_sign_in_never_tells_whether_the_account_exists() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     register(&router, "ada", "ada%40example.org").await;
     let wrong_password = call(
         &router,
@@ -175,7 +182,7 @@ async fn a_failed_sign_in_never_tells_whether_the_account_exists() {
 #[tokio::test]
 async fn registration_rules_hold_and_taken_names_are_refused() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     let store = db.store().await;
     let short = call(
         &router,
@@ -217,7 +224,7 @@ async fn registration_rules_hold_and_taken_names_are_refused() {
 #[tokio::test]
 async fn access_is_checked_before_the_arguments_are_read() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     // Signed out, signing out is refused with 401 even when the body is garbage (a 400 would
     // mean it had been read first); a forged session is no session.
     let unknown = "0".repeat(64);
@@ -233,7 +240,7 @@ async fn access_is_checked_before_the_arguments_are_read() {
 #[tokio::test]
 async fn without_javascript_signing_in_redirects_with_the_session_cookie() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     register(&router, "ada", "ada%40example.org").await;
     let response = router
         .clone()
@@ -262,7 +269,7 @@ async fn without_javascript_signing_in_redirects_with_the_session_cookie() {
 async fn create_admin_creates_or_promotes_and_checks_its_input() {
     use server::admin::{create_admin, Outcome};
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     let store = db.store().await;
     let refused = create_admin(
         store.as_ref(),
@@ -316,7 +323,7 @@ async fn create_admin_creates_or_promotes_and_checks_its_input() {
 #[tokio::test]
 async fn a_role_field_sent_at_registration_is_ignored() {
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     let body = format!(
         "username=mallory&email=m%40example.org&password={}&role=admin&is_admin=true",
         PASSWORD.replace(' ', "+")
@@ -343,7 +350,7 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     let (root, root_session) = common::signed_in(&stores, "root", Role::Admin).await;
     let (other, other_session) = common::signed_in(&stores, "other", Role::Admin).await;
     let (ada, ada_session) = common::signed_in(&stores, "ada", Role::User).await;
-    let router = common::router(stores, &["--flash-secret", SECRET]);
+    let router = common::router(stores, &["--flash-secret", SECRET]).await;
     let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
     let bind = |id: i64| formwork::bound::sign_with(&key, ChangeRole::PATH, &id.to_string());
     let token = |cookie: &str| cookie.trim_start_matches("fw_session=").to_owned();
@@ -404,7 +411,7 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
 async fn the_session_list_names_each_browser_and_signs_the_others_out() {
     use app::settings::sessions::SignOutOtherSessions;
     let db = TestDb::sqlite().await;
-    let router = common::router(db.stores().await, &[]);
+    let router = common::router(db.stores().await, &[]).await;
     register(&router, "ada", "ada@example.org").await;
     // Signing in from two browsers: each session keeps the User-Agent it started with.
     let mut tokens = Vec::new();

@@ -40,7 +40,12 @@ async fn site_with_posts(n: usize) -> (Router, TestDb, server::store::Stores, i6
     for i in 1..=n {
         publish(&stores, author, &format!("Post {i}")).await;
     }
-    (common::router(stores.clone(), &[]), db, stores, author)
+    (
+        common::router(stores.clone(), &[]).await,
+        db,
+        stores,
+        author,
+    )
 }
 
 async fn publish(stores: &server::store::Stores, author: i64, title: &str) {

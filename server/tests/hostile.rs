@@ -233,8 +233,8 @@ impl World {
         }
     }
 
-    fn router(&self) -> Router {
-        common::router(self.stores.clone(), &["--flash-secret", SECRET])
+    async fn router(&self) -> Router {
+        common::router(self.stores.clone(), &["--flash-secret", SECRET]).await
     }
 
     fn n(&self) -> u32 {
@@ -1841,14 +1841,14 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
     all.extend(read_cases(&world));
     all.extend(upload_cases(&world));
     for case in &all {
-        let router = world.router();
+        let router = world.router().await;
         *counts.entry(case.group).or_default() += 1;
         if let Some(failure) = run(&world, &router, case).await {
             failures.push(failure);
         }
     }
     for calls in burst_cases(&world).await {
-        let router = world.router();
+        let router = world.router().await;
         for case in &calls {
             *counts.entry(case.group).or_default() += 1;
             if let Some(failure) = run(&world, &router, case).await {

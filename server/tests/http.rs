@@ -36,7 +36,8 @@ impl TestApp {
         let router = common::router(
             stores,
             &["--action-body-limit", "4096", "--flash-secret", SECRET],
-        );
+        )
+        .await;
         Self {
             router,
             db,
@@ -1198,7 +1199,7 @@ async fn a_forwarded_host_counts_only_when_a_trusted_proxy_sends_it() {
     let db = TestDb::sqlite().await;
     let stores = db.stores().await;
     let (_, session) = common::signed_in(&stores, "ada", formwork::identity::Role::User).await;
-    let router = common::router(stores, &["--trusted-proxies", "10.0.0.1"]);
+    let router = common::router(stores, &["--trusted-proxies", "10.0.0.1"]).await;
     let from = |peer: &str, n: u32| {
         Request::post(Subscribe::PATH)
             .header(header::ACCEPT, "application/json")

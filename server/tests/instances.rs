@@ -77,8 +77,8 @@ async fn one_revalidates_the_other_follows(bus: Bus) {
     let (cache_a, cache_b) = (DataCache::new(), DataCache::new());
     let instance =
         |stores, cache| common::instance(stores, Arc::new(MemoryLimiter::new()), cache, &[]);
-    let a = instance(stores_a, cache_a.clone());
-    let b = instance(stores_b, cache_b.clone());
+    let a = instance(stores_a, cache_a.clone()).await;
+    let b = instance(stores_b, cache_b.clone()).await;
     // Each listener starts by purging what it may have missed: then it is listening.
     purged_since(&cache_a, 0).await;
     purged_since(&cache_b, 0).await;

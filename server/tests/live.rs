@@ -54,7 +54,7 @@ async fn site() -> (Router, String, TestDb) {
     let db = TestDb::sqlite().await;
     let stores = db.stores().await;
     let (_, session) = common::signed_in(&stores, "ada", Role::User).await;
-    (common::router(stores, &[]), session, db)
+    (common::router(stores, &[]).await, session, db)
 }
 
 #[tokio::test]
@@ -241,7 +241,7 @@ async fn a_private_tag_is_heard_by_its_owner_only() {
     let stores = db.stores().await;
     let (ada_id, ada) = common::signed_in(&stores, "ada", Role::User).await;
     let (_, bob) = common::signed_in(&stores, "bob", Role::User).await;
-    let router = common::router(stores, &[]);
+    let router = common::router(stores, &[]).await;
     let theirs = app::todos::model::tag(ada_id).replace(':', "%3A");
     let mut hers =
         LiveStream::open(&router, &format!("path=/todos&tags={theirs}"), Some(&ada)).await;

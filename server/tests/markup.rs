@@ -213,7 +213,8 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
         stores,
         Arc::new(formwork::rate_limit::Unlimited),
         &["--flash-secret", "markup-secret-markup-secret-markup!"],
-    );
+    )
+    .await;
     let mut story = Story {
         router,
         pages: Vec::new(),

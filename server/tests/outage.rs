@@ -185,7 +185,8 @@ where
             stores,
             Arc::new(formwork::rate_limit::Unlimited),
             &["--flash-secret", "outage-secret-outage-secret-outage!!"],
-        ),
+        )
+        .await,
     };
     // This instance has seen `known` before the outage; `stranger` only signs in during it.
     let (status, _) = site.page("/posts", &known).await;

@@ -26,8 +26,12 @@ const REDIS_URL_VAR: &str = "FORMWORK_TEST_REDIS_URL";
 /// The feedback form's declared limit: 10 a minute per address.
 const LIMIT: usize = 10;
 
-fn instance(stores: server::store::Stores, limiter: Arc<dyn Limiter>, args: &[&str]) -> Router {
-    common::router_with(stores, limiter, args)
+async fn instance(
+    stores: server::store::Stores,
+    limiter: Arc<dyn Limiter>,
+    args: &[&str],
+) -> Router {
+    common::router_with(stores, limiter, args).await
 }
 
 async fn redis() -> Arc<dyn Limiter> {
@@ -94,7 +98,7 @@ async fn burst(routers: &[Router], peer: &str, count: usize) -> usize {
 #[tokio::test]
 async fn a_burst_of_5n_parallel_calls_lets_exactly_n_through_in_memory() {
     let db = TestDb::sqlite().await;
-    let router = instance(db.stores().await, Arc::new(MemoryLimiter::new()), &[]);
+    let router = instance(db.stores().await, Arc::new(MemoryLimiter::new()), &[]).await;
     let peer = fresh_ip();
     assert_eq!(
         burst(std::slice::from_ref(&router), &peer, 5 * LIMIT).await,
@@ -112,8 +116,8 @@ async fn a_burst_of_5n_parallel_calls_lets_exactly_n_through_in_memory() {
 #[tokio::test]
 async fn through_redis_two_instances_share_one_limit() {
     let db = TestDb::sqlite().await;
-    let a = instance(db.stores().await, redis().await, &[]);
-    let b = instance(db.stores().await, redis().await, &[]);
+    let a = instance(db.stores().await, redis().await, &[]).await;
+    let b = instance(db.stores().await, redis().await, &[]).await;
     let peer = fresh_ip();
     assert_eq!(burst(&[a, b], &peer, 5 * LIMIT).await, LIMIT);
     assert_eq!(
@@ -127,12 +131,13 @@ async fn through_redis_two_instances_share_one_limit() {
 async fn forwarded_addresses_count_only_through_trusted_proxies() {
     let db = TestDb::sqlite().await;
     let limiter: Arc<dyn Limiter> = Arc::new(MemoryLimiter::new());
-    let direct = instance(db.stores().await, limiter.clone(), &[]);
+    let direct = instance(db.stores().await, limiter.clone(), &[]).await;
     let proxied = instance(
         db.stores().await,
         limiter,
         &["--trusted-proxies", "192.0.2.0/24"],
-    );
+    )
+    .await;
     // A client that connects directly cannot pick a new bucket by writing the header.
     let client = fresh_ip();
     let mut statuses = Vec::new();
@@ -169,7 +174,7 @@ async fn send(router: &Router, peer: &str, forwarded: &str, i: usize) -> StatusC
 #[tokio::test]
 async fn without_javascript_the_refusal_is_shown_in_the_form_with_the_input_kept() {
     let db = TestDb::sqlite().await;
-    let router = instance(db.stores().await, Arc::new(MemoryLimiter::new()), &[]);
+    let router = instance(db.stores().await, Arc::new(MemoryLimiter::new()), &[]).await;
     let peer = fresh_ip();
     assert_eq!(
         burst(std::slice::from_ref(&router), &peer, LIMIT).await,

@@ -96,7 +96,8 @@ async fn slow_clients_are_closed_at_their_bounds_while_others_are_served() {
         db.stores().await,
         Arc::new(formwork::rate_limit::Unlimited),
         &["--request-timeout-ms", REQUEST_TIMEOUT_MS],
-    );
+    )
+    .await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -50,6 +50,7 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
         },
         formwork::jobs::Waker::default(),
     )
+    .await
     .expect_err("the server must not start");
     assert!(
         refused.to_string().contains(ForgottenAction::PATH),

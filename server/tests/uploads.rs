@@ -111,6 +111,7 @@ impl Site {
             services,
             formwork::jobs::Waker::default(),
         )
+        .await
         .unwrap();
         Self {
             router,

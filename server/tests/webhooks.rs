@@ -71,7 +71,7 @@ async fn site(secret: bool) -> (Router, TestDb, server::store::Stores) {
     } else {
         &[]
     };
-    (common::router(stores.clone(), args), db, stores)
+    (common::router(stores.clone(), args).await, db, stores)
 }
 
 async fn subscribed(stores: &server::store::Stores) -> u64 {

@@ -89,25 +89,26 @@ impl TestDb {
 
 /// The whole HTTP stack on `stores`, configured by `args` (as on the command line), with
 /// rate limits counted in memory.
-pub fn router(stores: server::store::Stores, args: &[&str]) -> axum::Router {
+pub async fn router(stores: server::store::Stores, args: &[&str]) -> axum::Router {
     router_with(
         stores,
         Arc::new(formwork::rate_limit::MemoryLimiter::new()),
         args,
     )
+    .await
 }
 
 /// [`router`] with a given rate limiter (to share one between two instances).
-pub fn router_with(
+pub async fn router_with(
     stores: server::store::Stores,
     limiter: Arc<dyn formwork::rate_limit::Limiter>,
     args: &[&str],
 ) -> axum::Router {
-    instance(stores, limiter, formwork::cache::DataCache::new(), args)
+    instance(stores, limiter, formwork::cache::DataCache::new(), args).await
 }
 
 /// One server instance: the whole HTTP stack with its own rate limiter and data cache.
-pub fn instance(
+pub async fn instance(
     stores: server::store::Stores,
     limiter: Arc<dyn formwork::rate_limit::Limiter>,
     cache: formwork::cache::DataCache,
@@ -128,6 +129,7 @@ pub fn instance(
         services(cache),
         formwork::jobs::Waker::default(),
     )
+    .await
     .unwrap()
 }
 

@@ -1,0 +1,582 @@
+//! One builder that owns the wiring: [`Formwork::builder`] gathers the settings, and the
+//! [`Formwork`] it builds gives the two things an app's server needs:
+//!
+//! - [`Formwork::provide_context`], for Leptos' render of every page and action: the signing
+//!   key, the sessions, the data cache and the live hub;
+//! - [`Formwork::around`], for the app's axum router: the live stream's route and the action
+//!   pipeline in front of every route, with secure response headers.
+//!
+//! It is **secure by default**: actions accept state-changing requests only from the site's
+//! own pages (the same-origin check is on; [`Builder::allowed_origins`] adds origins and only
+//! [`Builder::skip_origin_check`] turns it off), a request with cookies but no provenance needs
+//! its form's signed token, and outside development the signing key must be configured.
+//!
+//! ```
+//! # #[cfg(feature = "ssr")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use formwork::{store::{memory::MemoryStore, Stores}, Formwork};
+//! use leptos::prelude::*;
+//!
+//! let options = LeptosOptions::builder().output_name("site").build();
+//! let formwork = Formwork::builder(&options)
+//!     .stores(Stores::of(MemoryStore::new()))
+//!     .build()
+//!     .await?;
+//! let provide = { let formwork = formwork.clone(); move || formwork.provide_context() };
+//! let router: axum::Router = formwork.around(axum::Router::new());
+//! # let _ = (provide, router); Ok(()) }
+//! ```
+
+use crate::{
+    cache::DataCache,
+    client_ip::TrustedProxies,
+    flash::SigningKey,
+    identity::Sessions,
+    invalidation::Receiver,
+    live::{LiveHub, LIVE_PATH},
+    origin::OriginPolicy,
+    pipeline::{FlashSettings, Pipeline},
+    rate_limit::{Limiter, MemoryLimiter},
+    store::{StoreSetupError, Stores},
+};
+use axum::http::{header, HeaderValue};
+use leptos::prelude::{provide_context, LeptosOptions};
+use std::{sync::Arc, time::Duration};
+
+/// How long a request may take unless the app says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a session lasts unless the app says otherwise.
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// What went wrong building formwork. The server must not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A server function has no declaration (or several): named, each.
+    #[error("{0}")]
+    Undeclared(String),
+    /// A setting is unusable (the message says which, and why).
+    #[error("{0}")]
+    Setting(String),
+    /// formwork's stores could not be set up (their migrations failed).
+    #[error(transparent)]
+    Store(#[from] StoreSetupError),
+}
+
+/// Where formwork's tables are, as the builder was told.
+enum Storage {
+    Given(Stores),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+/// The settings of one app's formwork (see [`Formwork::builder`]).
+#[must_use]
+pub struct Builder {
+    storage: Option<Storage>,
+    principals: Option<String>,
+    migrate: bool,
+    secret: Option<String>,
+    development: bool,
+    public_origin: Option<String>,
+    origins: Vec<String>,
+    check_origin: bool,
+    limiter: Arc<dyn Limiter>,
+    trusted_proxies: TrustedProxies,
+    session_lifetime: Duration,
+    body_limit: u64,
+    passthrough: Vec<&'static str>,
+    static_prefix: String,
+    site: Site,
+    cache: DataCache,
+    live: LiveHub,
+}
+
+/// Where the site's built files are, and how long a request may take.
+#[derive(Clone)]
+struct Site {
+    root: String,
+    pkg_dir: String,
+    hashed: bool,
+    request_timeout: Duration,
+}
+
+/// A panic is a bug: logged in full, answered with a redacted 500 and its correlation id.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    let error = crate::ActionError::internal(format!("panic: {detail}"));
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        error.to_string(),
+    )
+        .into_response()
+}
+
+/// One app's formwork: its key, sessions, cache, live hub and action pipeline. Cheap to clone.
+#[derive(Clone)]
+pub struct Formwork {
+    site: Site,
+    key: SigningKey,
+    sessions: Sessions,
+    cache: DataCache,
+    live: LiveHub,
+    stores: Stores,
+    pipeline: Pipeline,
+}
+
+impl Formwork {
+    /// The settings for an app served with Leptos' `options`, every one at its secure
+    /// default: in memory unless told where formwork's tables are, same-origin posts only,
+    /// a random signing key only in development (`LEPTOS_ENV` other than `PROD`, over http).
+    pub fn builder(options: &LeptosOptions) -> Builder {
+        Builder {
+            storage: None,
+            principals: None,
+            migrate: true,
+            secret: None,
+            development: options.env == leptos::config::Env::DEV,
+            public_origin: None,
+            origins: Vec::new(),
+            check_origin: true,
+            limiter: Arc::new(MemoryLimiter::new()),
+            trusted_proxies: TrustedProxies::none(),
+            session_lifetime: DEFAULT_SESSION_LIFETIME,
+            body_limit: 1024 * 1024,
+            passthrough: Vec::new(),
+            static_prefix: format!("/{}/", options.site_pkg_dir),
+            site: Site {
+                root: options.site_root.to_string(),
+                pkg_dir: options.site_pkg_dir.to_string(),
+                hashed: options.hash_files,
+                request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            },
+            cache: DataCache::new(),
+            live: LiveHub::new(),
+        }
+    }
+
+    /// Provides formwork's part of a request's context: call it in the closure given to
+    /// `leptos_routes_with_context` and `file_and_error_handler_with_context`, next to the
+    /// app's own `provide_context` calls.
+    pub fn provide_context(&self) {
+        provide_context(self.key.clone());
+        provide_context(self.sessions.clone());
+        provide_context(self.cache.clone());
+        provide_context(self.live.clone());
+    }
+
+    /// Puts formwork around the app's `router`, once the app's routes are all added:
+    ///
+    /// - the live stream's route, and the site's built files (`/pkg/…`, cached for a year
+    ///   when cargo-leptos hashes their names);
+    /// - the action pipeline in front of every route (actions, pages, files);
+    /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
+    ///   `X-Frame-Options: DENY`, and the strictest Content-Security-Policy on any response
+    ///   that sets none (pages set theirs, see [`crate::Scripts`]);
+    /// - outermost, in order: a panic guard (logged in full, answered with a redacted 500 and
+    ///   its correlation id), a `tracing` span per request, compression, and the request
+    ///   timeout (408).
+    pub fn around<S>(&self, router: axum::Router<S>) -> axum::Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        use tower_http::{
+            catch_panic::CatchPanicLayer,
+            compression::CompressionLayer,
+            set_header::SetResponseHeaderLayer,
+            timeout::TimeoutLayer,
+            trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+        };
+        let router = router
+            .route(
+                LIVE_PATH,
+                axum::routing::get(crate::live::stream).with_state(self.live.clone()),
+            )
+            .nest_service(&format!("/{}", self.site.pkg_dir), self.site_files());
+        crate::pipeline::install(router, self.pipeline.clone())
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                self.site.request_timeout,
+            ))
+            .layer(CompressionLayer::new())
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            )
+            .layer(CatchPanicLayer::custom(panic_response))
+    }
+
+    /// The built files (`/pkg/…`): for a year, never to change, when their names carry a hash
+    /// of their content (cargo-leptos `hash-files`); else checked again on every use.
+    fn site_files(
+        &self,
+    ) -> tower_http::set_header::SetResponseHeader<
+        tower_http::services::ServeDir,
+        impl Fn(
+                &axum::response::Response<tower_http::services::fs::ServeFileSystemResponseBody>,
+            ) -> Option<HeaderValue>
+            + Clone,
+    > {
+        let hashed = self.site.hashed;
+        let dir = std::path::Path::new(&self.site.root).join(&self.site.pkg_dir);
+        tower_http::set_header::SetResponseHeader::overriding(
+            tower_http::services::ServeDir::new(dir),
+            header::CACHE_CONTROL,
+            move |response: &axum::response::Response<_>| {
+                Some(HeaderValue::from_static(
+                    if hashed && response.status().is_success() {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        "no-cache"
+                    },
+                ))
+            },
+        )
+    }
+
+    /// The tagged data cache every read shares.
+    pub fn cache(&self) -> &DataCache {
+        &self.cache
+    }
+
+    /// The pages with a live stream open. Close it at shutdown ([`LiveHub::close`]): open
+    /// streams would hold the shutdown up.
+    pub fn live(&self) -> &LiveHub {
+        &self.live
+    }
+
+    /// formwork's stores (the job queue's among them, for [`crate::jobs::Queue`]).
+    pub fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    /// The key forms' tokens, bound values and flash cookies are signed with.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// formwork's figures in the Prometheus text format: the data cache, the live streams
+    /// and the job queue. Serve them to the operator's scraper only.
+    pub async fn metrics(&self) -> String {
+        let stats = self.cache.stats();
+        let mut body = String::new();
+        for (name, kind, help, value) in [
+            (
+                "formwork_cache_hits_total",
+                "counter",
+                "Reads served from the data cache.",
+                stats.hits,
+            ),
+            (
+                "formwork_cache_misses_total",
+                "counter",
+                "Reads that went to the database.",
+                stats.misses,
+            ),
+            (
+                "formwork_cache_purged_total",
+                "counter",
+                "Entries removed by revalidation.",
+                stats.purged,
+            ),
+            (
+                "formwork_cache_discarded_total",
+                "counter",
+                "Loads not kept because a revalidation overtook them.",
+                stats.discarded,
+            ),
+            (
+                "formwork_cache_entries",
+                "gauge",
+                "Entries in the data cache.",
+                stats.entries,
+            ),
+            (
+                "formwork_live_streams",
+                "gauge",
+                "Pages holding a live revalidation stream open.",
+                self.live.open_streams() as u64,
+            ),
+        ] {
+            body.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+            ));
+        }
+        match self.stores.jobs.counts().await {
+            Ok(counts) => body.push_str(&crate::jobs::metrics(counts)),
+            // The other figures still help; the gap in the jobs' says something is wrong.
+            Err(error) => tracing::error!(%error, "could not count the jobs for the metrics"),
+        }
+        body
+    }
+}
+
+impl Builder {
+    /// formwork's tables in these stores (in memory: [`Stores::of`] a
+    /// [`MemoryStore`](crate::store::memory::MemoryStore)). Without a call they are in memory,
+    /// and nobody can sign in.
+    pub fn stores(mut self, stores: Stores) -> Self {
+        self.storage = Some(Storage::Given(stores));
+        self
+    }
+
+    /// formwork's tables in this SQLite database, migrated when built (see
+    /// [`crate::store::sqlite`]).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite(mut self, pool: sqlx::SqlitePool) -> Self {
+        self.storage = Some(Storage::Sqlite(pool));
+        self
+    }
+
+    /// formwork's tables in this PostgreSQL database, migrated when built, with its
+    /// `LISTEN/NOTIFY` carrying revalidations between the instances that share it.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(mut self, pool: sqlx::PgPool) -> Self {
+        self.storage = Some(Storage::Postgres(pool));
+        self
+    }
+
+    /// Who a session names, for the SQLite or PostgreSQL tables: one `SELECT` of the columns
+    /// `id`, `name` and `role` from the app's own tables (see [`crate::store`]).
+    pub fn principals(mut self, query: impl Into<String>) -> Self {
+        self.principals = Some(query.into());
+        self
+    }
+
+    /// Leaves formwork's migrations to the operator (`store::sqlite::migrate`,
+    /// `store::postgres::migrate`, from a deploy step) instead of applying them when built.
+    pub fn skip_migrations(mut self) -> Self {
+        self.migrate = false;
+        self
+    }
+
+    /// The secret forms' tokens, bound values and flash cookies are signed with: at least 32
+    /// bytes, the same on every instance (e.g. from a `FLASH_SECRET` variable). Without one, a
+    /// random key is made in development, and building fails anywhere else.
+    pub fn signing_secret(mut self, secret: Option<impl Into<String>>) -> Self {
+        self.secret = secret.map(Into::into);
+        self
+    }
+
+    /// Whether this is development (a random signing key then only warns). Taken from
+    /// `LEPTOS_ENV` unless set here; a public origin on https is never development.
+    pub fn development(mut self, development: bool) -> Self {
+        self.development = development;
+        self
+    }
+
+    /// The origin the site is served at, `scheme://host[:port]`: pages there may post to
+    /// actions, and on https cookies are `Secure`.
+    pub fn public_origin(mut self, origin: impl Into<String>) -> Self {
+        self.public_origin = Some(origin.into());
+        self
+    }
+
+    /// Further origins whose pages may post to actions (a second domain of the same site).
+    pub fn allowed_origins<I, O>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = O>,
+        O: Into<String>,
+    {
+        self.origins.extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Turns the origin (CSRF) check off: any site's page may then make a signed-in user's
+    /// browser call any action. Only for tools and tests that cannot send provenance headers,
+    /// never for a site people sign in to.
+    pub fn skip_origin_check(mut self) -> Self {
+        self.check_origin = false;
+        self
+    }
+
+    /// Where rate limits are counted (this process by default; Redis to share them).
+    pub fn limiter(mut self, limiter: Arc<dyn Limiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-*` headers are believed (none by default).
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// How long a session lasts ([`DEFAULT_SESSION_LIFETIME`] by default).
+    pub fn session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    /// The largest body an action accepts unless it declares its own (1 MiB by default).
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Path prefixes under the actions' (`/api/`) served by plain routes of the app (a JSON
+    /// API, a webhook): the pipeline leaves them to those routes.
+    pub fn passthrough(mut self, prefixes: impl IntoIterator<Item = &'static str>) -> Self {
+        self.passthrough.extend(prefixes);
+        self
+    }
+
+    /// How long a whole request may take before it is answered 408
+    /// ([`DEFAULT_REQUEST_TIMEOUT`] by default). A live stream is bound only until it starts.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.site.request_timeout = timeout;
+        self
+    }
+
+    /// The data cache to use (a new one by default): pass the one the app's background jobs
+    /// revalidate, so their revalidations reach this cache.
+    pub fn cache(mut self, cache: DataCache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The live hub to use (a new one by default): pass the one the app's background jobs
+    /// announce to, so open pages hear them.
+    pub fn live(mut self, live: LiveHub) -> Self {
+        self.live = live;
+        self
+    }
+
+    /// Checks the settings and the declarations, sets up the stores (migrating them unless
+    /// told not to) and starts listening to the other instances.
+    pub async fn build(self) -> Result<Formwork, BuildError> {
+        crate::registry::check().map_err(BuildError::Undeclared)?;
+        let https = self
+            .public_origin
+            .as_deref()
+            .is_some_and(|origin| origin.starts_with("https://"));
+        let key =
+            match &self.secret {
+                Some(secret) => SigningKey::new(secret.as_bytes()).map_err(BuildError::Setting)?,
+                None if self.development && !https => {
+                    tracing::warn!(
+                        "no signing secret: using a random one for this process (development only)"
+                    );
+                    SigningKey::random()
+                }
+                None => return Err(BuildError::Setting(
+                    "a signing secret is required outside development (Builder::signing_secret, \
+                     e.g. from FLASH_SECRET): at least 32 random bytes, the same on every instance"
+                        .into(),
+                )),
+            };
+        let origin = self.origin_policy()?;
+        let stores = self.open_stores().await?;
+        if let Some(bus) = &stores.bus {
+            // Revalidations by other instances purge this one's cache too, and reach its pages.
+            bus.subscribe(Receiver {
+                cache: self.cache.clone(),
+                live: Some(self.live.clone()),
+            });
+        }
+        let sessions = Sessions::new(stores.sessions.clone(), https, self.session_lifetime);
+        let pipeline = Pipeline {
+            max_body_bytes: self.body_limit,
+            static_prefix: self.static_prefix,
+            bus: stores.bus.clone(),
+            live: Some(self.live.clone()),
+            passthrough: self.passthrough,
+            sessions: Some(sessions.clone()),
+            flash: Some(FlashSettings {
+                store: stores.flash.clone(),
+                key: key.clone(),
+                secure_cookie: https,
+            }),
+            origin,
+            limiter: self.limiter,
+            trusted_proxies: self.trusted_proxies,
+            ..Pipeline::default()
+        };
+        Ok(Formwork {
+            site: self.site,
+            key,
+            sessions,
+            cache: self.cache,
+            live: self.live,
+            stores,
+            pipeline,
+        })
+    }
+
+    fn origin_policy(&self) -> Result<Option<OriginPolicy>, BuildError> {
+        if !self.check_origin {
+            tracing::warn!("the origin check is off: any site may post to this site's actions");
+            return Ok(None);
+        }
+        let origins = self.public_origin.iter().chain(&self.origins);
+        OriginPolicy::new(origins.map(|origin| origin.trim_end_matches('/')))
+            .map(Some)
+            .map_err(BuildError::Setting)
+    }
+
+    async fn open_stores(&self) -> Result<Stores, BuildError> {
+        let principals = self.principals.as_deref();
+        Ok(match &self.storage {
+            None | Some(Storage::Given(_)) if principals.is_some() => {
+                return Err(BuildError::Setting(
+                    "Builder::principals is for formwork's SQLite and PostgreSQL tables; a store \
+                     given with Builder::stores is told its principals itself"
+                        .into(),
+                ))
+            }
+            None => Stores::of(crate::store::memory::MemoryStore::new()),
+            Some(Storage::Given(stores)) => stores.clone(),
+            #[cfg(feature = "sqlite")]
+            Some(Storage::Sqlite(pool)) => {
+                use crate::store::sqlite;
+                if self.migrate {
+                    sqlite::migrate(pool).await?;
+                }
+                let store = sqlite::SqliteStore::new(pool.clone());
+                Stores::of(match principals {
+                    Some(query) => store.principals(query)?,
+                    None => store,
+                })
+            }
+            #[cfg(feature = "postgres")]
+            Some(Storage::Postgres(pool)) => {
+                use crate::store::postgres;
+                if self.migrate {
+                    postgres::migrate(pool).await?;
+                }
+                let store = postgres::PgStore::new(pool.clone());
+                let store = match principals {
+                    Some(query) => store.principals(query)?,
+                    None => store,
+                };
+                Stores::of(store).with_bus(Arc::new(
+                    crate::invalidation::postgres::PgInvalidations::new(pool.clone()),
+                ))
+            }
+        })
+    }
+}

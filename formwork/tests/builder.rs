@@ -1,0 +1,113 @@
+//! The builder's defaults are the secure ones: an app that sets nothing but its stores
+//! refuses another site's posts and posts that carry cookies but no provenance.
+#![cfg(feature = "ssr")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::{body::Body, http::Request, Router};
+use formwork::{
+    builder::BuildError,
+    pipeline::{CROSS_SITE, NO_PROVENANCE},
+    store::{memory::MemoryStore, Stores},
+    Formwork,
+};
+use http_body_util::BodyExt;
+use leptos::prelude::*;
+use server_fn::ServerFn;
+use tower::ServiceExt;
+
+#[server]
+async fn echo_builder(text: String) -> Result<String, ServerFnError> {
+    Ok(text)
+}
+
+formwork::declare!(EchoBuilder { access: Public });
+
+fn options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("builder-test").build()
+}
+
+async fn app() -> Router {
+    let formwork = Formwork::builder(&options())
+        .stores(Stores::of(MemoryStore::new()))
+        .build()
+        .await
+        .unwrap();
+    formwork.around(Router::new().route(
+        "/api/{*fn_name}",
+        axum::routing::post(leptos_axum::handle_server_fns),
+    ))
+}
+
+/// A script call of the echo action with `headers`: its status and body.
+async fn post(headers: &[(&str, &str)]) -> (u16, String) {
+    let mut request = Request::post(EchoBuilder::PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app()
+        .await
+        .oneshot(request.body(Body::from("text=hello")).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn the_defaults_refuse_another_sites_post() {
+    let (status, body) = post(&[
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("cookie", "fw_session=whatever"),
+    ])
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains(CROSS_SITE), "{body}");
+}
+
+#[tokio::test]
+async fn the_defaults_refuse_a_post_with_a_session_cookie_but_no_provenance_or_form_token() {
+    let (status, body) = post(&[("cookie", "fw_session=whatever")]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains(NO_PROVENANCE), "{body}");
+}
+
+#[tokio::test]
+async fn the_sites_own_page_and_a_cookieless_script_are_served() {
+    for headers in [
+        &[
+            ("sec-fetch-site", "same-origin"),
+            ("cookie", "fw_session=x"),
+        ][..],
+        &[][..],
+    ] {
+        let (status, body) = post(headers).await;
+        assert_eq!((status, body.as_str()), (200, "\"hello\""), "{headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn outside_development_a_signing_secret_is_required() {
+    let production = Formwork::builder(&options())
+        .public_origin("https://example.org")
+        .build()
+        .await;
+    assert!(
+        matches!(&production, Err(BuildError::Setting(message)) if message.contains("signing secret")),
+        "built without a secret on https"
+    );
+    let configured = Formwork::builder(&options())
+        .public_origin("https://example.org")
+        .signing_secret(Some("a-signing-secret-of-at-least-32-bytes!"))
+        .build()
+        .await;
+    assert!(configured.is_ok());
+    let short = Formwork::builder(&options())
+        .signing_secret(Some("short"))
+        .build()
+        .await;
+    assert!(matches!(short, Err(BuildError::Setting(_))));
+}
