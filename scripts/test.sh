@@ -100,13 +100,23 @@ fresh_machine_run() {
   return 1
 }
 
-clippy_server() { cargo clippy --locked -p server -p app -p formwork --all-targets -- -D warnings; }
+clippy_server() {
+  cargo clippy --locked -p server -p app -p formwork -p hello-form --features hello-form/ssr \
+    --all-targets -- -D warnings
+}
 
 clippy_wasm() {
   # The hydrate feature set, as the wasm build compiles it.
   local build_std=()
   read -ra build_std <<<"$FW_WASM_BUILD_STD"
-  cargo clippy --locked -p frontend --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
+  cargo clippy --locked -p frontend -p hello-form --features hello-form/hydrate --lib \
+    --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
+}
+
+# formwork's documentation as docs.rs builds it (its server features), warnings as errors.
+formwork_docs() {
+  RUSTDOCFLAGS="-D warnings" cargo doc --locked -p formwork --no-deps \
+    --features formwork/ssr,formwork/sqlite,formwork/postgres,formwork/redis
 }
 
 rust_tests() { cargo test --locked -p server -p app -p formwork -- --skip hostile_client_suite; }
@@ -149,16 +159,44 @@ end_to_end() {
   return $status
 }
 
+# The quick start, as its README runs it: built by cargo-leptos, served on SQLite, and its
+# browser specs (formwork's parity harness) run with JavaScript and without.
+quick_start() {
+  local port base
+  port=$(fw_free_port)
+  base="http://127.0.0.1:$port"
+  cargo leptos build --project hello-form "${FW_LEPTOS_STD[@]}" || return 1
+  (cd examples/hello-form/end2end && npm ci --no-audit --no-fund --silent) || return 1
+  DATABASE_URL="sqlite:$WORK/hello-form.db" LEPTOS_SITE_ADDR=127.0.0.1:$port \
+    LEPTOS_SITE_ROOT=target/hello-form RUST_LOG=warn \
+    "$CARGO_TARGET_DIR/debug/hello-form" >"$WORK/hello-form.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/hello-form.log"; return 1; }
+    sleep 0.2
+  done
+  local status=0
+  (cd examples/hello-form/end2end && BASE_URL=$base npx playwright test) || status=$?
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || { echo "the quick start did not shut down cleanly"; status=1; }
+  SERVER_PID=
+  if [ $status -ne 0 ]; then tail -n 50 "$WORK/hello-form.log"; fi
+  return $status
+}
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "shellcheck scripts" shellcheck_scripts
 step "run command on a machine without the tools (empty HOME) reaches the install step" fresh_machine_run
 step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
+step "formwork's docs (rustdoc -D warnings, the docs.rs features)" formwork_docs
 step "start PostgreSQL on loopback" fw_start_postgres
 step "start Redis on loopback" fw_start_redis
 step "start an S3-compatible store on loopback" fw_start_s3
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
 step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile_suite
+step "quick start (examples/hello-form): built, served, Playwright both ways" quick_start
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
   step "Playwright end-to-end (js + nojs, Chromium)" end_to_end
 else

@@ -6,7 +6,8 @@
 #   PATH               wasm-opt (npm binaryen) first, then the chosen cargo/rustc
 #   CARGO_TARGET_DIR   outside the clone, so fresh clones reuse a warm build
 #   FW_WASM_BUILD_STD  the build-std flags (space-separated) when the wasm32 std is built from source, else empty
-#   FW_LEPTOS_ARGS     extra arguments for cargo-leptos build/serve/watch
+#   FW_LEPTOS_ARGS     the reference site's arguments for cargo-leptos build/serve/watch
+#   FW_LEPTOS_STD      the wasm std's arguments alone (for the other project, the quick start)
 # `fw_release_wasm` then sets the release-only wasm flags.
 #
 # Every function here works both under `set -euo pipefail` (run.sh, bench/) and without -e
@@ -150,13 +151,13 @@ fw_prune_target() {
   for dir in "$CARGO_TARGET_DIR"/{debug,release} \
     "$CARGO_TARGET_DIR"/front/wasm32-unknown-unknown/{debug,wasm-release}; do
     [ -d "$dir" ] || continue
-    for name in server app formwork frontend http conformance undeclared; do
+    for name in server app formwork frontend hello_form hello-form http conformance undeclared stores contracts builder; do
       rm -rf "$dir/incremental/$name"-*
       # Test binaries (`http-…` is ours: crates.io's `http` leaves only `libhttp-…` and `.d` files).
       # `|| true`: find fails when there is no deps/ yet, which is no error here.
       find "$dir/deps" -maxdepth 1 -type f -name "$name-*" ! -name '*.d' -delete 2>/dev/null || true
     done
-    for name in server app formwork frontend; do
+    for name in server app formwork frontend hello_form; do
       find "$dir/deps" -maxdepth 1 -type f -name "lib$name-*" -delete 2>/dev/null || true
     done
   done
@@ -168,7 +169,7 @@ fw_claim_target() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$FW_ROOT" ]; then
     fw_log "target dir was last built from $(cat "$stamp"); rebuilding this checkout's crates"
     fw_prune_target
-    find "$FW_ROOT"/app "$FW_ROOT"/formwork "$FW_ROOT"/frontend "$FW_ROOT"/server \
+    find "$FW_ROOT"/app "$FW_ROOT"/formwork "$FW_ROOT"/frontend "$FW_ROOT"/server "$FW_ROOT"/examples \
       -type f \( -name '*.rs' -o -name '*.sql' -o -name Cargo.toml \) -exec touch {} +
   fi
   printf '%s' "$FW_ROOT" >"$stamp"
@@ -181,13 +182,16 @@ fw_toolchain() {
   fw_cargo_leptos
   fw_wasm_bindgen
   fw_binaryen
-  # --split: each `#[island(lazy)]` becomes its own WASM chunk, fetched only by the pages
-  # that show it, so one page's islands never weigh on another's first load.
-  FW_LEPTOS_ARGS=(--split)
+  FW_LEPTOS_STD=()
   local flag
   for flag in $FW_WASM_BUILD_STD; do
-    FW_LEPTOS_ARGS+=("--lib-cargo-args=$flag")
+    FW_LEPTOS_STD+=("--lib-cargo-args=$flag")
   done
+  # The workspace holds two sites (the reference app, and examples/hello-form): name it.
+  # --split: each `#[island(lazy)]` becomes its own WASM chunk, fetched only by the pages
+  # that show it, so one page's islands never weigh on another's first load.
+  # shellcheck disable=SC2034 # read by the scripts that source this file
+  FW_LEPTOS_ARGS=(--project formwork-site --split "${FW_LEPTOS_STD[@]}")
   fw_claim_target
   cd "$FW_ROOT" || exit 1
 }

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod newsletter;
 pub mod paging;
 pub mod posts;
+pub mod roles;
 pub mod search;
 pub mod settings;
 pub mod shell;

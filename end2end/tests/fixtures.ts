@@ -1,48 +1,16 @@
-import { test as base, expect, type Browser, type Page } from "@playwright/test";
+import { test as playwright, expect, type Browser, type Page } from "@playwright/test";
+import { harness } from "../../formwork/e2e/index";
 
-type Fixtures = {
-  /** Whether this run has JavaScript (project `js`) or not (project `nojs`). */
-  js: boolean;
-  /** Fails the test when the page logs a console error or throws (project `js` only). */
-  consoleGuard: void;
-};
+// formwork's parity harness: `js`, the console guard on every test, `open`, `expectNoReload`.
+const formwork = harness(playwright, expect);
+export const { open, expectNoReload } = formwork;
 
-export const test = base.extend<Fixtures>({
+export const test = formwork.test.extend({
   // Every test is its own client: the server (run with TRUSTED_PROXIES=127.0.0.1) counts rate
   // limits by the address in X-Forwarded-For, so tests never spend each other's allowance.
   extraHTTPHeaders: async ({}, use, testInfo) => {
     await use({ "X-Forwarded-For": clientAddress(`${testInfo.testId}/${testInfo.project.name}/${testInfo.retry}`) });
   },
-  js: async ({ javaScriptEnabled }, use) => {
-    await use(javaScriptEnabled !== false);
-  },
-  consoleGuard: [
-    async ({ page, js }, use) => {
-      const problems: string[] = [];
-      if (js) {
-        // Chromium logs every 4xx response as a console error. A 4xx is the tested, expected
-        // answer for a page (a real 404) or an action (a typed 422, 404, …); for any other
-        // resource (a script, a style, an icon) it is a defect and fails the test.
-        const documents = new Set<string>();
-        page.on("response", (response) => {
-          if (response.request().isNavigationRequest()) documents.add(response.url());
-        });
-        const expectedClientError = (text: string, url: string) =>
-          /status of 4\d\d/.test(text) &&
-          url !== "" &&
-          (documents.has(url) || new URL(url).pathname.startsWith("/api/"));
-        page.on("console", (message) => {
-          if (message.type() !== "error") return;
-          if (expectedClientError(message.text(), message.location().url)) return;
-          problems.push(`console error: ${message.text()} (${message.location().url})`);
-        });
-        page.on("pageerror", (error) => problems.push(`uncaught exception: ${error.message}`));
-      }
-      await use();
-      expect(problems, "the page logged errors").toEqual([]);
-    },
-    { auto: true },
-  ],
 });
 
 export { expect };
@@ -62,30 +30,6 @@ let counter = 0;
 export function uniqueTitle(label: string): string {
   counter += 1;
   return `${label} ${Date.now().toString(36)}-${counter}`;
-}
-
-/**
- * Opens a page. With JavaScript, waits until its islands have hydrated, so that what the test
- * does next exercises the enhanced path rather than racing it.
- */
-export async function open(page: Page, js: boolean, path: string): Promise<void> {
-  await page.goto(path);
-  if (js) {
-    // A page without islands ships no code: there is nothing to wait for.
-    if ((await page.locator("leptos-island").count()) > 0) {
-      await expect(page.locator("[data-fw-ready]").first()).toBeAttached();
-    }
-    // Marks this document: it survives only if no full reload happens.
-    await page.evaluate(() => ((window as unknown as { __fwDocument: number }).__fwDocument = 1));
-  }
-}
-
-/** With JavaScript: asserts that the document opened by `open` was never reloaded. */
-export async function expectNoReload(page: Page, js: boolean): Promise<void> {
-  if (js) {
-    const mark = await page.evaluate(() => (window as unknown as { __fwDocument?: number }).__fwDocument);
-    expect(mark, "the page reloaded").toBe(1);
-  }
 }
 
 /** Counts the POSTs this page sends to actions (`/api/…`), with or without JavaScript. */

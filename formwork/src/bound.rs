@@ -7,14 +7,23 @@
 //! values its own forms were given. A value that was changed, or signed for another action,
 //! fails to read and the request is answered `400 Bad Request`.
 //!
-//! ```text
+//! ```
+//! use formwork::{ActionError, Bound};
+//! use leptos::prelude::*;
+//!
 //! #[server]
 //! pub async fn delete_post(id: Bound<i64>) -> Result<(), ActionError> {
 //!     let id = id.into_inner(); // the id this server put in the form
-//!     …
+//!     # let _ = id;
+//!     Ok(())
 //! }
-//! // in the form:
-//! <input type="hidden" name="id" value=formwork::bound::sign::<DeletePost>(&post.id)/>
+//!
+//! #[component]
+//! fn DeleteButton(post: i64) -> impl IntoView {
+//!     let id = formwork::bound::sign::<DeletePost>(&post);
+//!     view! { <input type="hidden" name="id" value=id/> }
+//! }
+//! # fn main() {}
 //! ```
 //!
 //! Signing needs the key, so bound values are rendered on the server (in the browser
@@ -40,6 +49,7 @@ impl<T> Bound<T> {
         self.0
     }
 
+    /// The verified value, borrowed.
     pub fn get(&self) -> &T {
         &self.0
     }

@@ -230,6 +230,68 @@ impl Formwork {
             .layer(CatchPanicLayer::custom(panic_response))
     }
 
+    /// The app's pages as an axum router: every route of `app` rendered into `shell`, and
+    /// the site's files (then the app's 404) for everything else. Each render gets
+    /// formwork's context ([`provide_context`](Self::provide_context)) and then the app's
+    /// (`context`: its own `provide_context` calls). Add the app's other routes to it, then
+    /// put formwork [`around`](Self::around) it.
+    pub fn pages<S, A, D>(
+        &self,
+        state: &S,
+        app: fn() -> A,
+        shell: fn(LeptosOptions) -> D,
+        context: impl Fn() + Clone + Send + Sync + 'static,
+    ) -> axum::Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+        LeptosOptions: axum::extract::FromRef<S>,
+        A: leptos::IntoView + 'static,
+        D: leptos::IntoView + 'static,
+    {
+        use leptos_axum::LeptosRoutes;
+        let formwork = self.clone();
+        let provide = move || {
+            formwork.provide_context();
+            context();
+        };
+        let options = <LeptosOptions as axum::extract::FromRef<S>>::from_ref(state);
+        axum::Router::new()
+            .leptos_routes_with_context(
+                state,
+                leptos_axum::generate_route_list(app),
+                provide.clone(),
+                move || shell(options.clone()),
+            )
+            .fallback(leptos_axum::file_and_error_handler_with_context::<S, D>(
+                provide, shell,
+            ))
+    }
+
+    /// Serves the app's `router` at `address`, with formwork [`around`](Self::around) it,
+    /// until Ctrl-C or SIGTERM; then lets the requests in flight finish. HTTP/1.1 with the
+    /// slow-client bounds of [`crate::serve`], every request knowing its peer's address. Open
+    /// live streams end at the signal (their pages reconnect).
+    pub async fn serve(
+        &self,
+        router: axum::Router,
+        address: std::net::SocketAddr,
+    ) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!("listening on http://{}", listener.local_addr()?);
+        let live = self.live.clone();
+        crate::serve::serve(
+            listener,
+            self.around(router),
+            crate::serve::Timeouts::default(),
+            async move {
+                crate::serve::shutdown_signal().await;
+                live.close();
+            },
+        )
+        .await;
+        Ok(())
+    }
+
     /// The built files (`/pkg/…`): for a year, never to change, when their names carry a hash
     /// of their content (cargo-leptos `hash-files`); else checked again on every use.
     fn site_files(
@@ -361,7 +423,7 @@ impl Builder {
     }
 
     /// Who a session names, for the SQLite or PostgreSQL tables: one `SELECT` of the columns
-    /// `id`, `name` and `role` from the app's own tables (see [`crate::store`]).
+    /// `id`, `name` and `rank` from the app's own tables (see [`crate::store`]).
     pub fn principals(mut self, query: impl Into<String>) -> Self {
         self.principals = Some(query.into());
         self

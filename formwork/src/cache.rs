@@ -4,20 +4,26 @@
 //! A read declares what it caches: a key, the tags of the data it returns, and how long the
 //! value may live at most.
 //!
-//! ```text
+//! ```
+//! # async fn read(page: u32) -> Result<Vec<String>, formwork::ActionError> {
+//! use std::time::Duration;
+//!
 //! formwork::cache::query(format!("posts:page:{page}"))
 //!     .tag("posts")
 //!     .ttl(Duration::from_secs(60))
-//!     .load(|| async { store.recent_posts(offset, 21).await })
+//!     .load(|| async { Ok(vec!["Hello".to_owned()]) }) // the database query
 //!     .await
+//! # }
 //! ```
 //!
 //! An action that changes that data says so, and the entries go at once, before its response
 //! (so the page a plain form post redirects to is rendered from fresh data):
 //!
-//! ```text
+//! ```
+//! # fn after_the_write() {
 //! formwork::revalidate_tag("posts");
-//! formwork::revalidate_path("/posts");  // everything the page /posts read
+//! formwork::revalidate_path("/posts"); // everything the page /posts read
+//! # }
 //! ```
 //!
 //! Every entry is also tagged with the path of the request that loaded it (`path:/posts`),
@@ -79,7 +85,9 @@ struct Entry {
 /// What the cache has done since the process started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheStats {
+    /// Reads answered from a live entry.
     pub hits: u64,
+    /// Reads that found no live entry and had to load the value.
     pub misses: u64,
     /// Entries removed by revalidation.
     pub purged: u64,
@@ -96,10 +104,13 @@ impl Default for DataCache {
 }
 
 impl DataCache {
+    /// An empty cache that keeps at most 10,000 entries.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty cache that keeps at most `capacity` entries (at least one); past it, expired
+    /// entries go first, then the oldest.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -310,6 +321,7 @@ impl DataCache {
         self.purge_tag(&path_tag(path))
     }
 
+    /// The counts so far, with the number of entries held now.
     pub fn stats(&self) -> CacheStats {
         let state = self.state();
         CacheStats {

@@ -90,6 +90,8 @@ impl TrustedProxies {
             .map(Self)
     }
 
+    /// Whether `ip` is in one of the trusted networks (an IPv4 address written as IPv6
+    /// counts as that IPv4 address).
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|network| network.contains(ip))
     }
@@ -145,6 +147,8 @@ pub fn peer(extensions: &axum::http::Extensions) -> Option<IpAddr> {
 pub struct ClientKey(Option<IpAddr>);
 
 impl ClientKey {
+    /// The key of a client at `ip`: the address itself for IPv4, its /64 for IPv6. `None`
+    /// (no socket) is a key of its own.
     pub fn of(ip: Option<IpAddr>) -> Self {
         Self(ip.map(canonical).map(|ip| match ip {
             IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),

@@ -26,23 +26,38 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub enum ActionError {
     /// 400: the request could not be read (broken encoding, wrong types, missing fields).
     #[error("{message}")]
-    BadRequest { message: String },
+    BadRequest {
+        /// What could not be read, for a person.
+        message: String,
+    },
     /// 401: the action needs a signed-in user.
     #[error("Please sign in to do this.")]
     Unauthenticated,
     /// 403: the caller may not do this; the message says why (another site's page, a role
     /// too low, someone else's comment).
     #[error("{message}")]
-    Forbidden { message: String },
+    Forbidden {
+        /// Why the caller may not do this, for a person.
+        message: String,
+    },
     /// 404: the thing the action names does not exist (or the action itself does not).
     #[error("{what} was not found.")]
-    NotFound { what: String },
+    NotFound {
+        /// What was missing, as the start of a sentence (`"That post"`).
+        what: String,
+    },
     /// 409: the request conflicts with the current state.
     #[error("{message}")]
-    Conflict { message: String },
+    Conflict {
+        /// What the request conflicts with, for a person.
+        message: String,
+    },
     /// 413: the request body is larger than the action accepts.
     #[error("This is too large to send: the limit is {}. Make it smaller and try again.", size(*.limit_bytes))]
-    PayloadTooLarge { limit_bytes: u64 },
+    PayloadTooLarge {
+        /// The largest body the action accepts, in bytes.
+        limit_bytes: u64,
+    },
     /// 422: the input was read but is not valid.
     #[error("{}", validation_summary(.fields, .form))]
     Validation {
@@ -53,17 +68,26 @@ pub enum ActionError {
     },
     /// 429: too many requests; the client may retry after the given number of seconds.
     #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        /// Seconds until the client may try again.
+        retry_after_secs: u64,
+    },
     /// 500: something failed on the server. The cause is in the server's log under this id.
     #[error("Something went wrong on our side. If it keeps happening, quote reference {correlation_id}.")]
-    Internal { correlation_id: String },
+    Internal {
+        /// The id the server logged the cause under.
+        correlation_id: String,
+    },
     /// 503: the server could not be reached, or its answer could not be read (client side).
     #[error("The server could not be reached. Check your connection and try again.")]
     Unavailable,
     /// 503 with `Retry-After`: something the server depends on (its database) is down or
     /// overloaded, so the action did not run to its end and changed nothing.
     #[error("This could not be done just now: the site is temporarily unavailable and nothing was saved. Your input is still here; try again in {retry_after_secs} seconds.")]
-    TemporarilyUnavailable { retry_after_secs: u64 },
+    TemporarilyUnavailable {
+        /// Seconds until the client may try again (the `Retry-After` value).
+        retry_after_secs: u64,
+    },
 }
 
 /// [`ActionError`] as it travels.

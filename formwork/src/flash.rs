@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct FormSnapshot<T> {
+    /// How the action last ended (its value or its error); `None` before any submission.
     pub outcome: Option<Result<T, ActionError>>,
     /// The submitted fields, by name (secret fields never appear here).
     pub inputs: BTreeMap<String, String>,
@@ -117,7 +118,10 @@ mod server {
         pub action: String,
         /// Whether the action succeeded; `body` is then its value, else its `ActionError`.
         pub ok: bool,
+        /// The action's value or error, as JSON.
         pub body: String,
+        /// The submitted fields to show again, by name (no secrets; on success only the one
+        /// that tells the form apart from its siblings).
         pub inputs: BTreeMap<String, String>,
     }
 

@@ -317,11 +317,16 @@ impl Field {
 /// the form's schema; a password's value is never put back.
 #[component]
 pub fn TextInput(
+    /// The form field this input is for: its name, rule, kept input and messages.
     field: Field,
     /// The element id (the label points at it).
     id: &'static str,
+    /// The text of the input's `<label>`.
     label: &'static str,
-    #[prop(optional)] autocomplete: Option<&'static str>,
+    /// The input's `autocomplete` attribute (`"email"`, `"current-password"`); none when
+    /// not given.
+    #[prop(optional)]
+    autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let secret = field.rule().is_some_and(|rule| rule.kind == Kind::Password);
     view! {
@@ -356,10 +361,15 @@ pub fn TextInput(
 /// never parses as HTML, so it stays as it is.
 #[component]
 pub fn TextArea(
+    /// The form field this input is for: its name, rule, kept input and messages.
     field: Field,
+    /// The element id (the label points at it).
     id: &'static str,
+    /// The text of the input's `<label>`.
     label: &'static str,
-    #[prop(default = 5)] rows: u32,
+    /// The visible number of text lines (5 when not given).
+    #[prop(default = 5)]
+    rows: u32,
 ) -> impl IntoView {
     let value = field.value();
     #[cfg(feature = "ssr")]
@@ -393,7 +403,10 @@ fn local_problems(local: RwSignal<FieldErrors>) -> bool {
 /// The form-level message of the last submission: field problems only point to the fields
 /// (their messages stand next to them); every other error says what happened.
 #[component]
-pub fn FormError<A>(state: FormState<A>) -> impl IntoView
+pub fn FormError<A>(
+    /// The state of the form whose last outcome is reported.
+    state: FormState<A>,
+) -> impl IntoView
 where
     A: ServerFn<Error = ActionError> + 'static,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
@@ -468,7 +481,9 @@ pub fn ActionForm<A, C>(
     /// Fields never kept or echoed back (passwords are never kept whatever their name).
     #[prop(optional)]
     secret: &'static [&'static str],
-    #[prop(optional)] class: &'static str,
+    /// The `class` attribute of the `<form>` element.
+    #[prop(optional)]
+    class: &'static str,
     /// Typed rather than boxed as a `Children` view: an island then carries only the
     /// hydration code its own markup needs (measured: about 2 KB of WASM less).
     children: TypedChildren<C>,
@@ -563,8 +578,12 @@ pub fn SubmitButton(
     /// Sent as `name=value` with the form, to tell several buttons apart.
     #[prop(optional)]
     name: Option<&'static str>,
-    #[prop(optional)] value: Option<&'static str>,
-    #[prop(optional)] class: &'static str,
+    /// The value sent with `name` when this button submits the form.
+    #[prop(optional)]
+    value: Option<&'static str>,
+    /// The `class` attribute of the `<button>` element.
+    #[prop(optional)]
+    class: &'static str,
 ) -> impl IntoView {
     let pending = use_context::<Pending>().map(|p| p.0);
     let busy = move || pending.is_some_and(|p| p.get());

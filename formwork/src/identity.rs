@@ -11,43 +11,33 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do, lowest first: each role may do what the ones below it may.
+/// How much a signed-in user may do: a higher rank may do whatever a lower one may. The app
+/// names its roles and gives each a rank (its principals query answers the rank): formwork
+/// only compares them.
+///
+/// ```
+/// use formwork::identity::Rank;
+///
+/// #[derive(Clone, Copy)]
+/// enum Role { Member, Editor }
+///
+/// impl Role {
+///     const fn rank(self) -> Rank {
+///         Rank(self as u8)
+///     }
+/// }
+///
+/// assert!(Role::Editor.rank() > Role::Member.rank());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Moderator,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::User, Role::Moderator, Role::Admin];
-
-    /// The stored and submitted form: `user`, `moderator`, `admin`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Moderator => "moderator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == text)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub struct Rank(pub u8);
 
 /// One of a user's live sessions, as a session list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
-    /// When it started and until when it lasts (Unix seconds).
+    /// When it started (Unix seconds).
     pub created_at: i64,
+    /// Until when it lasts (Unix seconds).
     pub expires_at: i64,
     /// The `User-Agent` the browser sent when signing in (at most 200 characters).
     pub user_agent: String,
@@ -55,17 +45,22 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// A signed-in user, as the session names them.
+/// A signed-in user, as the session names them (the app's principals query).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
+    /// The app's id of the user (what sessions are started for).
     pub user_id: i64,
+    /// The name the user signs in with.
     pub username: String,
-    pub role: Role,
+    /// How much they may do.
+    pub rank: Rank,
 }
 
 impl Principal {
-    pub fn is_at_least(&self, role: Role) -> bool {
-        self.role >= role
+    /// Whether the user's rank is `rank` or higher (`rank`: a [`Rank`], or the app's role
+    /// that converts into one).
+    pub fn is_at_least(&self, rank: impl Into<Rank>) -> bool {
+        self.rank >= rank.into()
     }
 }
 
@@ -87,13 +82,14 @@ pub fn signed_in() -> Result<Principal, crate::ActionError> {
     current().ok_or(crate::ActionError::Unauthenticated)
 }
 
-/// The signed-in user if they have at least `role`: 401 when nobody is signed in, 403 when
-/// the role is too low. For reads a page calls directly (the pipeline checks an action's
-/// declared access only when it is called over HTTP).
+/// The signed-in user if they have at least `rank` (or the app's role that converts into
+/// one): 401 when nobody is signed in, 403 when the rank is too low. For reads a page calls
+/// directly (the pipeline checks an action's declared access only when it is called over
+/// HTTP).
 #[cfg(feature = "ssr")]
-pub fn require(role: Role) -> Result<Principal, crate::ActionError> {
+pub fn require(rank: impl Into<Rank>) -> Result<Principal, crate::ActionError> {
     let who = current();
-    crate::registry::Access::at_least(role).admits(who.as_ref())?;
+    crate::registry::Access::AtLeast(rank.into()).admits(who.as_ref())?;
     who.ok_or(crate::ActionError::Unauthenticated)
 }
 
@@ -150,9 +146,13 @@ mod server {
     /// A session row.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct StoredSession {
+        /// The hash of the session's cookie token ([`hash`]); the token itself is never kept.
         pub token_hash: String,
+        /// When it started (Unix seconds).
         pub created_at: i64,
+        /// Until when it lasts (Unix seconds).
         pub expires_at: i64,
+        /// The `User-Agent` the browser sent when signing in (at most 200 characters).
         pub user_agent: String,
     }
 
@@ -182,6 +182,8 @@ mod server {
     const RETRY_STORE_AFTER: Duration = Duration::from_secs(5);
 
     impl Sessions {
+        /// Sessions kept in `store`, each lasting `lifetime` from sign-in; `secure_cookie`
+        /// marks the cookie `Secure` (when the site is served over https).
         pub fn new(store: Arc<dyn SessionStore>, secure_cookie: bool, lifetime: Duration) -> Self {
             Self {
                 store,
@@ -399,23 +401,10 @@ mod server {
         Ok(())
     }
 
-    /// The signed-in user's live sessions, for a page or an action (see [`SessionInfo`]).
-    pub async fn my_sessions() -> Result<Vec<SessionInfo>, ActionError> {
-        let user = super::signed_in()?;
-        let (sessions, request) = sessions_and_request()?;
-        sessions.list(user.user_id, &request).await
-    }
-
-    /// Signs out every session of the signed-in user but this one. Returns how many ended.
-    pub async fn sign_out_others() -> Result<u64, ActionError> {
-        let user = super::signed_in()?;
-        let (sessions, request) = sessions_and_request()?;
-        sessions.end_others(user.user_id, &request).await
-    }
-
-    /// The sessions and the headers of the request being served (a page or an action).
-    /// Missing pieces are wiring bugs, reported as a 500.
-    fn sessions_and_request() -> Result<(Sessions, HeaderMap), ActionError> {
+    /// The sessions and the headers of the request being served (a page or an action), for
+    /// [`Sessions::list`] and [`Sessions::end_others`]. Missing pieces are wiring bugs,
+    /// reported as a 500.
+    pub fn sessions_and_request() -> Result<(Sessions, HeaderMap), ActionError> {
         use leptos::prelude::use_context;
         let sessions = use_context::<Sessions>()
             .ok_or_else(|| ActionError::internal("Sessions were not provided to this request"))?;

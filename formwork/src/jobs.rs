@@ -31,7 +31,9 @@ use tokio::sync::Notify;
 /// A job to record: what kind of work, and its input as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
+    /// The kind of work: which handler of the [`Queue`] runs it.
     pub kind: &'static str,
+    /// The job's input, as JSON.
     pub payload: String,
 }
 
@@ -46,8 +48,11 @@ impl NewJob {
 /// A claimed job: what the handler of its kind gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
+    /// The job's id in the store.
     pub id: i64,
+    /// The kind of work, as it was enqueued.
     pub kind: String,
+    /// The job's input, as JSON.
     pub payload: String,
     /// 1 for the first run, 2 for the first retry, ….
     pub attempt: u32,
@@ -56,9 +61,13 @@ pub struct Job {
 /// How many jobs are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounts {
+    /// Waiting for their first run or for a retry.
     pub queued: u64,
+    /// Claimed by a worker and not yet finished.
     pub running: u64,
+    /// Succeeded (and not yet forgotten).
     pub done: u64,
+    /// Failed for the last time; never run again.
     pub dead: u64,
 }
 
@@ -86,6 +95,7 @@ pub trait JobStore: Send + Sync + 'static {
         now: i64,
     ) -> Result<(), String>;
 
+    /// How many jobs are in each state now.
     async fn counts(&self) -> Result<JobCounts, String>;
 }
 
@@ -129,6 +139,7 @@ impl Retry {
 pub struct Waker(Arc<Notify>);
 
 impl Waker {
+    /// Has the queue look for due jobs now.
     pub fn wake(&self) {
         self.0.notify_one();
     }
@@ -155,6 +166,8 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// A queue on `store` with no handlers yet: default retries, a 5-minute lease, a poll
+    /// every second, and two jobs at once.
     pub fn new(store: Arc<dyn JobStore>) -> Self {
         Self {
             store,
@@ -185,21 +198,26 @@ impl Queue {
         self
     }
 
+    /// When failed jobs are tried again (default: [`Retry::default`]).
     pub fn retry(mut self, retry: Retry) -> Self {
         self.retry = retry;
         self
     }
 
+    /// How long a claim holds before a job still running may be claimed again (default: 5
+    /// minutes).
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
     }
 
+    /// How often to look for due jobs when nothing woke the queue (default: every second).
     pub fn poll(mut self, every: Duration) -> Self {
         self.poll = every;
         self
     }
 
+    /// How many jobs run at once (at least one; default: two).
     pub fn concurrency(mut self, jobs: u32) -> Self {
         self.concurrency = jobs.max(1);
         self

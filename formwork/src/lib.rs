@@ -1,11 +1,31 @@
 //! Formwork: the Server Actions model for Leptos 0.8.
 //!
-//! An action is one `#[server]` function. Formwork puts the pieces around it that a production
-//! framework owes its users: a typed [`ActionError`] that maps to HTTP statuses, redirects that
-//! answer `303 See Other` after a form post, server-rendered [`Region`]s that refresh in place
-//! after an action, and (behind the `ssr` feature) the request [`pipeline`] every action walks.
+//! An action is one `#[server]` function. Formwork puts around it what a production framework
+//! owes its users: a form that works with and without JavaScript ([`ActionForm`]), one schema
+//! checked in the browser and on the server ([`schema!`]), a typed [`ActionError`] that maps
+//! to HTTP statuses, a declared access policy, body limit and rate limit per action
+//! ([`declare!`]), server-rendered [`Region`]s and [`Live`] resources that refresh when what
+//! they show is revalidated, in this tab, other tabs and other instances, and (behind the
+//! `ssr` feature) the request pipeline every action walks.
 //!
-//! The crate is mechanism only: it knows nothing of the application's domain.
+//! An app's server is wired by one builder (`Formwork::builder`, feature `ssr`); its browser
+//! side is formwork's `hydrate` entry point (feature `hydrate`). `use formwork::prelude::*;`
+//! brings what pages and actions use, Leptos' prelude included. The quick start is
+//! `examples/hello-form` in formwork's repository, 80 lines of Rust in all.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `ssr` | the server: pipeline, sessions, data cache, live stream, job queue, builder |
+//! | `hydrate` | the browser: forms' enhancement, schema checks in WASM, the live client |
+//! | `sqlite` | formwork's tables on SQLite, with their migrations |
+//! | `postgres` | the same on PostgreSQL, and the `LISTEN/NOTIFY` invalidation bus |
+//! | `redis` | rate limits and invalidations shared through Redis |
+//!
+//! The crate is mechanism only: it knows nothing of the application's domain. The app names
+//! its roles (formwork compares [`identity::Rank`]s), its users (one principals query) and its
+//! own rules ([`Rule::check_with`]).
+
+#![warn(missing_docs)]
 
 pub mod bound;
 #[cfg(feature = "hydrate")]
@@ -49,12 +69,31 @@ pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-/// The browser's side of formwork, in one call from the app's hydrate entry point: hydrates
+/// The browser's side of formwork, and the entry point cargo-leptos' script calls: hydrates
 /// the islands, and starts the live stream that refreshes what a revalidation changed.
+///
+/// formwork's `hydrate` feature exports it from the app's WASM (the browser crate only has
+/// to link the app: `use app as _;`). An app does not define a `hydrate` of its own.
 #[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Release builds abort on panic without a message; debug builds log it to the console.
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
     live::client::start();
+}
+
+/// What most pages and actions use, in one import: `use formwork::prelude::*;`. It includes
+/// Leptos' prelude, with formwork's [`ActionForm`] in place of Leptos' own.
+pub mod prelude {
+    pub use crate::{
+        form::snapshot, ActionError, ActionForm, Bound, Document, FormError, FormSnapshot,
+        FormState, Region, Rule, Schema, SubmitButton, TextArea, TextInput, Title, Validated,
+    };
+    #[cfg(feature = "ssr")]
+    pub use crate::{revalidate_path, revalidate_tag, Formwork};
+    pub use leptos::prelude::*;
 }
 
 /// What formwork's macros expand to; not an API.
@@ -77,7 +116,7 @@ pub use form::{
     ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
 };
 pub use live::Live;
-pub use meta::{Scripts, Title};
+pub use meta::{Document, Scripts, Title};
 pub use optimistic::Optimistic;
 pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]
@@ -95,7 +134,7 @@ pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 #[macro_export]
 macro_rules! declare {
     ($action:ty {
-        access: $access:ident
+        access: $access:expr
         $(, body_limit: $limit:expr)?
         $(, rate_limit: $rate:expr)?
         $(,)?
@@ -106,7 +145,11 @@ macro_rules! declare {
                 path: <$action as $crate::__private::ServerFn>::PATH,
                 content_type: <<$action as $crate::__private::ServerFn>::Protocol
                     as $crate::registry::ReadsBody>::CONTENT_TYPE,
-                access: $crate::registry::Access::$access,
+                access: {
+                    #[allow(unused_imports)]
+                    use $crate::registry::Access::*;
+                    $access
+                },
                 body_limit: $crate::__declare_optional!($($limit)?),
                 rate_limit: $crate::__declare_optional!($($rate)?),
             }

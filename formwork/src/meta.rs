@@ -121,3 +121,37 @@ fn page_policy() {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
+
+/// A whole HTML document, for an app's `shell` that needs nothing more in its `<head>` than
+/// formwork's [`Scripts`], a character set, a viewport and a title:
+/// `view! { <Document options title="My site"><App/></Document> }`.
+#[component]
+pub fn Document(
+    /// Leptos' options, as the shell receives them.
+    options: LeptosOptions,
+    /// The document's title (the app's own words).
+    title: &'static str,
+    /// The language of the page (`en` unless said otherwise).
+    #[prop(default = "en")]
+    lang: &'static str,
+    /// The address of the site's icon (`/favicon.svg`). Without one the page declares an empty
+    /// icon, so that browsers do not ask for a `/favicon.ico` the site does not have.
+    #[prop(default = "data:,")]
+    icon: &'static str,
+    /// The body: the app.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{title}</title>
+                <link rel="icon" href=icon/>
+                <Scripts options/>
+            </head>
+            <body>{children()}</body>
+        </html>
+    }
+}

@@ -2,11 +2,34 @@
 //! the action is in flight; settle to the server's state when it answers; roll back, with the
 //! error shown in the form, when it fails.
 //!
-//! ```text
-//! let todos = Live::new::<ListTodos>(initial, vec![tag]);
-//! let shown = Optimistic::new(todos);
-//! let toggle = FormState::<SetTodoDone>::new().optimistic(shown, |fields, todos| { … });
-//! view! { <For each=move || shown.get() …/> }
+//! ```
+//! use formwork::{form::Fields, prelude::*, Live, Optimistic};
+//!
+//! #[server(input = server_fn::codec::GetUrl)]
+//! pub async fn list_done() -> Result<Vec<bool>, ActionError> {
+//!     Ok(vec![false])
+//! }
+//!
+//! #[server]
+//! pub async fn set_done(done: bool) -> Result<Vec<bool>, ActionError> {
+//!     Ok(vec![done])
+//! }
+//!
+//! /// The change a submission is expected to make, shown at once.
+//! fn ticked(fields: &Fields, list: &mut Vec<bool>) {
+//!     if let Some(done) = fields.get("done").and_then(|d| d.parse().ok()) {
+//!         list.iter_mut().for_each(|item| *item = done);
+//!     }
+//! }
+//!
+//! #[island]
+//! fn Checklist(initial: Vec<bool>) -> impl IntoView {
+//!     let shown = Optimistic::new(Live::new::<ListDone>(initial, vec!["done".into()]));
+//!     let state = FormState::<SetDone>::new().optimistic(shown, ticked);
+//!     # let _ = state;
+//!     view! { <p>{move || format!("{:?}", shown.get())}</p> }
+//! }
+//! # fn main() {}
 //! ```
 //!
 //! Each submission adds its change on top of the last state the server sent. The action's
@@ -22,6 +45,8 @@ use std::sync::Arc;
 
 type Change<T> = Arc<dyn Fn(&mut T) + Send + Sync>;
 
+/// A [`Live`] value as the page shows it: the server's last state with the changes still in
+/// flight applied on top. Cheap to copy.
 pub struct Optimistic<T> {
     base: Live<T>,
     changes: RwSignal<Vec<(u64, Change<T>)>>,
@@ -45,6 +70,7 @@ impl<T> Optimistic<T>
 where
     T: Clone + Send + Sync + 'static,
 {
+    /// Shows `base` as it is, with no change in flight.
     pub fn new(base: Live<T>) -> Self {
         Self {
             base,

@@ -92,7 +92,9 @@ pub struct Pipeline {
 /// Where flashes are kept and how their cookie is signed.
 #[derive(Clone)]
 pub struct FlashSettings {
+    /// Where flashes are kept until the next page reads them.
     pub store: Arc<dyn FlashStore>,
+    /// Signs the flash id in the cookie.
     pub key: SigningKey,
     /// Mark the cookie `Secure` (when the site is served over https).
     pub secure_cookie: bool,

@@ -15,7 +15,9 @@ pub fn QueryForm<C>(
     /// How long after the last key the results follow, in milliseconds.
     #[prop(default = 250)]
     debounce_ms: i32,
-    #[prop(optional)] class: &'static str,
+    /// The `class` attribute of the `<form>` element.
+    #[prop(optional)]
+    class: &'static str,
     children: TypedChildren<C>,
 ) -> impl IntoView
 where

@@ -1,10 +1,13 @@
 //! How often an action may be called: declared per action, counted per client.
 //!
-//! ```text
-//! formwork::declare!(SendFeedback {
-//!     access: Public,
-//!     rate_limit: formwork::RateLimit::per_ip(10).per_minute(),
-//! });
+//! ```
+//! use formwork::RateLimit;
+//! use std::time::Duration;
+//!
+//! let feedback = RateLimit::per_ip(10).per_minute();
+//! let posts = RateLimit::per_user(30).per(Duration::from_secs(600));
+//! assert_eq!((feedback.requests, feedback.window), (10, Duration::from_secs(60)));
+//! assert_eq!(posts.window, Duration::from_secs(600));
 //! ```
 //!
 //! A limit of N per window lets a client send N requests at once, and after that one more each
@@ -39,8 +42,11 @@ pub enum KeyBy {
 /// N requests per window, counted by [`KeyBy`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
+    /// How many requests one caller may make per window (N), all at once if they like.
     pub requests: u32,
+    /// The window the requests are counted over.
     pub window: Duration,
+    /// Who counts as one caller.
     pub key: KeyBy,
 }
 
@@ -68,14 +74,17 @@ impl RateLimit {
         }
     }
 
+    /// The limit counted per minute.
     pub const fn per_minute(self) -> Self {
         self.per(Duration::from_secs(60))
     }
 
+    /// The limit counted per hour.
     pub const fn per_hour(self) -> Self {
         self.per(Duration::from_secs(60 * 60))
     }
 
+    /// The limit counted per `window`.
     pub const fn per(self, window: Duration) -> Self {
         Self { window, ..self }
     }
@@ -108,9 +117,11 @@ impl RateLimit {
 /// Whether a request may go ahead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
+    /// Within the limit: the request goes ahead, and is counted.
     Allowed,
     /// Over the limit: the next request is allowed after this long.
     Refused {
+        /// How long until the next request is allowed.
         retry_after: Duration,
     },
 }
@@ -158,6 +169,7 @@ impl Default for MemoryLimiter {
 }
 
 impl MemoryLimiter {
+    /// A limiter with no counts yet.
     pub fn new() -> Self {
         Self::default()
     }

@@ -24,6 +24,7 @@ impl LocalPath {
         ok.then(|| Self(raw.to_owned()))
     }
 
+    /// The path as written.
     pub fn as_str(&self) -> &str {
         &self.0
     }

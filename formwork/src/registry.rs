@@ -3,12 +3,39 @@
 //! Each server function states, next to its definition, who may call it and (optionally)
 //! the largest body it accepts and how often one client may call it:
 //!
-//! ```text
-//! formwork::declare!(CreatePost { access: Public, body_limit: 64 * 1024 });
+//! ```
+//! use formwork::{identity::Rank, ActionError, RateLimit};
+//! use leptos::prelude::*;
+//!
+//! #[server]
+//! pub async fn create_post(title: String) -> Result<(), ActionError> {
+//!     # let _ = title;
+//!     Ok(())
+//! }
+//! formwork::declare!(CreatePost { access: SignedIn, body_limit: 64 * 1024 });
+//!
+//! #[server]
+//! pub async fn change_role(user: i64, rank: u8) -> Result<(), ActionError> {
+//!     # let _ = (user, rank);
+//!     Ok(())
+//! }
+//! // The app's own roles convert into ranks: `AtLeast(Role::Admin.rank())`.
+//! formwork::declare!(ChangeRole { access: AtLeast(Rank(2)) });
+//!
+//! #[server]
+//! pub async fn send_feedback(message: String) -> Result<(), ActionError> {
+//!     # let _ = message;
+//!     Ok(())
+//! }
 //! formwork::declare!(SendFeedback {
 //!     access: Public,
-//!     rate_limit: formwork::RateLimit::per_ip(10).per_minute(),
+//!     rate_limit: RateLimit::per_ip(10).per_minute(),
 //! });
+//! # fn main() {
+//! #     use server_fn::ServerFn;
+//! #     let declared = formwork::registry::declaration(ChangeRole::PATH).unwrap();
+//! #     assert_eq!(declared.access, formwork::registry::Access::AtLeast(Rank(2)));
+//! # }
 //! ```
 //!
 //! [`check`] compares the declarations with every server function linked into the binary:
@@ -16,55 +43,35 @@
 //! The pipeline applies a declaration before the request's arguments are read.
 
 use crate::{
-    identity::{Principal, Role},
+    identity::{Principal, Rank},
     ActionError,
 };
 use std::{collections::HashMap, sync::OnceLock};
 
-/// Who may call an action.
+/// What a signed-in user whose rank is too low is told (403).
+pub const NOT_ALLOWED: &str = "Your account is not allowed to do this.";
+
+/// Who may call an action. The app's roles are its own; formwork compares their ranks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone, signed in or not (reads, sign-up, the contact form).
+    /// Anyone, signed in or not (reads, sign-up, a contact form).
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// Moderators and admins.
-    Moderator,
-    /// Admins only.
-    Admin,
+    /// Signed-in users of this rank or a higher one.
+    AtLeast(Rank),
 }
 
 impl Access {
-    /// The policy that lets `role` and every role above it in.
-    pub const fn at_least(role: Role) -> Self {
-        match role {
-            Role::User => Access::SignedIn,
-            Role::Moderator => Access::Moderator,
-            Role::Admin => Access::Admin,
-        }
-    }
-
-    /// The least role this policy needs; `None` for public actions.
-    pub const fn least_role(self) -> Option<Role> {
-        match self {
-            Access::Public => None,
-            Access::SignedIn => Some(Role::User),
-            Access::Moderator => Some(Role::Moderator),
-            Access::Admin => Some(Role::Admin),
-        }
-    }
-
     /// Whether `who` may call an action with this policy: 401 when nobody is signed in,
-    /// 403 when the role is too low.
+    /// 403 when the rank is too low.
     pub fn admits(self, who: Option<&Principal>) -> Result<(), ActionError> {
-        match (self.least_role(), who) {
-            (None, _) => Ok(()),
-            (Some(_), None) => Err(ActionError::Unauthenticated),
-            (Some(role), Some(who)) if who.is_at_least(role) => Ok(()),
-            (Some(role), Some(_)) => Err(ActionError::forbidden(match role {
-                Role::Admin => "Only admins can do this.",
-                Role::Moderator | Role::User => "Only moderators and admins can do this.",
-            })),
+        match (self, who) {
+            (Access::Public, _) => Ok(()),
+            (Access::SignedIn | Access::AtLeast(_), None) => Err(ActionError::Unauthenticated),
+            (Access::SignedIn, Some(_)) => Ok(()),
+            (Access::AtLeast(rank), Some(who)) if who.rank >= rank => Ok(()),
+            (Access::AtLeast(_), Some(_)) => Err(ActionError::forbidden(NOT_ALLOWED)),
         }
     }
 }
@@ -88,6 +95,7 @@ pub struct Declaration {
     pub path: &'static str,
     /// The media type its body must have (see [`ReadsBody`]).
     pub content_type: &'static str,
+    /// Who may call it.
     pub access: Access,
     /// The largest request body this action accepts, if not the pipeline's default.
     pub body_limit: Option<u64>,

@@ -42,24 +42,6 @@ pub fn email(value: &str) -> Result<(), &'static str> {
     }
 }
 
-/// A username: letters, digits, `.`, `-` and `_`, starting with a letter or digit (so names
-/// read the same everywhere they are shown, and never pass for something else).
-pub fn username(value: &str) -> Result<(), &'static str> {
-    let starts_well = value
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    if starts_well
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-    {
-        Ok(())
-    } else {
-        Err("A username may use letters, digits, dots, dashes and underscores, and starts with a letter or digit.")
-    }
-}
-
 /// Text a person typed: no control characters but tabs and line breaks (a NUL, which
 /// PostgreSQL cannot store, or a terminal escape), and something visible, not only
 /// zero-width characters.

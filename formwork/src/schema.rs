@@ -26,15 +26,18 @@ pub enum Kind {
     Email,
     /// A password: never trimmed, never echoed back to the form.
     Password,
-    /// A username, checked by [`rules::username`].
-    Username,
 }
 
+/// An app's own check of a field's value, run on both sides after formwork's (the value is
+/// trimmed unless it is a password). `Err` is the message shown at the field.
+pub type Check = fn(&str) -> Result<(), &'static str>;
+
 /// The rule one form field must meet, on the server and in the browser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Rule {
     /// The field's name in messages ("Title needs at least 2 characters.").
     pub label: &'static str,
+    /// What kind of text the field holds (its input type and format check).
     pub kind: Kind,
     /// An empty (or blank) value is refused.
     pub required: bool,
@@ -42,6 +45,8 @@ pub struct Rule {
     pub min_chars: usize,
     /// Most characters, counted the same way.
     pub max_chars: usize,
+    /// The app's own check, if any (see [`Rule::check_with`]).
+    pub check: Option<Check>,
 }
 
 impl Rule {
@@ -53,6 +58,7 @@ impl Rule {
             required: true,
             min_chars: 1,
             max_chars: 1_000,
+            check: None,
         }
     }
 
@@ -75,13 +81,13 @@ impl Rule {
         }
     }
 
-    /// A required username of 3 to 30 characters.
-    pub const fn username(label: &'static str) -> Self {
+    /// Adds the app's own `check` (a format, a character set, …), run after formwork's
+    /// checks on the server and in the browser:
+    /// `Rule::text("Username").chars(3, 30).check_with(username)`.
+    pub const fn check_with(self, check: Check) -> Self {
         Self {
-            kind: Kind::Username,
-            min_chars: 3,
-            max_chars: 30,
-            ..Self::text(label)
+            check: Some(check),
+            ..self
         }
     }
 
@@ -106,7 +112,7 @@ impl Rule {
     /// The `type` of the `<input>` for this field.
     pub const fn input_type(&self) -> &'static str {
         match self.kind {
-            Kind::Text | Kind::Username => "text",
+            Kind::Text => "text",
             Kind::Email => "email",
             Kind::Password => "password",
         }
@@ -132,9 +138,12 @@ impl Rule {
         }
         rules::length(self.label, value, self.min_chars.max(1), self.max_chars)?;
         match self.kind {
-            Kind::Email => rules::email(value).map_err(str::to_owned),
-            Kind::Username => rules::username(value).map_err(str::to_owned),
-            Kind::Text | Kind::Password => Ok(()),
+            Kind::Email => rules::email(value).map_err(str::to_owned)?,
+            Kind::Text | Kind::Password => {}
+        }
+        match self.check {
+            Some(check) => check(value).map_err(str::to_owned),
+            None => Ok(()),
         }
     }
 }
@@ -179,7 +188,9 @@ pub fn check_fields<'a>(
 
 /// A form field's value as a rule sees it.
 pub trait FieldValue {
+    /// The text to check (empty when there is no value).
     fn text(&self) -> &str;
+    /// Removes leading and trailing whitespace; an optional value left empty becomes `None`.
     fn trim_in_place(&mut self);
 }
 
@@ -402,7 +413,7 @@ mod tests {
             Some("password")
         );
         assert_eq!(Signup::rule("bio").map(|r| r.required), Some(false));
-        assert_eq!(Signup::rule("nope"), None);
+        assert!(Signup::rule("nope").is_none());
     }
 
     #[test]

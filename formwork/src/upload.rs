@@ -1,12 +1,22 @@
 //! Uploads: a multipart action reads its body field by field, each within its own limit, and
 //! tells a file's type by its bytes.
 //!
-//! ```text
+//! ```
+//! use formwork::{upload::{self, ImageKind, Limits}, ActionError};
+//! use leptos::prelude::*;
+//! use server_fn::codec::{MultipartData, MultipartFormData};
+//!
 //! #[server(input = MultipartFormData)]
-//! pub async fn upload_avatar(data: MultipartData) -> Result<…, ActionError> {
-//!     let upload = formwork::upload::read(data, &Limits::new().file("avatar", 5 << 20)).await?;
-//!     let kind = ImageKind::sniff(&upload.file("avatar")?.bytes)…
+//! pub async fn upload_avatar(data: MultipartData) -> Result<(), ActionError> {
+//!     let upload = upload::read(data, &Limits::new().file("avatar", 5 << 20)).await?;
+//!     let file = upload.file("avatar", "Choose a picture.")?;
+//!     let Some(kind) = ImageKind::sniff(&file.bytes) else {
+//!         return Err(ActionError::field("avatar", "Send a JPEG, PNG or WebP picture."));
+//!     };
+//!     # let _ = kind;
+//!     Ok(())
 //! }
+//! # fn main() {}
 //! ```
 //!
 //! The limits hold while the body streams in: a field over its limit ends the reading at that
@@ -24,8 +34,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageKind {
+    /// JPEG (`image/jpeg`).
     Jpeg,
+    /// PNG (`image/png`).
     Png,
+    /// WebP (`image/webp`).
     Webp,
 }
 
@@ -137,6 +150,7 @@ mod server {
     /// A file as it was received. Its name and Content-Type are the client's words only.
     #[derive(Debug, Clone)]
     pub struct ReceivedFile {
+        /// The file's content, as received (within its limit).
         pub bytes: Bytes,
         /// The file name the client gave, if any (for logs; never trusted).
         pub file_name: Option<String>,

@@ -54,7 +54,9 @@ pub fn UploadForm<A, C>(
     /// again, and decides).
     #[prop(optional)]
     check: Option<FileCheck>,
-    #[prop(optional)] class: &'static str,
+    /// The `class` attribute of the `<form>` element.
+    #[prop(optional)]
+    class: &'static str,
     children: TypedChildren<C>,
 ) -> impl IntoView
 where
@@ -335,9 +337,11 @@ mod browser {
 /// large) stand next to it, from the browser's check or from the action.
 #[component]
 pub fn FileInput(
+    /// The form field this input is for: its name and messages.
     field: crate::Field,
     /// The element id (the label points at it).
     id: &'static str,
+    /// The text of the input's `<label>`.
     label: &'static str,
     /// What the file chooser offers (`image/jpeg,image/png`): a convenience for the user,
     /// never a check.

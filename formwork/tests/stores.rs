@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use formwork::{
-    identity::{Principal, Role, StoredSession},
+    identity::{Principal, Rank, StoredSession},
     store::{memory::MemoryStore, postgres, sqlite, Stores},
 };
 use std::{
@@ -36,8 +36,8 @@ enum Cleanup {
 }
 
 const TEST_USERS: &str =
-    "CREATE TABLE test_users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL)";
-const PRINCIPALS: &str = "SELECT id, name, role FROM test_users";
+    "CREATE TABLE test_users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, level INTEGER NOT NULL)";
+const PRINCIPALS: &str = "SELECT id, name, level AS rank FROM test_users";
 
 impl Backend {
     fn memory() -> Self {
@@ -105,16 +105,16 @@ impl Backend {
     }
 
     /// Adds a user its sessions can name; returns the id.
-    async fn user(&self, name: &str, role: Role) -> i64 {
+    async fn user(&self, name: &str, rank: Rank) -> i64 {
         static NEXT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
         let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let insert = "INSERT INTO test_users (id, name, role) VALUES ($1, $2, $3)";
+        let insert = "INSERT INTO test_users (id, name, level) VALUES ($1, $2, $3)";
         match &self.users {
             Users::Sqlite(pool) => {
                 sqlx::query(insert)
                     .bind(id)
                     .bind(name)
-                    .bind(role.as_str())
+                    .bind(i32::from(rank.0))
                     .execute(pool)
                     .await
                     .unwrap();
@@ -123,7 +123,7 @@ impl Backend {
                 sqlx::query(insert)
                     .bind(id)
                     .bind(name)
-                    .bind(role.as_str())
+                    .bind(i32::from(rank.0))
                     .execute(pool)
                     .await
                     .unwrap();
@@ -134,7 +134,7 @@ impl Backend {
                     Principal {
                         user_id: id,
                         username: name.to_owned(),
-                        role,
+                        rank,
                     },
                 );
             }
@@ -164,7 +164,7 @@ impl Backend {
 
 async fn sessions_name_their_user_until_they_expire_or_end(db: &Backend) {
     let sessions = db.stores.sessions.clone();
-    let id = db.user("ada", Role::Admin).await;
+    let id = db.user("ada", Rank(2)).await;
     let now = 1_800_000_000;
     sessions
         .insert_session("h1", id, now, now + 60, "Firefox ✓")
@@ -172,8 +172,8 @@ async fn sessions_name_their_user_until_they_expire_or_end(db: &Backend) {
         .unwrap();
     let who = sessions.session_user("h1", now).await.unwrap().unwrap();
     assert_eq!(
-        (who.user_id, who.username.as_str(), who.role),
-        (id, "ada", Role::Admin)
+        (who.user_id, who.username.as_str(), who.rank),
+        (id, "ada", Rank(2))
     );
     assert!(
         sessions
@@ -337,8 +337,8 @@ async fn concurrent_claims_never_share_a_job(db: &Backend) {
 
 async fn a_users_sessions_are_listed_and_the_others_end_together(db: &Backend) {
     let sessions = db.stores.sessions.clone();
-    let ada = db.user("ada", Role::User).await;
-    let bob = db.user("bob", Role::User).await;
+    let ada = db.user("ada", Rank(0)).await;
+    let bob = db.user("bob", Rank(0)).await;
     let now = 1_800_000_000;
     for (hash, user, created, agent) in [
         ("laptop", ada, now - 300, "Firefox ✓"),

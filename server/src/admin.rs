@@ -1,8 +1,9 @@
 //! `server create-admin`: makes an account an admin, creating it first when it does not exist.
 //! The one way to get the first admin; after that, admins change roles at `/admin`.
 
+use app::roles::Role;
 use app::{accounts::model::Registration, store::Store};
-use formwork::{identity::Role, ActionError, Validated};
+use formwork::{ActionError, Validated};
 
 /// What `create-admin` did.
 #[derive(Debug, PartialEq, Eq)]

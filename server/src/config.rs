@@ -241,12 +241,12 @@ impl Config {
                 Arc::new(bus) as Arc<dyn formwork::invalidation::InvalidationBus>
             ))
         };
-        stores.bus = match (self.invalidations, &self.redis_url) {
+        stores.framework.bus = match (self.invalidations, &self.redis_url) {
             (Invalidations::Redis, _) | (Invalidations::Auto, Some(_)) => redis().await?,
-            (Invalidations::Postgres, _) if stores.bus.is_none() => {
+            (Invalidations::Postgres, _) if stores.framework.bus.is_none() => {
                 anyhow::bail!("INVALIDATIONS=postgres needs a PostgreSQL DATABASE_URL")
             }
-            (Invalidations::Postgres | Invalidations::Auto, _) => stores.bus,
+            (Invalidations::Postgres | Invalidations::Auto, _) => stores.framework.bus,
             (Invalidations::None, _) => None,
         };
         Ok(stores)

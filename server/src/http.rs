@@ -13,12 +13,8 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use formwork::{
-    cache::DataCache, live::LiveHub, rate_limit::Limiter, store::Stores as FrameworkStores,
-    Formwork,
-};
+use formwork::{cache::DataCache, live::LiveHub, rate_limit::Limiter, Formwork};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 
 /// Everything a request handler may need.
@@ -70,12 +66,7 @@ pub async fn router(
         objects,
     } = services;
     let formwork = Formwork::builder(&leptos_options)
-        .stores(FrameworkStores {
-            flash: stores.flash,
-            sessions: stores.sessions,
-            jobs: stores.jobs,
-            bus: stores.bus.clone(),
-        })
+        .stores(stores.framework.clone())
         .signing_secret(config.flash_secret.clone())
         .public_origin(&config.public_origin)
         .allowed_origins(&config.allowed_origins)
@@ -103,15 +94,11 @@ pub async fn router(
                 .newsletter_webhook_secret
                 .as_ref()
                 .map(|s| Arc::from(s.as_bytes())),
-            bus: stores.bus,
+            bus: stores.framework.bus,
         },
     };
     // Every page and action gets formwork's context and the app's.
-    let provide = move || {
-        formwork.provide_context();
-        provide_context(app.clone());
-    };
-
+    let pages = formwork.pages(&state, App, shell, move || provide_context(app.clone()));
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -124,14 +111,7 @@ pub async fn router(
             "/api/webhooks/newsletter-bounce",
             axum::routing::post(crate::api::webhooks::newsletter_bounce),
         )
-        .leptos_routes_with_context(&state, generate_route_list(App), provide.clone(), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            ServerState,
-            _,
-        >(provide, shell));
+        .merge(pages);
     Ok(state.formwork.around(router).with_state(state))
 }
 

@@ -8,8 +8,12 @@ use std::time::Duration;
 /// The queue with a handler for every kind of job the app records.
 pub fn queue(stores: &Stores, config: &Config, services: &Services) -> Queue {
     let outbox = stores.app.clone();
-    let avatars = (stores.app.clone(), services.clone(), stores.bus.clone());
-    Queue::new(stores.jobs.clone())
+    let avatars = (
+        stores.app.clone(),
+        services.clone(),
+        stores.framework.bus.clone(),
+    );
+    Queue::new(stores.framework.jobs.clone())
         .concurrency(config.job_workers.max(1))
         .poll(Duration::from_millis(config.job_poll_ms))
         .handle(

@@ -6,7 +6,6 @@
 //! - [`http`]: the axum router: pages, actions (through `formwork::pipeline`), assets, health;
 //! - [`media`]: users' pictures, served from the object store;
 //! - [`telemetry`]: `tracing` set-up;
-//! - [`shutdown`]: SIGTERM/SIGINT handling that lets in-flight requests finish.
 
 pub mod admin;
 pub mod api;
@@ -14,6 +13,5 @@ pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod media;
-pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use clap::Parser;
 use server::{
     admin,
     config::{Command, Config},
-    http, jobs, shutdown, store, telemetry,
+    http, jobs, store, telemetry,
 };
 
 #[tokio::main]
@@ -83,7 +83,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // Slow clients are bounded (header read, body pauses); the socket's address is the
     // client's, unless a trusted proxy says otherwise.
     let server = formwork::serve::serve(listener, router, config.timeouts(), async move {
-        shutdown::signal().await;
+        formwork::serve::shutdown_signal().await;
         // Open streams would hold the shutdown up: end them; their pages reconnect.
         live.close();
         let _ = stopping_tx.send(());

@@ -6,13 +6,13 @@
 mod common;
 
 use app::accounts::{log_in::LogIn, log_out::LogOut, register::Register};
+use app::roles::Role;
 use axum::{
     body::Body,
     http::{header, Request, Response, StatusCode},
     Router,
 };
 use common::{text, TestDb};
-use formwork::identity::Role;
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
@@ -367,7 +367,9 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     // A user may not raise their own role (or anyone's).
     let response = change(&ada_session, ada, "admin").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(text(response).await.contains("Only admins can do this."));
+    assert!(text(response)
+        .await
+        .contains(formwork::registry::NOT_ALLOWED));
     let role_of = |name: &'static str| {
         let db = &db;
         async move {

@@ -5,13 +5,14 @@
 
 mod common;
 
+use app::roles::Role;
 use axum::{
     body::Body,
     http::{header, Method, Request, StatusCode},
     Router,
 };
 use common::{text, TestDb};
-use formwork::{identity::Role, Validated};
+use formwork::Validated;
 use tower::ServiceExt;
 
 async fn get(router: &Router, uri: &str) -> (StatusCode, String, serde_json::Value) {

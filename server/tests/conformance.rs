@@ -5,12 +5,12 @@
 
 mod common;
 
+use app::roles::Role;
 use app::{
     posts::model::NewPost,
     store::{Owned, Store},
 };
 use common::TestDb;
-use formwork::identity::Role;
 use formwork::Validated;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -470,8 +470,13 @@ async fn subscribing_twice_is_reported_and_counted_once(db: &TestDb) {
         .unwrap());
     assert_eq!(store.subscriber_count().await.unwrap(), 2);
     // Each new subscriber's welcome job committed with them; the repeat recorded none.
-    assert_eq!(stores.jobs.counts().await.unwrap().queued, 2);
-    let claimed = stores.jobs.claim(i64::MAX - 1, i64::MAX, 10).await.unwrap();
+    assert_eq!(stores.framework.jobs.counts().await.unwrap().queued, 2);
+    let claimed = stores
+        .framework
+        .jobs
+        .claim(i64::MAX - 1, i64::MAX, 10)
+        .await
+        .unwrap();
     let payloads: Vec<&str> = claimed.iter().map(|job| job.payload.as_str()).collect();
     assert_eq!(
         payloads,
@@ -533,7 +538,7 @@ async fn feedback_is_kept_and_counted(store: Arc<dyn Store>) {
 }
 
 async fn accounts_are_unique_without_regard_to_case(store: Arc<dyn Store>) {
-    use formwork::identity::Role;
+    use app::roles::Role;
     let ada = store
         .create_account("Ada", "ada@example.org", "hash-1", Role::User)
         .await
@@ -571,9 +576,9 @@ async fn accounts_are_unique_without_regard_to_case(store: Arc<dyn Store>) {
 }
 
 async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
-    use formwork::identity::Role;
+    use app::roles::Role;
     let stores = db.stores().await;
-    let (store, sessions) = (stores.app, stores.sessions);
+    let (store, sessions) = (stores.app, stores.framework.sessions);
     let id = store
         .create_account("ada", "ada@example.org", "hash", Role::Admin)
         .await
@@ -585,8 +590,8 @@ async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
         .unwrap();
     let who = sessions.session_user("h1", now).await.unwrap().unwrap();
     assert_eq!(
-        (who.user_id, who.username.as_str(), who.role),
-        (id, "ada", Role::Admin)
+        (who.user_id, who.username.as_str(), who.rank),
+        (id, "ada", Role::Admin.rank())
     );
     assert!(
         sessions
@@ -685,13 +690,20 @@ async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
         }
     }
     let stores = db.stores().await;
-    let who = stores.sessions.session_user("h", 2).await.unwrap().unwrap();
+    let who = stores
+        .framework
+        .sessions
+        .session_user("h", 2)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        (who.user_id, who.username.as_str(), who.role),
-        (7, "ada", Role::Admin)
+        (who.user_id, who.username.as_str(), who.rank),
+        (7, "ada", Role::Admin.rank())
     );
     assert_eq!(
         stores
+            .framework
             .flash
             .submission_outcome("t")
             .await
@@ -699,13 +711,14 @@ async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
             .as_deref(),
         Some("done")
     );
-    let claimed = stores.jobs.claim(2, 3, 10).await.unwrap();
+    let claimed = stores.framework.jobs.claim(2, 3, 10).await.unwrap();
     assert_eq!(
         claimed.iter().map(|job| job.id).collect::<Vec<_>>(),
         [41],
         "the job keeps its id"
     );
     let next = stores
+        .framework
         .jobs
         .enqueue(
             &formwork::jobs::NewJob {
@@ -940,7 +953,7 @@ async fn a_picture_is_swapped_in_only_by_its_pending_upload(db: &TestDb) {
     use app::settings::avatar::store::{AvatarState, Finish};
     use formwork::jobs::NewJob;
     let stores = db.stores().await;
-    let (store, jobs) = (stores.app, stores.jobs);
+    let (store, jobs) = (stores.app, stores.framework.jobs);
     let ada = account(&store, "ada", Role::User).await;
     let process = |staging: &str| NewJob {
         kind: "avatar.process",

@@ -13,6 +13,7 @@
 
 mod common;
 
+use app::roles::Role;
 use app::{
     accounts::{log_in::LogIn, log_out::LogOut, register::Register},
     admin::{change_role::ChangeRole, outbox::ListOutbox, ListAccounts},
@@ -43,7 +44,7 @@ use axum::{
     Router,
 };
 use common::TestDb;
-use formwork::{identity::Role, registry::Access, Validated};
+use formwork::{registry::Access, Validated};
 use http_body_util::BodyExt;
 use server_fn::ServerFn;
 use std::{
@@ -181,10 +182,8 @@ impl World {
     async fn new(db: TestDb) -> Self {
         // Every case gets a router of its own; they need no invalidation bus (a listener each
         // would hold a database connection), and what crosses instances is tested elsewhere.
-        let stores = server::store::Stores {
-            bus: None,
-            ..db.stores().await
-        };
+        let mut stores = db.stores().await;
+        stores.framework.bus = None;
         let session = |(id, cookie): (i64, String)| (id, Caller::Cookie(cookie));
         let alice = session(common::signed_in(&stores, "alice", Role::User).await);
         let bob = session(common::signed_in(&stores, "bob", Role::User).await);
@@ -319,6 +318,7 @@ impl World {
                 let (id, cookie) =
                     common::signed_in(&self.stores, &format!("twice{n}"), Role::User).await;
                 self.stores
+                    .framework
                     .sessions
                     .insert_session(&format!("elsewhere{n}"), id, 1, i64::MAX, "")
                     .await
@@ -590,7 +590,7 @@ fn actions() -> Vec<Policy> {
         Policy {
             path: ChangeRole::PATH,
             name: "change_role",
-            access: Admin,
+            access: AtLeast(Role::Admin.rank()),
             typed: &[
                 ("user", BOUND_CONFUSION),
                 ("role", &["superuser", "ADMIN", "", "root"]),
@@ -777,7 +777,7 @@ async fn cases_for_action(world: &World, policy: &Policy) -> Vec<Case> {
             }
         }
     }
-    if policy.access == Access::Admin {
+    if policy.access == Access::AtLeast(Role::Admin.rank()) {
         for (who, session) in [
             ("a user", world.alice.1.clone()),
             ("a moderator", world.mia.clone()),
@@ -1830,7 +1830,7 @@ async fn hostile_client_suite(db: TestDb, backend: &str) {
         formwork::registry::declaration(ListAccounts::PATH)
             .unwrap()
             .access,
-        Access::Admin
+        Access::AtLeast(Role::Admin.rank())
     );
 
     let mut all: Vec<Case> = Vec::new();

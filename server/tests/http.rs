@@ -31,8 +31,7 @@ impl TestApp {
     async fn spawn() -> Self {
         let db = TestDb::sqlite().await;
         let stores = db.stores().await;
-        let (_, session) =
-            common::signed_in(&stores, "tester", formwork::identity::Role::User).await;
+        let (_, session) = common::signed_in(&stores, "tester", app::roles::Role::User).await;
         let router = common::router(
             stores,
             &["--action-body-limit", "4096", "--flash-secret", SECRET],
@@ -1198,7 +1197,7 @@ async fn a_forwarded_host_counts_only_when_a_trusted_proxy_sends_it() {
     // that is in no configuration: the balancer says so in X-Forwarded-Host.
     let db = TestDb::sqlite().await;
     let stores = db.stores().await;
-    let (_, session) = common::signed_in(&stores, "ada", formwork::identity::Role::User).await;
+    let (_, session) = common::signed_in(&stores, "ada", app::roles::Role::User).await;
     let router = common::router(stores, &["--trusted-proxies", "10.0.0.1"]).await;
     let from = |peer: &str, n: u32| {
         Request::post(Subscribe::PATH)

@@ -7,13 +7,14 @@
 mod common;
 
 use app::posts::create_post::CreatePost;
+use app::roles::Role;
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
     Router,
 };
 use common::TestDb;
-use formwork::{cache::DataCache, identity::Role, rate_limit::MemoryLimiter};
+use formwork::{cache::DataCache, rate_limit::MemoryLimiter};
 use server_fn::ServerFn;
 use std::{sync::Arc, time::Duration};
 use tower::ServiceExt;
@@ -53,7 +54,7 @@ async fn stores(db: &TestDb, bus: Bus) -> server::store::Stores {
                 .await
                 .unwrap();
             server::store::Stores {
-                bus: Some(Arc::new(bus)),
+                framework: stores.framework.with_bus(Arc::new(bus)),
                 ..stores
             }
         }

@@ -67,7 +67,7 @@ async fn a_subscription_sends_its_welcome_email_once_even_if_the_job_runs_twice(
         "{}",
         email.body
     );
-    assert_eq!(stores.jobs.counts().await.unwrap().done, 1);
+    assert_eq!(stores.framework.jobs.counts().await.unwrap().done, 1);
 
     // The worker died after sending, before recording it: the job runs again, and the outbox
     // still holds one message for it.
@@ -86,7 +86,7 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
     let db = TestDb::sqlite().await;
     let stores = db.stores().await;
     let runs = Arc::new(AtomicU32::new(0));
-    let queue = Queue::new(stores.jobs.clone())
+    let queue = Queue::new(stores.framework.jobs.clone())
         .retry(Retry {
             max_attempts: 3,
             base: Duration::from_millis(30),
@@ -104,6 +104,7 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
         });
     let before = formwork::jobs::now_ms();
     stores
+        .framework
         .jobs
         .enqueue(&NewJob::new("test.flaky", &()).unwrap(), before)
         .await
@@ -111,9 +112,10 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
     assert_eq!(queue.run_due().await.unwrap(), 1);
     // Failed once: queued again, due only after the backoff. It failed after `before`, so at
     // `before` + 29 ms its 30 ms have not passed, whatever the clock says now.
-    assert_eq!(stores.jobs.counts().await.unwrap().queued, 1);
+    assert_eq!(stores.framework.jobs.counts().await.unwrap().queued, 1);
     assert!(
         stores
+            .framework
             .jobs
             .claim(before + 29, before + 30, 10)
             .await
@@ -123,12 +125,12 @@ async fn a_failing_job_is_retried_with_backoff_then_kept_as_dead() {
     );
     eventually("the job was given up on", || async {
         queue.run_due().await.unwrap();
-        stores.jobs.counts().await.unwrap().dead == 1
+        stores.framework.jobs.counts().await.unwrap().dead == 1
     })
     .await;
     assert_eq!(runs.load(Ordering::SeqCst), 3, "three attempts, no more");
     assert_eq!(
-        stores.jobs.counts().await.unwrap(),
+        stores.framework.jobs.counts().await.unwrap(),
         JobCounts {
             dead: 1,
             ..JobCounts::default()
@@ -155,11 +157,11 @@ async fn jobs_that_can_never_succeed_are_dead_at_once() {
             payload: r#"{"mail":"typo@example.org"}"#.into(),
         },
     ] {
-        stores.jobs.enqueue(&job, now).await.unwrap();
+        stores.framework.jobs.enqueue(&job, now).await.unwrap();
     }
     assert_eq!(queue.run_due().await.unwrap(), 2);
     assert_eq!(
-        stores.jobs.counts().await.unwrap(),
+        stores.framework.jobs.counts().await.unwrap(),
         JobCounts {
             dead: 2,
             ..JobCounts::default()
@@ -175,7 +177,7 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
     let stores = db.stores().await;
     let started = Arc::new(AtomicU32::new(0));
     // This worker never finishes its job, and is then killed.
-    let stuck = Queue::new(stores.jobs.clone())
+    let stuck = Queue::new(stores.framework.jobs.clone())
         .lease(Duration::from_millis(300))
         .handle("test.slow", {
             let started = started.clone();
@@ -186,6 +188,7 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
         });
     let before = formwork::jobs::now_ms();
     stores
+        .framework
         .jobs
         .enqueue(&NewJob::new("test.slow", &()).unwrap(), before)
         .await
@@ -196,10 +199,10 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
     })
     .await;
     worker.abort();
-    assert_eq!(stores.jobs.counts().await.unwrap().running, 1);
+    assert_eq!(stores.framework.jobs.counts().await.unwrap().running, 1);
 
     let finished = Arc::new(AtomicU32::new(0));
-    let healthy = Queue::new(stores.jobs.clone()).handle("test.slow", {
+    let healthy = Queue::new(stores.framework.jobs.clone()).handle("test.slow", {
         let finished = finished.clone();
         move |job, (): ()| {
             let finished = finished.clone();
@@ -213,6 +216,7 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
     // Claimed after `before` for 300 ms: at `before` + 299 ms the lease still holds.
     assert!(
         stores
+            .framework
             .jobs
             .claim(before + 299, before + 300, 10)
             .await
@@ -226,7 +230,7 @@ async fn a_job_whose_worker_died_mid_run_is_run_again_after_its_lease() {
     })
     .await;
     assert_eq!(
-        stores.jobs.counts().await.unwrap(),
+        stores.framework.jobs.counts().await.unwrap(),
         JobCounts {
             done: 1,
             ..JobCounts::default()
@@ -315,7 +319,7 @@ async fn a_job_recorded_before_a_kill_runs_after_the_restart() {
         .unwrap();
     assert!(status.contains(" 200 "), "{status}");
     let stores = db.stores().await;
-    assert_eq!(stores.jobs.counts().await.unwrap().queued, 1);
+    assert_eq!(stores.framework.jobs.counts().await.unwrap().queued, 1);
     first.kill();
     assert!(stores.app.outbox(10).await.unwrap().is_empty());
 
@@ -328,7 +332,7 @@ async fn a_job_recorded_before_a_kill_runs_after_the_restart() {
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].1.to, "ada@example.org");
     eventually("the job was recorded as done", || async {
-        stores.jobs.counts().await.unwrap().done == 1
+        stores.framework.jobs.counts().await.unwrap().done == 1
     })
     .await;
     second.kill();

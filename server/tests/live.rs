@@ -5,6 +5,7 @@
 
 mod common;
 
+use app::roles::Role;
 use app::{newsletter::subscribe::Subscribe, posts::create_post::CreatePost};
 use axum::{
     body::Body,
@@ -12,7 +13,7 @@ use axum::{
     Router,
 };
 use common::{text, LiveStream, TestDb};
-use formwork::{identity::Role, live::REVALIDATION_ID_HEADER};
+use formwork::live::REVALIDATION_ID_HEADER;
 use server_fn::ServerFn;
 use std::time::Duration;
 use tower::ServiceExt;

@@ -177,9 +177,8 @@ where
     C: AsyncFnOnce(),
     R: AsyncFnOnce(),
 {
-    let (_, known) = common::signed_in(&stores, "known", formwork::identity::Role::User).await;
-    let (_, stranger) =
-        common::signed_in(&stores, "stranger", formwork::identity::Role::User).await;
+    let (_, known) = common::signed_in(&stores, "known", app::roles::Role::User).await;
+    let (_, stranger) = common::signed_in(&stores, "stranger", app::roles::Role::User).await;
     let site = Site {
         router: common::router_with(
             stores,

@@ -93,8 +93,7 @@ impl Site {
     async fn with_objects(objects: Arc<dyn ObjectStore>) -> Self {
         let db = TestDb::sqlite().await;
         let stores = db.stores().await;
-        let (_, session) =
-            common::signed_in(&stores, "painter", formwork::identity::Role::User).await;
+        let (_, session) = common::signed_in(&stores, "painter", app::roles::Role::User).await;
         let config = config(&[]);
         let services = server::http::Services {
             objects: objects.clone(),

@@ -44,7 +44,7 @@ pub fn AccountNav() -> impl IntoView {
     match formwork::identity::current() {
         Some(user) => view! {
             <span class="account">
-                {user.is_at_least(formwork::identity::Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
+                {user.is_at_least(crate::roles::Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
                 "Signed in as " <strong>{user.username}</strong>
                 <log_out::LogOutButton/>
             </span>

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 /// Creates an account with the `user` role, signs it in and goes to the posts.
 #[server]
 pub async fn register(#[server(flatten)] registration: Registration) -> Result<(), ActionError> {
-    use formwork::{identity::Role, Validated};
+    use crate::roles::Role;
+    use formwork::Validated;
 
     let registration = registration.validated()?;
     let hash = super::password::hash(registration.password).await?;

@@ -1,7 +1,7 @@
 //! What accounts need from storage.
 
+use crate::roles::Role;
 use crate::store::StoreError;
-use formwork::identity::Role;
 
 /// An account, as signing in needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The `change_role` action and the per-account form that calls it.
 
-use formwork::{bound, identity::Role, ActionError, ActionForm, Bound, FormError, FormState};
+use crate::roles::Role;
+use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,7 @@ pub async fn change_role(user: Bound<i64>, role: Role) -> Result<RoleChanged, Ac
 }
 
 formwork::declare!(ChangeRole {
-    access: Admin,
+    access: AtLeast(Role::Admin.rank()),
     body_limit: 1024,
 });
 

@@ -6,10 +6,11 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use crate::roles::Role;
 use crate::shell::set_status;
 use change_role::RoleForm;
+use formwork::ActionError;
 use formwork::Title;
-use formwork::{identity::Role, ActionError};
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,9 @@ pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, A
     })
 }
 
-formwork::declare!(ListAccounts { access: Admin });
+formwork::declare!(ListAccounts {
+    access: AtLeast(Role::Admin.rank())
+});
 
 /// `/admin?q=…&page=N`: the accounts, newest first, with their roles, narrowed to usernames
 /// that start with `q`. Signed out it asks to sign in (401); for anyone but an admin it is a

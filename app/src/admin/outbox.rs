@@ -20,7 +20,7 @@ pub struct SentEmail {
 /// The last messages written to the outbox. Admins only.
 #[server(input = server_fn::codec::GetUrl)]
 pub async fn list_outbox() -> Result<Vec<SentEmail>, ActionError> {
-    formwork::identity::require(formwork::identity::Role::Admin)?;
+    formwork::identity::require(crate::roles::Role::Admin)?;
     Ok(crate::state::store()?
         .outbox(OUTBOX_SHOWN)
         .await?
@@ -34,7 +34,9 @@ pub async fn list_outbox() -> Result<Vec<SentEmail>, ActionError> {
         .collect())
 }
 
-formwork::declare!(ListOutbox { access: Admin });
+formwork::declare!(ListOutbox {
+    access: AtLeast(crate::roles::Role::Admin.rank())
+});
 
 /// The outbox section; rendered only for admins (the page checks first).
 #[component]

@@ -1,8 +1,8 @@
 //! What the admin page needs from storage.
 
 use super::AccountSummary;
+use crate::roles::Role;
 use crate::store::StoreError;
-use formwork::identity::Role;
 
 /// How a role change ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this comm
 /// the button was on comes back, without the comment.
 #[server]
 pub async fn delete_comment(id: Bound<i64>) -> Result<(), ActionError> {
+    use crate::roles::Role;
     use crate::store::Owned;
-    use formwork::identity::Role;
 
     let by = formwork::identity::signed_in()?;
     let id = id.into_inner();

@@ -13,10 +13,7 @@ pub mod store;
 
 use add_comment::AddCommentForm;
 use delete_comment::DeleteCommentButton;
-use formwork::{
-    identity::{Principal, Role},
-    ActionError,
-};
+use formwork::{identity::Principal, ActionError};
 use leptos::{either::Either, prelude::*};
 use model::Comment;
 use server_fn::codec::GetUrl;
@@ -38,7 +35,9 @@ formwork::declare!(CommentsOf { access: Public });
 
 /// Whether `viewer` may delete `comment`: its author, and moderators and admins.
 pub fn may_delete(viewer: Option<&Principal>, comment: &Comment) -> bool {
-    viewer.is_some_and(|v| v.user_id == comment.author_id || v.is_at_least(Role::Moderator))
+    viewer.is_some_and(|v| {
+        v.user_id == comment.author_id || v.is_at_least(crate::roles::Role::Moderator)
+    })
 }
 
 /// The comments under a post, and the form to add one (or a link to sign in).

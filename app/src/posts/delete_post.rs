@@ -12,8 +12,8 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this post
 /// id is bound by the server when it renders the button: a client cannot swap it for another.
 #[server]
 pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), ActionError> {
+    use crate::roles::Role;
     use crate::store::Owned;
-    use formwork::identity::Role;
 
     let by = formwork::identity::signed_in()?;
     let id = id.into_inner();

@@ -1,9 +1,6 @@
 //! Post types, and the rules a new post must meet.
 
-use formwork::{
-    identity::{Principal, Role},
-    Rule,
-};
+use formwork::{identity::Principal, Rule};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -57,7 +54,7 @@ pub fn may_edit(viewer: Option<&Principal>, author: Option<&Author>) -> bool {
 
 /// Whether `viewer` may delete a post by `author`: its author, and moderators and admins.
 pub fn may_delete(viewer: Option<&Principal>, author: Option<&Author>) -> bool {
-    may_edit(viewer, author) || viewer.is_some_and(|v| v.is_at_least(Role::Moderator))
+    may_edit(viewer, author) || viewer.is_some_and(|v| v.is_at_least(crate::roles::Role::Moderator))
 }
 
 /// One page of the newest-first list.

@@ -10,7 +10,9 @@ use leptos::{either::EitherOf3, prelude::*};
 /// The signed-in user's live sessions, the current one first, then newest first.
 #[server(input = server_fn::codec::GetUrl)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ActionError> {
-    formwork::identity::my_sessions().await
+    let user = formwork::identity::signed_in()?;
+    let (sessions, request) = formwork::identity::sessions_and_request()?;
+    sessions.list(user.user_id, &request).await
 }
 
 formwork::declare!(ListSessions { access: SignedIn });
@@ -19,7 +21,9 @@ formwork::declare!(ListSessions { access: SignedIn });
 /// many ended.
 #[server]
 pub async fn sign_out_other_sessions() -> Result<u64, ActionError> {
-    let ended = formwork::identity::sign_out_others().await?;
+    let user = formwork::identity::signed_in()?;
+    let (sessions, request) = formwork::identity::sessions_and_request()?;
+    let ended = sessions.end_others(user.user_id, &request).await?;
     tracing::info!(ended, "other sessions signed out");
     Ok(ended)
 }

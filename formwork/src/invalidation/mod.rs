@@ -50,7 +50,9 @@ pub trait InvalidationBus: Send + Sync + 'static {
 /// Where an instance applies what it hears: its cache, and its open pages.
 #[derive(Clone)]
 pub struct Receiver {
+    /// This instance's cache, purged of what the others revalidated.
     pub cache: DataCache,
+    /// This instance's open pages, told what to refresh; `None` when it serves no live pages.
     pub live: Option<LiveHub>,
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 /// The channel every instance publishes on and listens to.
 pub const CHANNEL: &str = "formwork:invalidation";
 
+/// The bus on a Redis server every instance shares, through pub/sub on [`CHANNEL`].
 pub struct RedisInvalidations {
     client: redis::Client,
     connection: ConnectionManager,

@@ -100,6 +100,7 @@ pub fn watch(tags: Vec<String>, refetch: Refetch) -> u64 {
     id
 }
 
+/// Ends the watch `id` (from [`watch`]); the stream follows only the tags still watched.
 pub fn unwatch(id: u64) {
     PAGE.with_borrow_mut(|page| page.watchers.retain(|w| w.id != id));
     schedule_connect();

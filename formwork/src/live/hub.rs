@@ -65,6 +65,7 @@ impl Default for LiveHub {
 }
 
 impl LiveHub {
+    /// A hub with no page connected, under a fresh instance id.
     pub fn new() -> Self {
         let (events, _) = broadcast::channel(BACKLOG);
         let (closing, _) = watch::channel(false);
@@ -324,7 +325,7 @@ async fn next_event(listening: &mut Listening) -> Option<Numbered> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::{identity::Role, live::EVERYTHING};
+    use crate::{identity::Rank, live::EVERYTHING};
 
     fn posts(id: &str) -> LiveEvent {
         LiveEvent {
@@ -384,7 +385,7 @@ mod tests {
         Principal {
             user_id: 7,
             username: "ada".into(),
-            role: Role::User,
+            rank: Rank(0),
         }
     }
 

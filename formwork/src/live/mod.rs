@@ -8,8 +8,8 @@
 //!    └► InvalidationBus (other instances) ─► their LiveHub ─► their pages
 //! ```
 //!
-//! On the page, a [`Region`](crate::Region) or a [`resource`](client::resource) declares its
-//! tags; nothing is wired to an action by hand. The page subscribes to its tags (and its own
+//! On the page, a [`Region`](crate::Region) or a [`Live`] resource declares its tags; nothing
+//! is wired to an action by hand. The page subscribes to its tags (and its own
 //! path) at [`LIVE_PATH`]; a page without tagged parts opens no stream, so an idle site costs
 //! nothing. Every revalidation carries an id: the tab that ran the action sees it twice (in
 //! its response and on the stream) and refreshes once.
@@ -42,6 +42,7 @@ pub const EVENT: &str = "revalidate";
 pub const EVERYTHING: &str = "all";
 /// At most this many tags per subscription, each at most [`MAX_TAG_LEN`] bytes.
 pub const MAX_TAGS: usize = 64;
+/// The longest tag a subscription may name, in bytes.
 pub const MAX_TAG_LEN: usize = 200;
 
 /// Records, in the page's `<head>`, where the live stream stood when the page was rendered.

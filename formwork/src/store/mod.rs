@@ -22,6 +22,9 @@ mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::is_unavailable;
+
 use crate::{
     flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
 };

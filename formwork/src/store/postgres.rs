@@ -9,7 +9,7 @@
 //!
 //! let pool = postgres::open("postgres://app@localhost/app", Duration::from_secs(2)).await?;
 //! postgres::migrate(&pool).await?;
-//! let store = PgStore::new(pool).principals("SELECT id, username AS name, role FROM users")?;
+//! let store = PgStore::new(pool).principals("SELECT id, username AS name, 0 AS rank FROM users")?;
 //! # let _ = store; Ok(()) }
 //! ```
 
@@ -65,8 +65,9 @@ impl PgStore {
     }
 
     /// Who a session names: one `SELECT` from the app's own tables of the columns `id` (the
-    /// id sessions are started for), `name` and `role` (a [`Role`](crate::identity::Role)'s
-    /// stored form). The session lookup joins it: one query per signed-in request.
+    /// id sessions are started for), `name` and `rank` (an integer 0–255, see
+    /// [`Rank`](crate::identity::Rank)). The session lookup joins it: one query per
+    /// signed-in request.
     pub fn principals(mut self, query: &str) -> Result<Self, StoreSetupError> {
         self.session_lookup = Some(super::sql::session_lookup(query)?);
         Ok(self)

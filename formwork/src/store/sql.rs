@@ -3,6 +3,48 @@
 //! store traits for a backend's store type, whose `pool` runs them; what differs (connecting,
 //! locking, migrations) stays in the backend's module.
 
+/// Whether `error` says the database is down, unreachable or too busy (a request may succeed
+/// once it is back), rather than that this query is wrong.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            #[cfg(feature = "postgres")]
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // Connection exceptions (08…), the server shutting down or starting
+                // (57P01–57P03), too many connections (53300).
+                return code.starts_with("08") || code.starts_with("57P") || code == "53300";
+            }
+            // SQLite: the file is locked past the busy timeout (BUSY, LOCKED), cannot be
+            // opened (CANTOPEN) or read (IOERR), by its primary result code.
+            code.parse::<i32>()
+                .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 10 | 14))
+        }
+        _ => false,
+    }
+}
+
+/// A query's failure in an action: `?` answers 503 (with `Retry-After`) when the database is
+/// unavailable, and a redacted 500 (logged in full, with its correlation id) otherwise.
+impl From<sqlx::Error> for crate::ActionError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::unavailable(error)
+        } else {
+            Self::internal(error)
+        }
+    }
+}
+
 /// Migrations: `(version, name, SQL)`, oldest first. A version once released never changes
 /// (its checksum is checked on every run); a change to the schema is a new migration.
 pub(crate) type Migration = (i64, &'static str, &'static str);
@@ -25,7 +67,7 @@ pub(crate) fn changed(version: i64, name: &str) -> String {
 }
 
 /// The session lookup for an app's principals query (one `SELECT` of the columns `id`, `name`
-/// and `role`): the session and whom it names, in one statement.
+/// and `rank`, an integer): the session and whom it names, in one statement.
 pub(crate) fn session_lookup(principals: &str) -> Result<String, crate::store::StoreSetupError> {
     let principals = principals.trim().trim_end_matches(';').trim();
     if !principals
@@ -34,11 +76,11 @@ pub(crate) fn session_lookup(principals: &str) -> Result<String, crate::store::S
         || principals.contains(';')
     {
         return Err(crate::store::StoreSetupError(format!(
-            "the principals query must be one SELECT of the columns id, name and role, got `{principals}`"
+            "the principals query must be one SELECT of the columns id, name and rank, got `{principals}`"
         )));
     }
     Ok(format!(
-        "SELECT p.id, p.name, p.role FROM formwork_sessions s \
+        "SELECT p.id, p.name, CAST(p.rank AS BIGINT) FROM formwork_sessions s \
          JOIN ({principals}) p ON p.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
@@ -145,19 +187,19 @@ macro_rules! framework_queries {
                     return Ok(None);
                 };
                 // One query: the session and whom it names.
-                let row: Option<(i64, String, String)> = sqlx::query_as(lookup)
+                let row: Option<(i64, String, i64)> = sqlx::query_as(lookup)
                     .bind(token_hash)
                     .bind(now)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(|e| e.to_string())?;
-                row.map(|(user_id, username, role)| {
+                row.map(|(user_id, username, rank)| {
                     Ok($crate::identity::Principal {
                         user_id,
                         username,
-                        role: $crate::identity::Role::parse(&role).ok_or_else(|| {
-                            format!("user {user_id} has an unknown role `{role}`")
-                        })?,
+                        rank: $crate::identity::Rank(u8::try_from(rank).map_err(|_| {
+                            format!("user {user_id} has a rank out of 0..=255: {rank}")
+                        })?),
                     })
                 })
                 .transpose()
@@ -447,3 +489,21 @@ macro_rules! framework_queries {
     };
 }
 pub(crate) use framework_queries;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_that_is_gone_is_unavailable_and_a_bad_query_is_not() {
+        use super::is_unavailable;
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+        let down: crate::ActionError = sqlx::Error::PoolTimedOut.into();
+        assert_eq!(down.status().as_u16(), 503);
+        let wrong: crate::ActionError = sqlx::Error::RowNotFound.into();
+        assert_eq!(wrong.status().as_u16(), 500);
+    }
+}

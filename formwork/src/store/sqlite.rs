@@ -9,7 +9,7 @@
 //! let pool = sqlite::open("sqlite:app.db", Duration::from_secs(2)).await?;
 //! // Once per start (or from your deploy, before the new version starts).
 //! sqlite::migrate(&pool).await?;
-//! let store = SqliteStore::new(pool).principals("SELECT id, username AS name, role FROM users")?;
+//! let store = SqliteStore::new(pool).principals("SELECT id, username AS name, 0 AS rank FROM users")?;
 //! # let _ = store; Ok(()) }
 //! ```
 
@@ -70,8 +70,9 @@ impl SqliteStore {
     }
 
     /// Who a session names: one `SELECT` from the app's own tables of the columns `id` (the
-    /// id sessions are started for), `name` and `role` (a [`Role`](crate::identity::Role)'s
-    /// stored form). The session lookup joins it: one query per signed-in request.
+    /// id sessions are started for), `name` and `rank` (an integer 0–255, see
+    /// [`Rank`](crate::identity::Rank)). The session lookup joins it: one query per
+    /// signed-in request.
     pub fn principals(mut self, query: &str) -> Result<Self, StoreSetupError> {
         self.session_lookup = Some(super::sql::session_lookup(query)?);
         Ok(self)

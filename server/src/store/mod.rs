@@ -12,9 +12,6 @@ pub mod sqlite;
 
 use app::store::{Store, StoreError};
 use formwork::store::Stores as FrameworkStores;
-use formwork::{
-    flash::FlashStore, identity::SessionStore, invalidation::InvalidationBus, jobs::JobStore,
-};
 use std::{sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
@@ -23,15 +20,10 @@ use time::OffsetDateTime;
 pub struct Stores {
     /// What the app's actions and pages read and write.
     pub app: Arc<dyn Store>,
-    /// Where plain form posts leave their outcome for the next page.
-    pub flash: Arc<dyn FlashStore>,
-    /// Who is signed in.
-    pub sessions: Arc<dyn SessionStore>,
-    /// The durable job queue's table.
-    pub jobs: Arc<dyn JobStore>,
-    /// How revalidations reach the other instances sharing this database (PostgreSQL's
-    /// `LISTEN/NOTIFY`); `None` for SQLite, which one instance has to itself.
-    pub bus: Option<Arc<dyn InvalidationBus>>,
+    /// formwork's tables in the same database (flashes, submissions, sessions, jobs), and
+    /// how revalidations reach the other instances sharing it (PostgreSQL's `LISTEN/NOTIFY`,
+    /// or Redis: see `Config::with_bus`; none for SQLite, which one instance has to itself).
+    pub framework: FrameworkStores,
 }
 
 /// How long a request waits for a database connection (or, on SQLite, for a lock) before
@@ -49,13 +41,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Stores> {
 /// fails as [`StoreError::Unavailable`], which actions answer with 503.
 pub async fn connect_with(url: &str, acquire_timeout: Duration) -> anyhow::Result<Stores> {
     fn all(app: Arc<dyn Store>, framework: FrameworkStores) -> Stores {
-        Stores {
-            app,
-            flash: framework.flash,
-            sessions: framework.sessions,
-            jobs: framework.jobs,
-            bus: framework.bus,
-        }
+        Stores { app, framework }
     }
     match Backend::of(url)? {
         Backend::Sqlite => {
@@ -72,7 +58,9 @@ pub async fn connect_with(url: &str, acquire_timeout: Duration) -> anyhow::Resul
 }
 
 /// Who a session names: the app's accounts, as formwork's session lookup joins them.
-pub(crate) const PRINCIPALS: &str = "SELECT id, username AS name, role FROM users";
+/// Their rank is their role's (`app::roles::Role::rank`).
+pub(crate) const PRINCIPALS: &str = "SELECT id, username AS name, \
+     CASE role WHEN 'admin' THEN 2 WHEN 'moderator' THEN 1 ELSE 0 END AS rank FROM users";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -108,32 +96,8 @@ pub(crate) fn backend_error(error: sqlx::Error) -> StoreError {
     }
 }
 
-/// Whether `error` says the database is down, unreachable or too busy (a request may succeed
-/// once it is back), rather than that this query is wrong.
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code();
-            let code = code.as_deref().unwrap_or_default();
-            match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                // Connection exceptions (08…), the server shutting down or starting
-                // (57P01–57P03), too many connections (53300).
-                Some(_) => code.starts_with("08") || code.starts_with("57P") || code == "53300",
-                // SQLite: the file is locked past the busy timeout (BUSY, LOCKED), cannot be
-                // opened (CANTOPEN) or read (IOERR), by its primary result code.
-                None => code
-                    .parse::<i32>()
-                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 10 | 14)),
-            }
-        }
-        _ => false,
-    }
-}
+/// Whether `error` says the database is down, unreachable or too busy: formwork's test.
+pub use formwork::store::is_unavailable;
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -142,16 +106,6 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_database_that_is_gone_is_unavailable_and_a_bad_query_is_not() {
-        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
-        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
-            std::io::ErrorKind::ConnectionRefused
-        ))));
-        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
-        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
-    }
 
     #[test]
     fn backend_follows_the_scheme() {

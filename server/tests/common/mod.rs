@@ -149,7 +149,7 @@ pub fn services(cache: formwork::cache::DataCache) -> server::http::Services {
 pub async fn signed_in(
     stores: &server::store::Stores,
     name: &str,
-    role: formwork::identity::Role,
+    role: app::roles::Role,
 ) -> (i64, String) {
     let user_id = stores
         .app
@@ -159,6 +159,7 @@ pub async fn signed_in(
     let token = format!("{:064x}", uuid::Uuid::new_v4().as_u128());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     stores
+        .framework
         .sessions
         .insert_session(
             &formwork::identity::hash(&token),

@@ -1,7 +1,7 @@
 //! Accounts and roles: sign-up, sign-in lookups, and the admin page's role changes.
 
+use app::roles::Role;
 use app::store::StoreError;
-use formwork::identity::Role;
 
 /// A role as stored; the schema's CHECK allows only these three.
 pub(crate) fn stored_role(text: &str) -> Result<Role, StoreError> {
@@ -42,12 +42,12 @@ macro_rules! account_queries {
                 backend_error, is_unique_violation, now,
                 sql::accounts::{stored_role, AccountRow},
             };
+            use app::roles::Role;
             use app::{
                 accounts::store::Account,
                 admin::{store::RoleChange, AccountSummary},
                 store::{AccountStore, AdminStore, StoreError},
             };
-            use formwork::identity::Role;
 
             #[async_trait::async_trait]
             impl AccountStore for $store {

@@ -1,0 +1,65 @@
+//! One page: a validated action that greets, and the list of names it revalidates.
+use formwork::prelude::*;
+use leptos_router::{components::*, path, SsrMode};
+
+formwork::schema! {
+    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+    pub struct Greeting { pub name: String = Rule::text("Name").chars(2, 40) }
+}
+
+#[server]
+pub async fn greet(#[server(flatten)] greeting: Greeting) -> Result<String, ActionError> {
+    let name = greeting.validated()?.name;
+    let db = expect_context::<sqlx::SqlitePool>();
+    sqlx::query("INSERT INTO names (name) VALUES ($1)").bind(&name).execute(&db).await?;
+    revalidate_tag("names");
+    Ok(format!("Hello, {name}!"))
+}
+formwork::declare!(Greet { access: Public });
+
+#[server]
+pub async fn names() -> Result<Vec<String>, ActionError> {
+    let db = expect_context::<sqlx::SqlitePool>();
+    Ok(sqlx::query_scalar("SELECT name FROM names ORDER BY id DESC").fetch_all(&db).await?)
+}
+formwork::declare!(Names { access: Public });
+
+#[island]
+fn GreetForm(snapshot: FormSnapshot<String>) -> impl IntoView {
+    let state = FormState::<Greet>::restore(snapshot).schema::<Greeting>();
+    view! {
+        <ActionForm state=state>
+            <TextInput field=state.field("name") id="name" label="Name"/>
+            <FormError state=state/>
+            {state.success(|hello| view! { <p role="status">{hello}</p> })}
+            <SubmitButton label="Say hello" pending_label="Saying hello…"/>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    let list = || {
+        Suspend::new(async {
+            names().await.map(|all| all.into_iter().map(|n| view! { <li>{n}</li> }).collect_view())
+        })
+    };
+    view! {
+        <h1>"Hello, form"</h1>
+        <GreetForm snapshot={snapshot::<Greet>()}/>
+        <Region name="names" tags=vec!["names".into()]><ul><Suspense>{list}</Suspense></ul></Region>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router><Routes fallback=|| "Not found.">
+            <Route path=path!("") view=Home ssr=SsrMode::Async/>
+        </Routes></Router>
+    }
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! { <Document options title="Hello, form"><App/></Document> }
+}
