@@ -126,6 +126,24 @@ hostile_suite() { cargo test --locked -p server --test hostile -- --show-output;
 
 build_release() { (fw_release_wasm && cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"); }
 
+# `await_server URL LOG`: waits until the server started as SERVER_PID answers URL (its log on
+# failure). `stop_server`: SIGTERM, and the server must exit cleanly by itself.
+await_server() {
+  for _ in $(seq 1 100); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$2"; return 1; }
+    sleep 0.2
+  done
+  echo "no answer from $1 within 20 s"; tail -n 50 "$2"; return 1
+}
+stop_server() {
+  local status=0
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || { echo "the server did not shut down cleanly"; status=1; }
+  SERVER_PID=
+  return $status
+}
+
 end_to_end() {
   local port base db
   port=$(fw_free_port)
@@ -143,18 +161,11 @@ end_to_end() {
     RUST_LOG=warn,server=info TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
     "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; return 1; }
-    sleep 0.2
-  done
+  await_server "$base/healthz" "$WORK/server.log" || return 1
   local status=0
   (cd end2end && BASE_URL=$base E2E_ADMIN_USERNAME=$admin_user E2E_ADMIN_PASSWORD=$admin_password \
     npx playwright test) || status=$?
-  # Graceful shutdown: SIGTERM, and the server must exit cleanly by itself.
-  kill -TERM "$SERVER_PID"
-  wait "$SERVER_PID" || { echo "server did not shut down cleanly"; status=1; }
-  SERVER_PID=
+  stop_server || status=1
   if [ $status -ne 0 ]; then tail -n 50 "$WORK/server.log"; fi
   return $status
 }
@@ -171,16 +182,10 @@ quick_start() {
     LEPTOS_SITE_ROOT=target/hello-form RUST_LOG=warn \
     "$CARGO_TARGET_DIR/debug/hello-form" >"$WORK/hello-form.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "$base/" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/hello-form.log"; return 1; }
-    sleep 0.2
-  done
+  await_server "$base/" "$WORK/hello-form.log" || return 1
   local status=0
   (cd examples/hello-form/end2end && BASE_URL=$base npx playwright test) || status=$?
-  kill -TERM "$SERVER_PID"
-  wait "$SERVER_PID" || { echo "the quick start did not shut down cleanly"; status=1; }
-  SERVER_PID=
+  stop_server || status=1
   if [ $status -ne 0 ]; then tail -n 50 "$WORK/hello-form.log"; fi
   return $status
 }

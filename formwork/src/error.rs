@@ -503,7 +503,7 @@ mod tests {
                 message: "m".into(),
             },
             ActionError::Unauthenticated,
-            ActionError::forbidden("Only admins can do this."),
+            ActionError::forbidden("Only its owner can change this."),
             ActionError::not_found("That post"),
             ActionError::Conflict {
                 message: "c".into(),

@@ -819,8 +819,8 @@ mod tests {
             ),
             (ActionError::Unauthenticated, "Please sign in to do this."),
             (
-                ActionError::forbidden("Only admins can do this."),
-                "Only admins can do this.",
+                ActionError::forbidden("Only its owner can change this."),
+                "Only its owner can change this.",
             ),
             (
                 ActionError::not_found("That post"),

@@ -575,54 +575,31 @@ async fn accounts_are_unique_without_regard_to_case(store: Arc<dyn Store>) {
     assert_eq!(store.display_name(i64::MAX).await.unwrap(), None);
 }
 
-async fn sessions_name_their_user_until_they_expire_or_end(db: &TestDb) {
-    use app::roles::Role;
+/// formwork's session store names the app's users through the app's principals query (its
+/// own behaviour is formwork's conformance suite): each user by name, with their role's rank.
+async fn sessions_name_the_apps_users_with_their_roles_rank(db: &TestDb) {
     let stores = db.stores().await;
     let (store, sessions) = (stores.app, stores.framework.sessions);
-    let id = store
-        .create_account("ada", "ada@example.org", "hash", Role::Admin)
-        .await
-        .unwrap();
     let now = 1_800_000_000;
-    sessions
-        .insert_session("h1", id, now, now + 60, "Firefox ✓")
-        .await
-        .unwrap();
-    let who = sessions.session_user("h1", now).await.unwrap().unwrap();
-    assert_eq!(
-        (who.user_id, who.username.as_str(), who.rank),
-        (id, "ada", Role::Admin.rank())
-    );
-    assert!(
-        sessions
-            .session_user("h1", now + 60)
+    for (name, role) in [
+        ("ada", Role::Admin),
+        ("mia", Role::Moderator),
+        ("bob", Role::User),
+    ] {
+        let id = store
+            .create_account(name, &format!("{name}@example.org"), "hash", role)
             .await
-            .unwrap()
-            .is_none(),
-        "expired"
-    );
-    assert!(sessions.session_user("other", now).await.unwrap().is_none());
-    // A new session sweeps the expired ones; ending one leaves the others.
-    sessions
-        .insert_session("h2", id, now + 61, now + 120, "")
-        .await
-        .unwrap();
-    sessions
-        .insert_session("h3", id, now + 61, now + 120, "")
-        .await
-        .unwrap();
-    sessions.delete_session("h2").await.unwrap();
-    sessions.delete_session("h2").await.unwrap();
-    assert!(sessions
-        .session_user("h2", now + 62)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(sessions
-        .session_user("h3", now + 62)
-        .await
-        .unwrap()
-        .is_some());
+            .unwrap();
+        sessions
+            .insert_session(name, id, now, now + 60, "")
+            .await
+            .unwrap();
+        let who = sessions.session_user(name, now).await.unwrap().unwrap();
+        assert_eq!(
+            (who.user_id, who.username.as_str(), who.rank),
+            (id, name, role.rank())
+        );
+    }
 }
 
 async fn migrations_are_idempotent(db: &TestDb) {
@@ -1094,7 +1071,7 @@ macro_rules! conformance {
 
             with_database!($backend:
                 subscribing_twice_is_reported_and_counted_once,
-                sessions_name_their_user_until_they_expire_or_end,
+                sessions_name_the_apps_users_with_their_roles_rank,
                 migrations_are_idempotent,
                 upgrading_moves_the_app_tables_rows_into_formworks,
                 a_picture_is_swapped_in_only_by_its_pending_upload,

@@ -47,36 +47,9 @@ pub async fn migrate(pool: &PgPool) -> Result<usize, StoreSetupError> {
     .await
 }
 
-/// formwork's flashes, submissions, sessions and jobs in a PostgreSQL database.
-#[derive(Clone)]
-pub struct PgStore {
-    pool: PgPool,
-    session_lookup: Option<String>,
-}
-
-impl PgStore {
-    /// The store on `pool`, whose formwork tables are migrated ([`migrate`]). Nobody can sign
-    /// in until [`principals`](Self::principals) says who the users are.
-    pub fn new(pool: PgPool) -> Self {
-        Self {
-            pool,
-            session_lookup: None,
-        }
-    }
-
-    /// Who a session names: one `SELECT` from the app's own tables of the columns `id` (the
-    /// id sessions are started for), `name` and `rank` (an integer 0–255, see
-    /// [`Rank`](crate::identity::Rank)). The session lookup joins it: one query per
-    /// signed-in request.
-    pub fn principals(mut self, query: &str) -> Result<Self, StoreSetupError> {
-        self.session_lookup = Some(super::sql::session_lookup(query)?);
-        Ok(self)
-    }
-
-    /// The pool it queries.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-}
-
-super::sql::framework_queries!(PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+super::sql::framework_queries!(
+    PgStore,
+    "PostgreSQL",
+    sqlx::Postgres,
+    "FOR UPDATE SKIP LOCKED"
+);

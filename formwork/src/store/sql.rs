@@ -86,12 +86,40 @@ pub(crate) fn session_lookup(principals: &str) -> Result<String, crate::store::S
     ))
 }
 
-/// Implements `FlashStore`, `SessionStore` and `JobStore` for `$store` (a struct with a `pool`
-/// of database `$db` and a `session_lookup: Option<String>` from
-/// [`session_lookup`]); `$lock` is what a job claim
+/// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
+/// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
 /// adds to pick rows no other worker holds.
 macro_rules! framework_queries {
-    ($store:ident, $db:ty, $lock:literal) => {
+    ($store:ident, $name:literal, $db:ty, $lock:literal) => {
+        #[doc = concat!("formwork's flashes, submissions, sessions and jobs in a ", $name, " database.")]
+        #[derive(Clone)]
+        pub struct $store {
+            pool: sqlx::Pool<$db>,
+            session_lookup: Option<String>,
+        }
+
+        impl $store {
+            /// The store on `pool`, whose formwork tables are migrated ([`migrate`]). Nobody
+            /// can sign in until [`principals`](Self::principals) says who the users are.
+            pub fn new(pool: sqlx::Pool<$db>) -> Self {
+                Self { pool, session_lookup: None }
+            }
+
+            /// Who a session names: one `SELECT` from the app's own tables of the columns `id`
+            /// (the id sessions are started for), `name` and `rank` (an integer 0–255, see
+            /// [`Rank`]($crate::identity::Rank)). The session lookup joins it: one query per
+            /// signed-in request.
+            pub fn principals(mut self, query: &str) -> Result<Self, $crate::store::StoreSetupError> {
+                self.session_lookup = Some($crate::store::sql::session_lookup(query)?);
+                Ok(self)
+            }
+
+            /// The pool it queries.
+            pub fn pool(&self) -> &sqlx::Pool<$db> {
+                &self.pool
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::flash::FlashStore for $store {
             async fn put_flash(
