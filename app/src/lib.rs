@@ -32,5 +32,7 @@ pub mod state;
 pub mod store;
 pub mod tags;
 pub mod todos;
+#[cfg(feature = "ssr")]
+pub mod wording;
 
 pub use shell::{shell, App};

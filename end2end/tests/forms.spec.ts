@@ -57,7 +57,7 @@ test.describe("contact", () => {
     await expect(page.locator("#name-error")).toHaveText("Name needs at least 2 characters.");
     await expect(page.getByLabel("Email")).toHaveValue("ada@example.org");
     await expect(page.getByLabel("Message")).toHaveValue("Hello there, team!");
-    await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+    await expect(page.getByRole("alert")).toHaveText("Some fields need attention: see the notes beside them.");
   });
 
   test("a message too large to send is refused with the limit, not an error page", async ({ page }) => {

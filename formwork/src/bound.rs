@@ -36,8 +36,9 @@ use server_fn::ServerFn;
 use std::{fmt::Display, str::FromStr};
 
 /// What a client that changed a bound value is told (with status 400).
-pub const TAMPERED: &str =
-    "This form was changed after the server made it. Reload the page and try again.";
+fn tampered() -> std::borrow::Cow<'static, str> {
+    crate::messages::text(crate::messages::Message::StaleForm)
+}
 
 /// A value the server put in the form, verified when the request is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,17 +80,17 @@ impl<'de, T: FromStr> Deserialize<'de> for Bound<T> {
         let signed = String::deserialize(deserializer)?;
         let (value, tag) = signed
             .rsplit_once('.')
-            .ok_or_else(|| D::Error::custom(TAMPERED))?;
+            .ok_or_else(|| D::Error::custom(tampered()))?;
         #[cfg(feature = "ssr")]
         if !server::verify(value, tag) {
-            return Err(D::Error::custom(TAMPERED));
+            return Err(D::Error::custom(tampered()));
         }
         #[cfg(not(feature = "ssr"))]
         let _ = tag;
         value
             .parse()
             .map(Bound)
-            .map_err(|_| D::Error::custom(TAMPERED))
+            .map_err(|_| D::Error::custom(tampered()))
     }
 }
 
@@ -173,7 +174,7 @@ mod tests {
         ] {
             assert_eq!(
                 in_request(&key, path, || read(input)),
-                Err(TAMPERED.to_owned()),
+                Err(super::tampered().into_owned()),
                 "{path} {input}"
             );
         }

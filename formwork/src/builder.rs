@@ -34,6 +34,7 @@ use crate::{
     identity::Sessions,
     invalidation::Receiver,
     live::{LiveHub, LIVE_PATH},
+    messages::Messages,
     origin::OriginPolicy,
     pipeline::{FlashSettings, Pipeline},
     rate_limit::{Limiter, MemoryLimiter},
@@ -92,6 +93,7 @@ pub struct Builder {
     site: Site,
     cache: DataCache,
     live: LiveHub,
+    messages: Messages,
 }
 
 /// Where the site's built files are, and how long a request may take.
@@ -159,6 +161,7 @@ impl Formwork {
             },
             cache: DataCache::new(),
             live: LiveHub::new(),
+            messages: Messages::english(),
         }
     }
 
@@ -528,10 +531,20 @@ impl Builder {
         self
     }
 
+    /// The sentences formwork shows people (English by default), for the server and, through
+    /// [`Scripts`](crate::meta::Scripts), for the pages' browser side. One catalog per
+    /// process: building installs it.
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
     /// Checks the settings and the declarations, sets up the stores (migrating them unless
     /// told not to) and starts listening to the other instances.
     pub async fn build(self) -> Result<Formwork, BuildError> {
         crate::registry::check().map_err(BuildError::Undeclared)?;
+        self.messages.check().map_err(BuildError::Setting)?;
+        crate::messages::install(self.messages.clone());
         let https = self
             .public_origin
             .as_deref()

@@ -1,5 +1,6 @@
 //! `ActionError`: the one error type of every action, and the HTTP status of each variant.
 
+use crate::messages::{say, text, Message};
 use serde::{Deserialize, Serialize};
 use server_fn::{
     codec::JsonEncoding,
@@ -31,7 +32,7 @@ pub enum ActionError {
         message: String,
     },
     /// 401: the action needs a signed-in user.
-    #[error("Please sign in to do this.")]
+    #[error("{}", text(Message::SignIn))]
     Unauthenticated,
     /// 403: the caller may not do this; the message says why (another site's page, a role
     /// too low, someone else's comment).
@@ -41,7 +42,7 @@ pub enum ActionError {
         message: String,
     },
     /// 404: the thing the action names does not exist (or the action itself does not).
-    #[error("{what} was not found.")]
+    #[error("{}", say(Message::NotFound, &[("what", .what)]))]
     NotFound {
         /// What was missing, as the start of a sentence (`"That post"`).
         what: String,
@@ -53,7 +54,7 @@ pub enum ActionError {
         message: String,
     },
     /// 413: the request body is larger than the action accepts.
-    #[error("This is too large to send: the limit is {}. Make it smaller and try again.", size(*.limit_bytes))]
+    #[error("{}", say(Message::TooLarge, &[("limit", &size(*.limit_bytes))]))]
     PayloadTooLarge {
         /// The largest body the action accepts, in bytes.
         limit_bytes: u64,
@@ -67,23 +68,23 @@ pub enum ActionError {
         form: Vec<String>,
     },
     /// 429: too many requests; the client may retry after the given number of seconds.
-    #[error("Too many requests. Please try again in {retry_after_secs} seconds.")]
+    #[error("{}", say(Message::RateLimited, &[("seconds", .retry_after_secs)]))]
     RateLimited {
         /// Seconds until the client may try again.
         retry_after_secs: u64,
     },
     /// 500: something failed on the server. The cause is in the server's log under this id.
-    #[error("Something went wrong on our side. If it keeps happening, quote reference {correlation_id}.")]
+    #[error("{}", say(Message::Internal, &[("reference", .correlation_id)]))]
     Internal {
         /// The id the server logged the cause under.
         correlation_id: String,
     },
     /// 503: the server could not be reached, or its answer could not be read (client side).
-    #[error("The server could not be reached. Check your connection and try again.")]
+    #[error("{}", text(Message::Unreachable))]
     Unavailable,
     /// 503 with `Retry-After`: something the server depends on (its database) is down or
     /// overloaded, so the action did not run to its end and changed nothing.
-    #[error("This could not be done just now: the site is temporarily unavailable and nothing was saved. Your input is still here; try again in {retry_after_secs} seconds.")]
+    #[error("{}", say(Message::TemporarilyUnavailable, &[("seconds", .retry_after_secs)]))]
     TemporarilyUnavailable {
         /// Seconds until the client may try again (the `Retry-After` value).
         retry_after_secs: u64,
@@ -224,7 +225,7 @@ fn validation_summary(fields: &FieldErrors, form: &[String]) -> String {
     }
     match fields.values().flatten().next() {
         Some(message) if fields.values().flatten().count() == 1 => message.clone(),
-        _ => "Please correct the highlighted fields.".to_owned(),
+        _ => text(Message::FixFields).into_owned(),
     }
 }
 
@@ -322,18 +323,15 @@ impl FromServerFnError for ActionError {
             ServerFnErrorErr::Args(detail)
             | ServerFnErrorErr::MissingArg(detail)
             | ServerFnErrorErr::Deserialization(detail) => Self::BadRequest {
-                message: format!(
-                    "The submitted data could not be read: {}",
-                    first_line(&detail)
-                ),
+                message: say(Message::DataUnreadable, &[("detail", &first_line(&detail))]),
             },
             ServerFnErrorErr::UnsupportedRequestMethod(method) => Self::BadRequest {
-                message: format!("This action does not accept {method} requests."),
+                message: say(Message::MethodNotAccepted, &[("method", &method)]),
             },
-            ServerFnErrorErr::Registration(_) => Self::not_found("That action"),
+            ServerFnErrorErr::Registration(_) => Self::not_found(text(Message::ThatAction)),
             // On the client: the form could not be turned into arguments.
             ServerFnErrorErr::Serialization(detail) => Self::BadRequest {
-                message: format!("The form could not be sent: {}", first_line(&detail)),
+                message: say(Message::NotSent, &[("detail", &first_line(&detail))]),
             },
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unavailable,
             ServerFnErrorErr::ServerError(cause) | ServerFnErrorErr::MiddlewareError(cause) => {

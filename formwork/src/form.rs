@@ -393,7 +393,9 @@ pub fn TextArea(
 }
 
 /// What the form says when only its fields have problems (they carry the details).
-const FIX_FIELDS: &str = "Please correct the highlighted fields.";
+fn fix_fields() -> String {
+    crate::messages::text(crate::messages::Message::FixFields).into_owned()
+}
 
 /// Whether the browser's own check left a field with a problem (tracked).
 fn local_problems(local: RwSignal<FieldErrors>) -> bool {
@@ -418,9 +420,9 @@ where
             Some(Err(ActionError::Validation { form, .. })) if !form.is_empty() => {
                 Some(form.join(" "))
             }
-            Some(Err(ActionError::Validation { .. })) => Some(FIX_FIELDS.to_owned()),
+            Some(Err(ActionError::Validation { .. })) => Some(fix_fields()),
             Some(Err(other)) => Some(other.to_string()),
-            _ => local_problems(state.local).then(|| FIX_FIELDS.to_owned()),
+            _ => local_problems(state.local).then(fix_fields),
         });
         text.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
     }

@@ -38,6 +38,7 @@ pub mod flash;
 pub mod form;
 pub mod identity;
 pub mod live;
+pub mod messages;
 pub mod meta;
 pub mod optimistic;
 pub mod query_form;
@@ -80,6 +81,7 @@ pub fn hydrate() {
     // Release builds abort on panic without a message; debug builds log it to the console.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
+    messages::install_from_page();
     leptos::mount::hydrate_islands();
     live::client::start();
 }

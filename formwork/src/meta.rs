@@ -83,7 +83,8 @@ mod tests {
 /// reload script of `cargo leptos watch`, and where the live stream stood at this render
 /// ([`LivePosition`](crate::live::LivePosition)). On the server it also gives the page a fresh
 /// nonce and a Content-Security-Policy that lets only the site's own files and this page's
-/// own inline script run:
+/// own inline script run, and carries the app's overrides of formwork's sentences
+/// ([`crate::messages`]) to the browser side:
 ///
 /// `default-src 'self'; script-src 'self' 'nonce-…' 'wasm-unsafe-eval'; style-src 'self';
 /// img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none';
@@ -95,8 +96,24 @@ pub fn Scripts(
 ) -> impl IntoView {
     #[cfg(feature = "ssr")]
     page_policy();
+    // The app's overrides of formwork's sentences, for the browser side (a data block: no
+    // script runs, so the page's policy needs no nonce for it).
+    #[cfg(feature = "ssr")]
+    let messages = crate::messages::page_json().map(|json| {
+        view! {
+            <script
+                type="application/json"
+                id=crate::messages::PAGE_ELEMENT_ID
+                nonce=leptos::nonce::use_nonce()
+                inner_html=json
+            ></script>
+        }
+    });
+    #[cfg(not(feature = "ssr"))]
+    let messages: Option<()> = None;
     view! {
         <AutoReload options=options.clone()/>
+        {messages}
         <HydrationScripts options islands=true/>
         <crate::live::LivePosition/>
     }

@@ -26,6 +26,7 @@ use crate::{
     identity::Sessions,
     invalidation::{announce, InvalidationBus},
     live::LiveHub,
+    messages::{say, text, Message},
     origin::{check_form_token, OriginPolicy, Verdict},
     rate_limit::{Decision, Limiter, MemoryLimiter, RateLimit},
     ActionError, LocalPath,
@@ -47,12 +48,6 @@ use std::{
 /// How long a rendered form's submission token is remembered: a repeat of the same form
 /// within this time replays the first outcome instead of running the action again.
 pub const SUBMISSION_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
-/// What a request another site's page made is told (403).
-pub const CROSS_SITE: &str = "This request came from another site, so it was refused. Use the \
-     form on this site's own page.";
-/// What a request with cookies but no sign of the page it came from is told (403).
-pub const NO_PROVENANCE: &str = "This request did not show which page it came from, so it was \
-     refused. Reload the page and send the form again.";
 
 /// How long a repeated submission waits for the first one to finish.
 const REPEAT_WAIT: Duration = Duration::from_secs(10);
@@ -191,7 +186,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
 
     // Find the action before reading a byte of its body.
     let Some(methods) = registered_actions().get(path) else {
-        return error_response(&ActionError::not_found("That action"), document);
+        return error_response(&ActionError::not_found(text(Message::ThatAction)), document);
     };
     if !methods.contains(request.method()) {
         let allow = methods
@@ -201,7 +196,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
             .join(", ");
         let mut response = (
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("This action accepts only {allow} requests."),
+            say(Message::MethodNotAllowed, &[("allow", &allow)]),
         )
             .into_response();
         if let Ok(allow) = HeaderValue::from_str(&allow) {
@@ -214,7 +209,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     let Some(declaration) = crate::registry::declaration(path) else {
         tracing::error!(action = %path, "an action without a declaration was called");
         return error_response(
-            &ActionError::forbidden("This action is not available."),
+            &ActionError::forbidden(text(Message::NotAvailable)),
             document,
         );
     };
@@ -246,7 +241,7 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
     let needs_form_token = match verdict {
         Some(Verdict::Foreign(from)) => {
             tracing::warn!(action = %request.uri().path(), %from, "refused a cross-site request");
-            return error_response(&ActionError::forbidden(CROSS_SITE), document);
+            return error_response(&ActionError::forbidden(text(Message::CrossSite)), document);
         }
         Some(Verdict::NeedsFormToken) => true,
         Some(Verdict::Allowed) | None => false,
@@ -279,7 +274,10 @@ pub async fn run(State(pipeline): State<Pipeline>, mut request: Request, next: N
                 Some(request) => request,
                 None => {
                     tracing::warn!(%action, "refused a request with cookies, no origin and no form token");
-                    return error_response(&ActionError::forbidden(NO_PROVENANCE), document);
+                    return error_response(
+                        &ActionError::forbidden(text(Message::NoProvenance)),
+                        document,
+                    );
                 }
             }
         }
@@ -430,27 +428,25 @@ async fn check_well_formed(
     if content_type.starts_with("multipart/form-data")
         && multer::parse_boundary(&content_type).is_err()
     {
-        return Err(Refusal::Malformed(
-            "The upload is malformed: a multipart/form-data body needs a boundary.".into(),
-        ));
+        return Err(Refusal::Malformed(text(Message::NoBoundary).into_owned()));
     }
     // What the action reads: form data (what HTML forms send), an upload, or JSON, as its
     // server function declares. Anything else would be read as if it were that.
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if request.method() == Method::POST && media_type != reads {
-        let sent = if media_type.is_empty() {
-            "no content type".to_owned()
+        let expected = if reads == "application/x-www-form-urlencoded" {
+            text(Message::FormEncoding)
         } else {
-            media_type.to_owned()
+            reads.into()
         };
-        let how = if reads == "application/x-www-form-urlencoded" {
-            format!("{reads}, as an HTML form does")
+        return Err(Refusal::Malformed(if media_type.is_empty() {
+            say(Message::NoContentType, &[("expected", &expected)])
         } else {
-            reads.to_owned()
-        };
-        return Err(Refusal::Malformed(format!(
-            "The request was sent as {sent}, which this action does not read. Send it as {how}."
-        )));
+            say(
+                Message::ContentType,
+                &[("sent", &media_type), ("expected", &expected)],
+            )
+        }));
     }
     if media_type != "application/x-www-form-urlencoded" {
         return Ok(request);
@@ -481,8 +477,9 @@ async fn read_body(body: Body, limit: u64) -> Result<axum::body::Bytes, Refusal>
     match axum::body::to_bytes(Body::new(body), usize::MAX).await {
         Ok(bytes) => Ok(bytes),
         Err(_) if overflow.tripped() => Err(Refusal::TooLarge),
-        Err(error) => Err(Refusal::Malformed(format!(
-            "The request body could not be read: {error}"
+        Err(error) => Err(Refusal::Malformed(say(
+            Message::BodyUnreadable,
+            &[("detail", &error)],
         ))),
     }
 }
@@ -517,17 +514,11 @@ fn check_urlencoded(body: &[u8]) -> Result<(), String> {
                 });
             }
             if std::str::from_utf8(&decoded).is_err() {
-                return Err(format!(
-                    "The form data is malformed: field {} is not valid UTF-8.",
-                    index + 1
-                ));
+                return Err(say(Message::FieldNotUtf8, &[("field", &(index + 1))]));
             }
             // No text a person sends holds a NUL, and PostgreSQL cannot store one.
             if decoded.contains(&0) {
-                return Err(format!(
-                    "The form data is malformed: field {} contains a NUL character.",
-                    index + 1
-                ));
+                return Err(say(Message::FieldNul, &[("field", &(index + 1))]));
             }
         }
     }
@@ -903,7 +894,7 @@ async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request)
             let mut response = (
                 error.status(),
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                UNAVAILABLE_PAGE,
+                unavailable_page(),
             )
                 .into_response();
             if let Some(seconds) = error.retry_after() {
@@ -917,12 +908,17 @@ async fn unavailable(pipeline: &Pipeline, error: &ActionError, request: Request)
     }
 }
 
-/// The page a page view gets while the database cannot say who is asking (503).
-pub const UNAVAILABLE_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head>\
-     <meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, \
-     initial-scale=1\"><title>Temporarily unavailable</title></head><body><main>\
-     <h1>Temporarily unavailable</h1><p>The site cannot reach its data just now. You are \
-     still signed in; reload this page in a few seconds.</p></main></body></html>\n";
+/// The page a page view gets while the database cannot say who is asking (503), in the
+/// catalog's words ([`Message::UnavailableTitle`], [`Message::UnavailablePage`]).
+pub fn unavailable_page() -> String {
+    let title = crate::meta::escape_text(&text(Message::UnavailableTitle));
+    let body = crate::meta::escape_text(&text(Message::UnavailablePage));
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+         <body><main><h1>{title}</h1><p>{body}</p></main></body></html>\n"
+    )
+}
 
 /// The `Set-Cookie` value for the flash cookie (`max_age` 0 clears it).
 fn flash_cookie(settings: &FlashSettings, value: &str, max_age: u64) -> Option<HeaderValue> {

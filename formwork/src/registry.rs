@@ -48,9 +48,6 @@ use crate::{
 };
 use std::{collections::HashMap, sync::OnceLock};
 
-/// What a signed-in user whose rank is too low is told (403).
-pub const NOT_ALLOWED: &str = "Your account is not allowed to do this.";
-
 /// Who may call an action. The app's roles are its own; formwork compares their ranks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -71,7 +68,9 @@ impl Access {
             (Access::SignedIn | Access::AtLeast(_), None) => Err(ActionError::Unauthenticated),
             (Access::SignedIn, Some(_)) => Ok(()),
             (Access::AtLeast(rank), Some(who)) if who.rank >= rank => Ok(()),
-            (Access::AtLeast(_), Some(_)) => Err(ActionError::forbidden(NOT_ALLOWED)),
+            (Access::AtLeast(_), Some(_)) => Err(ActionError::forbidden(crate::messages::text(
+                crate::messages::Message::NotAllowed,
+            ))),
         }
     }
 }

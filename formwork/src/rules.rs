@@ -1,19 +1,22 @@
 //! Small validation rules shared by the browser and the server.
 //!
 //! Hand-written on purpose: they compile to a few hundred bytes of WASM, where a regex engine
-//! would cost the page more than everything else on it.
+//! would cost the page more than everything else on it. Their messages are the catalog's
+//! ([`crate::messages`]).
+
+use crate::messages::{say, text, Message};
 
 /// A practical email address check: `local@domain.tld`, at most 254 characters.
 ///
 /// It accepts what people type (`first.last+tag@mail.example.org`) and refuses what is
 /// certainly a mistake (no `@`, no dot in the domain, spaces, empty parts).
-pub fn email(value: &str) -> Result<(), &'static str> {
-    const MESSAGE: &str = "Enter an email address like name@example.org.";
+pub fn email(value: &str) -> Result<(), String> {
+    let invalid = || text(Message::Email).into_owned();
     if value.len() > 254 {
-        return Err("An email address can be at most 254 characters.");
+        return Err(text(Message::EmailTooLong).into_owned());
     }
     let Some((local, domain)) = value.rsplit_once('@') else {
-        return Err(MESSAGE);
+        return Err(invalid());
     };
     let local_ok = !local.is_empty()
         && local.len() <= 64
@@ -38,7 +41,7 @@ pub fn email(value: &str) -> Result<(), &'static str> {
     if local_ok && domain_ok {
         Ok(())
     } else {
-        Err(MESSAGE)
+        Err(invalid())
     }
 }
 
@@ -50,10 +53,10 @@ pub fn plain_text(label: &str, value: &str) -> Result<(), String> {
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(format!("{label} cannot contain control characters."));
+        return Err(say(Message::ControlCharacters, &[("label", &label)]));
     }
     if value.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
-        return Err(format!("{label} cannot be empty."));
+        return Err(say(Message::Empty, &[("label", &label)]));
     }
     Ok(())
 }
@@ -70,12 +73,13 @@ fn is_invisible(c: char) -> bool {
 pub fn length(label: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
     let chars = value.trim().chars().count();
     if chars == 0 && min > 0 {
-        Err(format!("{label} cannot be empty."))
+        Err(say(Message::Empty, &[("label", &label)]))
     } else if chars < min {
-        Err(format!("{label} needs at least {min} characters."))
+        Err(say(Message::TooShort, &[("label", &label), ("min", &min)]))
     } else if chars > max {
-        Err(format!(
-            "{label} can be at most {max} characters (it has {chars})."
+        Err(say(
+            Message::TooLong,
+            &[("label", &label), ("max", &max), ("count", &chars)],
         ))
     } else {
         Ok(())

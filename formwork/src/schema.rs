@@ -128,7 +128,10 @@ impl Rule {
         let value = if self.trims() { value.trim() } else { value };
         if value.is_empty() {
             return if self.required {
-                Err(format!("{} cannot be empty.", self.label))
+                Err(crate::messages::say(
+                    crate::messages::Message::Empty,
+                    &[("label", &self.label)],
+                ))
             } else {
                 Ok(())
             };
@@ -138,7 +141,7 @@ impl Rule {
         }
         rules::length(self.label, value, self.min_chars.max(1), self.max_chars)?;
         match self.kind {
-            Kind::Email => rules::email(value).map_err(str::to_owned)?,
+            Kind::Email => rules::email(value)?,
             Kind::Text | Kind::Password => {}
         }
         match self.check {

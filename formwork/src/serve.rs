@@ -61,10 +61,6 @@ impl Default for Timeouts {
     }
 }
 
-/// What a request whose body stopped arriving is told (408).
-pub const BODY_TIMED_OUT: &str =
-    "The request stopped arriving before it was complete, so nothing was done. Send it again.";
-
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting, lets the
 /// requests in flight finish and returns once every connection is closed (bound that wait
 /// from outside if it must end).
@@ -131,7 +127,11 @@ async fn handle(
         .await?;
     if timed_out.load(Ordering::Relaxed) {
         tracing::info!(%peer, "a request body stopped arriving; answered 408");
-        let mut response = (StatusCode::REQUEST_TIMEOUT, BODY_TIMED_OUT).into_response();
+        let mut response = (
+            StatusCode::REQUEST_TIMEOUT,
+            crate::messages::text(crate::messages::Message::BodyStopped).into_owned(),
+        )
+            .into_response();
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

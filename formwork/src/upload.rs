@@ -77,7 +77,10 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::ActionError;
+    use crate::{
+        messages::{say, Message},
+        ActionError,
+    };
     use bytes::{Bytes, BytesMut};
     use server_fn::codec::MultipartData;
     use std::collections::BTreeMap;
@@ -194,10 +197,7 @@ mod server {
             count += 1;
             if count > limits.fields {
                 return Err(ActionError::BadRequest {
-                    message: format!(
-                        "The form has more than {} fields; send only the form's own.",
-                        limits.fields
-                    ),
+                    message: say(Message::TooManyFields, &[("count", &limits.fields)]),
                 });
             }
             let name = field.name().unwrap_or_default().to_owned();
@@ -205,7 +205,7 @@ mod server {
             let file_limit = limits.files.iter().find(|f| f.name == name);
             if file_limit.is_none() && file_name.is_some() && !name.starts_with("__fw") {
                 return Err(ActionError::BadRequest {
-                    message: format!("The form has no file field named “{name}”."),
+                    message: say(Message::NoFileField, &[("field", &name)]),
                 });
             }
             let max = file_limit.map_or(limits.text, |limit| limit.max_bytes);
@@ -223,7 +223,7 @@ mod server {
                 None => {
                     let text =
                         String::from_utf8(bytes.to_vec()).map_err(|_| ActionError::BadRequest {
-                            message: format!("The form field “{name}” is not valid UTF-8 text."),
+                            message: say(Message::FieldNotText, &[("field", &name)]),
                         })?;
                     upload.texts.entry(name).or_insert(text);
                 }
@@ -258,7 +258,7 @@ mod server {
     /// the pipeline's limit ends here too, and the pipeline answers it with its 413.
     fn unreadable(error: multer::Error) -> ActionError {
         ActionError::BadRequest {
-            message: format!("The upload could not be read ({error}). Send the form again."),
+            message: say(Message::UploadUnreadable, &[("detail", &error)]),
         }
     }
 

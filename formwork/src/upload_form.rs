@@ -14,6 +14,7 @@
 use crate::{
     flash::{ONCE_FIELD, RETURN_FIELD},
     form::{current_page, form_children, mark_ready, once_token, Pending},
+    messages::{say, text, Message},
     ActionError, FormState,
 };
 use leptos::{html, prelude::*};
@@ -113,9 +114,14 @@ pub fn UploadProgress() -> impl IntoView {
     let total = move || transfer.map_or(0.0, |t| t.total.get());
     view! {
         <div class="upload-progress" hidden=move || !running()>
-            <progress max=move || total().max(1.0) value=sent aria-label="Upload progress"></progress>
+            <progress max=move || total().max(1.0) value=sent aria-label=text(Message::UploadProgress)></progress>
             <span class="upload-bytes" aria-live="polite">
-                {move || format!("{} of {} sent", megabytes(sent()), megabytes(total()))}
+                {move || {
+                    say(
+                        Message::UploadSent,
+                        &[("sent", &megabytes(sent())), ("total", &megabytes(total()))],
+                    )
+                }}
             </span>
         </div>
     }
@@ -155,9 +161,6 @@ pub fn UploadButton(
         </button>
     }
 }
-
-/// What a cancelled upload reports in the form.
-pub const CANCELLED: &str = "The upload was cancelled; nothing was changed.";
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -243,7 +246,8 @@ mod browser {
                         .unwrap_or(ActionError::Unavailable))
                 }
                 Ok(Sent::Cancelled) => Err(ActionError::Conflict {
-                    message: super::CANCELLED.to_owned(),
+                    message: crate::messages::text(crate::messages::Message::UploadCancelled)
+                        .into_owned(),
                 }),
                 Err(_) => Err(ActionError::Unavailable),
             };

@@ -6,7 +6,7 @@
 use axum::{body::Body, http::Request, Router};
 use formwork::{
     builder::BuildError,
-    pipeline::{CROSS_SITE, NO_PROVENANCE},
+    messages::Message,
     store::{memory::MemoryStore, Stores},
     Formwork,
 };
@@ -65,14 +65,14 @@ async fn the_defaults_refuse_another_sites_post() {
     ])
     .await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains(CROSS_SITE), "{body}");
+    assert!(body.contains(Message::CrossSite.english()), "{body}");
 }
 
 #[tokio::test]
 async fn the_defaults_refuse_a_post_with_a_session_cookie_but_no_provenance_or_form_token() {
     let (status, body) = post(&[("cookie", "fw_session=whatever")]).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains(NO_PROVENANCE), "{body}");
+    assert!(body.contains(Message::NoProvenance.english()), "{body}");
 }
 
 #[tokio::test]

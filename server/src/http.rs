@@ -78,6 +78,7 @@ pub async fn router(
         .passthrough(crate::api::PREFIXES.iter().copied())
         .cache(cache)
         .live(live)
+        .messages(app::wording::messages())
         .build()
         .await?;
     let app = AppState {

@@ -369,7 +369,7 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(text(response)
         .await
-        .contains(formwork::registry::NOT_ALLOWED));
+        .contains(formwork::messages::Message::NotAllowed.english()));
     let role_of = |name: &'static str| {
         let db = &db;
         async move {

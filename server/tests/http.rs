@@ -217,7 +217,7 @@ async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
         json(response).await,
         serde_json::json!({
             "error": "validation",
-            "message": "Please correct the highlighted fields.",
+            "message": "Some fields need attention: see the notes beside them.",
             "fields": {"title": ["Title cannot be empty."], "content": ["Content cannot be empty."]},
             "form": []
         })
@@ -236,6 +236,33 @@ async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
     assert!(response
         .headers()
         .contains_key(server_fn::redirect::REDIRECT_HEADER));
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn pages_carry_the_sites_wording_of_formworks_sentences_to_the_browser() {
+    use formwork::messages::{Message, Messages, PAGE_ELEMENT_ID};
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get("/posts").await;
+    assert_eq!(status, StatusCode::OK);
+    let document = scraper::Html::parse_document(&html);
+    let selector = scraper::Selector::parse(&format!(
+        "head script#{PAGE_ELEMENT_ID}[type='application/json']"
+    ))
+    .unwrap();
+    let carried = document
+        .select(&selector)
+        .map(|script| script.text().collect::<String>())
+        .collect::<Vec<_>>();
+    assert_eq!(carried.len(), 1, "{html}");
+    let carried = Messages::from_page_json(&carried[0]);
+    let site = app::wording::messages();
+    assert_eq!(carried, site);
+    assert_ne!(
+        site.text(Message::FixFields),
+        Message::FixFields.english(),
+        "the site words it its own way"
+    );
     app.db.drop_database().await;
 }
 
@@ -700,7 +727,7 @@ async fn bound_ids_cannot_be_swapped_forged_or_moved_to_another_action() {
             body["message"]
                 .as_str()
                 .unwrap()
-                .contains(formwork::bound::TAMPERED),
+                .contains(formwork::messages::Message::StaleForm.english()),
             "{what}: {body}"
         );
     }

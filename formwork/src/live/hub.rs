@@ -1,7 +1,10 @@
 //! The server end: one hub per process, and the SSE stream each open page holds.
 
 use super::{concerns, owner_of, LiveEvent, EVENT, MAX_TAGS, MAX_TAG_LEN};
-use crate::identity::Principal;
+use crate::{
+    identity::Principal,
+    messages::{say, text, Message},
+};
 use axum::{
     extract::{RawQuery, State},
     http::{header, HeaderValue, StatusCode},
@@ -163,18 +166,16 @@ impl Subscription {
         }
         let path = path.unwrap_or_else(|| "/".to_owned());
         if !path.starts_with('/') || path.len() > 2048 || path.chars().any(char::is_control) {
-            return Err("The path to listen for must be a path on this site, like /posts.".into());
+            return Err(text(Message::LivePath).into_owned());
         }
         if tags.len() > MAX_TAGS {
-            return Err(format!("A page may listen for at most {MAX_TAGS} tags."));
+            return Err(say(Message::LiveTooManyTags, &[("max", &MAX_TAGS)]));
         }
         if tags
             .iter()
             .any(|t| t.len() > MAX_TAG_LEN || t.chars().any(char::is_control))
         {
-            return Err(format!(
-                "A tag is at most {MAX_TAG_LEN} bytes of printable text."
-            ));
+            return Err(say(Message::LiveTag, &[("max", &MAX_TAG_LEN)]));
         }
         tags.retain(|tag| match owner_of(tag) {
             Some(owner) => viewer.is_some_and(|v| v.user_id == owner),
