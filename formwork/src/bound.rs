@@ -2,7 +2,7 @@
 //! `.bind()` on a Server Action (the post id on a "Delete" button).
 //!
 //! A bound value travels in the form as `value.signature`, signed with the server's
-//! [`SigningKey`](crate::flash::SigningKey) together with the action's path. An action takes
+//! [`SigningKey`](crate::signing::SigningKey) together with the action's path. An action takes
 //! it as [`Bound<T>`]: reading the request checks the signature, so the action only ever sees
 //! values its own forms were given. A value that was changed, or signed for another action,
 //! fails to read and the request is answered `400 Bad Request`.
@@ -97,7 +97,7 @@ impl<'de, T: FromStr> Deserialize<'de> for Bound<T> {
 /// `value.signature` for the action at `action_path`, with an explicit key (for tests and
 /// tools; pages use [`sign`]).
 #[cfg(feature = "ssr")]
-pub fn sign_with(key: &crate::flash::SigningKey, action_path: &str, value: &str) -> String {
+pub fn sign_with(key: &crate::signing::SigningKey, action_path: &str, value: &str) -> String {
     format!(
         "{value}.{}",
         key.tag(&[b"bound", action_path.as_bytes(), value.as_bytes()])
@@ -106,7 +106,7 @@ pub fn sign_with(key: &crate::flash::SigningKey, action_path: &str, value: &str)
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::flash::SigningKey;
+    use crate::signing::SigningKey;
     use leptos::prelude::use_context;
 
     /// `value.signature` for `action`, with the key the server provided as context.
@@ -133,7 +133,7 @@ mod server {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
-    use crate::flash::SigningKey;
+    use crate::signing::SigningKey;
     use leptos::prelude::{provide_context, Owner};
 
     fn in_request<R>(key: &SigningKey, path: &str, f: impl FnOnce() -> R) -> R {

@@ -50,8 +50,8 @@ pub async fn fetch_with(
         .then(|| response.headers().get("Location").ok().flatten())
         .flatten();
     let header = |name: &str| response.headers().get(name).ok().flatten();
-    let revalidated = header(crate::live::REVALIDATION_ID_HEADER).map(|id| {
-        let items = header("x-formwork-revalidated")
+    let revalidated = header(crate::protocol::REVALIDATION_ID_HEADER).map(|id| {
+        let items = header(crate::protocol::REVALIDATED_HEADER)
             .map(|list| list.split(',').map(|i| i.trim().to_owned()).collect())
             .unwrap_or_default();
         (id, items)

@@ -30,14 +30,16 @@
 use crate::{
     cache::DataCache,
     client_ip::TrustedProxies,
-    flash::SigningKey,
+    flash::FlashSettings,
     identity::Sessions,
     invalidation::Receiver,
-    live::{LiveHub, LIVE_PATH},
+    live::LiveHub,
     messages::Messages,
     origin::OriginPolicy,
-    pipeline::{FlashSettings, Pipeline},
+    pipeline::Pipeline,
+    protocol::LIVE_PATH,
     rate_limit::{Limiter, MemoryLimiter},
+    signing::SigningKey,
     store::{StoreSetupError, Stores},
 };
 use axum::http::{header, HeaderValue};

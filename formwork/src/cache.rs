@@ -439,10 +439,6 @@ impl Query {
     }
 }
 
-/// The response header that lists what an action revalidated (`tag:posts`, `path:/posts`),
-/// for the browser and for other instances.
-pub const REVALIDATED_HEADER: &str = "x-formwork-revalidated";
-
 /// Purges every cached entry tagged `tag`, now, and says so in the action's response.
 pub fn revalidate_tag(tag: &str) {
     revalidate(&format!("tag:{tag}"), |cache| cache.purge_tag(tag));
@@ -461,7 +457,10 @@ fn revalidate(what: &str, purge: impl FnOnce(&DataCache) -> usize) {
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(what),
     ) {
-        response.append_header(http::HeaderName::from_static(REVALIDATED_HEADER), value);
+        response.append_header(
+            http::HeaderName::from_static(crate::protocol::REVALIDATED_HEADER),
+            value,
+        );
     }
 }
 

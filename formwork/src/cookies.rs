@@ -11,7 +11,7 @@ pub fn get(name: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     {
         leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| crate::pipeline::cookie_value(&parts.headers, name))
+            .and_then(|parts| cookie_value(&parts.headers, name))
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -50,4 +50,35 @@ pub fn set(
     let value = http::HeaderValue::from_str(&cookie).map_err(crate::ActionError::internal)?;
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())
+}
+
+/// The value of cookie `name` among `headers`' `Cookie`s (the exact name: `fw_flash` is not
+/// `fw_flash_x`).
+#[cfg(feature = "ssr")]
+pub(crate) fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::protocol::FLASH_COOKIE;
+    use http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; fw_flash_x=2; fw_flash=3"),
+        );
+        assert_eq!(cookie_value(&headers, FLASH_COOKIE).as_deref(), Some("3"));
+    }
 }

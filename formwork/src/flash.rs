@@ -60,31 +60,33 @@ impl<T> Default for FormSnapshot<T> {
     }
 }
 
-/// The hidden field that carries the page a form was rendered on.
-pub const RETURN_FIELD: &str = "__fw_return";
-/// The hidden field that names the form's secret fields (comma-separated), never kept.
-pub const SECRET_FIELD: &str = "__fw_secret";
-/// The hidden field with the rendered form's one-time submission token.
-pub const ONCE_FIELD: &str = "__fw_once";
-/// The hidden field that names the input telling one of several forms to the same action
-/// apart (see [`FormState::for_item`](crate::FormState::for_item)); that input is kept even
-/// after a success, so the outcome finds its way back to the right form.
-pub const ITEM_FIELD: &str = "__fw_item";
-
 #[cfg(feature = "ssr")]
 pub use server::*;
 
 #[cfg(feature = "ssr")]
+pub(crate) mod read;
+#[cfg(feature = "ssr")]
+pub(crate) mod write;
+
+#[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use hmac::{Hmac, Mac};
-    use sha2::Sha256;
+    use crate::signing::SigningKey;
     use std::{sync::Arc, time::Duration};
 
     /// How long a flash waits for the page after the redirect.
     pub const FLASH_TTL: Duration = Duration::from_secs(60);
-    /// The cookie that holds the signed flash id.
-    pub const FLASH_COOKIE: &str = "fw_flash";
+
+    /// Where flashes are kept and how their cookie is signed.
+    #[derive(Clone)]
+    pub struct FlashSettings {
+        /// Where flashes are kept until the next page reads them.
+        pub store: Arc<dyn FlashStore>,
+        /// Signs the flash id in the cookie.
+        pub key: SigningKey,
+        /// Mark the cookie `Secure` (when the site is served over https).
+        pub secure_cookie: bool,
+    }
 
     /// Where flashes wait between the POST and the GET. Implemented by the storage backends.
     #[async_trait::async_trait]
@@ -129,97 +131,6 @@ mod server {
     #[derive(Debug, Clone)]
     pub struct ReceivedFlash(pub Arc<Flash>);
 
-    /// How a flash cookie that carries its flash whole begins (see [`SigningKey::seal`]).
-    const INLINE_PREFIX: &str = "i.";
-
-    /// The server's secret for what it hands the browser and must get back unchanged: flash
-    /// ids and bound arguments ([`crate::bound`]).
-    #[derive(Clone)]
-    pub struct SigningKey(Arc<[u8]>);
-
-    impl SigningKey {
-        /// A key from configured secret bytes (at least 32).
-        pub fn new(secret: &[u8]) -> Result<Self, String> {
-            if secret.len() < 32 {
-                return Err("the flash secret must be at least 32 bytes".into());
-            }
-            Ok(Self(secret.into()))
-        }
-
-        /// A random key for this process only: flashes then do not survive a restart or reach
-        /// another instance.
-        pub fn random() -> Self {
-            let bytes: Vec<u8> = (0..2)
-                .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
-                .collect();
-            Self(bytes.into())
-        }
-
-        fn mac(&self) -> Hmac<Sha256> {
-            // HMAC takes keys of any length; this cannot fail.
-            #[allow(clippy::expect_used)]
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length")
-        }
-
-        /// The signature of `parts` (joined unambiguously), base64url.
-        pub fn tag(&self, parts: &[&[u8]]) -> String {
-            use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(self.mac_of(parts).finalize().into_bytes())
-        }
-
-        /// Whether `tag` is the signature of `parts` (checked in constant time).
-        pub fn check(&self, parts: &[&[u8]], tag: &str) -> bool {
-            use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(tag)
-                .is_ok_and(|tag| self.mac_of(parts).verify_slice(&tag).is_ok())
-        }
-
-        fn mac_of(&self, parts: &[&[u8]]) -> Hmac<Sha256> {
-            let mut mac = self.mac();
-            for part in parts {
-                // Length-prefixed, so that no two different lists of parts sign alike.
-                mac.update(&(part.len() as u64).to_be_bytes());
-                mac.update(part);
-            }
-            mac
-        }
-
-        /// `id.signature`, for the flash cookie.
-        pub fn sign(&self, id: &str) -> String {
-            format!("{id}.{}", self.tag(&[b"flash", id.as_bytes()]))
-        }
-
-        /// The id, if `cookie` carries a valid signature.
-        pub fn verify<'a>(&self, cookie: &'a str) -> Option<&'a str> {
-            let (id, tag) = cookie.split_once('.')?;
-            self.check(&[b"flash", id.as_bytes()], tag).then_some(id)
-        }
-
-        /// `i.<payload, base64url>.<signature>`: a flash carried whole in its cookie, for when
-        /// the flash store cannot be written (its database is down).
-        pub fn seal(&self, payload: &str) -> String {
-            use base64::Engine;
-            let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload);
-            let tag = self.tag(&[b"flash-inline", sealed.as_bytes()]);
-            format!("{INLINE_PREFIX}{sealed}.{tag}")
-        }
-
-        /// The payload of a cookie made by [`SigningKey::seal`], if its signature holds.
-        pub fn open(&self, cookie: &str) -> Option<String> {
-            use base64::Engine;
-            let (sealed, tag) = cookie.strip_prefix(INLINE_PREFIX)?.split_once('.')?;
-            if !self.check(&[b"flash-inline", sealed.as_bytes()], tag) {
-                return None;
-            }
-            let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(sealed)
-                .ok()?;
-            String::from_utf8(payload).ok()
-        }
-    }
-
     /// Reads the flash for the action `A` from the request being rendered, if there is one.
     pub fn snapshot_for<A>() -> FormSnapshot<A::Output>
     where
@@ -248,59 +159,6 @@ mod server {
         FormSnapshot {
             outcome: Some(outcome),
             inputs: flash.inputs.clone(),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn a_signed_id_verifies_and_a_forged_one_does_not() {
-            let key = SigningKey::random();
-            let cookie = key.sign("abc123");
-            assert_eq!(key.verify(&cookie), Some("abc123"));
-            assert_eq!(key.verify("abc123"), None);
-            assert_eq!(key.verify("abc124.AAAA"), None);
-            let (_, tag) = cookie.split_once('.').unwrap_or_default();
-            assert_eq!(
-                key.verify(&format!("other.{tag}")),
-                None,
-                "a signature is bound to its id"
-            );
-            assert_eq!(
-                SigningKey::random().verify(&cookie),
-                None,
-                "another key rejects it"
-            );
-        }
-
-        #[test]
-        fn a_sealed_flash_opens_only_unchanged_and_never_as_an_id() {
-            let key = SigningKey::random();
-            let payload = r#"{"action":"/api/x","ok":false,"inputs":{"title":"</script> ✓"}}"#;
-            let cookie = key.seal(payload);
-            assert_eq!(key.open(&cookie).as_deref(), Some(payload));
-            assert_eq!(key.verify(&cookie), None, "a sealed flash is not an id");
-            assert_eq!(
-                key.open(&key.sign("abc123")),
-                None,
-                "an id is not a sealed flash"
-            );
-            let (sealed, tag) = cookie.rsplit_once('.').unwrap_or_default();
-            let changed = format!("{}A.{tag}", sealed);
-            assert_eq!(key.open(&changed), None, "a changed payload is refused");
-            assert_eq!(
-                SigningKey::random().open(&cookie),
-                None,
-                "another key rejects it"
-            );
-        }
-
-        #[test]
-        fn short_secrets_are_refused() {
-            assert!(SigningKey::new(b"short").is_err());
-            assert!(SigningKey::new(&[7u8; 32]).is_ok());
         }
     }
 }

@@ -9,8 +9,9 @@
 //! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
 
 use crate::{
-    flash::{FormSnapshot, ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
+    flash::FormSnapshot,
     optimistic::{Optimistic, Ticket},
+    protocol::{ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
     schema::{Kind, Rule, Schema},
     ActionError, FieldErrors,
 };
@@ -463,7 +464,7 @@ pub(crate) fn once_token() -> String {
     #[cfg(feature = "ssr")]
     return {
         let id = format!("{:032x}", rand::random::<u128>());
-        match use_context::<crate::flash::SigningKey>() {
+        match use_context::<crate::signing::SigningKey>() {
             Some(key) => crate::origin::sign_form_token(&key, &id),
             None => id,
         }
@@ -546,7 +547,7 @@ where
 pub(crate) fn mark_ready(node: NodeRef<html::Form>) {
     Effect::new(move |_| {
         if let Some(form) = node.get() {
-            let _ = form.set_attribute("data-fw-ready", "");
+            let _ = form.set_attribute(crate::protocol::READY_ATTRIBUTE, "");
         }
     });
 }

@@ -99,7 +99,7 @@ pub use server::*;
 #[cfg(feature = "ssr")]
 mod server {
     use super::{Principal, SessionInfo};
-    use crate::ActionError;
+    use crate::{protocol::SESSION_COOKIE, ActionError};
     use axum::http::{header, HeaderMap, HeaderValue};
     use sha2::{Digest, Sha256};
     use std::{
@@ -107,9 +107,6 @@ mod server {
         sync::{Arc, Mutex},
         time::{Duration, Instant},
     };
-
-    /// The session cookie's name.
-    pub const SESSION_COOKIE: &str = "fw_session";
 
     /// Where sessions are kept (the server's database; every instance shares it).
     #[async_trait::async_trait]
@@ -239,7 +236,7 @@ mod server {
         /// for the same session in the last [`REMEMBERED_FOR`] stands in for it, and without
         /// one the request is refused as temporarily unavailable (503), not as signed out.
         pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Principal>, ActionError> {
-            let Some(token) = crate::pipeline::cookie_value(headers, SESSION_COOKIE) else {
+            let Some(token) = crate::cookies::cookie_value(headers, SESSION_COOKIE) else {
                 return Ok(None);
             };
             let token_hash = hash(&token);
@@ -248,7 +245,7 @@ mod server {
             } else {
                 let answer = self
                     .store
-                    .session_user(&token_hash, crate::pipeline::unix_now())
+                    .session_user(&token_hash, crate::unix_now())
                     .await;
                 if let Ok(mut failed_at) = self.failed_at.lock() {
                     *failed_at = answer.is_err().then(Instant::now);
@@ -287,7 +284,7 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<HeaderValue, ActionError> {
-            if let Some(old) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+            if let Some(old) = crate::cookies::cookie_value(request, SESSION_COOKIE) {
                 let old = hash(&old);
                 self.store
                     .delete_session(&old)
@@ -296,7 +293,7 @@ mod server {
                 self.forget(|hash, _| hash != old);
             }
             let token = new_token();
-            let now = crate::pipeline::unix_now();
+            let now = crate::unix_now();
             let user_agent = request
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
@@ -317,7 +314,7 @@ mod server {
 
         /// Signs the request's session out. Returns the `Set-Cookie` value that clears it.
         pub async fn end(&self, request: &HeaderMap) -> Result<HeaderValue, ActionError> {
-            if let Some(token) = crate::pipeline::cookie_value(request, SESSION_COOKIE) {
+            if let Some(token) = crate::cookies::cookie_value(request, SESSION_COOKIE) {
                 let ended = hash(&token);
                 self.store
                     .delete_session(&ended)
@@ -334,10 +331,10 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<Vec<SessionInfo>, ActionError> {
-            let current = crate::pipeline::cookie_value(request, SESSION_COOKIE).map(|t| hash(&t));
+            let current = crate::cookies::cookie_value(request, SESSION_COOKIE).map(|t| hash(&t));
             let mut sessions: Vec<SessionInfo> = self
                 .store
-                .user_sessions(user_id, crate::pipeline::unix_now())
+                .user_sessions(user_id, crate::unix_now())
                 .await
                 .map_err(ActionError::unavailable)?
                 .into_iter()
@@ -359,7 +356,7 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<u64, ActionError> {
-            let keep = crate::pipeline::cookie_value(request, SESSION_COOKIE)
+            let keep = crate::cookies::cookie_value(request, SESSION_COOKIE)
                 .map(|t| hash(&t))
                 // Without a cookie there is no session to keep: a session-less caller never
                 // gets this far (the action needs a signed-in user), so this ends them all.

@@ -41,6 +41,7 @@ pub mod live;
 pub mod messages;
 pub mod meta;
 pub mod optimistic;
+pub mod protocol;
 pub mod query_form;
 pub mod redirect;
 pub mod region;
@@ -68,6 +69,8 @@ pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod serve;
 #[cfg(feature = "ssr")]
+pub mod signing;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 /// The browser's side of formwork, and the entry point cargo-leptos' script calls: hydrates
@@ -84,6 +87,15 @@ pub fn hydrate() {
     messages::install_from_page();
     leptos::mount::hydrate_islands();
     live::client::start();
+}
+
+/// Seconds since the Unix epoch (0 for a clock before it).
+#[cfg(feature = "ssr")]
+pub(crate) fn unix_now() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// What most pages and actions use, in one import: `use formwork::prelude::*;`. It includes

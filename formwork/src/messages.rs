@@ -115,10 +115,14 @@ catalog! {
     NotSent = "The form could not be sent: {detail}";
     /// 400: a form field that is not UTF-8.
     FieldNotUtf8 = "The form data is malformed: field {field} is not valid UTF-8.";
+    /// 400: a `%` in form data that is not followed by two hex digits.
+    FieldBadEscape = "The form data is malformed: field {field} has a `%` that is not followed by two hex digits.";
     /// 400: a form field with a NUL character.
     FieldNul = "The form data is malformed: field {field} contains a NUL character.";
     /// 400: a bound argument (a hidden field the server signed) was changed.
     StaleForm = "This form was changed after the server made it. Reload the page and try again.";
+    /// 409: the same form was posted again while its first post still runs.
+    StillRunning = "This form was already sent and is still being handled. Reload the page in a moment to see the result.";
     /// 408: the body stopped arriving.
     BodyStopped = "The request stopped arriving before it was complete, so nothing was done. Send it again.";
 
@@ -344,15 +348,12 @@ pub fn say(message: Message, values: &[(&str, &dyn Display)]) -> String {
 pub(crate) fn install_from_page() {
     let json = web_sys::window()
         .and_then(|window| window.document())
-        .and_then(|document| document.get_element_by_id(PAGE_ELEMENT_ID))
+        .and_then(|document| document.get_element_by_id(crate::protocol::MESSAGES_ELEMENT_ID))
         .and_then(|element| element.text_content());
     if let Some(json) = json {
         install(Messages::from_page_json(&json));
     }
 }
-
-/// The id of the `<script type="application/json">` element that carries the overrides.
-pub const PAGE_ELEMENT_ID: &str = "formwork-messages";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -103,7 +103,7 @@ pub fn Scripts(
         view! {
             <script
                 type="application/json"
-                id=crate::messages::PAGE_ELEMENT_ID
+                id=crate::protocol::MESSAGES_ELEMENT_ID
                 nonce=leptos::nonce::use_nonce()
                 inner_html=json
             ></script>

@@ -16,7 +16,7 @@
 //! from a configured trusted proxy (see [`forwarded_origin`]); from anyone else those headers
 //! are the client's own writing and are ignored.
 
-use crate::flash::SigningKey;
+use crate::signing::SigningKey;
 use http::{header, HeaderMap};
 
 /// A rendered form's token, signed: `<32 hex digits>.<signature>`. The digits alone are the

@@ -9,13 +9,6 @@
 
 use leptos::prelude::*;
 
-/// The attribute that names a region in the markup.
-pub const REGION_ATTRIBUTE: &str = "data-fw-region";
-/// Marks the page fetch of a region refresh. Such a fetch is not the user's view of the page:
-/// it never takes the flash a form post left for that view (the page may be navigating to it
-/// at that very moment).
-pub const REFRESH_HEADER: &str = "x-formwork-refresh";
-
 /// Marks server-rendered content that refreshes in place when one of its `tags` is
 /// revalidated (or its page's path is).
 #[component]
@@ -39,6 +32,7 @@ pub fn Region(
 /// said it has nothing to show there.
 #[cfg(feature = "hydrate")]
 pub async fn refresh_regions(names: &[&str]) -> Result<(), &'static str> {
+    use crate::protocol::{REFRESH_HEADER, REGION_ATTRIBUTE};
     use web_sys::{DomParser, SupportedType};
 
     let window = web_sys::window().ok_or("no window")?;

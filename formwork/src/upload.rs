@@ -203,7 +203,10 @@ mod server {
             let name = field.name().unwrap_or_default().to_owned();
             let file_name = field.file_name().map(str::to_owned);
             let file_limit = limits.files.iter().find(|f| f.name == name);
-            if file_limit.is_none() && file_name.is_some() && !name.starts_with("__fw") {
+            if file_limit.is_none()
+                && file_name.is_some()
+                && !name.starts_with(crate::protocol::FIELD_PREFIX)
+            {
                 return Err(ActionError::BadRequest {
                     message: say(Message::NoFileField, &[("field", &name)]),
                 });

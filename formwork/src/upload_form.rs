@@ -12,9 +12,9 @@
 //! box.
 
 use crate::{
-    flash::{ONCE_FIELD, RETURN_FIELD},
     form::{current_page, form_children, mark_ready, once_token, Pending},
     messages::{say, text, Message},
+    protocol::{ONCE_FIELD, RETURN_FIELD},
     ActionError, FormState,
 };
 use leptos::{html, prelude::*};

@@ -351,7 +351,7 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     let (other, other_session) = common::signed_in(&stores, "other", Role::Admin).await;
     let (ada, ada_session) = common::signed_in(&stores, "ada", Role::User).await;
     let router = common::router(stores, &["--flash-secret", SECRET]).await;
-    let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
+    let key = formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap();
     let bind = |id: i64| formwork::bound::sign_with(&key, ChangeRole::PATH, &id.to_string());
     let token = |cookie: &str| cookie.trim_start_matches("fw_session=").to_owned();
     // `as_session` asks to give account `user` the role `role`.

@@ -166,7 +166,7 @@ impl Case {
 struct World {
     db: TestDb,
     stores: server::store::Stores,
-    key: formwork::flash::SigningKey,
+    key: formwork::signing::SigningKey,
     alice: (i64, Caller),
     bob: (i64, Caller),
     mia: Caller,
@@ -220,7 +220,7 @@ impl World {
         Self {
             db,
             stores,
-            key: formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap(),
+            key: formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap(),
             alice,
             bob,
             mia,

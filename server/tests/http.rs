@@ -54,7 +54,7 @@ impl TestApp {
 
     /// A value bound to the action at `path`, signed as the server signs it into its forms.
     fn bind(path: &str, value: impl std::fmt::Display) -> String {
-        let key = formwork::flash::SigningKey::new(SECRET.as_bytes()).unwrap();
+        let key = formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap();
         formwork::bound::sign_with(&key, path, &value.to_string())
     }
 
@@ -241,13 +241,16 @@ async fn a_script_call_gets_the_value_or_a_typed_error_with_its_status() {
 
 #[tokio::test]
 async fn pages_carry_the_sites_wording_of_formworks_sentences_to_the_browser() {
-    use formwork::messages::{Message, Messages, PAGE_ELEMENT_ID};
+    use formwork::{
+        messages::{Message, Messages},
+        protocol::MESSAGES_ELEMENT_ID,
+    };
     let app = TestApp::spawn().await;
     let (status, html) = app.get("/posts").await;
     assert_eq!(status, StatusCode::OK);
     let document = scraper::Html::parse_document(&html);
     let selector = scraper::Selector::parse(&format!(
-        "head script#{PAGE_ELEMENT_ID}[type='application/json']"
+        "head script#{MESSAGES_ELEMENT_ID}[type='application/json']"
     ))
     .unwrap();
     let carried = document
@@ -489,7 +492,7 @@ async fn a_region_refresh_never_takes_the_flash_meant_for_the_page() {
     // is still following the redirect.
     let refresh = Request::get("/posts")
         .header(header::ACCEPT, "text/html")
-        .header(formwork::region::REFRESH_HEADER, "1")
+        .header(formwork::protocol::REFRESH_HEADER, "1")
         .header(header::COOKIE, app.cookies(Some(&cookie)));
     let refreshed = app.send(refresh.body(Body::empty()).unwrap()).await;
     assert!(

@@ -117,7 +117,7 @@ async fn one_revalidates_the_other_follows(bus: Bus) {
     assert_eq!(heard.items, ["tag:posts"]);
     assert_eq!(
         heard.id,
-        response.headers()[formwork::live::REVALIDATION_ID_HEADER]
+        response.headers()[formwork::protocol::REVALIDATION_ID_HEADER]
             .to_str()
             .unwrap(),
         "the id A's answer named"

@@ -13,7 +13,7 @@ use axum::{
     Router,
 };
 use common::{text, LiveStream, TestDb};
-use formwork::live::REVALIDATION_ID_HEADER;
+use formwork::protocol::REVALIDATION_ID_HEADER;
 use server_fn::ServerFn;
 use std::time::Duration;
 use tower::ServiceExt;

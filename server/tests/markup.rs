@@ -292,7 +292,7 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
         } else {
             Vec::new()
         };
-        let refresh: &[(&str, &str)] = &[(formwork::region::REFRESH_HEADER, "1")];
+        let refresh: &[(&str, &str)] = &[(formwork::protocol::REFRESH_HEADER, "1")];
         // (what, where, as whom, extra headers, what must be on it)
         let pages = [
             (
@@ -389,7 +389,7 @@ async fn tell(texts: &[String], address: &str) -> (TestDb, Vec<Page>) {
         let query = encode(&[("path", &format!("/{text}")), ("tags", "posts")]);
         let response = story
             .send(
-                Request::get(format!("{}?{query}", formwork::live::LIVE_PATH))
+                Request::get(format!("{}?{query}", formwork::protocol::LIVE_PATH))
                     .body(Body::empty())
                     .unwrap(),
             )

@@ -16,8 +16,9 @@ pub mod postgres;
 pub mod redis;
 
 use crate::{
-    cache::{DataCache, REVALIDATED_HEADER},
-    live::{LiveEvent, LiveHub, EVERYTHING, REVALIDATION_ID_HEADER},
+    cache::DataCache,
+    live::{LiveEvent, LiveHub, EVERYTHING},
+    protocol::{REVALIDATED_HEADER, REVALIDATION_ID_HEADER},
 };
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};

@@ -7,8 +7,8 @@
 //! An action's answer in this tab goes through [`revalidate`] as well; its id makes sure the
 //! same revalidation, heard again on the stream, is acted on once.
 
-use super::{concerns, LiveEvent, EVENT, LIVE_PATH, TAGS_ATTRIBUTE};
-use crate::region::REGION_ATTRIBUTE;
+use super::{concerns, LiveEvent, EVENT};
+use crate::protocol::{LIVE_ATTRIBUTE, LIVE_PATH, POSITION_META, REGION_ATTRIBUTE, TAGS_ATTRIBUTE};
 use std::{cell::RefCell, collections::VecDeque, rc::Rc};
 use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -57,7 +57,7 @@ thread_local! {
 pub fn start() {
     let rendered = document()
         .and_then(|d| {
-            d.query_selector(&format!("meta[name=\"{}\"]", super::POSITION_META))
+            d.query_selector(&format!("meta[name=\"{}\"]", POSITION_META))
                 .ok()
         })
         .flatten()
@@ -197,7 +197,7 @@ fn tagged_regions() -> Vec<(String, Vec<String>)> {
 /// `data-fw-live="open"` on the root element while the stream is connected.
 fn mark_live(open: bool) {
     if let Some(root) = document().and_then(|d| d.document_element()) {
-        let _ = root.set_attribute(super::LIVE_ATTRIBUTE, if open { "open" } else { "closed" });
+        let _ = root.set_attribute(LIVE_ATTRIBUTE, if open { "open" } else { "closed" });
     }
 }
 

@@ -10,8 +10,8 @@
 //!
 //! On the page, a [`Region`](crate::Region) or a [`Live`] resource declares its tags; nothing
 //! is wired to an action by hand. The page subscribes to its tags (and its own
-//! path) at [`LIVE_PATH`]; a page without tagged parts opens no stream, so an idle site costs
-//! nothing. Every revalidation carries an id: the tab that ran the action sees it twice (in
+//! path) at [`LIVE_PATH`](crate::protocol::LIVE_PATH); a page without tagged parts opens no
+//! stream, so an idle site costs nothing. Every revalidation carries an id: the tab that ran the action sees it twice (in
 //! its response and on the stream) and refreshes once.
 
 #[cfg(feature = "hydrate")]
@@ -25,17 +25,7 @@ pub use resource::Live;
 #[cfg(feature = "ssr")]
 pub use hub::{stream, LiveHub};
 
-/// Where pages subscribe: `GET /_formwork/live?path=/posts&tags=posts+comments:7`.
-pub const LIVE_PATH: &str = "/_formwork/live";
-/// The response header naming one action's revalidation, so it is acted on once per page.
-pub const REVALIDATION_ID_HEADER: &str = "x-formwork-revalidation-id";
-/// The attribute listing a region's tags, separated by spaces.
-pub const TAGS_ATTRIBUTE: &str = "data-fw-tags";
-/// The `<meta name=…>` in which a rendered page records the stream's position at its render
-/// (see [`LivePosition`]): its stream starts there, so nothing in between is missed.
-pub const POSITION_META: &str = "formwork-live";
-/// On the root element: `open` while the page's stream is connected, `closed` while not.
-pub const LIVE_ATTRIBUTE: &str = "data-fw-live";
+use crate::protocol::POSITION_META;
 /// The name of the stream's events.
 pub const EVENT: &str = "revalidate";
 /// The item that stands for everything (a page that may have missed events refreshes all).

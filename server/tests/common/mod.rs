@@ -231,7 +231,7 @@ impl LiveStream {
     pub async fn open_with(router: &axum::Router, query: &str, headers: &[(&str, &str)]) -> Self {
         use tower::ServiceExt;
         let mut request =
-            axum::http::Request::get(format!("{}?{query}", formwork::live::LIVE_PATH))
+            axum::http::Request::get(format!("{}?{query}", formwork::protocol::LIVE_PATH))
                 .header(axum::http::header::ACCEPT, "text/event-stream");
         for (name, value) in headers {
             request = request.header(*name, *value);

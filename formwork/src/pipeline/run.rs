@@ -1,0 +1,150 @@
+//! Run: the action itself, then what it revalidated reaches the open pages and the other
+//! instances before its answer leaves.
+
+use super::{
+    body::LimitedBody,
+    once::remember,
+    posted::{Posted, PostedForm},
+    respond::{no_store, respond_to_document, respond_to_script},
+    Call,
+};
+use crate::{
+    flash::{
+        write::{store_and_redirect, Keep},
+        Flash, FlashSettings,
+    },
+    invalidation::announce,
+    ActionError, LocalPath,
+};
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::Response,
+};
+use server_fn::error::FromServerFnError;
+
+/// Runs the action and answers: a script with the action's answer (its error's status), a
+/// plain form post with `303 See Other` back to its page, the outcome in a flash.
+pub(super) async fn action(
+    call: &Call<'_>,
+    posted: Posted,
+    once: Option<String>,
+    limit: u64,
+    next: Next,
+) -> Response {
+    match (call.form_post(), posted.form) {
+        (Some(settings), Some(form)) => {
+            form_post(call, settings, posted.request, form, once, next).await
+        }
+        _ => script(call, posted.request, limit, next).await,
+    }
+}
+
+async fn script(call: &Call<'_>, request: Request, limit: u64, next: Next) -> Response {
+    // A body without a declared length is counted as it streams in: it stops at the limit,
+    // the action fails to read it, and the answer is the same 413.
+    let (parts, body) = request.into_parts();
+    let (body, overflow) = LimitedBody::new(body, limit);
+    let mut response = next.run(Request::from_parts(parts, Body::new(body))).await;
+    if overflow.tripped() {
+        return call.answer(&ActionError::PayloadTooLarge { limit_bytes: limit });
+    }
+    announce(
+        call.pipeline.bus.as_deref(),
+        call.pipeline.live.as_ref(),
+        response.headers_mut(),
+    )
+    .await;
+    no_store(if call.document {
+        respond_to_document(response)
+    } else {
+        respond_to_script(response).await
+    })
+}
+
+/// A plain form post: run the action as a script call, keep its outcome and the user's input
+/// in a flash, and send the browser back to the form's page with `303 See Other`.
+async fn form_post(
+    call: &Call<'_>,
+    settings: &FlashSettings,
+    request: Request,
+    form: PostedForm,
+    once: Option<String>,
+    next: Next,
+) -> Response {
+    let PostedForm {
+        return_to,
+        inputs,
+        item,
+        ..
+    } = form;
+    // Ask for data, not a redirect: the pipeline does the redirecting.
+    let (mut parts, body) = request.into_parts();
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let mut response = respond_to_script(next.run(Request::from_parts(parts, body)).await).await;
+    announce(
+        call.pipeline.bus.as_deref(),
+        call.pipeline.live.as_ref(),
+        response.headers_mut(),
+    )
+    .await;
+    let redirect = response
+        .headers()
+        .contains_key(server_fn::redirect::REDIRECT_HEADER)
+        .then(|| response.headers().get(header::LOCATION))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(LocalPath::parse);
+    let ok = response.status().is_success();
+    let database_down = response.status() == StatusCode::SERVICE_UNAVAILABLE;
+    // Cookies the action set (a new session, a preference) go out with the redirect.
+    let cookies: Vec<HeaderValue> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    let body = match axum::body::to_bytes(response.into_body(), 1024 * 1024).await {
+        Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+        Err(error) => {
+            let error = ActionError::internal(format!("unreadable action response: {error}"));
+            String::from_utf8_lossy(&error.ser()).into_owned()
+        }
+    };
+    let target = redirect.or(return_to).or_else(|| call.back.clone());
+    // A success clears the form, so its input is not kept: only the one that tells the form
+    // apart from its siblings, so the success finds its way back to it.
+    let inputs = if ok {
+        inputs
+            .into_iter()
+            .filter(|(name, _)| item.as_deref() == Some(name.as_str()))
+            .collect()
+    } else {
+        inputs
+    };
+    let flash = Flash {
+        action: call.path.clone(),
+        ok,
+        body,
+        inputs,
+    };
+    // An action the database failed under (503) changed nothing, and the database would keep
+    // this answer waiting: the outcome is not recorded, and the flash rides in its cookie.
+    let keep_in = if database_down {
+        Keep::Cookie
+    } else {
+        if let Some(token) = once {
+            remember(settings, &token, &flash, target.as_ref()).await;
+        }
+        Keep::Store
+    };
+    let mut redirect = store_and_redirect(settings, &flash, target, keep_in).await;
+    for cookie in cookies {
+        redirect.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    redirect
+}

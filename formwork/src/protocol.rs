@@ -1,0 +1,63 @@
+//! Every name that crosses between the browser and the server: the hidden fields formwork adds
+//! to forms, its headers, the attributes and elements its browser side looks for, its cookies
+//! and the live stream's route. One place, so the two sides cannot drift apart. An app never
+//! writes these itself; a test or a proxy rule may read them.
+
+// Hidden form fields: all start with `__fw`, the pipeline reads them, and none is kept as the
+// user's input.
+
+/// What every hidden field formwork adds to a form starts with.
+pub const FIELD_PREFIX: &str = "__fw";
+/// The hidden field that carries the page a form was rendered on.
+pub const RETURN_FIELD: &str = "__fw_return";
+/// The hidden field that names the form's secret fields (comma-separated), never kept.
+pub const SECRET_FIELD: &str = "__fw_secret";
+/// The hidden field with the rendered form's one-time submission token (signed: it is also
+/// the form token that shows a post's provenance, see [`crate::origin`]).
+pub const ONCE_FIELD: &str = "__fw_once";
+/// The hidden field that names the input telling one of several forms to the same action
+/// apart (see [`FormState::for_item`](crate::FormState::for_item)); that input is kept even
+/// after a success, so the outcome finds its way back to the right form.
+pub const ITEM_FIELD: &str = "__fw_item";
+
+// Headers.
+
+/// Marks the page fetch of a region refresh. Such a fetch is not the user's view of the page:
+/// it never takes the flash a form post left for that view (the page may be navigating to it
+/// at that very moment).
+pub const REFRESH_HEADER: &str = "x-formwork-refresh";
+/// The response header that lists what an action revalidated (`tag:news`, `path:/news`),
+/// for the browser and for other instances.
+pub const REVALIDATED_HEADER: &str = "x-formwork-revalidated";
+/// The response header naming one action's revalidation, so it is acted on once per page.
+pub const REVALIDATION_ID_HEADER: &str = "x-formwork-revalidation-id";
+
+// Markup the browser side looks for.
+
+/// The attribute that names a region in the markup.
+pub const REGION_ATTRIBUTE: &str = "data-fw-region";
+/// The attribute listing a region's tags, separated by spaces.
+pub const TAGS_ATTRIBUTE: &str = "data-fw-tags";
+/// On the root element: `open` while the page's live stream is connected, `closed` while not.
+pub const LIVE_ATTRIBUTE: &str = "data-fw-live";
+/// On a form, once its island is hydrated and submits through formwork.
+pub const READY_ATTRIBUTE: &str = "data-fw-ready";
+/// The `<meta name=…>` in which a rendered page records the live stream's position at its
+/// render (see [`LivePosition`](crate::live::LivePosition)): its stream starts there, so
+/// nothing in between is missed.
+pub const POSITION_META: &str = "formwork-live";
+/// The id of the `<script type="application/json">` element that carries the app's overrides
+/// of formwork's sentences (see [`crate::messages`]).
+pub const MESSAGES_ELEMENT_ID: &str = "formwork-messages";
+
+// Cookies.
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "fw_session";
+/// The cookie that holds a flash (its signed id, or the whole flash sealed).
+pub const FLASH_COOKIE: &str = "fw_flash";
+
+// Routes.
+
+/// Where pages subscribe to revalidations: `GET /_formwork/live?path=/news&tags=news+item:7`.
+pub const LIVE_PATH: &str = "/_formwork/live";
