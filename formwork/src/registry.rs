@@ -19,7 +19,7 @@
 //!     # let _ = (user, rank);
 //!     Ok(())
 //! }
-//! // The app's own roles convert into ranks: `AtLeast(Role::Admin.rank())`.
+//! // The app's own roles convert into ranks: `AtLeast(Role::Editor.rank())`.
 //! formwork::declare!(ChangeRole { access: AtLeast(Rank(2)) });
 //!
 //! #[server]

@@ -1,44 +1,21 @@
-//! The HTTP stack: pages, actions, static assets and the health check, in one axum router.
+//! The HTTP stack: pages, actions, static assets, the app's plain routes and the operator's
+//! endpoints, in one axum router.
 //!
 //! formwork is built from the configuration and put around the app's routes
 //! (`Formwork::around`: the panic guard, tracing, compression, the timeout, security headers,
 //! the action pipeline, the live stream and the built files).
 
-use crate::{config::Config, store::Stores};
-use app::{shell, state::AppState, App};
-use axum::{
-    extract::State,
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
-    routing::get,
-    Json, Router,
+use crate::{
+    config::Config,
+    ops::{healthz, metrics},
+    state::{ServerState, Services},
+    store::Stores,
 };
-use formwork::{cache::DataCache, live::LiveHub, rate_limit::Limiter, Formwork};
+use app::{shell, state::AppState, App};
+use axum::{routing::get, Router};
+use formwork::{rate_limit::Limiter, Formwork};
 use leptos::prelude::*;
 use std::sync::Arc;
-
-/// Everything a request handler may need.
-#[derive(Clone, axum::extract::FromRef)]
-pub struct ServerState {
-    pub leptos_options: LeptosOptions,
-    pub app: AppState,
-    /// The framework's part: its cache, live hub, stores and figures.
-    pub formwork: Formwork,
-    pub webhooks: crate::api::webhooks::Webhooks,
-}
-
-// Handlers that revalidate (the webhook) take the cache and the live hub as their state.
-impl axum::extract::FromRef<ServerState> for DataCache {
-    fn from_ref(state: &ServerState) -> Self {
-        state.formwork.cache().clone()
-    }
-}
-
-impl axum::extract::FromRef<ServerState> for LiveHub {
-    fn from_ref(state: &ServerState) -> Self {
-        state.formwork.live().clone()
-    }
-}
 
 /// Leptos' options, from its `LEPTOS_*` variables, with the address and site root that
 /// [`Config`] decided.
@@ -114,41 +91,4 @@ pub async fn router(
         )
         .merge(pages);
     Ok(state.formwork.around(router).with_state(state))
-}
-
-/// What one instance shares between its requests and its jobs.
-#[derive(Clone)]
-pub struct Services {
-    /// The tagged data cache every read shares; actions purge it by tag or path.
-    pub cache: DataCache,
-    /// The pages with a live stream open, which hear what changed.
-    pub live: LiveHub,
-    /// Where uploads and the pictures made from them are kept.
-    pub objects: Arc<dyn object_store::ObjectStore>,
-}
-
-/// `GET /healthz`: 200 when the database answers, 503 when it does not.
-async fn healthz(State(app): State<AppState>) -> Response {
-    let backend = app.store.backend();
-    match app.store.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "backend": backend })).into_response(),
-        Err(error) => {
-            tracing::error!(%error, backend, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable", "backend": backend })),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// `GET /metrics`: formwork's figures in the Prometheus text format. For the operator's
-/// scraper: keep it off the public load balancer.
-async fn metrics(State(formwork): State<Formwork>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        formwork.metrics().await,
-    )
-        .into_response()
 }

@@ -1,6 +1,6 @@
 //! The app's background jobs, and the queue that runs them (`formwork::jobs`).
 
-use crate::{config::Config, http::Services, store::Stores};
+use crate::{config::Config, state::Services, store::Stores};
 use app::settings::avatar::process::{self, Processed};
 use formwork::jobs::Queue;
 use std::time::Duration;

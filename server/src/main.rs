@@ -4,7 +4,7 @@ use clap::Parser;
 use server::{
     admin,
     config::{Command, Config},
-    http, jobs, store, telemetry,
+    http, jobs, state, store, telemetry,
 };
 
 #[tokio::main]
@@ -53,7 +53,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos_options = http::leptos_options(&config)?;
     let limiter = config.limiter().await?;
     tracing::info!(limiter = limiter.kind(), "rate limits ready");
-    let services = http::Services {
+    let services = state::Services {
         // The tagged data cache every read shares; actions purge it by tag or path.
         cache: formwork::cache::DataCache::new(),
         // The pages with a live stream open hear what changed.

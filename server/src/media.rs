@@ -2,7 +2,7 @@
 //! the type the app wrote them in (they are all re-encoded JPEGs), `nosniff`, and a year of
 //! caching: a key is never reused, so a new picture is a new address.
 
-use crate::http::ServerState;
+use crate::state::ServerState;
 use app::settings::avatar::process;
 use axum::{
     body::Body,

@@ -43,7 +43,7 @@ async fn an_undeclared_server_function_stops_the_server_naming_it() {
         options,
         stores,
         std::sync::Arc::new(formwork::rate_limit::MemoryLimiter::new()),
-        server::http::Services {
+        server::state::Services {
             cache: formwork::cache::DataCache::new(),
             live: formwork::live::LiveHub::new(),
             objects: std::sync::Arc::new(object_store::memory::InMemory::new()),

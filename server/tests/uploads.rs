@@ -95,7 +95,7 @@ impl Site {
         let stores = db.stores().await;
         let (_, session) = common::signed_in(&stores, "painter", app::roles::Role::User).await;
         let config = config(&[]);
-        let services = server::http::Services {
+        let services = server::state::Services {
             objects: objects.clone(),
             ..common::services(formwork::cache::DataCache::new())
         };

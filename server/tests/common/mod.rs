@@ -135,8 +135,8 @@ pub async fn instance(
 
 /// What an instance shares between requests and jobs: `cache`, a live hub, and objects kept
 /// in memory.
-pub fn services(cache: formwork::cache::DataCache) -> server::http::Services {
-    server::http::Services {
+pub fn services(cache: formwork::cache::DataCache) -> server::state::Services {
+    server::state::Services {
         cache,
         live: formwork::live::LiveHub::new(),
         objects: Arc::new(object_store::memory::InMemory::new()),
