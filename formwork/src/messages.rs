@@ -294,49 +294,53 @@ fn fill(text: &str, values: &[(&str, &dyn Display)]) -> String {
     out
 }
 
-/// The process's catalog; `None` is English.
-static CATALOG: RwLock<Option<Messages>> = RwLock::new(None);
+/// The process's catalog, with the JSON its pages carry made once; `None` is English.
+static CATALOG: RwLock<Option<Installed>> = RwLock::new(None);
+
+struct Installed {
+    messages: Messages,
+    page_json: Option<String>,
+}
 
 /// Makes `messages` this process's catalog (the builder does, after
 /// [`check`](Messages::check); formwork's browser side does with the page's).
 pub fn install(messages: Messages) {
-    let messages = (!messages.overrides.is_empty()).then_some(messages);
+    let installed = (!messages.overrides.is_empty()).then(|| Installed {
+        page_json: messages.page_json(),
+        messages,
+    });
     match CATALOG.write() {
-        Ok(mut catalog) => *catalog = messages,
-        Err(poisoned) => *poisoned.into_inner() = messages,
+        Ok(mut catalog) => *catalog = installed,
+        Err(poisoned) => *poisoned.into_inner() = installed,
     }
 }
 
-/// This process's catalog.
-pub fn current() -> Messages {
-    read(|messages| messages.cloned().unwrap_or_default())
-}
-
-fn read<T>(f: impl FnOnce(Option<&Messages>) -> T) -> T {
+fn read<T>(f: impl FnOnce(Option<&Installed>) -> T) -> T {
     match CATALOG.read() {
         Ok(catalog) => f(catalog.as_ref()),
         Err(poisoned) => f(poisoned.into_inner().as_ref()),
     }
 }
 
-/// This process's overrides as the page carries them ([`Messages::page_json`]).
+/// This process's overrides as every page carries them ([`Messages::page_json`], made once
+/// when the catalog was installed).
 pub fn page_json() -> Option<String> {
-    read(|messages| messages.and_then(Messages::page_json))
+    read(|installed| installed.and_then(|i| i.page_json.clone()))
 }
 
 /// What `message` says in this process's catalog, placeholders unfilled.
 pub fn text(message: Message) -> Cow<'static, str> {
-    read(|messages| match messages {
-        Some(messages) => Cow::Owned(messages.text(message).to_owned()),
+    read(|installed| match installed {
+        Some(installed) => Cow::Owned(installed.messages.text(message).to_owned()),
         None => Cow::Borrowed(message.english()),
     })
 }
 
 /// What `message` says in this process's catalog with its placeholders filled from `values`.
 pub fn say(message: Message, values: &[(&str, &dyn Display)]) -> String {
-    read(|messages| {
+    read(|installed| {
         fill(
-            messages.map_or(message.english(), |m| m.text(message)),
+            installed.map_or(message.english(), |i| i.messages.text(message)),
             values,
         )
     })
