@@ -101,8 +101,8 @@ fresh_machine_run() {
 }
 
 clippy_server() {
-  cargo clippy --locked -p server -p app -p formwork -p hello-form --features hello-form/ssr \
-    --all-targets -- -D warnings
+  cargo clippy --locked -p server -p app -p formwork -p formwork-macros -p hello-form \
+    --features hello-form/ssr --all-targets -- -D warnings
 }
 
 clippy_wasm() {
@@ -119,7 +119,9 @@ formwork_docs() {
     --features formwork/ssr,formwork/sqlite,formwork/postgres,formwork/redis
 }
 
-rust_tests() { cargo test --locked -p server -p app -p formwork -- --skip hostile_client_suite; }
+rust_tests() {
+  cargo test --locked -p server -p app -p formwork -p formwork-macros -- --skip hostile_client_suite
+}
 
 # Its own step, so that the count of cases it ran shows in the log.
 hostile_suite() { cargo test --locked -p server --test hostile -- --show-output; }

@@ -11,7 +11,7 @@
 //! use formwork::{ActionError, Bound};
 //! use leptos::prelude::*;
 //!
-//! #[server]
+//! #[formwork::action(access = Public)]
 //! pub async fn delete_post(id: Bound<i64>) -> Result<(), ActionError> {
 //!     let id = id.into_inner(); // the id this server put in the form
 //!     # let _ = id;

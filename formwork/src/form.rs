@@ -9,6 +9,7 @@
 //! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
 
 use crate::{
+    action::Action,
     flash::FormSnapshot,
     optimistic::{Optimistic, Ticket},
     protocol::{ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
@@ -79,7 +80,7 @@ impl<A: ServerFn> Copy for FormState<A> {}
 
 impl<A> FormState<A>
 where
-    A: ServerFn<Error = ActionError>,
+    A: Action + ServerFn<Error = ActionError>,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
     /// The state for a form outside an island. On the server it starts from the flash of a
@@ -116,7 +117,7 @@ where
             pending: RwSignal::new(false),
             outcome: RwSignal::new(snapshot.outcome),
             inputs: StoredValue::new(snapshot.inputs),
-            rules: &[],
+            rules: <A::Schema as Schema>::FIELDS,
             local: RwSignal::new(FieldErrors::new()),
             item: None,
             optimism: None,
@@ -149,14 +150,6 @@ where
                 inputs.extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
             }
         });
-        self
-    }
-
-    /// Binds the form to the schema of the action's input: its fields render the rules as
-    /// HTML constraints, and in an island the browser checks them on blur and on submit,
-    /// sending nothing while a field is invalid.
-    pub fn schema<S: Schema>(mut self) -> Self {
-        self.rules = S::FIELDS;
         self
     }
 
@@ -218,7 +211,16 @@ where
         Signal::derive(move || local_problems(local))
     }
 
-    /// One field's rule, messages and accessibility attributes.
+    /// The form's fields, one typed handle each (`state.fields().title`): the fields of the
+    /// action's schema, with their rules, kept input and messages.
+    pub fn fields(&self) -> <A::Schema as Schema>::Fields {
+        let state = *self;
+        <A::Schema as Schema>::fields(move |name| state.field(name))
+    }
+
+    /// One field by its name: for a field outside the action's schema (an upload's file),
+    /// where [`FormState::fields`] has no handle. A name the schema does not know gets no
+    /// rule.
     pub fn field(&self, name: &'static str) -> Field {
         Field {
             name,
@@ -231,7 +233,7 @@ where
 
 impl<A> Default for FormState<A>
 where
-    A: ServerFn<Error = ActionError>,
+    A: Action + ServerFn<Error = ActionError>,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
     fn default() -> Self {
@@ -258,6 +260,11 @@ impl Field {
     /// The rule from the form's schema, if it has one for this field.
     pub fn rule(self) -> Option<Rule> {
         self.rule
+    }
+
+    /// The field's label: its rule's, or its name when it has no rule.
+    pub fn label(self) -> &'static str {
+        self.rule.map_or(self.name, |r| r.label)
     }
 
     /// For `required`.
@@ -322,14 +329,16 @@ pub fn TextInput(
     field: Field,
     /// The element id (the label points at it).
     id: &'static str,
-    /// The text of the input's `<label>`.
-    label: &'static str,
+    /// The text of the input's `<label>`: the label of the field's rule when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
     /// The input's `autocomplete` attribute (`"email"`, `"current-password"`); none when
     /// not given.
     #[prop(optional)]
     autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let secret = field.rule().is_some_and(|rule| rule.kind == Kind::Password);
+    let label = label.unwrap_or_else(|| field.label());
     view! {
         <label for=id>{label}</label>
         <input
@@ -366,13 +375,15 @@ pub fn TextArea(
     field: Field,
     /// The element id (the label points at it).
     id: &'static str,
-    /// The text of the input's `<label>`.
-    label: &'static str,
+    /// The text of the input's `<label>`: the label of the field's rule when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
     /// The visible number of text lines (5 when not given).
     #[prop(default = 5)]
     rows: u32,
 ) -> impl IntoView {
     let value = field.value();
+    let label = label.unwrap_or_else(|| field.label());
     #[cfg(feature = "ssr")]
     let value = value.map(|value| crate::meta::escape_text(&value));
     view! {
@@ -798,6 +809,10 @@ mod tests {
         async fn run_body(self) -> Result<String, ActionError> {
             Ok(String::new())
         }
+    }
+
+    impl crate::Action for Demo {
+        type Schema = crate::schema::NoFields;
     }
 
     fn rendered(error: ActionError) -> String {

@@ -1,17 +1,18 @@
 //! Formwork: the Server Actions model for Leptos 0.8.
 //!
-//! An action is one `#[server]` function. Formwork puts around it what a production framework
+//! An action is one `async fn` under [`#[formwork::action]`](macro@action), a Leptos `#[server]`
+//! function with its policy. Formwork puts around it what a production framework
 //! owes its users: a form that works with and without JavaScript ([`ActionForm`]), one schema
 //! checked in the browser and on the server ([`schema!`]), a typed [`ActionError`] that maps
 //! to HTTP statuses, a declared access policy, body limit and rate limit per action
-//! ([`declare!`]), server-rendered [`Region`]s and [`Live`] resources that refresh when what
+//! ([`action`](macro@action)), server-rendered [`Region`]s and [`Live`] resources that refresh when what
 //! they show is revalidated, in this tab, other tabs and other instances, and (behind the
 //! `ssr` feature) the request pipeline every action walks.
 //!
 //! An app's server is wired by one builder (`Formwork::builder`, feature `ssr`); its browser
 //! side is formwork's `hydrate` entry point (feature `hydrate`). `use formwork::prelude::*;`
 //! brings what pages and actions use, Leptos' prelude included. The quick start is
-//! `examples/hello-form` in formwork's repository, 80 lines of Rust in all.
+//! `examples/hello-form` in formwork's repository, 78 lines of Rust in all.
 //!
 //! | feature | what it adds |
 //! |---|---|
@@ -27,6 +28,10 @@
 
 #![warn(missing_docs)]
 
+// The macros name `::formwork`, as in any crate that uses them; here too.
+extern crate self as formwork;
+
+mod action;
 pub mod bound;
 #[cfg(feature = "hydrate")]
 mod browser;
@@ -101,6 +106,7 @@ pub(crate) fn unix_now() -> i64 {
 /// What most pages and actions use, in one import: `use formwork::prelude::*;`. It includes
 /// Leptos' prelude, with formwork's [`ActionForm`] in place of Leptos' own.
 pub mod prelude {
+    pub use crate::identity::Principal;
     pub use crate::{
         form::snapshot, ActionError, ActionForm, Bound, Document, FormError, FormSnapshot,
         FormState, Region, Rule, Schema, SubmitButton, TextArea, TextInput, Title, Validated,
@@ -113,12 +119,15 @@ pub mod prelude {
 /// What formwork's macros expand to; not an API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "ssr")]
+    pub use crate::action::{admit, admit_principal, CheckSchema, Input, PassThrough};
     pub use garde;
     #[cfg(feature = "ssr")]
     pub use inventory;
     pub use server_fn::ServerFn;
 }
 
+pub use action::Action;
 pub use bound::Bound;
 #[cfg(feature = "ssr")]
 pub use builder::{Builder, Formwork};
@@ -142,30 +151,117 @@ pub use region::Region;
 pub use schema::{Rule, Schema, Validated};
 pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 
-/// Declares an action's access policy and, optionally, its body limit and rate limit (see the
-/// `registry` module of the server build). Expands to nothing outside the server build: the
-/// build in which formwork's own `ssr` feature is on, whatever the caller's features are named.
+/// Declares an action: an `async fn` that runs only on the server, called over HTTP by its
+/// forms, with who may call it and, optionally, how often and with how large a body.
+///
+/// ```
+/// use formwork::prelude::*;
+/// use formwork::identity::Rank;
+///
+/// formwork::schema! {
+///     #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+///     pub struct NewNote {
+///         pub text: String = Rule::text("Note").chars(1, 500),
+///     }
+/// }
+///
+/// /// Keeps a note for the signed-in user.
+/// #[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 8 KiB)]
+/// pub async fn add_note(me: Principal, #[server(flatten)] note: NewNote) -> Result<usize, ActionError> {
+///     // `me` comes from the session; `note` has been checked against its schema (a 422 with
+///     // every field's message otherwise) and trimmed.
+///     let _ = me.user_id;
+///     Ok(note.text.len())
+/// }
+///
+/// /// How many notes there are (a read: `GET`, its arguments in the query).
+/// #[formwork::action(access = Public, method = GET)]
+/// pub async fn count_notes() -> Result<u64, ActionError> {
+///     Ok(0)
+/// }
+///
+/// #[formwork::action(access = AtLeast(Rank(2)))]
+/// pub async fn clear_notes() -> Result<(), ActionError> {
+///     Ok(())
+/// }
+/// # fn main() {
+/// #     use server_fn::ServerFn;
+/// #     let declared = formwork::registry::declaration(AddNote::PATH).unwrap();
+/// #     assert_eq!(declared.access, formwork::registry::Access::SignedIn);
+/// #     assert_eq!(declared.body_limit, Some(8 * 1024));
+/// #     assert!(formwork::registry::declaration(ClearNotes::PATH).is_some());
+/// # }
+/// ```
+///
+/// It expands to a Leptos `#[server]` function (the generated argument type is named as
+/// `#[server]` names it, `AddNote` for `add_note`, or by `name = …`), and around its body:
+///
+/// - **`access`** (required: an action without one does not compile): `Public`, `SignedIn` or
+///   `AtLeast(rank)` (an app role's `.rank()`). The pipeline refuses a caller the policy does
+///   not admit (401, 403) before the body is read, and the body checks it again, so a page
+///   that calls the function directly is held to it too.
+/// - **A `Principal` argument** is the signed-in user, filled from the session; the client
+///   cannot send it. Only an action that requires sign-in may take one.
+/// - **Every argument whose type is a [`schema!`] struct is checked** against its rules before
+///   the body runs (trimmed, and a 422 carrying each field's message otherwise): an action
+///   cannot forget to validate. The `#[server(flatten)]` argument is the form's fields: its
+///   [`FormState`] renders and checks that schema ([`Action::Schema`]).
+/// - **`rate_limit`**: a `RateLimit` (server build), where a chain may start at `per_ip(n)`,
+///   `per_user(n)` or `per_ip_and_user(n)` (429 with `Retry-After` beyond it).
+/// - **`body_limit`**: `64 KiB`, `5 MiB`, or bytes as any `u64` expression (413 beyond it).
+/// - **`method`**: `POST` (the default) or `GET` for a read, whose arguments travel in the
+///   query string.
+/// - **`input`, `output`, `prefix`, `endpoint`, `name`** are handed to `#[server]` as they are
+///   (`input = MultipartFormData` for an upload).
+///
+/// The server's registry (feature `ssr`) holds each declaration; the builder refuses to start
+/// if a server function linked into the binary has none (one written with a plain
+/// `#[server]`).
+#[doc(inline)]
+pub use formwork_macros::action;
+
+/// Declares an action's input struct and the rule of each field: the struct derives
+/// `garde::Validate` from the rules, and implements [`Schema`] so forms can render and check
+/// them in the browser. It also gets a companion `…Fields` struct, one [`Field`] handle per
+/// field, that a form reaches with `state.fields()`: a misspelled field does not compile.
+///
+/// ```
+/// use formwork::{ActionError, Rule, Schema, Validated};
+///
+/// formwork::schema! {
+///     #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+///     pub struct ContactInput {
+///         pub name: String = Rule::text("Name").chars(2, 100),
+///         pub email: String = Rule::email("Email"),
+///     }
+/// }
+///
+/// assert_eq!(ContactInput::rule("email").map(|r| r.input_type()), Some("email"));
+/// let input = ContactInput { name: " Ada ".into(), email: "ada@example".into() };
+/// let Err(ActionError::Validation { fields, .. }) = input.validated() else { panic!() };
+/// assert_eq!(fields["email"], ["Enter an email address like name@example.org."]);
+/// ```
+///
+/// Field types are `String` or `Option<String>` (see [`schema::FieldValue`]). The struct
+/// implements `garde::Validate` through formwork's own `garde`: the crate using the macro
+/// needs no `garde` dependency.
+#[doc(inline)]
+pub use formwork_macros::schema;
+
+/// What `#[formwork::action]` records for the server's registry (not an API).
+#[doc(hidden)]
 #[macro_export]
-macro_rules! declare {
-    ($action:ty {
-        access: $access:expr
-        $(, body_limit: $limit:expr)?
-        $(, rate_limit: $rate:expr)?
-        $(,)?
-    }) => {
+macro_rules! __declare {
+    ($action:ty, $access:expr, $body_limit:expr, $rate_limit:expr) => {
         $crate::__on_server! {
         $crate::__private::inventory::submit! {
             $crate::registry::Declaration {
                 path: <$action as $crate::__private::ServerFn>::PATH,
                 content_type: <<$action as $crate::__private::ServerFn>::Protocol
                     as $crate::registry::ReadsBody>::CONTENT_TYPE,
-                access: {
-                    #[allow(unused_imports)]
-                    use $crate::registry::Access::*;
-                    $access
-                },
-                body_limit: $crate::__declare_optional!($($limit)?),
-                rate_limit: $crate::__declare_optional!($($rate)?),
+                access: $access,
+                body_limit: $body_limit,
+                rate_limit: $rate_limit,
             }
         }
         }
@@ -189,15 +285,4 @@ macro_rules! __on_server {
 #[macro_export]
 macro_rules! __on_server {
     ($($item:item)*) => {};
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __declare_optional {
-    () => {
-        None
-    };
-    ($limit:expr) => {
-        Some($limit)
-    };
 }

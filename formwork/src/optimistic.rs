@@ -5,12 +5,12 @@
 //! ```
 //! use formwork::{form::Fields, prelude::*, Live, Optimistic};
 //!
-//! #[server(input = server_fn::codec::GetUrl)]
+//! #[formwork::action(access = Public, method = GET)]
 //! pub async fn list_done() -> Result<Vec<bool>, ActionError> {
 //!     Ok(vec![false])
 //! }
 //!
-//! #[server]
+//! #[formwork::action(access = Public)]
 //! pub async fn set_done(done: bool) -> Result<Vec<bool>, ActionError> {
 //!     Ok(vec![done])
 //! }

@@ -1,46 +1,42 @@
 //! What every action declares about itself, checked when the server starts.
 //!
-//! Each server function states, next to its definition, who may call it and (optionally)
-//! the largest body it accepts and how often one client may call it:
+//! Each action states in its attribute who may call it and, optionally, the largest body it
+//! accepts and how often one client may call it (see [`action`](macro@crate::action)):
 //!
 //! ```
-//! use formwork::{identity::Rank, ActionError, RateLimit};
+//! use formwork::{identity::Rank, ActionError};
 //! use leptos::prelude::*;
 //!
-//! #[server]
+//! #[formwork::action(access = SignedIn, body_limit = 64 KiB)]
 //! pub async fn create_post(title: String) -> Result<(), ActionError> {
 //!     # let _ = title;
 //!     Ok(())
 //! }
-//! formwork::declare!(CreatePost { access: SignedIn, body_limit: 64 * 1024 });
 //!
-//! #[server]
+//! // The app's own roles convert into ranks: `AtLeast(Role::Editor.rank())`.
+//! #[formwork::action(access = AtLeast(Rank(2)))]
 //! pub async fn change_role(user: i64, rank: u8) -> Result<(), ActionError> {
 //!     # let _ = (user, rank);
 //!     Ok(())
 //! }
-//! // The app's own roles convert into ranks: `AtLeast(Role::Editor.rank())`.
-//! formwork::declare!(ChangeRole { access: AtLeast(Rank(2)) });
 //!
-//! #[server]
+//! #[formwork::action(access = Public, rate_limit = per_ip(10).per_minute())]
 //! pub async fn send_feedback(message: String) -> Result<(), ActionError> {
 //!     # let _ = message;
 //!     Ok(())
 //! }
-//! formwork::declare!(SendFeedback {
-//!     access: Public,
-//!     rate_limit: RateLimit::per_ip(10).per_minute(),
-//! });
 //! # fn main() {
 //! #     use server_fn::ServerFn;
 //! #     let declared = formwork::registry::declaration(ChangeRole::PATH).unwrap();
 //! #     assert_eq!(declared.access, formwork::registry::Access::AtLeast(Rank(2)));
+//! #     assert_eq!(formwork::registry::declaration(CreatePost::PATH).unwrap().body_limit, Some(65536));
 //! # }
 //! ```
 //!
 //! [`check`] compares the declarations with every server function linked into the binary:
-//! one without a declaration stops the server at start-up, named, so nothing can be forgotten.
-//! The pipeline applies a declaration before the request's arguments are read.
+//! one without a declaration (a plain `#[server]`) stops the server at start-up, named, so
+//! nothing can be forgotten. The pipeline applies a declaration before the request's
+//! arguments are read.
 
 use crate::{
     identity::{Principal, Rank},
@@ -87,7 +83,7 @@ impl<Input: server_fn::ContentType, Output> ReadsBody for server_fn::Http<Input,
     const CONTENT_TYPE: &'static str = Input::CONTENT_TYPE;
 }
 
-/// One action's declaration (made with [`declare!`](crate::declare!)).
+/// One action's declaration (made by [`action`](macro@crate::action)).
 #[derive(Debug)]
 pub struct Declaration {
     /// The server function's path (`ServerFn::PATH`).
@@ -138,7 +134,7 @@ pub fn check() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "every server function must declare its access with formwork::declare!: {}",
+            "every server function must be declared with #[formwork::action(access = …)]: {}",
             problems.join("; ")
         ))
     }

@@ -153,9 +153,20 @@ impl Rule {
 
 /// An action's input struct, declared with [`schema!`](crate::schema!): its fields and their
 /// rules, in form order.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a formwork schema",
+    label = "declared without formwork::schema!",
+    note = "an action's flattened argument is its form's fields: declare its type with formwork::schema!"
+)]
 pub trait Schema: garde::Validate<Context = ()> {
     /// `(field name, rule)` for every field.
     const FIELDS: &'static [(&'static str, Rule)];
+
+    /// One typed [`Field`](crate::Field) handle per field (`state.fields().title`).
+    type Fields: Copy;
+
+    /// The handles, each made by `field` from its name.
+    fn fields(field: impl Fn(&'static str) -> crate::Field) -> Self::Fields;
 
     /// The rule of one field.
     fn rule(name: &str) -> Option<Rule> {
@@ -164,6 +175,26 @@ pub trait Schema: garde::Validate<Context = ()> {
 
     /// Trims the fields whose rules trim, so what is checked is what is kept.
     fn normalize(&mut self);
+}
+
+/// The schema of an action whose form has no fields of its own to check (a delete button, an
+/// upload): no rules, and no handles.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFields;
+
+impl garde::Validate for NoFields {
+    type Context = ();
+
+    fn validate_into(&self, _: &(), _: &mut dyn FnMut() -> garde::Path, _: &mut garde::Report) {}
+}
+
+impl Schema for NoFields {
+    const FIELDS: &'static [(&'static str, Rule)] = &[];
+    type Fields = ();
+
+    fn fields(_: impl Fn(&'static str) -> crate::Field) {}
+
+    fn normalize(&mut self) {}
 }
 
 /// The rule of field `name` among a schema's `fields`.
@@ -260,83 +291,6 @@ impl From<garde::Report> for ActionError {
         }
         Self::Validation { fields, form }
     }
-}
-
-/// Declares an action's input struct and the rule of each field: the struct derives
-/// `garde::Validate` from the rules, and implements [`Schema`] so forms can render and check
-/// them in the browser.
-///
-/// ```
-/// use formwork::{ActionError, Rule, Schema, Validated};
-///
-/// formwork::schema! {
-///     #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-///     pub struct ContactInput {
-///         pub name: String = Rule::text("Name").chars(2, 100),
-///         pub email: String = Rule::email("Email"),
-///     }
-/// }
-///
-/// assert_eq!(ContactInput::rule("email").map(|r| r.input_type()), Some("email"));
-/// let input = ContactInput { name: " Ada ".into(), email: "ada@example".into() };
-/// let Err(ActionError::Validation { fields, .. }) = input.validated() else { panic!() };
-/// assert_eq!(fields["email"], ["Enter an email address like name@example.org."]);
-/// ```
-///
-/// Field types are `String` or `Option<String>` (see [`FieldValue`]). The struct implements
-/// `garde::Validate` through formwork's own `garde`: the crate using the macro needs no `garde`
-/// dependency.
-#[macro_export]
-macro_rules! schema {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
-            $(
-                $(#[$field_meta:meta])*
-                $field_vis:vis $field:ident : $ty:ty = $rule:expr
-            ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        $vis struct $name {
-            $(
-                $(#[$field_meta])*
-                $field_vis $field: $ty,
-            )*
-        }
-
-        // By hand rather than garde's derive, which names `::garde`: the caller needs no
-        // `garde` dependency of its own.
-        impl $crate::__private::garde::Validate for $name {
-            type Context = ();
-
-            fn validate_into(
-                &self,
-                _: &(),
-                parent: &mut dyn FnMut() -> $crate::__private::garde::Path,
-                report: &mut $crate::__private::garde::Report,
-            ) {
-                $(
-                    if let Err(error) = $crate::schema::enforce::<$ty>($rule)(&self.$field, &()) {
-                        report.append(parent().join(stringify!($field)), error);
-                    }
-                )*
-            }
-        }
-
-        impl $crate::schema::Schema for $name {
-            const FIELDS: &'static [(&'static str, $crate::schema::Rule)] =
-                &[$((stringify!($field), $rule)),*];
-
-            fn normalize(&mut self) {
-                $(
-                    if $crate::schema::Rule::trims(&$rule) {
-                        $crate::schema::FieldValue::trim_in_place(&mut self.$field);
-                    }
-                )*
-            }
-        }
-    };
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! use leptos::prelude::*;
 //! use server_fn::codec::{MultipartData, MultipartFormData};
 //!
-//! #[server(input = MultipartFormData)]
+//! #[formwork::action(access = SignedIn, input = MultipartFormData, body_limit = 6 MiB)]
 //! pub async fn upload_avatar(data: MultipartData) -> Result<(), ActionError> {
 //!     let upload = upload::read(data, &Limits::new().file("avatar", 5 << 20)).await?;
 //!     let file = upload.file("avatar", "Choose a picture.")?;

@@ -15,12 +15,10 @@ use leptos::prelude::*;
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
-#[server]
-async fn echo_builder(text: String) -> Result<String, ServerFnError> {
+#[formwork::action(access = Public)]
+async fn echo_builder(text: String) -> Result<String, formwork::ActionError> {
     Ok(text)
 }
-
-formwork::declare!(EchoBuilder { access: Public });
 
 fn options() -> LeptosOptions {
     LeptosOptions::builder().output_name("builder-test").build()

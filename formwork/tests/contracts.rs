@@ -7,15 +7,10 @@ use formwork::{registry::Access, ActionError, Rule, Schema, Validated};
 use leptos::prelude::*;
 use server_fn::ServerFn;
 
-#[server]
-async fn ping_contracts(name: String) -> Result<String, ServerFnError> {
+#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+async fn ping_contracts(name: String) -> Result<String, ActionError> {
     Ok(name)
 }
-
-formwork::declare!(PingContracts {
-    access: SignedIn,
-    body_limit: 1024,
-});
 
 formwork::schema! {
     #[derive(Debug, Clone)]

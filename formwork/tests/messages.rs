@@ -16,12 +16,10 @@ use leptos::prelude::*;
 use server_fn::ServerFn;
 use tower::ServiceExt;
 
-#[server]
-async fn echo_messages(text: String) -> Result<String, ServerFnError> {
+#[formwork::action(access = SignedIn)]
+async fn echo_messages(text: String) -> Result<String, formwork::ActionError> {
     Ok(text)
 }
-
-formwork::declare!(EchoMessages { access: SignedIn });
 
 fn options() -> LeptosOptions {
     LeptosOptions::builder()

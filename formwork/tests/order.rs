@@ -10,7 +10,6 @@ use axum::{body::Body, http::Request, Router};
 use formwork::{
     flash::{Flash, FlashStore},
     identity::{Principal, Rank},
-    rate_limit::RateLimit,
     store::{memory::MemoryStore, Stores},
     ActionError, Formwork,
 };
@@ -19,16 +18,10 @@ use server_fn::{error::FromServerFnError, ServerFn};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-#[server]
-async fn order_probe(text: String) -> Result<String, ServerFnError> {
+#[formwork::action(access = SignedIn, body_limit = 64 B, rate_limit = per_ip(1).per_hour())]
+async fn order_probe(text: String) -> Result<String, ActionError> {
     Ok(text)
 }
-
-formwork::declare!(OrderProbe {
-    access: SignedIn,
-    body_limit: 64,
-    rate_limit: RateLimit::per_ip(1).per_hour(),
-});
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

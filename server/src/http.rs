@@ -27,7 +27,7 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 }
 
 /// Builds the whole application router: the app's routes, with formwork around them. Fails,
-/// naming it, when a server function declares no access policy (`formwork::declare!`) or a
+/// naming it, when a server function was not declared with `#[formwork::action]` or a
 /// setting is unusable: such a server must not start.
 pub async fn router(
     config: &Config,

@@ -525,7 +525,7 @@ fn short(text: &str) -> String {
 /// Values a plain integer id must refuse.
 const NOT_AN_ID: &[&str] = &["abc", "1.5", "1 OR 1=1", "%00", "9223372036854775808", ""];
 
-/// An action's expected policy, stated here independently of its `declare!`.
+/// An action's expected policy, stated here independently of its `#[formwork::action]`.
 struct Policy {
     path: &'static str,
     name: &'static str,

@@ -11,7 +11,7 @@ use formwork::ActionError;
 use leptos::prelude::*;
 use server_fn::ServerFn;
 
-/// Deliberately left without `formwork::declare!`.
+/// Deliberately a plain `#[server]`, not a `#[formwork::action]`.
 #[server]
 pub async fn forgotten_action(note: String) -> Result<String, ActionError> {
     Ok(note)

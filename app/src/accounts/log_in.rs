@@ -9,11 +9,12 @@ use leptos::prelude::*;
 pub const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 
 /// Signs in with a username and password, starting a new session.
-#[server]
+#[formwork::action(
+    access = Public,
+    rate_limit = per_ip(10).per(std::time::Duration::from_secs(15 * 60)),
+    body_limit = 4 KiB
+)]
 pub async fn log_in(#[server(flatten)] credentials: Credentials) -> Result<(), ActionError> {
-    use formwork::Validated;
-
-    let credentials = credentials.validated()?;
     let account = crate::state::store()?
         .account_by_username(&credentials.username)
         .await?;
@@ -34,21 +35,15 @@ pub async fn log_in(#[server(flatten)] credentials: Credentials) -> Result<(), A
     Ok(())
 }
 
-formwork::declare!(LogIn {
-    access: Public,
-    body_limit: 4 * 1024,
-    rate_limit: formwork::RateLimit::per_ip(10).per(std::time::Duration::from_secs(15 * 60)),
-});
-
 #[component]
 pub fn LoginForm() -> impl IntoView {
-    let state = FormState::<LogIn>::new().schema::<Credentials>();
+    let state = FormState::<LogIn>::new();
     view! {
         <ActionForm state=state class="login">
             <fieldset>
                 <legend>"Sign in"</legend>
-                <TextInput field=state.field("username") id="login-username" label="Username" autocomplete="username"/>
-                <TextInput field=state.field("password") id="login-password" label="Password" autocomplete="current-password"/>
+                <TextInput field=state.fields().username id="login-username" autocomplete="username"/>
+                <TextInput field=state.fields().password id="login-password" autocomplete="current-password"/>
                 <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Sign in" pending_label="Signing in…"/>

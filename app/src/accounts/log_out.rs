@@ -4,7 +4,7 @@ use formwork::{ActionError, ActionForm, FormState, SubmitButton};
 use leptos::prelude::*;
 
 /// Ends this session and goes to the posts.
-#[server]
+#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
 pub async fn log_out() -> Result<(), ActionError> {
     formwork::identity::sign_out().await?;
     if let Some(next) = formwork::LocalPath::parse("/posts") {
@@ -12,11 +12,6 @@ pub async fn log_out() -> Result<(), ActionError> {
     }
     Ok(())
 }
-
-formwork::declare!(LogOut {
-    access: SignedIn,
-    body_limit: 1024,
-});
 
 #[component]
 pub fn LogOutButton() -> impl IntoView {

@@ -5,12 +5,10 @@ use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, Text
 use leptos::prelude::*;
 
 /// Creates an account with the `user` role, signs it in and goes to the posts.
-#[server]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB)]
 pub async fn register(#[server(flatten)] registration: Registration) -> Result<(), ActionError> {
     use crate::roles::Role;
-    use formwork::Validated;
 
-    let registration = registration.validated()?;
     let hash = super::password::hash(registration.password).await?;
     let user_id = crate::state::store()?
         .create_account(
@@ -28,22 +26,16 @@ pub async fn register(#[server(flatten)] registration: Registration) -> Result<(
     Ok(())
 }
 
-formwork::declare!(Register {
-    access: Public,
-    body_limit: 4 * 1024,
-    rate_limit: formwork::RateLimit::per_ip(5).per_hour(),
-});
-
 #[component]
 pub fn RegisterForm() -> impl IntoView {
-    let state = FormState::<Register>::new().schema::<Registration>();
+    let state = FormState::<Register>::new();
     view! {
         <ActionForm state=state class="register">
             <fieldset>
                 <legend>"Your account"</legend>
-                <TextInput field=state.field("username") id="register-username" label="Username" autocomplete="username"/>
-                <TextInput field=state.field("email") id="register-email" label="Email" autocomplete="email"/>
-                <TextInput field=state.field("password") id="register-password" label="Password" autocomplete="new-password"/>
+                <TextInput field=state.fields().username id="register-username" autocomplete="username"/>
+                <TextInput field=state.fields().email id="register-email" autocomplete="email"/>
+                <TextInput field=state.fields().password id="register-password" autocomplete="new-password"/>
                 <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Create account" pending_label="Creating…"/>

@@ -1,6 +1,7 @@
 //! The `change_role` action and the per-account form that calls it.
 
 use crate::roles::Role;
+use formwork::identity::Principal;
 use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,11 +16,14 @@ pub struct RoleChanged {
 /// Gives an account another role. Admins only (the pipeline checks it before the arguments
 /// are read, and the role is read from the session, never from the request). The last admin
 /// keeps the role: the site would have nobody left to change roles.
-#[server]
-pub async fn change_role(user: Bound<i64>, role: Role) -> Result<RoleChanged, ActionError> {
+#[formwork::action(access = AtLeast(Role::Admin.rank()), body_limit = 1 KiB)]
+pub async fn change_role(
+    admin: Principal,
+    user: Bound<i64>,
+    role: Role,
+) -> Result<RoleChanged, ActionError> {
     use crate::admin::store::RoleChange;
 
-    let admin = formwork::identity::require(Role::Admin)?;
     let user_id = user.into_inner();
     match crate::state::store()?.change_role(user_id, role).await? {
         RoleChange::Changed { username } => {
@@ -34,11 +38,6 @@ pub async fn change_role(user: Bound<i64>, role: Role) -> Result<RoleChanged, Ac
         }),
     }
 }
-
-formwork::declare!(ChangeRole {
-    access: AtLeast(Role::Admin.rank()),
-    body_limit: 1024,
-});
 
 /// The role picker of one account on `/admin`.
 #[component]

@@ -43,9 +43,8 @@ pub struct AccountListing {
 /// One page of accounts whose username starts with `query` (without regard to case). Admins
 /// only: a page rendering calls this directly, so it checks the caller itself as well as
 /// through its declaration.
-#[server(input = server_fn::codec::GetUrl)]
+#[formwork::action(access = AtLeast(Role::Admin.rank()), method = GET)]
 pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, ActionError> {
-    formwork::identity::require(Role::Admin)?;
     let paging = crate::paging::Paging::new(page, ACCOUNTS_PAGE_SIZE);
     let query: String = query
         .trim()
@@ -64,10 +63,6 @@ pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, A
         query,
     })
 }
-
-formwork::declare!(ListAccounts {
-    access: AtLeast(Role::Admin.rank())
-});
 
 /// `/admin?q=…&page=N`: the accounts, newest first, with their roles, narrowed to usernames
 /// that start with `q`. Signed out it asks to sign in (401); for anyone but an admin it is a

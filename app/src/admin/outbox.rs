@@ -18,9 +18,8 @@ pub struct SentEmail {
 }
 
 /// The last messages written to the outbox. Admins only.
-#[server(input = server_fn::codec::GetUrl)]
+#[formwork::action(access = AtLeast(crate::roles::Role::Admin.rank()), method = GET)]
 pub async fn list_outbox() -> Result<Vec<SentEmail>, ActionError> {
-    formwork::identity::require(crate::roles::Role::Admin)?;
     Ok(crate::state::store()?
         .outbox(OUTBOX_SHOWN)
         .await?
@@ -33,10 +32,6 @@ pub async fn list_outbox() -> Result<Vec<SentEmail>, ActionError> {
         })
         .collect())
 }
-
-formwork::declare!(ListOutbox {
-    access: AtLeast(crate::roles::Role::Admin.rank())
-});
 
 /// The outbox section; rendered only for admins (the page checks first).
 #[component]

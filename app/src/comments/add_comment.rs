@@ -1,6 +1,7 @@
 //! The `add_comment` action and its form.
 
 use super::model::NewComment;
+use formwork::identity::Principal;
 use formwork::{
     bound, ActionError, ActionForm, Bound, FormError, FormState, SubmitButton, TextArea,
 };
@@ -8,15 +9,12 @@ use leptos::prelude::*;
 
 /// Adds a comment by the signed-in user under a post. The post id is bound by the server when
 /// it renders the form; the author comes from the session, never from the request.
-#[server]
+#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 16 KiB)]
 pub async fn add_comment(
+    author: Principal,
     post: Bound<i64>,
     #[server(flatten)] comment: NewComment,
 ) -> Result<(), ActionError> {
-    use formwork::Validated;
-
-    let author = formwork::identity::signed_in()?;
-    let comment = comment.validated()?;
     let added = crate::state::store()?
         .add_comment(post.into_inner(), author.user_id, &comment.body)
         .await?
@@ -26,23 +24,17 @@ pub async fn add_comment(
     Ok(())
 }
 
-formwork::declare!(AddComment {
-    access: SignedIn,
-    body_limit: 16 * 1024,
-    rate_limit: formwork::RateLimit::per_user(10).per_minute(),
-});
-
 /// The "Add a comment" form under a post.
 #[component]
 pub fn AddCommentForm(post_id: i64) -> impl IntoView {
     let post = bound::sign::<AddComment>(&post_id);
-    let state = FormState::<AddComment>::new().schema::<NewComment>();
+    let state = FormState::<AddComment>::new();
     view! {
         <ActionForm state=state class="add-comment">
             <input type="hidden" name="post" value=post/>
             <fieldset>
                 <legend>"Add a comment"</legend>
-                <TextArea field=state.field("body") id="comment-body" label="Comment" rows=3/>
+                <TextArea field=state.fields().body id="comment-body" rows=3/>
                 <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Comment" pending_label="Sending…"/>

@@ -1,5 +1,6 @@
 //! The `delete_comment` action and its button.
 
+use formwork::identity::Principal;
 use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
 use leptos::{either::Either, prelude::*};
 
@@ -9,12 +10,11 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this comm
 /// Deletes a comment: its author may, and moderators and admins may delete any. Who is asking
 /// comes from the session; the id is bound by the server when it renders the button. The page
 /// the button was on comes back, without the comment.
-#[server]
-pub async fn delete_comment(id: Bound<i64>) -> Result<(), ActionError> {
+#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+pub async fn delete_comment(by: Principal, id: Bound<i64>) -> Result<(), ActionError> {
     use crate::roles::Role;
     use crate::store::Owned;
 
-    let by = formwork::identity::signed_in()?;
     let id = id.into_inner();
     let any = by.is_at_least(Role::Moderator);
     let post_id = match crate::state::store()?
@@ -29,11 +29,6 @@ pub async fn delete_comment(id: Bound<i64>) -> Result<(), ActionError> {
     formwork::revalidate_tag(&crate::tags::comments(post_id));
     Ok(())
 }
-
-formwork::declare!(DeleteComment {
-    access: SignedIn,
-    body_limit: 1024,
-});
 
 /// A "Delete" button for one comment, when the viewer may delete it. Either way, a refused
 /// delete of this comment is explained here: a stale page may have offered a button that the

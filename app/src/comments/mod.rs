@@ -16,10 +16,9 @@ use delete_comment::DeleteCommentButton;
 use formwork::{identity::Principal, ActionError};
 use leptos::{either::Either, prelude::*};
 use model::Comment;
-use server_fn::codec::GetUrl;
 
 /// The comments of one post, oldest first. Cached under `comments:{post_id}`.
-#[server(input = GetUrl)]
+#[formwork::action(access = Public, method = GET)]
 pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
     use crate::tags;
     let store = crate::state::store()?;
@@ -30,8 +29,6 @@ pub async fn comments_of(post_id: i64) -> Result<Vec<Comment>, ActionError> {
         .load(move || async move { Ok(store.comments_of(post_id).await?) })
         .await
 }
-
-formwork::declare!(CommentsOf { access: Public });
 
 /// Whether `viewer` may delete `comment`: its author, and moderators and admins.
 pub fn may_delete(viewer: Option<&Principal>, comment: &Comment) -> bool {

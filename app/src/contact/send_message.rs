@@ -17,11 +17,8 @@ formwork::schema! {
 }
 
 /// Keeps the message for the team, then goes to the thank-you page.
-#[server]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 32 KiB)]
 pub async fn send_message(#[server(flatten)] message: ContactMessage) -> Result<(), ActionError> {
-    use formwork::Validated;
-
-    let message = message.validated()?;
     let id = crate::state::store()?
         .save_contact_message(&message)
         .await?;
@@ -32,35 +29,26 @@ pub async fn send_message(#[server(flatten)] message: ContactMessage) -> Result<
     Ok(())
 }
 
-formwork::declare!(SendMessage {
-    access: Public,
-    body_limit: 32 * 1024,
-    rate_limit: formwork::RateLimit::per_ip(5).per_hour(),
-});
-
 #[component]
 pub fn ContactForm() -> impl IntoView {
-    let state = FormState::<SendMessage>::new().schema::<ContactMessage>();
+    let state = FormState::<SendMessage>::new();
     view! {
         <ActionForm state=state class="contact">
             <fieldset>
                 <legend>"Your message"</legend>
                 <TextInput
-                    field=state.field("name")
+                    field=state.fields().name
                     id="contact-name"
-                    label="Name"
                     autocomplete="name"
                 />
                 <TextInput
-                    field=state.field("email")
+                    field=state.fields().email
                     id="contact-email"
-                    label="Email"
                     autocomplete="email"
                 />
                 <TextArea
-                    field=state.field("message")
+                    field=state.fields().message
                     id="contact-message"
-                    label="Message"
                     rows=6
                 />
                 <FormError state=state/>

@@ -15,35 +15,25 @@ formwork::schema! {
 }
 
 /// Keeps the note; the form thanks the sender and clears.
-#[server]
+#[formwork::action(access = Public, rate_limit = per_ip(10).per_minute(), body_limit = 16 KiB)]
 pub async fn send_feedback(#[server(flatten)] feedback: Feedback) -> Result<u64, ActionError> {
-    use formwork::Validated;
-
-    let feedback = feedback.validated()?;
     let id = crate::state::store()?.save_feedback(&feedback).await?;
     tracing::info!(id, "feedback received");
     Ok(u64::try_from(id).unwrap_or_default())
 }
 
-formwork::declare!(SendFeedback {
-    access: Public,
-    body_limit: 16 * 1024,
-    rate_limit: formwork::RateLimit::per_ip(10).per_minute(),
-});
-
 /// The feedback form. An island: with JavaScript a note is sent without leaving the page;
 /// without it, the same form posts and comes back with the outcome (`snapshot`).
 #[island(lazy)]
 pub fn FeedbackForm(snapshot: FormSnapshot<u64>) -> impl IntoView {
-    let state = FormState::<SendFeedback>::restore(snapshot).schema::<Feedback>();
+    let state = FormState::<SendFeedback>::restore(snapshot);
     view! {
         <ActionForm state=state class="feedback">
             <fieldset>
                 <legend>"Your feedback"</legend>
                 <TextArea
-                    field=state.field("message")
+                    field=state.fields().message
                     id="feedback-message"
-                    label="Feedback"
                     rows=4
                 />
                 <FormError state=state/>

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use subscribe::SubscribeForm;
 
 /// How many readers the newsletter has. Cached under `newsletter`.
-#[server(input = server_fn::codec::GetUrl)]
+#[formwork::action(access = Public, method = GET)]
 pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
     use crate::tags;
     let store = crate::state::store()?;
@@ -21,8 +21,6 @@ pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
         .load(move || async move { Ok(store.subscriber_count().await?) })
         .await
 }
-
-formwork::declare!(SubscriberCount { access: Public });
 
 /// `/newsletter`: the subscriber count and the form. Server-rendered: the form works the same
 /// with and without JavaScript and ships no code.

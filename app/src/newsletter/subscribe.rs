@@ -20,15 +20,13 @@ formwork::schema! {
 
 /// Subscribes an address. Addresses are compared without regard to case; subscribing twice is
 /// answered kindly (409), not as a failure of the user's.
-#[server]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB)]
 pub async fn subscribe(
     #[server(flatten)] subscription: Subscription,
 ) -> Result<Subscribed, ActionError> {
-    use formwork::Validated;
-
     use super::welcome::{Welcome, KIND};
 
-    let email = subscription.validated()?.email.to_lowercase();
+    let email = subscription.email.to_lowercase();
     // The welcome email is a job, recorded with the subscriber: the answer does not wait for
     // it, and it is sent even if this server stops right after.
     let welcome = formwork::jobs::NewJob::new(
@@ -49,23 +47,16 @@ pub async fn subscribe(
     }
 }
 
-formwork::declare!(Subscribe {
-    access: Public,
-    body_limit: 4 * 1024,
-    rate_limit: formwork::RateLimit::per_ip(5).per_hour(),
-});
-
 #[component]
 pub fn SubscribeForm() -> impl IntoView {
-    let state = FormState::<Subscribe>::new().schema::<Subscription>();
+    let state = FormState::<Subscribe>::new();
     view! {
         <ActionForm state=state class="subscribe">
             <fieldset>
                 <legend>"Subscribe"</legend>
                 <TextInput
-                    field=state.field("email")
+                    field=state.fields().email
                     id="subscribe-email"
-                    label="Email"
                     autocomplete="email"
                 />
                 <FormError state=state/>

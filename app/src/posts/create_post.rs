@@ -1,6 +1,7 @@
 //! The `create_post` action and the "New post" form that calls it.
 
 use super::model::NewPost;
+use formwork::identity::Principal;
 use formwork::{
     ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton, TextArea, TextInput,
 };
@@ -26,16 +27,16 @@ pub struct Published {
 
 /// Publishes a post by the signed-in user. Its slug comes from the title and is made unique
 /// with `-2`, `-3`, ….
-#[server]
+// A post body is at most 10,000 characters: 64 KiB holds it in any script.
+#[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 64 KiB)]
 pub async fn create_post(
+    author: Principal,
     #[server(flatten)] post: NewPost,
     after: Option<AfterPublish>,
 ) -> Result<Published, ActionError> {
     use super::model::base_slug;
-    use formwork::{redirect, LocalPath, Validated};
+    use formwork::{redirect, LocalPath};
 
-    let author = formwork::identity::signed_in()?;
-    let post = post.validated()?;
     let created = crate::state::store()?
         .create_post(&post, &base_slug(&post.title), author.user_id)
         .await?;
@@ -53,28 +54,21 @@ pub async fn create_post(
     })
 }
 
-// A post body is at most 10,000 characters.
-formwork::declare!(CreatePost {
-    access: SignedIn,
-    body_limit: 64 * 1024,
-    rate_limit: formwork::RateLimit::per_user(30).per_hour(),
-});
-
 /// The "New post" form. An island: with JavaScript the page does not reload, and the list
 /// below (tagged `posts`, which publishing revalidates) refreshes in place; without it, the same form posts and the server redirects back
 /// with the outcome in a flash. `snapshot` is that flash, so both render the same.
 #[island]
 pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
-    let state = FormState::<CreatePost>::restore(snapshot).schema::<NewPost>();
-    let title = state.field("title");
-    let content = state.field("content");
+    let state = FormState::<CreatePost>::restore(snapshot);
+    let title = state.fields().title;
+    let content = state.fields().content;
 
     view! {
         <ActionForm state=state>
             <fieldset class="new-post">
                 <legend>"New post"</legend>
-                <TextInput field=title id="new-post-title" label="Title" autocomplete="off"/>
-                <TextArea field=content id="new-post-content" label="Content"/>
+                <TextInput field=title id="new-post-title" autocomplete="off"/>
+                <TextArea field=content id="new-post-content"/>
                 <FormError state=state/>
                 {state.success(|published| view! {
                     <p class="form-success" role="status">

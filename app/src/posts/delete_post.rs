@@ -1,6 +1,7 @@
 //! The `delete_post` action and its button: a plain server-rendered form, which works the same
 //! with and without JavaScript.
 
+use formwork::identity::Principal;
 use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState, LocalPath};
 use leptos::{either::Either, prelude::*};
 
@@ -10,12 +11,15 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this post
 /// Deletes a post, then returns to `next` (a path on this site) or to `/posts`. Its author
 /// may, and moderators and admins may delete any; who is asking comes from the session. The
 /// id is bound by the server when it renders the button: a client cannot swap it for another.
-#[server]
-pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), ActionError> {
+#[formwork::action(access = SignedIn)]
+pub async fn delete_post(
+    by: Principal,
+    id: Bound<i64>,
+    next: Option<LocalPath>,
+) -> Result<(), ActionError> {
     use crate::roles::Role;
     use crate::store::Owned;
 
-    let by = formwork::identity::signed_in()?;
     let id = id.into_inner();
     let any = by.is_at_least(Role::Moderator);
     match crate::state::store()?
@@ -36,8 +40,6 @@ pub async fn delete_post(id: Bound<i64>, next: Option<LocalPath>) -> Result<(), 
     }
     Ok(())
 }
-
-formwork::declare!(DeletePost { access: SignedIn });
 
 /// A "Delete" button for one post, when the viewer may delete it; `next` is where to land
 /// afterwards. Either way a refused delete of this post is explained here (the page, rendered

@@ -2,6 +2,7 @@
 //! server-rendered form, the same with and without JavaScript.
 
 use super::model::{NewPost, Post};
+use formwork::identity::Principal;
 use formwork::{
     bound, ActionError, ActionForm, Bound, FormError, FormState, SubmitButton, TextArea, TextInput,
 };
@@ -13,16 +14,14 @@ pub const NOT_YOURS: &str = "Only its author can edit this post.";
 /// Saves a post's new title and content, then goes back to the post. Only its author may:
 /// who is asking comes from the session. Its address (slug)
 /// stays, so links to it keep working. The id is bound by the server when it renders the form.
-#[server]
+#[formwork::action(access = SignedIn, body_limit = 64 KiB)]
 pub async fn update_post(
+    editor: Principal,
     id: Bound<i64>,
     #[server(flatten)] post: NewPost,
 ) -> Result<(), ActionError> {
     use crate::store::Owned;
-    use formwork::Validated;
 
-    let editor = formwork::identity::signed_in()?;
-    let post = post.validated()?;
     let updated = match crate::state::store()?
         .update_post(id.into_inner(), &post, editor.user_id)
         .await?
@@ -40,25 +39,19 @@ pub async fn update_post(
     Ok(())
 }
 
-formwork::declare!(UpdatePost {
-    access: SignedIn,
-    body_limit: 64 * 1024
-});
-
 /// The edit form, filled with the post as it is (or, after a failed save, as the user left it).
 #[component]
 pub fn EditPostForm(post: Post) -> impl IntoView {
     let id = bound::sign::<UpdatePost>(&post.id);
-    let state = FormState::<UpdatePost>::new()
-        .schema::<NewPost>()
-        .defaults([("title", post.title), ("content", post.content)]);
+    let state =
+        FormState::<UpdatePost>::new().defaults([("title", post.title), ("content", post.content)]);
     view! {
         <ActionForm state=state class="edit-post">
             <input type="hidden" name="id" value=id/>
             <fieldset>
                 <legend>"Edit post"</legend>
-                <TextInput field=state.field("title") id="edit-post-title" label="Title" autocomplete="off"/>
-                <TextArea field=state.field("content") id="edit-post-content" label="Content" rows=12/>
+                <TextInput field=state.fields().title id="edit-post-title" autocomplete="off"/>
+                <TextArea field=state.fields().content id="edit-post-content" rows=12/>
                 <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Save changes" pending_label="Saving…"/>

@@ -2,11 +2,9 @@
 
 use super::model::{Post, PostListing};
 use formwork::ActionError;
-use leptos::prelude::*;
-use server_fn::codec::GetUrl;
 
 /// One page of posts, newest first. Cached under the `posts` tag.
-#[server(input = GetUrl)]
+#[formwork::action(access = Public, method = GET)]
 pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     use super::model::PAGE_SIZE;
     use crate::tags;
@@ -26,11 +24,9 @@ pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
     })
 }
 
-formwork::declare!(ListPosts { access: Public });
-
 /// The post with this slug. Anything that cannot be a slug is not looked up at all. Cached
 /// under `post:{id}`.
-#[server(input = GetUrl)]
+#[formwork::action(access = Public, method = GET)]
 pub async fn get_post(slug: String) -> Result<Post, ActionError> {
     use crate::tags;
     if !super::model::could_be_slug(&slug) {
@@ -50,5 +46,3 @@ pub async fn get_post(slug: String) -> Result<Post, ActionError> {
         )
         .await
 }
-
-formwork::declare!(GetPost { access: Public });

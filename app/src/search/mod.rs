@@ -14,7 +14,6 @@ use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::hooks::use_query_map;
 use query::{marked, words, MAX_QUERY_CHARS};
 use serde::{Deserialize, Serialize};
-use server_fn::codec::GetUrl;
 use time::OffsetDateTime;
 
 /// Most results shown.
@@ -48,7 +47,7 @@ impl SearchHit {
 
 /// The newest posts whose title or content holds every word of `q` (case aside; `%` and `_`
 /// are just characters). An empty query finds nothing; a query too long is a 400.
-#[server(input = GetUrl)]
+#[formwork::action(access = Public, method = GET)]
 pub async fn search_posts(q: String) -> Result<Vec<SearchHit>, ActionError> {
     let words = words(&q)?;
     if words.is_empty() {
@@ -60,8 +59,6 @@ pub async fn search_posts(q: String) -> Result<Vec<SearchHit>, ActionError> {
         .map(|post| SearchHit::of(post, &words))
         .collect())
 }
-
-formwork::declare!(SearchPosts { access: Public });
 
 /// `/search?q=…`
 #[component]

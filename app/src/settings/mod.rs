@@ -57,16 +57,11 @@ impl Theme {
 }
 
 /// Keeps the theme in a cookie for a year.
-#[server]
+#[formwork::action(access = Public, body_limit = 1 KiB)]
 pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
     formwork::cookies::set(THEME_COOKIE, theme.as_str(), THEME_LIFETIME)?;
     Ok(theme)
 }
-
-formwork::declare!(SetTheme {
-    access: Public,
-    body_limit: 1024,
-});
 
 /// `/settings`
 #[component]

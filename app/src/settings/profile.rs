@@ -3,6 +3,7 @@
 //! is refused.
 
 use super::avatar::{AvatarSection, UploadAvatar};
+use formwork::identity::Principal;
 use formwork::Title;
 use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
 use leptos::{either::EitherOf3, prelude::*};
@@ -31,9 +32,8 @@ pub struct OwnProfile {
 }
 
 /// The signed-in user's profile.
-#[server(input = server_fn::codec::GetUrl)]
-pub async fn my_profile() -> Result<OwnProfile, ActionError> {
-    let user = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, method = GET)]
+pub async fn my_profile(user: Principal) -> Result<OwnProfile, ActionError> {
     let store = crate::state::store()?;
     let display_name = store.display_name(user.user_id).await?;
     let avatar = store.avatar(user.user_id).await?;
@@ -47,16 +47,13 @@ pub async fn my_profile() -> Result<OwnProfile, ActionError> {
     })
 }
 
-formwork::declare!(MyProfile { access: SignedIn });
-
 /// Sets the signed-in user's display name. Every list and page that shows their name shows
 /// the new one at once (they are revalidated).
-#[server]
-pub async fn update_profile(#[server(flatten)] profile: Profile) -> Result<String, ActionError> {
-    use formwork::Validated;
-
-    let user = formwork::identity::signed_in()?;
-    let profile = profile.validated()?;
+#[formwork::action(access = SignedIn, rate_limit = per_user(20).per_hour(), body_limit = 4 KiB)]
+pub async fn update_profile(
+    user: Principal,
+    #[server(flatten)] profile: Profile,
+) -> Result<String, ActionError> {
     if !crate::state::store()?
         .set_display_name(user.user_id, &profile.display_name)
         .await?
@@ -67,12 +64,6 @@ pub async fn update_profile(#[server(flatten)] profile: Profile) -> Result<Strin
     formwork::revalidate_tag(crate::tags::PEOPLE);
     Ok(profile.display_name)
 }
-
-formwork::declare!(UpdateProfile {
-    access: SignedIn,
-    body_limit: 4 * 1024,
-    rate_limit: formwork::RateLimit::per_user(20).per_hour(),
-});
 
 /// `/settings/profile`
 #[component]
@@ -114,15 +105,13 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn ProfileForm(profile: OwnProfile) -> impl IntoView {
     let current = profile.display_name.unwrap_or_default();
-    let state = FormState::<UpdateProfile>::new()
-        .schema::<Profile>()
-        .defaults([("display_name", current)]);
+    let state = FormState::<UpdateProfile>::new().defaults([("display_name", current)]);
     view! {
         <ActionForm state=state class="profile" keep_values=true>
             <fieldset>
                 <legend>"Shown next to your posts and comments"</legend>
                 <p class="hint">{format!("You sign in as {}; that stays the same.", profile.username)}</p>
-                <TextInput field=state.field("display_name") id="display-name" label="Display name" autocomplete="nickname"/>
+                <TextInput field=state.fields().display_name id="display-name" autocomplete="nickname"/>
                 <FormError state=state/>
                 {state.success(|name| view! {
                     <p class="form-success" role="status">{format!("Saved. You are shown as {name}.")}</p>

@@ -2,37 +2,28 @@
 //! started from (the `User-Agent` header read when signing in), and a form that signs out
 //! every session but this one. Server-rendered: the same with and without JavaScript.
 
+use formwork::identity::Principal;
 use formwork::{
     identity::SessionInfo, ActionError, ActionForm, FormError, FormState, SubmitButton,
 };
 use leptos::{either::EitherOf3, prelude::*};
 
 /// The signed-in user's live sessions, the current one first, then newest first.
-#[server(input = server_fn::codec::GetUrl)]
-pub async fn list_sessions() -> Result<Vec<SessionInfo>, ActionError> {
-    let user = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, method = GET)]
+pub async fn list_sessions(user: Principal) -> Result<Vec<SessionInfo>, ActionError> {
     let (sessions, request) = formwork::identity::sessions_and_request()?;
     sessions.list(user.user_id, &request).await
 }
 
-formwork::declare!(ListSessions { access: SignedIn });
-
 /// Signs out every session of the signed-in user but the one making the request. Returns how
 /// many ended.
-#[server]
-pub async fn sign_out_other_sessions() -> Result<u64, ActionError> {
-    let user = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 1 KiB)]
+pub async fn sign_out_other_sessions(user: Principal) -> Result<u64, ActionError> {
     let (sessions, request) = formwork::identity::sessions_and_request()?;
     let ended = sessions.end_others(user.user_id, &request).await?;
     tracing::info!(ended, "other sessions signed out");
     Ok(ended)
 }
-
-formwork::declare!(SignOutOtherSessions {
-    access: SignedIn,
-    body_limit: 1024,
-    rate_limit: formwork::RateLimit::per_user(10).per_minute(),
-});
 
 /// A `User-Agent` as a person would name it: "Firefox on Linux". What it does not recognise it
 /// calls "An unknown browser" (the full text is shown next to it).

@@ -4,17 +4,15 @@
 //! user's todo is "not found", so ids say nothing about other people's lists.
 
 use super::model::{Todo, TodoTitle};
+use formwork::identity::Principal;
 use formwork::ActionError;
-use leptos::prelude::*;
-use server_fn::codec::GetUrl;
 
 /// What a user sees for a todo that is not on their list (404).
 pub const NOT_FOUND: &str = "That todo";
 
 /// The signed-in user's todos, oldest first. Cached under their private tag.
-#[server(input = GetUrl)]
-pub async fn list_todos() -> Result<Vec<Todo>, ActionError> {
-    let me = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, method = GET)]
+pub async fn list_todos(me: Principal) -> Result<Vec<Todo>, ActionError> {
     let store = crate::state::store()?;
     formwork::cache::query(format!("todos:{}", me.user_id))
         .tag(super::model::tag(me.user_id))
@@ -22,8 +20,6 @@ pub async fn list_todos() -> Result<Vec<Todo>, ActionError> {
         .load(move || async move { Ok(store.todos_of(me.user_id).await?) })
         .await
 }
-
-formwork::declare!(ListTodos { access: SignedIn });
 
 /// After a change: every page of the user's hears of it, and the answer is the list as the
 /// database now has it.
@@ -43,14 +39,14 @@ fn found(changed_any: bool) -> Result<(), ActionError> {
 }
 
 /// Adds a todo to the signed-in user's list.
-#[server]
-pub async fn add_todo(#[server(flatten)] todo: TodoTitle) -> Result<Vec<Todo>, ActionError> {
+#[formwork::action(access = SignedIn, rate_limit = per_user(100).per_hour(), body_limit = 4 KiB)]
+pub async fn add_todo(
+    me: Principal,
+    #[server(flatten)] todo: TodoTitle,
+) -> Result<Vec<Todo>, ActionError> {
     use super::model::{duplicate, TODOS_PER_USER};
     use crate::store::StoreError;
-    use formwork::Validated;
 
-    let me = formwork::identity::signed_in()?;
-    let todo = todo.validated()?;
     let added = crate::state::store()?
         .add_todo(me.user_id, &todo.title, TODOS_PER_USER)
         .await
@@ -67,17 +63,10 @@ pub async fn add_todo(#[server(flatten)] todo: TodoTitle) -> Result<Vec<Todo>, A
     changed(me.user_id).await
 }
 
-formwork::declare!(AddTodo {
-    access: SignedIn,
-    body_limit: 4 * 1024,
-    rate_limit: formwork::RateLimit::per_user(100).per_hour(),
-});
-
 /// Marks a todo done or not done. The form sends the state it wants, not "flip": two tabs
 /// ticking the same todo at once both end with it ticked.
-#[server]
-pub async fn set_todo_done(id: i64, done: bool) -> Result<Vec<Todo>, ActionError> {
-    let me = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+pub async fn set_todo_done(me: Principal, id: i64, done: bool) -> Result<Vec<Todo>, ActionError> {
     found(
         crate::state::store()?
             .set_todo_done(me.user_id, id, done)
@@ -86,22 +75,15 @@ pub async fn set_todo_done(id: i64, done: bool) -> Result<Vec<Todo>, ActionError
     changed(me.user_id).await
 }
 
-formwork::declare!(SetTodoDone {
-    access: SignedIn,
-    body_limit: 1024,
-});
-
 /// Renames a todo.
-#[server]
+#[formwork::action(access = SignedIn, body_limit = 4 KiB)]
 pub async fn rename_todo(
+    me: Principal,
     id: i64,
     #[server(flatten)] todo: TodoTitle,
 ) -> Result<Vec<Todo>, ActionError> {
     use crate::store::StoreError;
-    use formwork::Validated;
 
-    let me = formwork::identity::signed_in()?;
-    let todo = todo.validated()?;
     let renamed = crate::state::store()?
         .rename_todo(me.user_id, id, &todo.title)
         .await
@@ -115,20 +97,9 @@ pub async fn rename_todo(
     changed(me.user_id).await
 }
 
-formwork::declare!(RenameTodo {
-    access: SignedIn,
-    body_limit: 4 * 1024,
-});
-
 /// Deletes a todo.
-#[server]
-pub async fn delete_todo(id: i64) -> Result<Vec<Todo>, ActionError> {
-    let me = formwork::identity::signed_in()?;
+#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+pub async fn delete_todo(me: Principal, id: i64) -> Result<Vec<Todo>, ActionError> {
     found(crate::state::store()?.delete_todo(me.user_id, id).await?)?;
     changed(me.user_id).await
 }
-
-formwork::declare!(DeleteTodo {
-    access: SignedIn,
-    body_limit: 1024,
-});

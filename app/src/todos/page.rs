@@ -4,7 +4,7 @@
 
 use super::{
     actions::{list_todos, AddTodo, DeleteTodo, ListTodos, RenameTodo, SetTodoDone},
-    model::{Todo, TodoTitle},
+    model::Todo,
 };
 use crate::shell::set_status;
 use formwork::Title;
@@ -122,15 +122,13 @@ fn deleted(fields: &Fields, todos: &mut Vec<Todo>) {
 #[island(lazy)]
 fn TodoList(todos: Vec<Todo>, tag: String, flash: TodoFlash) -> impl IntoView {
     let shown = Optimistic::new(Live::new::<ListTodos>(todos, vec![tag]));
-    let add = FormState::<AddTodo>::restore(flash.add.clone())
-        .schema::<TodoTitle>()
-        .optimistic(shown, added);
+    let add = FormState::<AddTodo>::restore(flash.add.clone()).optimistic(shown, added);
     let flash = StoredValue::new(flash);
     let remaining = move || shown.with(|todos| todos.iter().filter(|t| !t.done).count());
 
     view! {
         <ActionForm state=add class="add-todo">
-            <TextInput field=add.field("title") id="new-todo" label="New todo" autocomplete="off"/>
+            <TextInput field=add.fields().title id="new-todo" label="New todo" autocomplete="off"/>
             <FormError state=add/>
             <SubmitButton label="Add"/>
         </ActionForm>
@@ -161,7 +159,6 @@ fn TodoItem(id: i64, shown: Optimistic<Vec<Todo>>, flash: StoredValue<TodoFlash>
     let done_form = FormState::<SetTodoDone>::restore_item(state(|f| &f.done), "id", &key)
         .optimistic(shown, ticked);
     let rename = FormState::<RenameTodo>::restore_item(state(|f| &f.rename), "id", &key)
-        .schema::<TodoTitle>()
         .optimistic(shown, renamed);
     let delete = FormState::<DeleteTodo>::restore_item(state(|f| &f.delete), "id", &key)
         .optimistic(shown, deleted);
@@ -171,7 +168,7 @@ fn TodoItem(id: i64, shown: Optimistic<Vec<Todo>>, flash: StoredValue<TodoFlash>
     let title = move || todo.with(|t| t.as_ref().map(|t| t.title.clone()).unwrap_or_default());
     // A todo the server has not named yet cannot be changed yet.
     let provisional = id < 0;
-    let title_field = rename.field("title");
+    let title_field = rename.fields().title;
 
     view! {
         <li class="todo" class:done=done aria-busy=provisional.then_some("true")>

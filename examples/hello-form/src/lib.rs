@@ -7,29 +7,27 @@ formwork::schema! {
     pub struct Greeting { pub name: String = Rule::text("Name").chars(2, 40) }
 }
 
-#[server]
+#[formwork::action(access = Public, rate_limit = per_ip(20).per_minute())]
 pub async fn greet(#[server(flatten)] greeting: Greeting) -> Result<String, ActionError> {
-    let name = greeting.validated()?.name;
+    let name = greeting.name;
     let db = expect_context::<sqlx::SqlitePool>();
     sqlx::query("INSERT INTO names (name) VALUES ($1)").bind(&name).execute(&db).await?;
     revalidate_tag("names");
     Ok(format!("Hello, {name}!"))
 }
-formwork::declare!(Greet { access: Public });
 
-#[server]
+#[formwork::action(access = Public, method = GET)]
 pub async fn names() -> Result<Vec<String>, ActionError> {
     let db = expect_context::<sqlx::SqlitePool>();
     Ok(sqlx::query_scalar("SELECT name FROM names ORDER BY id DESC").fetch_all(&db).await?)
 }
-formwork::declare!(Names { access: Public });
 
 #[island]
 fn GreetForm(snapshot: FormSnapshot<String>) -> impl IntoView {
-    let state = FormState::<Greet>::restore(snapshot).schema::<Greeting>();
+    let state = FormState::<Greet>::restore(snapshot);
     view! {
         <ActionForm state=state>
-            <TextInput field=state.field("name") id="name" label="Name"/>
+            <TextInput field=state.fields().name id="name"/>
             <FormError state=state/>
             {state.success(|hello| view! { <p role="status">{hello}</p> })}
             <SubmitButton label="Say hello" pending_label="Saying hello…"/>

@@ -19,6 +19,7 @@ pub mod process;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use formwork::identity::Principal;
 use formwork::{
     upload::ImageKind, ActionError, FileInput, FormError, FormSnapshot, FormState, UploadButton,
     UploadForm, UploadProgress,
@@ -67,9 +68,14 @@ pub struct Received {
 
 /// Takes a new picture for the signed-in user. It is checked as it streams in, kept as it
 /// came, and prepared by a job (`avatar.process`); the answer does not wait for it.
-#[server(input = MultipartFormData)]
-pub async fn upload_avatar(data: MultipartData) -> Result<Received, ActionError> {
-    let user = formwork::identity::signed_in()?;
+// The body limit: the image, and the form's hidden fields with their boundaries.
+#[formwork::action(
+    access = SignedIn,
+    input = MultipartFormData,
+    rate_limit = per_user(20).per_hour(),
+    body_limit = MAX_BYTES + 64 * 1024
+)]
+pub async fn upload_avatar(user: Principal, data: MultipartData) -> Result<Received, ActionError> {
     let upload = formwork::upload::read(data, &limits()).await?;
     let file = upload.file(FIELD, NO_FILE)?;
     let kind =
@@ -128,13 +134,6 @@ pub fn limits() -> formwork::upload::Limits {
         .file(FIELD, MAX_BYTES)
         .fields(4)
 }
-
-formwork::declare!(UploadAvatar {
-    access: SignedIn,
-    // The image and the form's hidden fields, with their boundaries.
-    body_limit: MAX_BYTES + 64 * 1024,
-    rate_limit: formwork::RateLimit::per_user(20).per_hour(),
-});
 
 /// The tag of one user's picture and pending upload, heard only by that user's pages.
 pub fn tag(user_id: i64) -> String {
