@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Measures a release build on loopback and prints the figures. Not part of the tests.
-#   - GET /posts, signed out and signed in: throughput and p50/p99 latency at concurrency 32 (wrk)
+#   - GET /posts, signed out and signed in: throughput, p50/p99 latency at concurrency 32 (wrk)
+#     and the server's CPU per request (from /proc/<pid>/stat before and after)
 #   - the no-JS create_post form POST of a signed-in user: throughput and latency (wrk)
+#   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
+#     and at concurrency 32 (throughput against the SSR page's)
+#   Each figure with a goal prints it beside the figure, met or missed.
 #   - the WASM and JS that /posts (the "New post" island), /todos, /search and /feedback load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
 #     bytes, against the 100 KB brotli budget of /posts
@@ -45,17 +49,42 @@ for n in $(seq 1 40); do
     -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
 done
 
-load() { # name, wrk args...
-  local name=$1; shift
-  local out
-  out=$(wrk --latency -t2 -c32 -d"${DURATION}s" "$@")
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+# The server's CPU time so far (user + system), in clock ticks.
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+
+# Runs wrk and prints: requests/s, p50 and p99 latency, and the server's CPU per request.
+# Sets RPS and CPU_US (µs of server CPU per request) for the caller's goals.
+load() { # name, connections, wrk args...
+  local name=$1 connections=$2; shift 2
+  local out before after requests
+  before=$(cpu_ticks)
+  out=$(wrk --latency -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${DURATION}s" "$@")
+  after=$(cpu_ticks)
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  local p50 p99
+  RPS=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$name" "$rps" "$p50" "$p99"
+  CPU_US=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$TICKS_PER_SECOND" \
+    'BEGIN {printf "%.0f", n > 0 ? t * 1e6 / hz / n : 0}')
+  printf '%-38s c%-3s %10s req/s   p50 %8s   p99 %8s   CPU %5s µs/req\n' \
+    "$name" "$connections" "$RPS" "$p50" "$p99" "$CPU_US"
+  P99=$p99
   grep -q "Non-2xx or 3xx" <<<"$out" && grep "Non-2xx" <<<"$out" | sed 's/^/    /'
   true
+}
+
+# wrk's latency ("812.00us", "1.20ms", "2.00s") in µs.
+micros() { awk -v v="$1" 'BEGIN {
+  if (v ~ /us$/) { sub(/us$/, "", v); print v + 0 }
+  else if (v ~ /ms$/) { sub(/ms$/, "", v); print v * 1000 }
+  else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000000 }
+  else print v }'; }
+
+# "figure against goal": met or missed, said in words.
+goal() { # description, met (0/1)
+  if [ "$2" = 1 ]; then printf '    goal %-60s met\n' "$1"; else printf '    goal %-60s MISSED\n' "$1"; fi
 }
 
 cat >"$WORK/post.lua" <<LUA
@@ -74,9 +103,27 @@ LUA
 
 echo "== Formwork bench: release build, loopback, concurrency 32, ${DURATION}s each =="
 echo "machine: $(nproc) cores, $(rustc --version)"
-load "GET /posts (signed out)" "$BASE/posts"
-load "GET /posts (signed in)" -H "Cookie: fw_session=$SESSION" "$BASE/posts"
-load "POST create_post (no-JS form, 303)" -s "$WORK/post.lua" "$BASE$ACTION"
+load "GET /posts (signed out)" 32 "$BASE/posts"
+page_rps=$RPS; page_cpu=$CPU_US
+goal "signed out: at most 90 µs of server CPU per request ($page_cpu)" \
+  "$(( page_cpu <= 90 ? 1 : 0 ))"
+load "GET /posts (signed in)" 32 -H "Cookie: fw_session=$SESSION" "$BASE/posts"
+goal "signed in: within 80% of signed out's rate ($RPS vs $page_rps)" \
+  "$(awk -v a="$RPS" -v b="$page_rps" 'BEGIN {print (a >= 0.8 * b) ? 1 : 0}')"
+load "POST create_post (no-JS form, 303)" 32 -s "$WORK/post.lua" "$BASE$ACTION"
+goal "no-JS create_post: at least 7,460 req/s (10x the peer's 746)" \
+  "$(awk -v a="$RPS" 'BEGIN {print (a >= 7460) ? 1 : 0}')"
+
+echo
+echo "== Static assets: one keep-alive connection, then concurrency 32 =="
+ASSET=$(curl -fsS "$BASE/posts" | grep -o '/pkg/[^"]*\.js' | head -n1)
+for asset in /favicon.svg "$ASSET"; do
+  load "GET $asset" 1 "$BASE$asset"
+  goal "one connection: p99 within 1 ms ($P99)" "$(( $(micros "$P99" | cut -d. -f1) <= 1000 ? 1 : 0 ))"
+  load "GET $asset" 32 "$BASE$asset"
+  goal "concurrency 32: at least the SSR page's rate ($RPS vs $page_rps)" \
+    "$(awk -v a="$RPS" -v b="$page_rps" 'BEGIN {print (a >= b) ? 1 : 0}')"
+done
 
 echo
 echo "== What each page loads in Chromium (WASM + JS: the HTML's files, the split loader, lazy chunks), bytes =="

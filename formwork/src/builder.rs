@@ -586,7 +586,7 @@ impl Builder {
             flash: Some(FlashSettings {
                 store: stores.flash.clone(),
                 key: key.clone(),
-                secure_cookie: https,
+                cookies: crate::cookies::CookiePolicy::new(https),
             }),
             origin,
             limiter: self.limiter,

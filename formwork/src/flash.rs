@@ -84,8 +84,8 @@ mod server {
         pub store: Arc<dyn FlashStore>,
         /// Signs the flash id in the cookie.
         pub key: SigningKey,
-        /// Mark the cookie `Secure` (when the site is served over https).
-        pub secure_cookie: bool,
+        /// How the cookie is made (`Secure` and `__Host-` named on https).
+        pub cookies: crate::cookies::CookiePolicy,
     }
 
     /// Where flashes wait between the POST and the GET. Implemented by the storage backends.

@@ -1,7 +1,7 @@
 //! Who is asking: the signed-in user behind a request, from a session kept in the database.
 //!
-//! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` on
-//! https). The database keeps only the token's SHA-256, so a leaked table opens no session.
+//! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` and
+//! named `__Host-fw_session` on https, see [`crate::cookies::CookiePolicy`]). The database keeps only the token's SHA-256, so a leaked table opens no session.
 //! Signing in always starts a new session (the old token, if any, is deleted): a session id
 //! planted before sign-in is worth nothing after it.
 //!
@@ -166,7 +166,7 @@ mod server {
     #[derive(Clone)]
     pub struct Sessions {
         store: Arc<dyn SessionStore>,
-        secure_cookie: bool,
+        cookies: crate::cookies::CookiePolicy,
         lifetime: Duration,
         /// The last answer the store gave per token hash, and when: used only while the store
         /// cannot be read, so an outage never signs anyone out.
@@ -179,12 +179,13 @@ mod server {
     const RETRY_STORE_AFTER: Duration = Duration::from_secs(5);
 
     impl Sessions {
-        /// Sessions kept in `store`, each lasting `lifetime` from sign-in; `secure_cookie`
-        /// marks the cookie `Secure` (when the site is served over https).
-        pub fn new(store: Arc<dyn SessionStore>, secure_cookie: bool, lifetime: Duration) -> Self {
+        /// Sessions kept in `store`, each lasting `lifetime` from sign-in; `https` when the
+        /// site is served over https (the cookie `Secure` and `__Host-` named, see
+        /// [`CookiePolicy`](crate::cookies::CookiePolicy)).
+        pub fn new(store: Arc<dyn SessionStore>, https: bool, lifetime: Duration) -> Self {
             Self {
                 store,
-                secure_cookie,
+                cookies: crate::cookies::CookiePolicy::new(https),
                 lifetime,
                 remembered: Arc::default(),
                 failed_at: Arc::default(),
@@ -225,9 +226,9 @@ mod server {
             }
         }
 
-        /// Whether cookies get `Secure` (the site is served over https).
-        pub fn secure_cookies(&self) -> bool {
-            self.secure_cookie
+        /// How the site's cookies are made (`Secure` and `__Host-` named on https).
+        pub fn cookies(&self) -> crate::cookies::CookiePolicy {
+            self.cookies
         }
 
         /// The signed-in user of a request carrying `headers`, if its session is live.
@@ -236,7 +237,7 @@ mod server {
         /// for the same session in the last [`REMEMBERED_FOR`] stands in for it, and without
         /// one the request is refused as temporarily unavailable (503), not as signed out.
         pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Principal>, ActionError> {
-            let Some(token) = crate::cookies::cookie_value(headers, SESSION_COOKIE) else {
+            let Some(token) = self.cookies.get(headers, SESSION_COOKIE) else {
                 return Ok(None);
             };
             let token_hash = hash(&token);
@@ -284,7 +285,7 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<HeaderValue, ActionError> {
-            if let Some(old) = crate::cookies::cookie_value(request, SESSION_COOKIE) {
+            if let Some(old) = self.cookies.get(request, SESSION_COOKIE) {
                 let old = hash(&old);
                 self.store
                     .delete_session(&old)
@@ -314,7 +315,7 @@ mod server {
 
         /// Signs the request's session out. Returns the `Set-Cookie` value that clears it.
         pub async fn end(&self, request: &HeaderMap) -> Result<HeaderValue, ActionError> {
-            if let Some(token) = crate::cookies::cookie_value(request, SESSION_COOKIE) {
+            if let Some(token) = self.cookies.get(request, SESSION_COOKIE) {
                 let ended = hash(&token);
                 self.store
                     .delete_session(&ended)
@@ -331,7 +332,7 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<Vec<SessionInfo>, ActionError> {
-            let current = crate::cookies::cookie_value(request, SESSION_COOKIE).map(|t| hash(&t));
+            let current = self.cookies.get(request, SESSION_COOKIE).map(|t| hash(&t));
             let mut sessions: Vec<SessionInfo> = self
                 .store
                 .user_sessions(user_id, crate::unix_now())
@@ -356,7 +357,9 @@ mod server {
             user_id: i64,
             request: &HeaderMap,
         ) -> Result<u64, ActionError> {
-            let keep = crate::cookies::cookie_value(request, SESSION_COOKIE)
+            let keep = self
+                .cookies
+                .get(request, SESSION_COOKIE)
                 .map(|t| hash(&t))
                 // Without a cookie there is no session to keep: a session-less caller never
                 // gets this far (the action needs a signed-in user), so this ends them all.
@@ -373,11 +376,9 @@ mod server {
         }
 
         fn cookie(&self, value: &str, max_age: u64) -> Result<HeaderValue, ActionError> {
-            let secure = if self.secure_cookie { "; Secure" } else { "" };
-            HeaderValue::from_str(&format!(
-                "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-            ))
-            .map_err(ActionError::internal)
+            self.cookies
+                .set(SESSION_COOKIE, value, Duration::from_secs(max_age))
+                .ok_or_else(|| ActionError::internal("a session token that is no header"))
         }
     }
 

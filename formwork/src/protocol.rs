@@ -50,7 +50,8 @@ pub const POSITION_META: &str = "formwork-live";
 /// of formwork's sentences (see [`crate::messages`]).
 pub const MESSAGES_ELEMENT_ID: &str = "formwork-messages";
 
-// Cookies.
+// Cookies. On https each name carries the `__Host-` prefix (`__Host-fw_session`); see
+// `cookies::CookiePolicy`, which builds and reads every one of them.
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fw_session";

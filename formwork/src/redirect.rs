@@ -51,19 +51,17 @@ impl From<LocalPath> for String {
 
 /// Ends the current action with a redirect to `to`.
 ///
-/// A plain HTML form post gets `303 See Other` with `Location`, so reloading the next page
-/// never re-submits. A call from WASM gets the `Location` together with server_fn's redirect
-/// header, and the client navigates there.
+/// It records where to go (`Location`, with server_fn's redirect header) and nothing about
+/// how: what the caller gets is the pipeline's decision, made from the request it answers.
+/// A plain HTML form post gets `303 See Other` to `to`, so reloading the next page never
+/// re-submits; a script caller gets the answer with the target, and navigates there.
 #[cfg(feature = "ssr")]
 pub fn redirect(to: &LocalPath) {
-    use http::{header, HeaderName, HeaderValue, StatusCode};
+    use http::{header, HeaderName, HeaderValue};
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 
-    let (Some(parts), Some(response)) = (
-        use_context::<http::request::Parts>(),
-        use_context::<ResponseOptions>(),
-    ) else {
+    let Some(response) = use_context::<ResponseOptions>() else {
         tracing::error!(to = %to, "redirect() called outside of an action");
         return;
     };
@@ -73,14 +71,10 @@ pub fn redirect(to: &LocalPath) {
         return;
     };
     response.insert_header(header::LOCATION, location);
-    if crate::pipeline::is_document_request(&parts.headers) {
-        response.set_status(StatusCode::SEE_OTHER);
-    } else {
-        response.insert_header(
-            HeaderName::from_static(server_fn::redirect::REDIRECT_HEADER),
-            HeaderValue::from_static(""),
-        );
-    }
+    response.insert_header(
+        HeaderName::from_static(server_fn::redirect::REDIRECT_HEADER),
+        HeaderValue::from_static(""),
+    );
 }
 
 #[cfg(test)]

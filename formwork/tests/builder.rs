@@ -20,6 +20,16 @@ async fn echo_builder(text: String) -> Result<String, formwork::ActionError> {
     Ok(text)
 }
 
+/// Redirects to `to`, whoever calls.
+#[formwork::action(access = Public)]
+async fn go_builder(to: String) -> Result<(), formwork::ActionError> {
+    let to = formwork::LocalPath::parse(&to).ok_or(formwork::ActionError::BadRequest {
+        message: "not a path".into(),
+    })?;
+    formwork::redirect(&to);
+    Ok(())
+}
+
 fn options() -> LeptosOptions {
     LeptosOptions::builder().output_name("builder-test").build()
 }
@@ -108,4 +118,34 @@ async fn outside_development_a_signing_secret_is_required() {
         .build()
         .await;
     assert!(matches!(short, Err(BuildError::Setting(_))));
+}
+
+/// `redirect()` records only where to go; the pipeline answers each caller its own way, from
+/// the request: a plain form post (a document request) gets `303 See Other` there, a script
+/// gets a success that names the target, to navigate to.
+#[tokio::test]
+async fn a_redirect_is_a_303_for_a_form_and_a_target_for_a_script() {
+    let app = app().await;
+    let call = |accept: &'static str| {
+        Request::post(GoBuilder::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("accept", accept)
+            .body(Body::from("to=%2Fthere%3Fpage%3D2"))
+            .unwrap()
+    };
+    let form = app
+        .clone()
+        .oneshot(call("text/html,application/xhtml+xml"))
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+    assert_eq!(form.headers()["location"], "/there?page=2");
+
+    let script = app.oneshot(call("application/json")).await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert_eq!(script.headers()["location"], "/there?page=2");
+    assert!(script
+        .headers()
+        .contains_key(server_fn::redirect::REDIRECT_HEADER));
 }

@@ -36,12 +36,17 @@ async fn call(router: &Router, path: &str, body: &str, session: Option<&str>) ->
 
 /// The session cookie a response sets: its value and its attributes.
 fn session_cookie(response: &Response<Body>) -> Option<(String, String)> {
+    cookie_named(response, "fw_session=")
+}
+
+/// The value and attributes of the `Set-Cookie` that starts with `prefix` (`name=`).
+fn cookie_named(response: &Response<Body>, prefix: &str) -> Option<(String, String)> {
     response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("fw_session="))
+        .find_map(|v| v.strip_prefix(prefix))
         .map(|v| {
             let (value, attributes) = v.split_once(';').unwrap_or((v, ""));
             (value.to_owned(), attributes.to_owned())
@@ -50,7 +55,12 @@ fn session_cookie(response: &Response<Body>) -> Option<(String, String)> {
 
 /// Who the header of `/posts` says is signed in, for a session token.
 async fn signed_in_as(router: &Router, session: &str) -> Option<String> {
-    let page = common::page(router, "/posts", Some(&format!("fw_session={session}"))).await;
+    signed_in_with(router, &format!("fw_session={session}")).await
+}
+
+/// Who the header of `/posts` says is signed in, for a request with `cookie`.
+async fn signed_in_with(router: &Router, cookie: &str) -> Option<String> {
+    let page = common::page(router, "/posts", Some(cookie)).await;
     let (_, rest) = page.split_once("Signed in as <strong>")?;
     Some(rest.split_once("</strong>")?.0.to_owned())
 }
@@ -122,7 +132,7 @@ async fn registering_signs_in_with_a_safe_cookie_and_signing_in_again_rotates_it
 }
 
 #[tokio::test]
-async fn on_https_the_session_cookie_is_secure() {
+async fn on_https_the_session_cookie_is_secure_and_host_prefixed() {
     let db = TestDb::sqlite().await;
     let router = common::router(
         db.stores().await,
@@ -145,8 +155,24 @@ async fn on_https_the_session_cookie_is_secure() {
         None,
     )
     .await;
-    let (_, attributes) = session_cookie(&response).unwrap();
-    assert!(attributes.contains("; Secure"), "{attributes}");
+    // `__Host-`: a browser keeps it only from a secure page of this host, for the whole
+    // site, with no Domain, so no sibling subdomain or http page can plant one.
+    let (token, attributes) = cookie_named(&response, "__Host-fw_session=").unwrap();
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(attributes.contains(flag), "{attributes}");
+    }
+    assert!(!attributes.contains("Domain"), "{attributes}");
+    assert_eq!(
+        signed_in_with(&router, &format!("__Host-fw_session={token}"))
+            .await
+            .as_deref(),
+        Some("ada")
+    );
+    // The same token under the bare name (as a sibling subdomain could set it) is nobody's.
+    assert_eq!(
+        signed_in_with(&router, &format!("fw_session={token}")).await,
+        None
+    );
     db.drop_database().await;
 }
 

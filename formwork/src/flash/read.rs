@@ -2,7 +2,7 @@
 //! the page.
 
 use super::{write::flash_cookie, Flash, FlashSettings, ReceivedFlash};
-use crate::{cookies::cookie_value, protocol::FLASH_COOKIE};
+use crate::protocol::FLASH_COOKIE;
 use axum::{extract::Request, http::header, http::Method, middleware::Next, response::Response};
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ pub(crate) async fn receive(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(cookie) = cookie_value(request.headers(), FLASH_COOKIE) else {
+    let Some(cookie) = settings.cookies.get(request.headers(), FLASH_COOKIE) else {
         return next.run(request).await;
     };
     // Only the user's own view of a page takes its flash: not a script's call, and not a

@@ -127,13 +127,7 @@ pub(super) fn flash_cookie(
     value: &str,
     max_age: u64,
 ) -> Option<HeaderValue> {
-    let secure = if settings.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .ok()
+    settings
+        .cookies
+        .set(FLASH_COOKIE, value, std::time::Duration::from_secs(max_age))
 }

@@ -80,7 +80,9 @@ async fn form_post(
         item,
         ..
     } = form;
-    // Ask for data, not a redirect: the pipeline does the redirecting.
+    // Ask for data: leptos_axum would answer a request that accepts HTML with a redirect to
+    // its Referer. The pipeline does the redirecting, to where the action's `redirect()` said
+    // (its `Location`), else back to the form.
     let (mut parts, body) = request.into_parts();
     parts
         .headers
