@@ -89,6 +89,7 @@ pub struct Builder {
     limiter: Arc<dyn Limiter>,
     trusted_proxies: TrustedProxies,
     session_lifetime: Duration,
+    session_cache: Duration,
     body_limit: u64,
     passthrough: Vec<&'static str>,
     static_prefix: String,
@@ -152,6 +153,7 @@ impl Formwork {
             limiter: Arc::new(MemoryLimiter::new()),
             trusted_proxies: TrustedProxies::none(),
             session_lifetime: DEFAULT_SESSION_LIFETIME,
+            session_cache: crate::identity::FRESH_FOR,
             body_limit: 1024 * 1024,
             passthrough: Vec::new(),
             static_prefix: format!("/{}/", options.site_pkg_dir),
@@ -499,6 +501,15 @@ impl Builder {
         self
     }
 
+    /// How long a resolved session is used without asking the store again (5 s by default;
+    /// zero asks on every request). Sign-out and [`refresh_user`](crate::identity::refresh_user)
+    /// reach every instance at once through the invalidation bus, whatever this is; an app
+    /// run as several instances has a bus (PostgreSQL's, or Redis').
+    pub fn session_cache(mut self, fresh_for: Duration) -> Self {
+        self.session_cache = fresh_for;
+        self
+    }
+
     /// The largest body an action accepts unless it declares its own (1 MiB by default).
     pub fn body_limit(mut self, bytes: u64) -> Self {
         self.body_limit = bytes;
@@ -568,14 +579,18 @@ impl Builder {
             };
         let origin = self.origin_policy()?;
         let stores = self.open_stores().await?;
+        let mut sessions = Sessions::new(stores.sessions.clone(), https, self.session_lifetime)
+            .fresh_for(self.session_cache);
         if let Some(bus) = &stores.bus {
-            // Revalidations by other instances purge this one's cache too, and reach its pages.
+            sessions = sessions.with_bus(bus.clone());
+            // Revalidations by other instances purge this one's cache too, and reach its pages;
+            // sessions they ended or users they changed are read afresh here too.
             bus.subscribe(Receiver {
                 cache: self.cache.clone(),
                 live: Some(self.live.clone()),
+                sessions: Some(sessions.clone()),
             });
         }
-        let sessions = Sessions::new(stores.sessions.clone(), https, self.session_lifetime);
         let pipeline = Pipeline {
             max_body_bytes: self.body_limit,
             static_prefix: self.static_prefix,

@@ -156,8 +156,22 @@ mod server {
     /// How long a session this instance resolved stays usable from memory while the store
     /// cannot be read (see [`Sessions::resolve`]).
     pub const REMEMBERED_FOR: Duration = Duration::from_secs(10 * 60);
-    /// A store's answer for one session (its user, or none), and when it was given.
-    type Remembered = (Option<Principal>, Instant);
+    /// How long a session this instance resolved is used without asking the store again,
+    /// unless the builder says otherwise: what a signed-in page view saves is the session
+    /// query. Sign-out, "sign out everywhere else" and [`refresh_user`] reach every instance
+    /// at once through the invalidation bus, so the cache never outlives them.
+    pub const FRESH_FOR: Duration = Duration::from_secs(5);
+
+    /// What the invalidation bus carries for sessions (never shown to a page): one session
+    /// ended (`session:<token hash>`), or every cached session of a user stale
+    /// (`user:<id>`).
+    pub const ENDED_SESSION: &str = "session:";
+    /// See [`ENDED_SESSION`].
+    pub const CHANGED_USER: &str = "user:";
+
+    /// A store's answer for one session (its user, or none), when it was given, and whether
+    /// it may still stand in for the store (see [`FRESH_FOR`]).
+    type Remembered = (Option<Principal>, Instant, bool);
 
     /// How many sessions this instance remembers at most.
     const REMEMBERED_MAX: usize = 100_000;
@@ -168,9 +182,18 @@ mod server {
         store: Arc<dyn SessionStore>,
         cookies: crate::cookies::CookiePolicy,
         lifetime: Duration,
-        /// The last answer the store gave per token hash, and when: used only while the store
-        /// cannot be read, so an outage never signs anyone out.
+        /// How long an answer of the store is used without asking again (see [`FRESH_FOR`]).
+        fresh_for: Duration,
+        /// What tells the other instances that a session ended or a user changed.
+        bus: Option<Arc<dyn crate::invalidation::InvalidationBus>>,
+        /// The last answer the store gave per token hash, and when: used for [`FRESH_FOR`]
+        /// after it, and for longer while the store cannot be read, so an outage never signs
+        /// anyone out.
         remembered: Arc<Mutex<HashMap<String, Remembered>>>,
+        /// Counts what made remembered answers stale (a session forgotten, the bus lost): an
+        /// answer the store gave while one happened is not used as fresh, since it may be
+        /// the one just ended.
+        forgotten: Arc<std::sync::atomic::AtomicU64>,
         /// When the store last failed: for a moment after, lookups do not wait on it again.
         failed_at: Arc<Mutex<Option<Instant>>>,
     }
@@ -187,23 +210,94 @@ mod server {
                 store,
                 cookies: crate::cookies::CookiePolicy::new(https),
                 lifetime,
+                fresh_for: FRESH_FOR,
+                bus: None,
                 remembered: Arc::default(),
+                forgotten: Arc::default(),
                 failed_at: Arc::default(),
             }
         }
 
-        fn remember(&self, token_hash: &str, principal: Option<&Principal>) {
+        /// Uses a resolved session for `fresh_for` without asking the store again
+        /// ([`FRESH_FOR`] by default; zero asks every time).
+        pub fn fresh_for(mut self, fresh_for: Duration) -> Self {
+            self.fresh_for = fresh_for;
+            self
+        }
+
+        /// Tells the other instances through `bus` when a session ends or a user changes,
+        /// and hears the same from them (see [`Sessions::hear`]).
+        pub fn with_bus(mut self, bus: Arc<dyn crate::invalidation::InvalidationBus>) -> Self {
+            self.bus = Some(bus);
+            self
+        }
+
+        /// The remembered answer for `token_hash`, while it is fresh.
+        fn fresh(&self, token_hash: &str) -> Option<Option<Principal>> {
+            let remembered = self.remembered.lock().ok()?;
+            remembered
+                .get(token_hash)
+                .filter(|(_, at, fresh)| *fresh && at.elapsed() < self.fresh_for)
+                .map(|(principal, _, _)| principal.clone())
+        }
+
+        /// Applies what another instance said about sessions (`session:…` and `user:…`
+        /// items); other items are not about sessions and are left alone.
+        pub fn hear(&self, items: &[String]) {
+            for item in items {
+                if let Some(ended) = item.strip_prefix(ENDED_SESSION) {
+                    self.forget(|hash, _| hash != ended);
+                } else if let Some(user) = item.strip_prefix(CHANGED_USER) {
+                    if let Ok(user) = user.parse::<i64>() {
+                        self.forget(|_, principal| principal.is_none_or(|p| p.user_id != user));
+                    }
+                }
+            }
+        }
+
+        /// What this instance heard may be incomplete (the bus lost its connection): no
+        /// remembered answer stands in for the store any more, except during an outage.
+        pub fn missed_some(&self) {
+            self.forgotten
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Ok(mut remembered) = self.remembered.lock() {
+                remembered.values_mut().for_each(|entry| entry.2 = false);
+            }
+        }
+
+        /// Tells the other instances `item` (an ended session, a changed user).
+        async fn tell_others(&self, item: String) {
+            let Some(bus) = &self.bus else { return };
+            let invalidation = crate::invalidation::Invalidation {
+                from: bus.instance().to_owned(),
+                id: uuid::Uuid::new_v4().simple().to_string(),
+                items: vec![item],
+            };
+            if let Err(error) = bus.publish(&invalidation).await {
+                // Their cached answers expire within `fresh_for` all the same.
+                tracing::error!(%error, "could not tell the other instances a session changed");
+            }
+        }
+
+        /// The user's sessions are to be read afresh from the store, on every instance: after
+        /// a change to what the principals query returns (a role).
+        pub async fn user_changed(&self, user_id: i64) {
+            self.forget(|_, principal| principal.is_none_or(|p| p.user_id != user_id));
+            self.tell_others(format!("{CHANGED_USER}{user_id}")).await;
+        }
+
+        fn remember(&self, token_hash: &str, principal: Option<&Principal>, fresh: bool) {
             let Ok(mut remembered) = self.remembered.lock() else {
                 return;
             };
-            let answer = (principal.cloned(), Instant::now());
+            let answer = (principal.cloned(), Instant::now(), fresh);
             // A session seen before (every request of a signed-in user): no new key.
             if let Some(entry) = remembered.get_mut(token_hash) {
                 *entry = answer;
                 return;
             }
             if remembered.len() >= REMEMBERED_MAX {
-                remembered.retain(|_, (_, at)| at.elapsed() < REMEMBERED_FOR);
+                remembered.retain(|_, (_, at, _)| at.elapsed() < REMEMBERED_FOR);
                 if remembered.len() >= REMEMBERED_MAX {
                     remembered.clear();
                 }
@@ -221,8 +315,10 @@ mod server {
         }
 
         fn forget(&self, keep: impl Fn(&str, Option<&Principal>) -> bool) {
+            self.forgotten
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if let Ok(mut remembered) = self.remembered.lock() {
-                remembered.retain(|hash, (principal, _)| keep(hash, principal.as_ref()));
+                remembered.retain(|hash, (principal, _, _)| keep(hash, principal.as_ref()));
             }
         }
 
@@ -241,6 +337,10 @@ mod server {
                 return Ok(None);
             };
             let token_hash = hash(&token);
+            if let Some(principal) = self.fresh(&token_hash) {
+                return Ok(principal);
+            }
+            let forgotten = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
             let answer = if self.failed_recently() {
                 Err("the session store failed a moment ago".to_owned())
             } else {
@@ -255,15 +355,17 @@ mod server {
             };
             match answer {
                 Ok(principal) => {
-                    self.remember(&token_hash, principal.as_ref());
+                    let undisturbed =
+                        forgotten == self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
+                    self.remember(&token_hash, principal.as_ref(), undisturbed);
                     Ok(principal)
                 }
                 Err(error) => {
                     let known = self.remembered.lock().ok().and_then(|remembered| {
                         remembered
                             .get(&token_hash)
-                            .filter(|(_, at)| at.elapsed() < REMEMBERED_FOR)
-                            .map(|(principal, _)| principal.clone())
+                            .filter(|(_, at, _)| at.elapsed() < REMEMBERED_FOR)
+                            .map(|(principal, _, _)| principal.clone())
                     });
                     match known {
                         Some(principal) => {
@@ -292,6 +394,7 @@ mod server {
                     .await
                     .map_err(ActionError::unavailable)?;
                 self.forget(|hash, _| hash != old);
+                self.tell_others(format!("{ENDED_SESSION}{old}")).await;
             }
             let token = new_token();
             let now = crate::unix_now();
@@ -322,6 +425,7 @@ mod server {
                     .await
                     .map_err(ActionError::unavailable)?;
                 self.forget(|hash, _| hash != ended);
+                self.tell_others(format!("{ENDED_SESSION}{ended}")).await;
             }
             self.cookie("", 0)
         }
@@ -372,6 +476,8 @@ mod server {
             self.forget(|hash, principal| {
                 hash == keep || principal.is_none_or(|p| p.user_id != user_id)
             });
+            // The other instances drop all of the user's: the kept one is read again.
+            self.tell_others(format!("{CHANGED_USER}{user_id}")).await;
             Ok(ended)
         }
 
@@ -396,6 +502,14 @@ mod server {
         let (sessions, request, response) = request_context()?;
         let cookie = sessions.end(&request).await?;
         response.append_header(header::SET_COOKIE, cookie);
+        Ok(())
+    }
+
+    /// After an action changed what the app's principals query says of `user_id` (their role):
+    /// every instance reads that user's sessions afresh, so the change takes effect at once.
+    pub async fn refresh_user(user_id: i64) -> Result<(), ActionError> {
+        let (sessions, _) = sessions_and_request()?;
+        sessions.user_changed(user_id).await;
         Ok(())
     }
 
@@ -435,5 +549,113 @@ mod server {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::{identity::Rank, store::memory::MemoryStore};
+        use std::sync::atomic::{AtomicU8, Ordering};
+
+        /// Sessions on a memory store whose one user (id 1) has the rank `rank` holds now.
+        fn sessions(rank: Arc<AtomicU8>, fresh_for: Duration) -> Sessions {
+            let store = MemoryStore::new().principals(move |id| {
+                (id == 1).then(|| Principal {
+                    user_id: 1,
+                    username: "ada".into(),
+                    rank: Rank(rank.load(Ordering::SeqCst)),
+                })
+            });
+            Sessions::new(Arc::new(store), false, Duration::from_secs(3600)).fresh_for(fresh_for)
+        }
+
+        /// Signs user 1 in: the request headers that carry the new session, and its hash.
+        async fn signed_in(sessions: &Sessions) -> (HeaderMap, String) {
+            let cookie = sessions
+                .start(1, &HeaderMap::new())
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("could not sign in: {e}");
+                });
+            let pair = cookie.to_str().unwrap_or_default().split(';').next();
+            let pair = pair.unwrap_or_default().to_owned();
+            let token = pair.split_once('=').map(|(_, t)| t.to_owned());
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&pair)
+                    .unwrap_or_else(|_| panic!("a cookie that is no header")),
+            );
+            (headers, hash(&token.unwrap_or_default()))
+        }
+
+        async fn rank_of(sessions: &Sessions, headers: &HeaderMap) -> Option<u8> {
+            let who = sessions
+                .resolve(headers)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            who.map(|p| p.rank.0)
+        }
+
+        #[tokio::test]
+        async fn a_resolved_session_is_used_from_memory_until_it_is_told_otherwise() {
+            let rank = Arc::new(AtomicU8::new(1));
+            let sessions = sessions(rank.clone(), Duration::from_secs(3600));
+            let (headers, token_hash) = signed_in(&sessions).await;
+            assert_eq!(rank_of(&sessions, &headers).await, Some(1));
+            // The store changes; the remembered answer stands (no query).
+            rank.store(3, Ordering::SeqCst);
+            assert_eq!(rank_of(&sessions, &headers).await, Some(1));
+            // Another instance says the user changed: read afresh.
+            sessions.hear(&[format!("{CHANGED_USER}1")]);
+            assert_eq!(rank_of(&sessions, &headers).await, Some(3));
+            // Another instance ended the session: gone here too.
+            sessions
+                .store
+                .delete_session(&token_hash)
+                .await
+                .unwrap_or_default();
+            assert_eq!(
+                rank_of(&sessions, &headers).await,
+                Some(3),
+                "still remembered"
+            );
+            sessions.hear(&[format!("{ENDED_SESSION}{token_hash}")]);
+            assert_eq!(rank_of(&sessions, &headers).await, None);
+        }
+
+        #[tokio::test]
+        async fn a_lost_bus_or_no_cache_means_asking_the_store() {
+            let rank = Arc::new(AtomicU8::new(1));
+            let cached = sessions(rank.clone(), Duration::from_secs(3600));
+            let (headers, _) = signed_in(&cached).await;
+            assert_eq!(rank_of(&cached, &headers).await, Some(1));
+            rank.store(2, Ordering::SeqCst);
+            cached.missed_some();
+            assert_eq!(rank_of(&cached, &headers).await, Some(2));
+
+            let uncached = sessions(rank.clone(), Duration::ZERO);
+            let (headers, _) = signed_in(&uncached).await;
+            assert_eq!(rank_of(&uncached, &headers).await, Some(2));
+            rank.store(3, Ordering::SeqCst);
+            assert_eq!(rank_of(&uncached, &headers).await, Some(3));
+        }
+
+        #[tokio::test]
+        async fn this_instance_changing_a_user_reads_it_afresh_at_once() {
+            let rank = Arc::new(AtomicU8::new(1));
+            let sessions = sessions(rank.clone(), Duration::from_secs(3600));
+            let (headers, _) = signed_in(&sessions).await;
+            assert_eq!(rank_of(&sessions, &headers).await, Some(1));
+            rank.store(2, Ordering::SeqCst);
+            sessions.user_changed(1).await;
+            assert_eq!(rank_of(&sessions, &headers).await, Some(2));
+            // Signing out here: the next request is nobody's.
+            sessions
+                .end(&headers)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(rank_of(&sessions, &headers).await, None);
+        }
     }
 }

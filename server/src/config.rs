@@ -59,6 +59,12 @@ pub struct Config {
     #[arg(long, env = "SESSION_DAYS", default_value_t = 30)]
     pub session_days: u64,
 
+    /// How long, in milliseconds, a signed-in request's session is used from memory before
+    /// the database is asked again (0: every request asks). Sign-out and role changes reach
+    /// every instance at once through the invalidation bus, whatever this is.
+    #[arg(long, env = "SESSION_CACHE_MS", default_value_t = 5_000)]
+    pub session_cache_ms: u64,
+
     /// Log filter in `tracing_subscriber::EnvFilter` syntax, e.g. `info,sqlx=warn`.
     #[arg(
         long,
@@ -250,6 +256,10 @@ impl Config {
             (Invalidations::None, _) => None,
         };
         Ok(stores)
+    }
+
+    pub fn session_cache(&self) -> Duration {
+        Duration::from_millis(self.session_cache_ms)
     }
 
     pub fn session_lifetime(&self) -> Duration {

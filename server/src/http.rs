@@ -50,6 +50,7 @@ pub async fn router(
         .trusted_proxies(config.trusted_proxies()?)
         .limiter(limiter)
         .session_lifetime(config.session_lifetime())
+        .session_cache(config.session_cache())
         .body_limit(config.action_body_limit)
         .request_timeout(config.request_timeout())
         .passthrough(crate::api::PREFIXES.iter().copied())

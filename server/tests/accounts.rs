@@ -422,7 +422,8 @@ async fn only_admins_change_roles_and_the_role_is_read_afresh_on_every_request()
     assert_eq!(role_of("ada").await, Role::Moderator);
 
     // Demoted by another admin, root's very next request is refused: the role comes from the
-    // database on every request, not from the cookie.
+    // database, read afresh after every change (the session cache never outlives one), not
+    // from the cookie.
     let response = change(&other_session, root, "user").await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = change(&root_session, other, "user").await;

@@ -130,3 +130,108 @@ async fn one_revalidates_the_other_follows(bus: Bus) {
     );
     db.drop_database().await;
 }
+
+/// Who the header of `/posts` on `router` says is signed in, for a request with `cookie`.
+async fn signed_in_as(router: &Router, cookie: &str) -> Option<String> {
+    let page = common::page(router, "/posts", Some(cookie)).await;
+    let (_, rest) = page.split_once("Signed in as <strong>")?;
+    Some(rest.split_once("</strong>")?.0.to_owned())
+}
+
+/// Calls `until` every 20 ms until it holds, for at most 10 s (the bus is asynchronous).
+async fn eventually<F, Fut>(what: &str, mut until: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let waited = tokio::time::timeout(Duration::from_secs(10), async {
+        while !until().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{what} did not reach the other instance");
+}
+
+/// Each instance uses a session it resolved from memory (here for an hour, so only the bus
+/// can tell it otherwise), yet a role changed or a session ended on A counts on B at once.
+#[tokio::test]
+async fn a_role_change_or_a_sign_out_on_one_instance_counts_on_the_other_through_the_bus() {
+    use app::{accounts::log_out::LogOut, admin::change_role::ChangeRole, admin::ListAccounts};
+    const SECRET: &str = "instances-secret-instances-secret!!!";
+    let db = TestDb::postgres().await;
+    let (stores_a, stores_b) = (
+        stores(&db, Bus::Postgres).await,
+        stores(&db, Bus::Postgres).await,
+    );
+    let (ada, ada_session) = common::signed_in(&stores_a, "ada", Role::User).await;
+    let (_, root_session) = common::signed_in(&stores_a, "root", Role::Admin).await;
+    let args = &["--session-cache-ms", "3600000", "--flash-secret", SECRET];
+    let (cache_a, cache_b) = (DataCache::new(), DataCache::new());
+    let limiter = || Arc::new(MemoryLimiter::new());
+    let a = common::instance(stores_a, limiter(), cache_a.clone(), args).await;
+    let b = common::instance(stores_b, limiter(), cache_b.clone(), args).await;
+    purged_since(&cache_a, 0).await;
+    purged_since(&cache_b, 0).await;
+
+    let accounts_on_b = |session: String| {
+        let b = b.clone();
+        async move {
+            b.oneshot(
+                Request::get(format!("{}?page=0&query=", ListAccounts::PATH))
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::COOKIE, session)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .status()
+        }
+    };
+    // B knows ada, a user: the admins' list is not hers. (B now remembers her session.)
+    assert_eq!(signed_in_as(&b, &ada_session).await.as_deref(), Some("ada"));
+    assert_eq!(
+        accounts_on_b(ada_session.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+
+    // Root makes her an admin on A; B lets her in.
+    let key = formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap();
+    let user = formwork::bound::sign_with(&key, ChangeRole::PATH, &ada.to_string());
+    let post = |path: &'static str, body: String, session: &str| {
+        Request::post(path)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, session)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let changed = a
+        .clone()
+        .oneshot(post(
+            ChangeRole::PATH,
+            format!("user={user}&role=admin"),
+            &root_session,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    eventually("the role change", || async {
+        accounts_on_b(ada_session.clone()).await == StatusCode::OK
+    })
+    .await;
+
+    // She signs out on A; on B her session is gone too.
+    let out = a
+        .oneshot(post(LogOut::PATH, String::new(), &ada_session))
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::OK);
+    eventually("the sign-out", || async {
+        signed_in_as(&b, &ada_session).await.is_none()
+    })
+    .await;
+    db.drop_database().await;
+}

@@ -27,6 +27,8 @@ pub async fn change_role(
     let user_id = user.into_inner();
     match crate::state::store()?.change_role(user_id, role).await? {
         RoleChange::Changed { username } => {
+            // Every instance reads the user's sessions afresh: the new role counts at once.
+            formwork::identity::refresh_user(user_id).await?;
             tracing::info!(by = admin.user_id, user_id, %role, "role changed");
             Ok(RoleChanged { username, role })
         }

@@ -55,11 +55,29 @@ pub struct Receiver {
     pub cache: DataCache,
     /// This instance's open pages, told what to refresh; `None` when it serves no live pages.
     pub live: Option<LiveHub>,
+    /// This instance's sessions, told which ended or changed (`None`: it keeps none).
+    pub sessions: Option<crate::identity::Sessions>,
 }
 
 impl Receiver {
     /// Applies another instance's invalidation; returns how many cache entries went.
     pub fn receive(&self, invalidation: &Invalidation) -> usize {
+        // What concerns sessions stays here: no page hears of it.
+        let (sessions, items): (Vec<String>, Vec<String>) =
+            invalidation.items.iter().cloned().partition(|item| {
+                item.starts_with(crate::identity::ENDED_SESSION)
+                    || item.starts_with(crate::identity::CHANGED_USER)
+            });
+        if let Some(known) = &self.sessions {
+            known.hear(&sessions);
+        }
+        if items.is_empty() {
+            return 0;
+        }
+        let invalidation = &Invalidation {
+            items,
+            ..invalidation.clone()
+        };
         let removed = if invalidation.items.iter().any(|i| i == EVERYTHING) {
             self.cache.purge_all()
         } else {
@@ -77,6 +95,9 @@ impl Receiver {
     /// Invalidations may have been missed (the bus lost its connection): drop everything,
     /// and have every open page refresh what it shows.
     pub fn missed_some(&self) {
+        if let Some(sessions) = &self.sessions {
+            sessions.missed_some();
+        }
         let everything = LiveEvent::everything();
         self.receive(&Invalidation {
             from: String::new(),
@@ -227,6 +248,7 @@ mod tests {
         let receiver = Receiver {
             cache: DataCache::new(),
             live: Some(LiveHub::new()),
+            sessions: None,
         };
         let _: Result<u32, ()> = receiver
             .cache
@@ -246,6 +268,35 @@ mod tests {
         assert_eq!(removed, 1);
         receiver.missed_some();
         assert_eq!(receiver.cache.stats().entries, 0);
+    }
+
+    /// An ended session or a changed user concerns this instance's sessions only: no open
+    /// page hears of it (a page would learn a session's hash), and no cache entry goes.
+    #[tokio::test]
+    async fn what_concerns_sessions_never_reaches_a_page() {
+        let live = LiveHub::new();
+        let receiver = Receiver {
+            cache: DataCache::new(),
+            live: Some(live.clone()),
+            sessions: None,
+        };
+        let before = live.position();
+        let removed = receiver.receive(&Invalidation {
+            from: "b".into(),
+            id: "3".into(),
+            items: vec!["session:abc".into(), "user:7".into()],
+        });
+        assert_eq!((removed, live.position()), (0, before.clone()));
+        receiver.receive(&Invalidation {
+            from: "b".into(),
+            id: "4".into(),
+            items: vec!["user:7".into(), "tag:posts".into()],
+        });
+        assert_ne!(
+            live.position(),
+            before,
+            "the tag is heard, without the session item"
+        );
     }
 
     #[test]
