@@ -267,15 +267,8 @@ mod server {
 
         /// Tells the other instances `item` (an ended session, a changed user).
         async fn tell_others(&self, item: String) {
-            let Some(bus) = &self.bus else { return };
-            let invalidation = crate::invalidation::Invalidation {
-                from: bus.instance().to_owned(),
-                id: uuid::Uuid::new_v4().simple().to_string(),
-                items: vec![item],
-            };
-            if let Err(error) = bus.publish(&invalidation).await {
-                // Their cached answers expire within `fresh_for` all the same.
-                tracing::error!(%error, "could not tell the other instances a session changed");
+            if let Some(bus) = &self.bus {
+                tell(bus.as_ref(), item).await;
             }
         }
 
@@ -503,6 +496,28 @@ mod server {
         let cookie = sessions.end(&request).await?;
         response.append_header(header::SET_COOKIE, cookie);
         Ok(())
+    }
+
+    /// Publishes `item` (an ended session, a changed user) on `bus`; an error is logged.
+    async fn tell(bus: &dyn crate::invalidation::InvalidationBus, item: String) {
+        let invalidation = crate::invalidation::Invalidation {
+            from: bus.instance().to_owned(),
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            items: vec![item],
+        };
+        if let Err(error) = bus.publish(&invalidation).await {
+            // Their cached answers expire within their `fresh_for` all the same.
+            tracing::error!(%error, "could not tell the other instances a session changed");
+        }
+    }
+
+    /// Tells every instance on `bus` to read `user_id`'s sessions afresh: for a change made
+    /// outside a request (a command-line tool changing a role).
+    pub async fn user_changed_elsewhere(
+        bus: &dyn crate::invalidation::InvalidationBus,
+        user_id: i64,
+    ) {
+        tell(bus, format!("{CHANGED_USER}{user_id}")).await;
     }
 
     /// After an action changed what the app's principals query says of `user_id` (their role):

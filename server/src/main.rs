@@ -25,7 +25,9 @@ async fn main() -> anyhow::Result<()> {
             email,
             password,
         } => {
-            let stores = store::connect(&config.database_url).await?;
+            let stores = config
+                .with_bus(store::connect(&config.database_url).await?)
+                .await?;
             let outcome = admin::create_admin(
                 stores.app.as_ref(),
                 &username,
@@ -33,6 +35,12 @@ async fn main() -> anyhow::Result<()> {
                 password.as_deref(),
             )
             .await?;
+            if let (admin::Outcome::Promoted { user_id }, Some(bus)) =
+                (&outcome, &stores.framework.bus)
+            {
+                // Running instances read the account's sessions afresh: the role counts now.
+                formwork::identity::user_changed_elsewhere(bus.as_ref(), *user_id).await;
+            }
             tracing::info!(?outcome, %username, "admin ready");
             Ok(())
         }
