@@ -84,8 +84,9 @@ impl CookiePolicy {
 
     /// The policy of the request being served (plain http when formwork is not set up).
     fn current() -> Self {
-        leptos::prelude::use_context::<crate::identity::Sessions>()
-            .map_or(Self::new(false), |sessions| sessions.cookies())
+        // Borrowed, not cloned: a page reads a preference on every render.
+        leptos::prelude::with_context(crate::identity::Sessions::cookies)
+            .unwrap_or(Self::new(false))
     }
 }
 

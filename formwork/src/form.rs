@@ -32,8 +32,6 @@ pub struct FormState<A: ServerFn> {
     pub(crate) pending: RwSignal<bool>,
     pub(crate) outcome: RwSignal<Option<Outcome<A::Output>>>,
     pub(crate) inputs: StoredValue<BTreeMap<String, String>>,
-    /// The rules of the action's input, when the form checks them (see [`FormState::schema`]).
-    rules: &'static [(&'static str, Rule)],
     /// Messages the browser found itself, by field; they stand in for the server's until
     /// the next submission (an empty list means "checked, and now fine").
     pub(crate) local: RwSignal<FieldErrors>,
@@ -117,7 +115,6 @@ where
             pending: RwSignal::new(false),
             outcome: RwSignal::new(snapshot.outcome),
             inputs: StoredValue::new(snapshot.inputs),
-            rules: <A::Schema as Schema>::FIELDS,
             local: RwSignal::new(FieldErrors::new()),
             item: None,
             optimism: None,
@@ -224,7 +221,7 @@ where
     pub fn field(&self, name: &'static str) -> Field {
         Field {
             name,
-            rule: crate::schema::rule_of(self.rules, name),
+            rule: crate::schema::rule_of(<A::Schema as Schema>::FIELDS, name),
             errors: self.field_errors(name),
             inputs: self.inputs,
         }
@@ -503,7 +500,7 @@ pub fn ActionForm<A, C>(
     children: TypedChildren<C>,
 ) -> impl IntoView
 where
-    A: ServerFn<Error = ActionError> + 'static,
+    A: Action + ServerFn<Error = ActionError> + 'static,
     A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
     C: IntoView + 'static,
 {
@@ -611,7 +608,7 @@ pub fn SubmitButton(
 #[cfg(feature = "hydrate")]
 fn submit<A>(event: leptos::ev::SubmitEvent, state: FormState<A>, keep_values: bool)
 where
-    A: ServerFn<Error = ActionError> + 'static,
+    A: Action + ServerFn<Error = ActionError> + 'static,
     A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
 {
     use wasm_bindgen::JsCast;
@@ -626,9 +623,10 @@ where
     else {
         return;
     };
-    if !state.rules.is_empty() {
+    let rules = <A::Schema as Schema>::FIELDS;
+    if !rules.is_empty() {
         let problems = form_values(&form)
-            .map(|data| crate::schema::check_fields(state.rules, |name| data.get(name).as_string()))
+            .map(|data| crate::schema::check_fields(rules, |name| data.get(name).as_string()))
             .unwrap_or_default();
         let first = problems.keys().next().cloned();
         state.local.set(problems);
@@ -726,7 +724,7 @@ fn decode(body: &str) -> Fields {
 /// Checks the field an event came from against its rule, if the form has a schema: always
 /// when the user leaves it (`leaving`), and while typing only once it was found wanting.
 #[cfg(feature = "hydrate")]
-fn check_one<A: ServerFn>(
+fn check_one<A: Action>(
     target: Option<web_sys::EventTarget>,
     form: NodeRef<html::Form>,
     state: FormState<A>,
@@ -740,7 +738,7 @@ fn check_one<A: ServerFn>(
     let Some(name) = element.get_attribute("name") else {
         return;
     };
-    let Some(rule) = crate::schema::rule_of(state.rules, &name) else {
+    let Some(rule) = crate::schema::rule_of(<A::Schema as Schema>::FIELDS, &name) else {
         return;
     };
     if !leaving && !state.local.with_untracked(|l| l.contains_key(&name)) {

@@ -75,8 +75,9 @@ impl Receiver {
             return 0;
         }
         let invalidation = &Invalidation {
+            from: invalidation.from.clone(),
+            id: invalidation.id.clone(),
             items,
-            ..invalidation.clone()
         };
         let removed = if invalidation.items.iter().any(|i| i == EVERYTHING) {
             self.cache.purge_all()
