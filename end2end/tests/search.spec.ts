@@ -45,6 +45,25 @@ test.describe("search", () => {
     await expect(page.getByRole("status")).toHaveText(`2 posts match “${word}”.`);
   });
 
+  test("case is folded the Unicode way: straße finds STRASSE, ÉLAN finds élan", async ({ page, js }) => {
+    await signUp(page);
+    const word = `zq${Date.now().toString(36)}`;
+    await publish(page, js, uniqueTitle(`Die STRASSE ${word}`), "Eine Straße in Berlin, voll élan.");
+
+    await open(page, js, "/search");
+    await page.getByLabel("Words to look for").fill(`straße ${word}`);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page.getByRole("status")).toHaveText(`1 post matches “straße ${word}”.`);
+    const results = page.getByRole("list", { name: "Results" });
+    await expect(results.locator("mark")).toHaveText(["STRASSE", word, "Straße"]);
+
+    await page.getByLabel("Words to look for").fill(`ÉLAN ${word}`);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page.getByRole("status")).toHaveText(`1 post matches “ÉLAN ${word}”.`);
+    await expect(results.locator("mark")).toHaveText([word, "élan"]);
+    await expectNoReload(page, js);
+  });
+
   test("an empty search explains itself, and one too long is refused with the limit", async ({ page }) => {
     const empty = await page.goto("/search?q=+++");
     expect(empty?.status()).toBe(200);

@@ -135,29 +135,31 @@ async fn concurrent_posts_with_one_title_get_distinct_slugs(store: Arc<dyn Store
     assert_eq!(slugs, expected);
 }
 
-async fn recent_posts_are_newest_first_and_paged(store: Arc<dyn Store>) {
+async fn posts_after_a_cursor_are_the_next_newer_ones_newest_first(store: Arc<dyn Store>) {
     let ada = writer(&store).await;
-    assert!(store.recent_posts(0, 20).await.unwrap().is_empty());
+    assert!(store.posts_after(0, 20).await.unwrap().is_empty());
+    let mut ids = Vec::new();
     for n in 1..=5 {
-        store
+        let created = store
             .create_post(&post(&format!("Post {n}"), "x"), &format!("post-{n}"), ada)
             .await
             .unwrap();
+        ids.push(created.id);
     }
     let titles = |posts: Vec<app::posts::model::PostSummary>| {
         posts.into_iter().map(|p| p.title).collect::<Vec<_>>()
     };
     assert_eq!(
-        titles(store.recent_posts(0, 2).await.unwrap()),
-        ["Post 5", "Post 4"]
+        titles(store.posts_after(ids[0], 2).await.unwrap()),
+        ["Post 3", "Post 2"],
+        "the nearest newer ones, shown newest first"
     );
     assert_eq!(
-        titles(store.recent_posts(2, 2).await.unwrap()),
-        ["Post 3", "Post 2"]
+        titles(store.posts_after(ids[2], 10).await.unwrap()),
+        ["Post 5", "Post 4"]
     );
-    assert_eq!(titles(store.recent_posts(4, 2).await.unwrap()), ["Post 1"]);
-    assert!(store.recent_posts(5, 2).await.unwrap().is_empty());
-    assert!(store.recent_posts(u64::MAX, 2).await.unwrap().is_empty());
+    assert!(store.posts_after(ids[4], 2).await.unwrap().is_empty());
+    assert_eq!(store.posts_after(i64::MIN, 10).await.unwrap().len(), 5);
 }
 
 async fn excerpts_are_cut_by_characters(store: Arc<dyn Store>) {
@@ -167,7 +169,7 @@ async fn excerpts_are_cut_by_characters(store: Arc<dyn Store>) {
         .create_post(&post("Long", &content), "long", ada)
         .await
         .unwrap();
-    let listed = store.recent_posts(0, 1).await.unwrap();
+    let listed = store.posts_before(None, 1).await.unwrap();
     assert_eq!(listed[0].excerpt, "é".repeat(280));
 }
 
@@ -245,7 +247,7 @@ async fn only_the_author_edits_a_post_and_moderators_may_delete_any(store: Arc<d
     let author = mine.author.clone().unwrap();
     assert_eq!((author.id, author.username.as_str()), (ada, "ada"));
     assert_eq!(
-        store.recent_posts(0, 1).await.unwrap()[0].author,
+        store.posts_before(None, 1).await.unwrap()[0].author,
         mine.author,
         "the list names the author too"
     );
@@ -712,6 +714,89 @@ async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
     );
 }
 
+/// Posts written before search kept folded text: the start-up after the upgrade folds them,
+/// and search finds them as it finds new ones.
+async fn upgrading_folds_the_search_text_of_older_posts(db: &TestDb) {
+    /// The last app migration before posts kept their search text.
+    const BEFORE: i64 = 20261202000013;
+    fn old(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= BEFORE)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator
+    }
+    let rows = (1..=1_200).map(|n| {
+        let title = if n == 7 {
+            "Die STRASSE".to_owned()
+        } else {
+            format!("Old post {n}")
+        };
+        (format!("old-{n}"), title)
+    });
+    match db {
+        TestDb::Sqlite { url, .. } => {
+            let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            formwork::store::sqlite::migrate(&pool).await.unwrap();
+            old(sqlx::migrate!("migrations/sqlite"))
+                .run(&pool)
+                .await
+                .unwrap();
+            for (slug, title) in rows {
+                sqlx::query(
+                    "INSERT INTO posts (slug, title, content, created_at) \
+                     VALUES ($1, $2, 'Written long ago.', $3)",
+                )
+                .bind(slug)
+                .bind(title)
+                .bind(time::OffsetDateTime::now_utc())
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+        TestDb::Postgres { url, .. } => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            formwork::store::postgres::migrate(&pool).await.unwrap();
+            old(sqlx::migrate!("migrations/postgres"))
+                .run(&pool)
+                .await
+                .unwrap();
+            for (slug, title) in rows {
+                sqlx::query(
+                    "INSERT INTO posts (slug, title, content, created_at) \
+                     VALUES ($1, $2, 'Written long ago.', $3)",
+                )
+                .bind(slug)
+                .bind(title)
+                .bind(time::OffsetDateTime::now_utc())
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+    }
+    let store = db.store().await;
+    assert_eq!(found(&store, "straße").await, ["Die STRASSE"]);
+    assert_eq!(
+        store
+            .search_posts(&["old".to_owned()], 2_000)
+            .await
+            .unwrap()
+            .len(),
+        1_199,
+        "every batch of the fold"
+    );
+    assert_eq!(found(&store, "long ago").await.len(), 20);
+}
+
 async fn todos_belong_to_their_owner_and_keep_their_rules(store: Arc<dyn Store>) {
     use app::store::StoreError;
     let (ada, bob) = (
@@ -843,6 +928,101 @@ async fn posts_are_found_by_every_word_of_a_search_as_plain_text(store: Arc<dyn 
     assert!(find(&[]).await.is_empty());
     let one = store.search_posts(&["a".to_owned()], 1).await.unwrap();
     assert_eq!(one.len(), 1, "the limit holds");
+}
+
+/// The words as a query makes them (folded), searched.
+async fn found(store: &Arc<dyn Store>, q: &str) -> Vec<String> {
+    let words = app::search::query::words(q).unwrap();
+    store
+        .search_posts(&words, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.title)
+        .collect()
+}
+
+/// The same answers on both backends for text beyond ASCII: SQLite's `lower()` folds ASCII
+/// only, and PostgreSQL's depends on the database's collation, so neither decides.
+async fn search_folds_case_the_same_way_on_every_backend(store: Arc<dyn Store>) {
+    let author = writer(&store).await;
+    for (slug, title, content) in [
+        ("elan", "Élan vital", "Bergson's word."),
+        ("strasse", "Die STRASSE", "Eine Straße in Berlin."),
+        ("crab", "Crabs", "Ferris 🦀 says hi; so does 🦀🦀."),
+        ("greek", "ΣΊΣΥΦΟΣ", "Καλημέρα."),
+        ("decomposed", "Cafe\u{301} au lait", "Noir."),
+        ("symbols", "Glob*star?", "[brackets] and \"quotes\""),
+    ] {
+        store
+            .create_post(&post(title, content), slug, author)
+            .await
+            .unwrap();
+    }
+    assert_eq!(found(&store, "élan").await, ["Élan vital"]);
+    assert_eq!(found(&store, "ÉLAN").await, ["Élan vital"]);
+    assert!(
+        found(&store, "elan").await.is_empty(),
+        "accents count: é is not e"
+    );
+    assert_eq!(
+        found(&store, "straße").await,
+        ["Die STRASSE"],
+        "ß folds to ss, in the title as in the content"
+    );
+    assert_eq!(found(&store, "strasse berlin").await, ["Die STRASSE"]);
+    assert_eq!(
+        found(&store, "STRAẞE").await,
+        ["Die STRASSE"],
+        "capital sharp s"
+    );
+    assert_eq!(found(&store, "🦀").await, ["Crabs"], "one emoji");
+    assert_eq!(found(&store, "🦀🦀").await, ["Crabs"]);
+    assert_eq!(found(&store, "says 🦀").await, ["Crabs"]);
+    assert_eq!(found(&store, "σίσυφος").await, ["ΣΊΣΥΦΟΣ"], "final sigma");
+    assert_eq!(
+        found(&store, "café").await,
+        ["Cafe\u{301} au lait"],
+        "a precomposed é finds a decomposed one"
+    );
+    for pattern in ["*", "?", "[b", "glob*star?", "\"quotes\""] {
+        assert_eq!(found(&store, pattern).await, ["Glob*star?"], "{pattern}");
+    }
+    assert!(found(&store, "gl*r").await.is_empty(), "* is no wildcard");
+    assert!(found(&store, "\"\" OR 1").await.is_empty());
+}
+
+async fn search_follows_edits_and_deletes(store: Arc<dyn Store>) {
+    use app::store::Owned;
+    let author = writer(&store).await;
+    let first = store
+        .create_post(&post("Apples", "Crisp autumn apples."), "apples", author)
+        .await
+        .unwrap();
+    let second = store
+        .create_post(&post("Pears", "Autumn pears."), "pears", author)
+        .await
+        .unwrap();
+    assert_eq!(found(&store, "autumn").await, ["Pears", "Apples"]);
+    let edited = store
+        .update_post(first.id, &post("Plums", "Summer plums."), author)
+        .await
+        .unwrap();
+    assert!(matches!(edited, Owned::Done(_)));
+    assert_eq!(
+        found(&store, "autumn").await,
+        ["Pears"],
+        "the old text is gone"
+    );
+    assert_eq!(
+        found(&store, "summer").await,
+        ["Plums"],
+        "the new text is found"
+    );
+    assert!(found(&store, "apples").await.is_empty());
+    store.delete_post(second.id, author, false).await.unwrap();
+    assert!(found(&store, "autumn").await.is_empty());
+    assert!(found(&store, "pears").await.is_empty());
 }
 
 async fn posts_before_a_cursor_are_the_next_older_ones(store: Arc<dyn Store>) {
@@ -1034,7 +1214,7 @@ async fn a_picture_is_swapped_in_only_by_its_pending_upload(db: &TestDb) {
         .await
         .unwrap();
     store.add_comment(post.id, ada, "Me again.").await.unwrap();
-    let listed = store.recent_posts(0, 10).await.unwrap();
+    let listed = store.posts_before(None, 10).await.unwrap();
     assert_eq!(
         listed[0].author.as_ref().and_then(|a| a.avatar.as_deref()),
         Some("avatars/1/d.jpg")
@@ -1074,6 +1254,7 @@ macro_rules! conformance {
                 sessions_name_the_apps_users_with_their_roles_rank,
                 migrations_are_idempotent,
                 upgrading_moves_the_app_tables_rows_into_formworks,
+                upgrading_folds_the_search_text_of_older_posts,
                 a_picture_is_swapped_in_only_by_its_pending_upload,
             );
 
@@ -1104,6 +1285,14 @@ macro_rules! conformance {
                 run(super::posts_are_found_by_every_word_of_a_search_as_plain_text).await;
             }
             #[tokio::test]
+            async fn search_folds_case_the_same_way_on_every_backend() {
+                run(super::search_folds_case_the_same_way_on_every_backend).await;
+            }
+            #[tokio::test]
+            async fn search_follows_edits_and_deletes() {
+                run(super::search_follows_edits_and_deletes).await;
+            }
+            #[tokio::test]
             async fn todos_belong_to_their_owner_and_keep_their_rules() {
                 run(super::todos_belong_to_their_owner_and_keep_their_rules).await;
             }
@@ -1124,8 +1313,8 @@ macro_rules! conformance {
                 run(super::concurrent_posts_with_one_title_get_distinct_slugs).await;
             }
             #[tokio::test]
-            async fn recent_posts_are_newest_first_and_paged() {
-                run(super::recent_posts_are_newest_first_and_paged).await;
+            async fn posts_after_a_cursor_are_the_next_newer_ones_newest_first() {
+                run(super::posts_after_a_cursor_are_the_next_newer_ones_newest_first).await;
             }
             #[tokio::test]
             async fn excerpts_are_cut_by_characters() {

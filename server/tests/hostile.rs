@@ -1330,7 +1330,7 @@ fn read_cases(world: &World) -> Vec<Case> {
     add(Case::get(
         "valid",
         "a page of posts",
-        format!("{}?page=1", ListPosts::PATH),
+        format!("{}?before=5", ListPosts::PATH),
         &nobody,
     )
     .expect(ok));
@@ -1483,15 +1483,15 @@ fn read_cases(world: &World) -> Vec<Case> {
     )
     .refused(StatusCode::FORBIDDEN));
     for (what, query) in [
-        ("a word", "page=abc"),
-        ("a negative number", "page=-1"),
-        ("past u32", "page=4294967296"),
-        ("nothing", ""),
-        ("an array", "page[]=1"),
+        ("a word", "before=abc"),
+        ("a fraction", "after=1.5"),
+        ("past i64", "before=9223372036854775808"),
+        ("an array", "before[]=1"),
+        ("a map", "after[x]=1"),
     ] {
         add(Case::get(
             "types",
-            format!("posts page {what}"),
+            format!("posts cursor {what}"),
             format!("{}?{query}", ListPosts::PATH),
             &nobody,
         )
@@ -1521,7 +1521,7 @@ fn read_cases(world: &World) -> Vec<Case> {
     add(Case::get(
         "origin",
         "a read linked from another site",
-        format!("{}?page=1", ListPosts::PATH),
+        format!("{}?after=1", ListPosts::PATH),
         &world.alice.1,
     )
     .header("sec-fetch-site", "cross-site")

@@ -382,28 +382,120 @@ async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
 }
 
 #[tokio::test]
-async fn the_list_pages_twenty_at_a_time() {
+async fn the_list_pages_twenty_at_a_time_by_position() {
     let app = TestApp::spawn().await;
-    for n in 1..=21 {
-        let response = app
-            .script_post(CreatePost::PATH, FORM, &format!("title=Post+{n}&content=x"))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
+    let response = app
+        .script_post(CreatePost::PATH, FORM, "title=Post+1&content=x")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let store = app.db.store().await;
+    let author = store
+        .post_by_slug("post-1")
+        .await
+        .unwrap()
+        .unwrap()
+        .author
+        .unwrap();
+    // More than the action's rate limit lets one writer send in an hour: the rest directly.
+    for n in 2..=45 {
+        let post = app::posts::model::NewPost {
+            title: format!("Post {n}"),
+            content: "x".into(),
+        };
+        store
+            .create_post(&post, &format!("post-{n}"), author.id)
+            .await
+            .unwrap();
     }
+    let mut id = std::collections::HashMap::new();
+    for n in 1..=45 {
+        let post = store
+            .post_by_slug(&format!("post-{n}"))
+            .await
+            .unwrap()
+            .unwrap();
+        id.insert(n, post.id);
+    }
+    let shown = |html: &str| -> Vec<u32> {
+        html.match_indices(">Post ")
+            .filter_map(|(at, _)| {
+                let rest = &html[at + 6..];
+                rest[..rest.find('<')?].parse().ok()
+            })
+            .collect()
+    };
+    let links = |html: &str| {
+        let nav = &html[html.find("class=\"pagination\"").unwrap()..];
+        let nav = &nav[..nav.find("</nav>").unwrap()];
+        let href = |rel: &str| {
+            let at = nav.find(&format!("rel=\"{rel}\" href=\""))? + rel.len() + 13;
+            Some(nav[at..at + nav[at..].find('"')?].to_owned())
+        };
+        (href("prev"), href("next"))
+    };
+
     let (_, first) = app.get("/posts").await;
-    assert_eq!(first.matches("class=\"post-summary\"").count(), 20);
-    assert!(first.contains(">Post 21<") && !first.contains(">Post 1<"));
-    assert!(first.contains("href=\"/posts?page=2\""));
+    assert_eq!(shown(&first), (26..=45).rev().collect::<Vec<_>>());
+    assert_eq!(
+        links(&first),
+        (None, Some(format!("/posts?before={}", id[&26])))
+    );
 
-    let (_, second) = app.get("/posts?page=2").await;
-    assert_eq!(second.matches("class=\"post-summary\"").count(), 1);
-    assert!(second.contains(">Post 1<"));
-    assert!(!second.contains("page=3"));
+    let (_, second) = app.get(&format!("/posts?before={}", id[&26])).await;
+    assert_eq!(shown(&second), (6..=25).rev().collect::<Vec<_>>());
+    assert_eq!(
+        links(&second),
+        (
+            Some("/posts".to_owned()),
+            Some(format!("/posts?before={}", id[&6]))
+        ),
+        "the newer side fits the newest page: it links there"
+    );
 
-    // Nonsense page numbers fall back to the first page instead of failing.
-    let (status, odd) = app.get("/posts?page=-4").await;
+    let (_, third) = app.get(&format!("/posts?before={}", id[&6])).await;
+    assert_eq!(shown(&third), [5, 4, 3, 2, 1]);
+    assert_eq!(
+        links(&third),
+        (Some(format!("/posts?after={}", id[&5])), None),
+        "forty newer posts: the twenty just above"
+    );
+
+    let (_, up) = app.get(&format!("/posts?after={}", id[&5])).await;
+    assert_eq!(shown(&up), (6..=25).rev().collect::<Vec<_>>());
+    assert_eq!(
+        links(&up),
+        (
+            Some("/posts".to_owned()),
+            Some(format!("/posts?before={}", id[&6]))
+        )
+    );
+    let (_, top) = app.get(&format!("/posts?after={}", id[&30])).await;
+    assert_eq!(
+        shown(&top),
+        (26..=45).rev().collect::<Vec<_>>(),
+        "fewer than a page above: the newest page, whole"
+    );
+
+    // A post published meanwhile does not shift a page that is not the newest.
+    app.script_post(CreatePost::PATH, FORM, "title=Post+46&content=x")
+        .await;
+    let (_, again) = app.get(&format!("/posts?before={}", id[&26])).await;
+    assert_eq!(shown(&again), (6..=25).rev().collect::<Vec<_>>());
+
+    // Nonsense cursors fall back to the first page instead of failing.
+    for odd in ["/posts?before=abc", "/posts?after=-", "/posts?page=-4"] {
+        let (status, html) = app.get(odd).await;
+        assert_eq!(status, StatusCode::OK, "{odd}");
+        assert_eq!(shown(&html).first(), Some(&46), "{odd}");
+    }
+    let (status, html) = app.get(&format!("/posts?before={}", id[&1])).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(odd.contains(">Post 21<"));
+    assert!(html.contains("No posts here yet."));
+    assert_eq!(
+        links(&html),
+        (Some(format!("/posts?after={}", id[&1] - 1)), None),
+        "an empty page past the oldest links back up"
+    );
     app.db.drop_database().await;
 }
 
@@ -898,7 +990,7 @@ async fn without_a_referer_the_form_still_returns_to_its_page() {
 async fn storage_snapshot(app: &TestApp) -> (Vec<(String, String, String)>, u64, i64) {
     let store = app.db.store().await;
     let posts = store
-        .recent_posts(0, 1000)
+        .posts_before(None, 1000)
         .await
         .unwrap()
         .into_iter()
@@ -1116,7 +1208,7 @@ async fn other_sites_cannot_make_a_browser_call_an_action() {
     // Reads change nothing: a link from anywhere may show them.
     let response = app
         .send(
-            Request::get(format!("{}?page=1", app::posts::read::ListPosts::PATH))
+            Request::get(format!("{}?before=9", app::posts::read::ListPosts::PATH))
                 .header("sec-fetch-site", "cross-site")
                 .header("origin", "https://evil.example")
                 .body(Body::empty())

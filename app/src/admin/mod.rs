@@ -70,7 +70,7 @@ pub async fn list_accounts(page: u32, query: String) -> Result<AccountListing, A
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let query = use_query_map();
-    let page = crate::posts::model::page_number(query.read_untracked().get("page").as_deref());
+    let page = crate::paging::page_number(query.read_untracked().get("page").as_deref());
     let q = query.read_untracked().get("q").unwrap_or_default();
     view! {
         <Title text="Admin"/>

@@ -1,5 +1,6 @@
 //! Post types, and the rules a new post must meet.
 
+use crate::paging::Cursor;
 use formwork::{identity::Principal, Rule};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -57,21 +58,16 @@ pub fn may_delete(viewer: Option<&Principal>, author: Option<&Author>) -> bool {
     may_edit(viewer, author) || viewer.is_some_and(|v| v.is_at_least(crate::roles::Role::Moderator))
 }
 
-/// One page of the newest-first list.
+/// One page of the newest-first list, and its neighbours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostListing {
     pub posts: Vec<PostSummary>,
-    /// 1-based.
-    pub page: u32,
-    /// Whether a next (older) page exists.
-    pub has_older: bool,
-}
-
-/// A page number from a query string: anything unreadable or out of range is page 1.
-pub fn page_number(raw: Option<&str>) -> u32 {
-    raw.and_then(|p| p.trim().parse::<u32>().ok())
-        .filter(|p| (1..=1_000_000).contains(p))
-        .unwrap_or(1)
+    /// This page.
+    pub here: Cursor,
+    /// The page of newer posts, if there are any.
+    pub newer: Option<Cursor>,
+    /// The page of older posts, if there are any.
+    pub older: Option<Cursor>,
 }
 
 formwork::schema! {
@@ -180,15 +176,6 @@ mod tests {
             &"a".repeat(101),
         ] {
             assert!(!could_be_slug(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn page_numbers_fall_back_to_the_first_page() {
-        assert_eq!(page_number(None), 1);
-        assert_eq!(page_number(Some("3")), 3);
-        for bad in ["0", "-1", "abc", "99999999999", ""] {
-            assert_eq!(page_number(Some(bad)), 1, "{bad}");
         }
     }
 

@@ -5,11 +5,12 @@ use super::{
     create_post::{CreatePost, NewPostForm},
     delete_post::DeletePostButton,
     edit_post::EditPostForm,
-    model::{may_delete, may_edit, page_number, Author, Post, PostListing},
+    model::{may_delete, may_edit, Author, Post, PostListing},
     read::{get_post, list_posts},
 };
 use crate::{
     comments::CommentSection,
+    paging::Cursor,
     shell::{set_status, NotFound},
     tags,
 };
@@ -19,11 +20,17 @@ use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::{macros::format_description, OffsetDateTime};
 
-/// `/posts?page=N`: the "New post" form (for signed-in users) and the newest posts, twenty
-/// a page.
+/// `/posts`, `/posts?before=ID`, `/posts?after=ID`: the "New post" form (for signed-in users)
+/// and the posts, newest first, twenty a page.
 #[component]
 pub fn PostsPage() -> impl IntoView {
-    let page = page_number(use_query_map().read_untracked().get("page").as_deref());
+    let (before, after) = use_query_map().with_untracked(|query| {
+        Cursor::from_query(
+            query.get("before").as_deref(),
+            query.get("after").as_deref(),
+        )
+        .ids()
+    });
     let new_post = match current() {
         Some(_) => {
             let snapshot = formwork::form::snapshot::<CreatePost>();
@@ -48,7 +55,7 @@ pub fn PostsPage() -> impl IntoView {
         <Region name="posts" tags=vec![tags::POSTS.to_owned()]>
             <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
                 {move || Suspend::new(async move {
-                    match list_posts(page).await {
+                    match list_posts(before, after).await {
                         Ok(listing) => Either::Left(view! { <PostList listing=listing/> }),
                         Err(error) => Either::Right(view! { <LoadError error=error/> }),
                     }
@@ -62,14 +69,11 @@ pub fn PostsPage() -> impl IntoView {
 fn PostList(listing: PostListing) -> impl IntoView {
     let PostListing {
         posts,
-        page,
-        has_older,
+        here,
+        newer,
+        older,
     } = listing;
-    let here = if page == 1 {
-        "/posts".to_owned()
-    } else {
-        format!("/posts?page={page}")
-    };
+    let here = here.href("/posts");
     let empty = posts.is_empty();
     let viewer = current();
     view! {
@@ -92,12 +96,8 @@ fn PostList(listing: PostListing) -> impl IntoView {
         </ol>
         {empty.then(|| view! { <p class="empty">"No posts here yet."</p> })}
         <nav class="pagination" aria-label="Pages">
-            {(page > 1).then(|| {
-                let href = if page == 2 { "/posts".to_owned() } else { format!("/posts?page={}", page - 1) };
-                view! { <a rel="prev" href=href>"← Newer"</a> }
-            })}
-            <span class="page-number">{format!("Page {page}")}</span>
-            {has_older.then(|| view! { <a rel="next" href=format!("/posts?page={}", page + 1)>"Older →"</a> })}
+            {newer.map(|newer| view! { <a rel="prev" href=newer.href("/posts")>"← Newer"</a> })}
+            {older.map(|older| view! { <a rel="next" href=older.href("/posts")>"Older →"</a> })}
         </nav>
     }
 }

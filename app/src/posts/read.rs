@@ -3,24 +3,91 @@
 use super::model::{Post, PostListing};
 use formwork::ActionError;
 
-/// One page of posts, newest first. Cached under the `posts` tag.
+/// A page of posts, newest first: the newest, or those just older than `before`, or just
+/// newer than `after` (see [`Cursor`](crate::paging::Cursor)). Cached under the `posts` tag.
 #[formwork::action(access = Public, method = GET)]
-pub async fn list_posts(page: u32) -> Result<PostListing, ActionError> {
-    use super::model::PAGE_SIZE;
-    use crate::tags;
-    let paging = crate::paging::Paging::new(page, PAGE_SIZE);
+pub async fn list_posts(
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<PostListing, ActionError> {
+    use crate::{paging::Cursor, tags};
+    let cursor = Cursor::of(before, after);
     let store = crate::state::store()?;
-    let rows = formwork::cache::query(format!("posts:page:{}", paging.page))
+    let listing = formwork::cache::query(format!("posts:{}", cursor.key()))
         .tag(tags::POSTS)
         .tag(tags::PEOPLE)
         .ttl(tags::CACHE_TTL)
-        .load(move || async move { store.recent_posts(paging.offset(), paging.fetch()).await })
+        .load(move || async move { listing(&*store, cursor).await })
         .await?;
-    let (posts, has_older) = paging.split(rows);
+    Ok(listing)
+}
+
+/// The page at `cursor` and where its neighbours start. Every read is an index range: a page
+/// deep in the list costs what the first one does.
+#[cfg(feature = "ssr")]
+async fn listing(
+    store: &dyn crate::store::Store,
+    cursor: crate::paging::Cursor,
+) -> Result<PostListing, crate::store::StoreError> {
+    use super::model::PAGE_SIZE;
+    use crate::paging::Cursor;
+    let size = PAGE_SIZE as usize;
+    // One row more than a page, to see whether more follow.
+    let mut here = cursor;
+    let mut posts = Vec::new();
+    if let Cursor::After(id) = cursor {
+        let newer = store.posts_after(id, PAGE_SIZE + 1).await?;
+        if newer.len() > size {
+            // Newest first: the extra row is the first, furthest from `id`.
+            posts = newer.into_iter().skip(1).collect();
+        } else {
+            // What is newer than `id` fits on the newest page: show that page whole.
+            here = Cursor::Newest;
+        }
+    }
+    match here {
+        Cursor::Newest => posts = store.posts_before(None, PAGE_SIZE + 1).await?,
+        Cursor::Before(id) => posts = store.posts_before(Some(id), PAGE_SIZE + 1).await?,
+        Cursor::After(_) => {}
+    }
+    let older = match here {
+        Cursor::After(_) => match posts.last() {
+            Some(last) if !store.posts_before(Some(last.id), 1).await?.is_empty() => {
+                Some(Cursor::Before(last.id))
+            }
+            _ => None,
+        },
+        _ => {
+            let more = posts.len() > size;
+            posts.truncate(size);
+            more.then(|| posts.last().map(|last| Cursor::Before(last.id)))
+                .flatten()
+        }
+    };
+    let newer = match here {
+        Cursor::Newest => None,
+        Cursor::Before(id) | Cursor::After(id) => {
+            // Newer than the first post shown (or, on an empty page, than its cursor).
+            let top = match (here, posts.first()) {
+                (_, Some(first)) => first.id,
+                (Cursor::Before(_), None) => id.saturating_sub(1),
+                _ => id,
+            };
+            let above = store.posts_after(top, PAGE_SIZE + 1).await?;
+            if above.is_empty() {
+                None
+            } else if above.len() <= size {
+                Some(Cursor::Newest)
+            } else {
+                Some(Cursor::After(top))
+            }
+        }
+    };
     Ok(PostListing {
         posts,
-        page: paging.page,
-        has_older,
+        here,
+        newer,
+        older,
     })
 }
 

@@ -14,8 +14,9 @@ pub trait PostStore: Send + Sync {
         author_id: i64,
     ) -> Result<Post, StoreError>;
 
-    /// Newest first: `limit` posts after skipping `offset`.
-    async fn recent_posts(&self, offset: u64, limit: u32) -> Result<Vec<PostSummary>, StoreError>;
+    /// The `limit` posts just newer than the post `after`, newest first (a page of the list
+    /// seen from below). Like [`posts_before`](Self::posts_before), an index range at any depth.
+    async fn posts_after(&self, after: i64, limit: u32) -> Result<Vec<PostSummary>, StoreError>;
 
     async fn post_by_slug(&self, slug: &str) -> Result<Option<Post>, StoreError>;
 
@@ -27,8 +28,10 @@ pub trait PostStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PostSummary>, StoreError>;
 
-    /// The newest `limit` posts whose title or content holds every one of `words`
-    /// (lowercase), case aside; the words are plain text, never patterns.
+    /// The newest `limit` posts whose title or content holds every one of `words`, each
+    /// [folded](crate::search::query::fold) as a query's words are, and compared with the post's
+    /// text folded the same way (so case aside, on every backend alike); the words are plain
+    /// text, never patterns.
     async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>, StoreError>;
 
     /// Replaces a post's title and content if `editor` wrote it; its slug (its address) stays.

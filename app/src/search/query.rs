@@ -10,7 +10,18 @@ pub const MAX_WORDS: usize = 8;
 const BEFORE: usize = 60;
 const AFTER: usize = 180;
 
-/// The distinct words of `q`, lowercased, at most [`MAX_WORDS`]; empty for a blank query.
+/// `text` as search compares it: Unicode's full case folding over the canonical form, so
+/// "STRASSE" and "straße" are one word, "ÉLAN" and "élan" another, and an `é` typed as one
+/// character or as `e` with a combining accent the same letter. The store keeps every post's
+/// title and content folded this way and looks for the folded [`words`] in it, so both
+/// backends give the same answers whatever their collation.
+pub fn fold(text: &str) -> String {
+    use caseless::Caseless;
+    use unicode_normalization::UnicodeNormalization;
+    text.chars().nfd().default_case_fold().nfc().collect()
+}
+
+/// The distinct words of `q`, [folded](fold), at most [`MAX_WORDS`]; empty for a blank query.
 /// A query longer than [`MAX_QUERY_CHARS`] or with control characters is refused (400).
 pub fn words(q: &str) -> Result<Vec<String>, ActionError> {
     let length = q.chars().count();
@@ -27,7 +38,7 @@ pub fn words(q: &str) -> Result<Vec<String>, ActionError> {
         });
     }
     let mut words: Vec<String> = Vec::new();
-    for word in q.split_whitespace().map(str::to_lowercase) {
+    for word in q.split_whitespace().map(fold) {
         if !words.contains(&word) && words.len() < MAX_WORDS {
             words.push(word);
         }
@@ -35,15 +46,16 @@ pub fn words(q: &str) -> Result<Vec<String>, ActionError> {
     Ok(words)
 }
 
-/// Whether `text` holds `word` (lowercase) at character `start`, case aside; the length of
-/// the match in characters.
+/// Whether `text` holds `word` ([folded](fold)) at character `start`, case aside; the length
+/// of the match in characters.
 fn match_at(text: &[char], start: usize, word: &str) -> Option<usize> {
+    use caseless::Caseless;
     let mut taken = 0;
     let mut wanted = word.chars().peekable();
     while wanted.peek().is_some() {
         let c = text.get(start + taken)?;
-        for lower in c.to_lowercase() {
-            if wanted.next() != Some(lower) {
+        for folded in std::iter::once(*c).default_case_fold() {
+            if wanted.next() != Some(folded) {
                 return None;
             }
         }
@@ -128,6 +140,11 @@ mod tests {
             "characters, not bytes"
         );
         assert!(words("a\u{0}b").is_err());
+        assert_eq!(
+            words("STRASSE straße ÉLAN e\u{301}lan").unwrap(),
+            w(&["strasse", "élan"]),
+            "full case folding, canonical composition"
+        );
     }
 
     #[test]
@@ -153,6 +170,11 @@ mod tests {
             "markup is text like any other"
         );
         assert_eq!(marked("abc", &[]), vec![("abc".to_owned(), false)]);
+        assert_eq!(
+            marked("Die Straße", &words("STRASSE").unwrap())[1],
+            ("Straße".to_owned(), true),
+            "a match folds like the search"
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ impl PgStore {
         let pool = formwork::store::postgres::open(url, acquire_timeout).await?;
         formwork::store::postgres::migrate(&pool).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        super::report_backfill(store.backfill_search().await)?;
+        Ok(store)
     }
 
     /// formwork's store on the same database.

@@ -15,7 +15,9 @@ impl SqliteStore {
         let pool = formwork::store::sqlite::open(url, acquire_timeout).await?;
         formwork::store::sqlite::migrate(&pool).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        super::report_backfill(store.backfill_search().await)?;
+        Ok(store)
     }
 
     /// formwork's store on the same database.

@@ -17,7 +17,7 @@ pub(crate) mod todos;
 macro_rules! sql_store {
     ($store:ident, $backend:literal, $module:ident) => {
         crate::store::sql::accounts::account_queries!($store);
-        crate::store::sql::posts::post_queries!($store);
+        crate::store::sql::posts::post_queries!($store, $backend);
         crate::store::sql::comments::comment_queries!($store);
         crate::store::sql::forms::form_queries!($store, $module);
         crate::store::sql::todos::todo_queries!($store);

@@ -85,6 +85,16 @@ pub(crate) const POST_SELECT: &str = "SELECT posts.id, posts.slug, posts.title, 
      posts.created_at, posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
      FROM posts LEFT JOIN users ON users.id = posts.author_id";
 
+/// What a post is searched by: its title and content, [folded](app::search::query::fold) as
+/// the words of a query are, on two lines (a word has no whitespace, so none matches across).
+pub(crate) fn search_text(title: &str, content: &str) -> String {
+    use app::search::query::fold;
+    format!("{}\n{}", fold(title), fold(content))
+}
+
+/// The shortest word a trigram index can look up; shorter ones are matched row by row.
+const TRIGRAM: usize = 3;
+
 /// A `LIKE … ESCAPE '\'` pattern that matches text holding `word`: its `%`, `_` and `\`
 /// are escaped, so they stand for themselves.
 pub(crate) fn contains_pattern(word: &str) -> String {
@@ -98,6 +108,81 @@ pub(crate) fn contains_pattern(word: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// A `GLOB` pattern (case-sensitive, as folded text needs) that matches text holding `word`:
+/// its `*`, `?` and `[` are bracketed, so they stand for themselves.
+pub(crate) fn glob_contains(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('*');
+    for c in word.chars() {
+        match c {
+            '*' => pattern.push_str("[*]"),
+            '?' => pattern.push_str("[?]"),
+            '[' => pattern.push_str("[[]"),
+            c => pattern.push(c),
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
+/// An FTS5 query that holds every one of `words` as a plain string (double quotes doubled):
+/// with the trigram tokenizer, a string matches wherever it occurs, inside words too.
+pub(crate) fn fts_every(words: &[&String]) -> String {
+    words
+        .iter()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The search for posts holding every one of `words` (folded), newest first, at most `$N`
+/// (the last parameter), on `backend`: the SQL and, in order, the text of each parameter
+/// before the limit.
+///
+/// - SQLite: the words of three characters or more go to the FTS5 trigram index
+///   (`posts_search`) as one MATCH, which yields its hits newest first and stops at the limit;
+///   shorter ones (`a`, `%`, an emoji) are GLOBs over the folded text of those hits, or of every
+///   post when no word is long enough for the index.
+/// - PostgreSQL: one `LIKE` per word over the folded text, which the `pg_trgm` index answers
+///   for words of three characters or more.
+pub(crate) fn search_sql(backend: &str, words: &[String]) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let mut conditions = Vec::new();
+    let sql = if backend == "sqlite" {
+        let (long, short): (Vec<&String>, Vec<&String>) = words
+            .iter()
+            .partition(|word| word.chars().count() >= TRIGRAM);
+        if !long.is_empty() {
+            binds.push(fts_every(&long));
+            conditions.push(format!("posts_search MATCH ${}", binds.len()));
+        }
+        for word in short {
+            binds.push(glob_contains(word));
+            conditions.push(format!("search_text GLOB ${}", binds.len()));
+        }
+        format!(
+            "{POST_SELECT} WHERE posts.id IN (SELECT rowid FROM posts_search WHERE {} \
+             ORDER BY rowid DESC LIMIT ${}) ORDER BY posts.id DESC",
+            conditions.join(" AND "),
+            binds.len() + 1
+        )
+    } else {
+        for word in words {
+            binds.push(contains_pattern(word));
+            conditions.push(format!(
+                "posts.search_text LIKE ${} ESCAPE '\\'",
+                binds.len()
+            ));
+        }
+        format!(
+            "{POST_SELECT} WHERE {} ORDER BY posts.id DESC LIMIT ${}",
+            conditions.join(" AND "),
+            binds.len() + 1
+        )
+    };
+    (sql, binds)
 }
 
 /// Characters of content the list shows.
@@ -135,14 +220,14 @@ pub(crate) fn suffix_range(base: &str) -> (String, String) {
 }
 
 macro_rules! post_queries {
-    ($store:ident) => {
+    ($store:ident, $backend:literal) => {
         mod posts {
             use super::$store;
             use crate::store::{
                 backend_error, is_unique_violation, now,
                 sql::posts::{
-                    contains_pattern, next_free_slug, suffix_range, PostRow, PostSummaryRow, EXCERPT_CHARS,
-                    POST_SELECT, SLUG_ATTEMPTS,
+                    next_free_slug, search_sql, search_text, suffix_range, PostRow, PostSummaryRow,
+                    EXCERPT_CHARS, POST_SELECT, SLUG_ATTEMPTS,
                 },
             };
             use app::{
@@ -160,6 +245,38 @@ macro_rules! post_queries {
                         .map_err(backend_error)
                 }
 
+                /// Folds the search text of posts written before it existed (their
+                /// `search_text` is NULL after the migration that added it), a batch per
+                /// transaction; returns how many. Run at start-up; safe to run twice at once
+                /// (two instances), as both write the same text.
+                pub(crate) async fn backfill_search(&self) -> Result<u64, StoreError> {
+                    const BATCH: i64 = 500;
+                    let mut done = 0;
+                    loop {
+                        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                            "SELECT id, title, content FROM posts WHERE search_text IS NULL \
+                             ORDER BY id LIMIT $1",
+                        )
+                        .bind(BATCH)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(backend_error)?;
+                        if rows.is_empty() {
+                            return Ok(done);
+                        }
+                        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+                        for (id, title, content) in &rows {
+                            sqlx::query("UPDATE posts SET search_text = $1 WHERE id = $2")
+                                .bind(search_text(title, content))
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(backend_error)?;
+                        }
+                        tx.commit().await.map_err(backend_error)?;
+                        done += rows.len() as u64;
+                    }
+                }
             }
 
             #[async_trait::async_trait]
@@ -183,14 +300,15 @@ macro_rules! post_queries {
                         .map_err(backend_error)?;
                         let slug = next_free_slug(base_slug, &taken);
                         let inserted = sqlx::query_scalar::<_, i64>(
-                            "INSERT INTO posts (slug, title, content, created_at, author_id) \
-                             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                            "INSERT INTO posts (slug, title, content, created_at, author_id, search_text) \
+                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                         )
                         .bind(&slug)
                         .bind(&post.title)
                         .bind(&post.content)
                         .bind(now())
                         .bind(author_id)
+                        .bind(search_text(&post.title, &post.content))
                         .fetch_one(&self.pool)
                         .await;
                         match inserted {
@@ -211,22 +329,21 @@ macro_rules! post_queries {
                     ))
                 }
 
-                async fn recent_posts(
+                async fn posts_after(
                     &self,
-                    offset: u64,
+                    after: i64,
                     limit: u32,
                 ) -> Result<Vec<PostSummary>, StoreError> {
-                    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
                     sqlx::query_as::<_, PostSummaryRow>(
-                        "SELECT posts.id, posts.slug, posts.title, \
+                        "SELECT * FROM (SELECT posts.id, posts.slug, posts.title, \
                          substr(posts.content, 1, CAST($1 AS INTEGER)) AS excerpt, posts.created_at, \
                          posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
                          FROM posts LEFT JOIN users ON users.id = posts.author_id \
-                         ORDER BY posts.id DESC LIMIT $2 OFFSET $3",
+                         WHERE posts.id > $2 ORDER BY posts.id LIMIT $3) AS newer ORDER BY id DESC",
                     )
                     .bind(EXCERPT_CHARS)
+                    .bind(after)
                     .bind(i64::from(limit))
-                    .bind(offset)
                     .fetch_all(&self.pool)
                     .await
                     .map(|rows| rows.into_iter().map(Into::into).collect())
@@ -240,12 +357,14 @@ macro_rules! post_queries {
                     editor: i64,
                 ) -> Result<Owned<Post>, StoreError> {
                     let updated = sqlx::query(
-                        "UPDATE posts SET title = $1, content = $2 WHERE id = $3 AND author_id = $4",
+                        "UPDATE posts SET title = $1, content = $2, search_text = $5 \
+                         WHERE id = $3 AND author_id = $4",
                     )
                     .bind(&post.title)
                     .bind(&post.content)
                     .bind(id)
                     .bind(editor)
+                    .bind(search_text(&post.title, &post.content))
                     .execute(&self.pool)
                     .await
                     .map_err(backend_error)?;
@@ -296,22 +415,10 @@ macro_rules! post_queries {
                     if words.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let conditions = (1..=words.len())
-                        .map(|n| {
-                            format!(
-                                "(lower(posts.title) LIKE ${n} ESCAPE '\\' \
-                                 OR lower(posts.content) LIKE ${n} ESCAPE '\\')"
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
-                    let sql = format!(
-                        "{POST_SELECT} WHERE {conditions} ORDER BY posts.id DESC LIMIT ${}",
-                        words.len() + 1
-                    );
+                    let (sql, binds) = search_sql($backend, words);
                     let mut query = sqlx::query_as::<_, PostRow>(&sql);
-                    for word in words {
-                        query = query.bind(contains_pattern(word));
+                    for bind in binds {
+                        query = query.bind(bind);
                     }
                     query
                         .bind(i64::from(limit))
@@ -350,6 +457,32 @@ pub(crate) use post_queries;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_searched_word_stands_for_itself_in_each_dialect() {
+        assert_eq!(glob_contains("a*b?[c]"), "*a[*]b[?][[]c]*");
+        assert_eq!(contains_pattern("5%_\\"), "%5\\%\\_\\\\%");
+        let quoted = "say\"hi".to_owned();
+        let plain = "abc".to_owned();
+        assert_eq!(fts_every(&[&quoted, &plain]), "\"say\"\"hi\" AND \"abc\"");
+
+        let words = ["rust".to_owned(), "a".to_owned(), "leptos".to_owned()];
+        let (sql, binds) = search_sql("sqlite", &words);
+        assert_eq!(binds, ["\"rust\" AND \"leptos\"", "*a*"]);
+        assert!(
+            sql.contains("posts_search MATCH $1 AND search_text GLOB $2"),
+            "{sql}"
+        );
+        assert!(sql.contains("LIMIT $3"), "{sql}");
+        let (sql, binds) = search_sql("sqlite", &["é".to_owned()]);
+        assert_eq!(binds, ["*é*"]);
+        assert!(!sql.contains("MATCH"), "{sql}");
+
+        let (sql, binds) = search_sql("postgres", &words);
+        assert_eq!(binds, ["%rust%", "%a%", "%leptos%"]);
+        assert!(sql.contains("posts.search_text LIKE $3 ESCAPE"), "{sql}");
+        assert!(sql.ends_with("LIMIT $4"), "{sql}");
+    }
 
     #[test]
     fn free_slugs_count_up_from_two() {
