@@ -943,6 +943,46 @@ async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_
     app.db.drop_database().await;
 }
 
+/// Without JavaScript, a double click makes the browser abandon its first post for the second:
+/// the first connection closes while the action runs. The first post still finishes, and the
+/// second gets its outcome at once (not, ten seconds later, "still running").
+#[tokio::test]
+async fn a_post_its_browser_abandoned_still_finishes_and_its_repeat_gets_the_outcome() {
+    let app = TestApp::spawn().await;
+    let token = once_token(&app.get("/posts").await.1);
+    let body = format!("__fw_return=%2Fposts&__fw_once={token}&title=Abandoned&content=Body");
+    let pool = sqlx::SqlitePool::connect(app.db.url()).await.unwrap();
+    let claimed = || {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM formwork_submissions WHERE token = $1")
+            .bind(token.split('.').next().unwrap())
+            .fetch_one(&pool)
+    };
+    let mut first = Box::pin(app.form_post(CreatePost::PATH, &body, "/posts"));
+    // Walk the first post until its token is claimed, then drop it, as a closed connection
+    // drops the server's future for it. (Run detached, it may be done by then: that is the
+    // point. Run in this future, it cannot be: its action still has the database to write.)
+    loop {
+        if futures::poll!(first.as_mut()).is_ready() || claimed().await.unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    drop(first);
+
+    // Without the first post finishing, this waits it out and answers "still running".
+    let second = app.form_post(CreatePost::PATH, &body, "/posts").await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    let page = app.page_after(&second, "/posts").await;
+    assert!(
+        page.contains("Published <a href=\"/posts/abandoned\">Abandoned</a>"),
+        "the first post's outcome, replayed: {page}"
+    );
+    let (_, list) = app.get("/posts").await;
+    assert_eq!(list.matches("href=\"/posts/abandoned").count(), 1, "{list}");
+    pool.close().await;
+    app.db.drop_database().await;
+}
+
 #[tokio::test]
 async fn a_repeated_failed_post_replays_the_failure_with_the_input() {
     let app = TestApp::spawn().await;

@@ -23,6 +23,12 @@
 //! Every rendered form carries a one-time token. A plain post that repeats a token (a double
 //! click, a resubmitted page) does not run the action again: it waits for the first one and
 //! gets its outcome. With JavaScript the form itself submits once at a time.
+//!
+//! A plain form post with its token runs from its claim on as a task of its own: it runs to
+//! its end even when its client goes away. A browser that abandons a post for the next (a
+//! double click without JavaScript) closes the first connection; the first post still
+//! finishes and records its outcome, which the second one replays, instead of stopping
+//! half-way with its token claimed and its outcome never written.
 
 mod access;
 mod body;
@@ -54,6 +60,7 @@ use axum::{
     response::Response,
 };
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Settings of the action pipeline.
 #[derive(Clone)]
@@ -157,6 +164,54 @@ async fn steps(call: &Call<'_>, request: Request, next: Next) -> Result<Response
     let request = body::check(call, request, limit, declaration.content_type).await?;
     let request = origin::form_token(call, request, limit, needs_form_token).await?;
     let posted = posted::read(call, request, limit).await?;
+    if !once::carries_token(call, posted.form.as_ref()) {
+        return finish(call, declaration, posted, limit, next).await;
+    }
+    // A plain form post with its one-time token: from its claim on, it runs on a task of its
+    // own, to its end, whatever its client does.
+    let pipeline = call.pipeline.clone();
+    let (path, document, back, principal) = (
+        call.path.clone(),
+        call.document,
+        call.back.clone(),
+        call.principal.clone(),
+    );
+    let detached = async move {
+        let call = Call {
+            pipeline: &pipeline,
+            path,
+            document,
+            back,
+            principal,
+        };
+        finish(&call, declaration, posted, limit, next).await
+    };
+    match tokio::spawn(detached.instrument(tracing::Span::current())).await {
+        Ok(answer) => answer,
+        Err(failed) => {
+            let detail = match failed.try_into_panic() {
+                Ok(panic) => panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "(no message)".to_owned()),
+                Err(error) => error.to_string(),
+            };
+            let error = ActionError::internal(format!("panic: {detail}"));
+            Err(Box::new(call.refuse(&error, None).await))
+        }
+    }
+}
+
+/// The steps from the one-time token on: a repeat is answered with the first outcome, the
+/// quota is spent, and the action runs.
+async fn finish(
+    call: &Call<'_>,
+    declaration: &'static crate::registry::Declaration,
+    posted: posted::Posted,
+    limit: u64,
+    next: Next,
+) -> Result<Response, Answer> {
     let once = once::claim(call, posted.form.as_ref()).await?;
     let client = quota::client(call, &posted.request);
     let form = posted.form.as_ref();

@@ -20,6 +20,12 @@ pub const SUBMISSION_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a repeated submission waits for the first one to finish.
 const REPEAT_WAIT: Duration = Duration::from_secs(10);
 
+/// Whether this call is a plain form post carrying its rendered form's one-time token (what
+/// [`claim`] claims).
+pub(super) fn carries_token(call: &Call<'_>, form: Option<&PostedForm>) -> bool {
+    call.form_post().is_some() && form.is_some_and(|form| form.once.is_some())
+}
+
 /// The token to record this post's outcome under, when it is a plain form post's first;
 /// a repeat is answered with the first one's outcome.
 pub(super) async fn claim(
