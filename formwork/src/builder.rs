@@ -134,6 +134,7 @@ pub struct Formwork {
     live: LiveHub,
     stores: Stores,
     pipeline: Pipeline,
+    assets: crate::assets::Assets,
 }
 
 impl Formwork {
@@ -182,7 +183,8 @@ impl Formwork {
     /// Puts formwork around the app's `router`, once the app's routes are all added:
     ///
     /// - the live stream's route, and the site's built files (`/pkg/…`, cached for a year
-    ///   when cargo-leptos hashes their names);
+    ///   when cargo-leptos hashes their names, and then answered from memory, compressed
+    ///   once: [`crate::assets`]);
     /// - the action pipeline in front of every route (actions, pages, files);
     /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
     ///   `X-Frame-Options: DENY`, and the strictest Content-Security-Policy on any response
@@ -208,6 +210,10 @@ impl Formwork {
             )
             .nest_service(&format!("/{}", self.site.pkg_dir), self.site_files());
         crate::pipeline::install(router, self.pipeline.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                self.assets.clone(),
+                crate::assets::serve,
+            ))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
@@ -608,8 +614,24 @@ impl Builder {
             trusted_proxies: self.trusted_proxies,
             ..Pipeline::default()
         };
+        let assets = if self.site.hashed {
+            let root = std::path::Path::new(&self.site.root);
+            match crate::assets::Assets::load(root, &self.site.pkg_dir) {
+                Ok(assets) => {
+                    tracing::info!(files = assets.len(), "site files kept in memory");
+                    assets
+                }
+                Err(error) => {
+                    tracing::warn!(%error, root = %root.display(), "site files are read from disk: they could not be kept in memory");
+                    crate::assets::Assets::none()
+                }
+            }
+        } else {
+            crate::assets::Assets::none()
+        };
         Ok(Formwork {
             site: self.site,
+            assets,
             key,
             sessions,
             cache: self.cache,

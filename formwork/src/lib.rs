@@ -56,6 +56,8 @@ pub mod upload;
 pub mod upload_form;
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod client_ip;
