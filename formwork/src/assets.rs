@@ -25,6 +25,9 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
+/// The `Cache-Control` of a file whose name carries a hash of its content: it never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// The largest file kept in memory; larger ones are read from disk per request.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// The most all kept files may hold together (identity bytes).
@@ -61,6 +64,16 @@ impl Assets {
     /// hashed names never change content, so they are cached for a year; the others are
     /// revalidated by their ETag), and starts compressing them on a background thread.
     pub fn load(root: &Path, pkg_dir: &str) -> std::io::Result<Self> {
+        let assets = Self::read(root, pkg_dir)?;
+        let background = assets.clone();
+        std::thread::Builder::new()
+            .name("formwork-assets".into())
+            .spawn(move || background.compress_all())?;
+        Ok(assets)
+    }
+
+    /// The files under `root`, not compressed yet.
+    fn read(root: &Path, pkg_dir: &str) -> std::io::Result<Self> {
         let mut files = HashMap::new();
         let mut total = 0u64;
         let mut pending = vec![root.to_path_buf()];
@@ -85,14 +98,9 @@ impl Assets {
                 files.insert(route, Arc::new(Asset::read(&path, immutable)?));
             }
         }
-        let assets = Self {
+        Ok(Self {
             files: Arc::new(files),
-        };
-        let background = assets.clone();
-        std::thread::Builder::new()
-            .name("formwork-assets".into())
-            .spawn(move || background.compress_all())?;
-        Ok(assets)
+        })
     }
 
     /// How many files are kept.
@@ -109,7 +117,7 @@ impl Assets {
     /// fonts are compressed already. Runs once, on its own thread.
     fn compress_all(&self) {
         for asset in self.files.values() {
-            let encoded = if compressible(asset.content_type.as_bytes()) {
+            let encoded = if compressible(&asset.content_type) {
                 Encoded {
                     br: smaller(&asset.identity, brotli(&asset.identity)),
                     gzip: smaller(&asset.identity, gzip(&asset.identity)),
@@ -120,13 +128,6 @@ impl Assets {
             let _ = asset.encoded.set(encoded);
         }
         tracing::debug!(files = self.files.len(), "site files compressed");
-    }
-
-    /// Whether every kept file has been compressed (tests wait for it).
-    pub fn compressed(&self) -> bool {
-        self.files
-            .values()
-            .all(|asset| asset.encoded.get().is_some())
     }
 
     /// The answer to `request` from memory, if it is a GET or HEAD of a kept file without a
@@ -171,14 +172,7 @@ impl Asset {
     fn read(path: &Path, immutable: bool) -> std::io::Result<Self> {
         use sha2::{Digest, Sha256};
         let identity = Bytes::from(std::fs::read(path)?);
-        let digest = Sha256::digest(&identity);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let etag = format!("\"{}\"", crate::hex(&Sha256::digest(&identity)[..12]));
         let mime = mime_guess::from_path(path).first_or_octet_stream();
         let content_type = match (mime.type_(), mime.get_param(mime_guess::mime::CHARSET)) {
             (mime_guess::mime::TEXT, None) => format!("{mime}; charset=utf-8"),
@@ -190,11 +184,7 @@ impl Asset {
         Ok(Self {
             content_type: HeaderValue::from_str(&content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            cache_control: HeaderValue::from_static(if immutable {
-                "public, max-age=31536000, immutable"
-            } else {
-                "no-cache"
-            }),
+            cache_control: HeaderValue::from_static(if immutable { IMMUTABLE } else { "no-cache" }),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"formwork\"")),
             identity,
             encoded: OnceLock::new(),
@@ -227,8 +217,8 @@ fn route_of(root: &Path, path: &Path) -> Option<String> {
     Some(route)
 }
 
-fn compressible(content_type: &[u8]) -> bool {
-    let content_type = String::from_utf8_lossy(content_type);
+fn compressible(content_type: &HeaderValue) -> bool {
+    let content_type = content_type.to_str().unwrap_or_default();
     content_type.starts_with("text/")
         || content_type.starts_with("application/wasm")
         || content_type.starts_with("application/json")
@@ -359,11 +349,9 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.join("photo.png"), [0x89, b'P', b'N', b'G']).unwrap();
-        let assets = Assets::load(&root, "pkg").unwrap();
+        let assets = Assets::read(&root, "pkg").unwrap();
         assert_eq!(assets.len(), 3);
-        while !assets.compressed() {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        assets.compress_all();
         let get = |path: &str, pairs: &[(header::HeaderName, &str)]| {
             assets.answer(&Method::GET, path, &headers(pairs))
         };
@@ -374,10 +362,7 @@ mod tests {
             plain.headers()[header::CONTENT_TYPE],
             "text/javascript; charset=utf-8"
         );
-        assert_eq!(
-            plain.headers()[header::CACHE_CONTROL],
-            "public, max-age=31536000, immutable"
-        );
+        assert_eq!(plain.headers()[header::CACHE_CONTROL], IMMUTABLE);
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         let body = axum::body::to_bytes(plain.into_body(), usize::MAX)
             .await

@@ -111,11 +111,7 @@ struct Site {
 /// A panic is a bug: logged in full, answered with a redacted 500 and its correlation id.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let detail = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(no message)");
+    let detail = crate::error::panic_message(panic.as_ref());
     let error = crate::ActionError::internal(format!("panic: {detail}"));
     (
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -324,7 +320,7 @@ impl Formwork {
             move |response: &axum::response::Response<_>| {
                 Some(HeaderValue::from_static(
                     if hashed && response.status().is_success() {
-                        "public, max-age=31536000, immutable"
+                        crate::assets::IMMUTABLE
                     } else {
                         "no-cache"
                     },

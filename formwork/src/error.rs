@@ -365,6 +365,16 @@ fn first_line(detail: &str) -> &str {
     &line[..end]
 }
 
+/// What a panic said, for the log: its payload is a `String` or a `&str` when it said anything.
+#[cfg(feature = "ssr")]
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

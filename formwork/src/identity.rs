@@ -555,15 +555,12 @@ mod server {
         use rand::RngCore;
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex(&bytes)
     }
 
     /// What the database keeps of a token.
     pub fn hash(token: &str) -> String {
-        Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex(&Sha256::digest(token.as_bytes()))
     }
 
     #[cfg(test)]

@@ -96,6 +96,17 @@ pub fn hydrate() {
     live::client::start();
 }
 
+/// `bytes` in lowercase hexadecimal (tokens, their hashes, checksums, ETags).
+#[cfg(feature = "ssr")]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
 /// Seconds since the Unix epoch (0 for a clock before it).
 #[cfg(feature = "ssr")]
 pub(crate) fn unix_now() -> i64 {

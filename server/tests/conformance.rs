@@ -616,6 +616,62 @@ async fn migrations_are_idempotent(db: &TestDb) {
     assert!(second.post_by_slug("survives").await.unwrap().is_some());
 }
 
+/// The database as the release whose last app migration was `version` left it, holding `rows`
+/// (SQL statements); the next `db.store()` upgrades it. formwork's own tables exist from the
+/// app migration that moved rows into them on.
+async fn database_as_of(db: &TestDb, version: i64, rows: impl IntoIterator<Item = String>) {
+    /// The app migration that moved the app's rows into formwork's tables.
+    const FORMWORK_TABLES: i64 = 20261202000013;
+    fn up_to(mut migrator: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= version)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator
+    }
+    match db {
+        TestDb::Sqlite { url, .. } => {
+            let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            if version >= FORMWORK_TABLES {
+                formwork::store::sqlite::migrate(&pool).await.unwrap();
+            }
+            up_to(sqlx::migrate!("migrations/sqlite"), version)
+                .run(&pool)
+                .await
+                .unwrap();
+            for row in rows {
+                sqlx::query(&row).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        TestDb::Postgres { url, .. } => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            if version >= FORMWORK_TABLES {
+                formwork::store::postgres::migrate(&pool).await.unwrap();
+            }
+            up_to(sqlx::migrate!("migrations/postgres"), version)
+                .run(&pool)
+                .await
+                .unwrap();
+            for row in rows {
+                // The users' ids are generated ALWAYS: a row that gives one says so.
+                let row = if row.starts_with("INSERT INTO users") {
+                    row.replace(" VALUES (", " OVERRIDING SYSTEM VALUE VALUES (")
+                } else {
+                    row
+                };
+                sqlx::query(&row).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
 /// A database made before formwork kept its own tables: the app's migrations up to then
 /// created `sessions`, `jobs`, `flashes` and `submissions`. Upgrading moves their rows.
 async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
@@ -630,44 +686,7 @@ async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
          VALUES (41, 'test.job', '{}', 'queued', 0, 1, 1)",
         "INSERT INTO submissions (token, outcome, expires_at) VALUES ('t', 'done', 4000000000)",
     ];
-    fn old(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
-        migrator.migrations = migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version <= BEFORE)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        migrator
-    }
-    match db {
-        TestDb::Sqlite { url, .. } => {
-            let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
-                .await
-                .unwrap();
-            old(sqlx::migrate!("migrations/sqlite"))
-                .run(&pool)
-                .await
-                .unwrap();
-            for row in OLD_ROWS {
-                sqlx::query(row).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
-        }
-        TestDb::Postgres { url, .. } => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            old(sqlx::migrate!("migrations/postgres"))
-                .run(&pool)
-                .await
-                .unwrap();
-            for row in OLD_ROWS {
-                // The users' ids are generated ALWAYS: this one is given.
-                let row = row.replace(" VALUES (7,", " OVERRIDING SYSTEM VALUE VALUES (7,");
-                sqlx::query(&row).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
-        }
-    }
+    database_as_of(db, BEFORE, OLD_ROWS.map(str::to_owned)).await;
     let stores = db.stores().await;
     let who = stores
         .framework
@@ -719,70 +738,18 @@ async fn upgrading_moves_the_app_tables_rows_into_formworks(db: &TestDb) {
 async fn upgrading_folds_the_search_text_of_older_posts(db: &TestDb) {
     /// The last app migration before posts kept their search text.
     const BEFORE: i64 = 20261202000013;
-    fn old(mut migrator: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
-        migrator.migrations = migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version <= BEFORE)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        migrator
-    }
     let rows = (1..=1_200).map(|n| {
         let title = if n == 7 {
             "Die STRASSE".to_owned()
         } else {
             format!("Old post {n}")
         };
-        (format!("old-{n}"), title)
+        format!(
+            "INSERT INTO posts (slug, title, content, created_at) VALUES \
+             ('old-{n}', '{title}', 'Written long ago.', '2026-11-01 12:00:00.000000+00:00')"
+        )
     });
-    match db {
-        TestDb::Sqlite { url, .. } => {
-            let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
-                .await
-                .unwrap();
-            formwork::store::sqlite::migrate(&pool).await.unwrap();
-            old(sqlx::migrate!("migrations/sqlite"))
-                .run(&pool)
-                .await
-                .unwrap();
-            for (slug, title) in rows {
-                sqlx::query(
-                    "INSERT INTO posts (slug, title, content, created_at) \
-                     VALUES ($1, $2, 'Written long ago.', $3)",
-                )
-                .bind(slug)
-                .bind(title)
-                .bind(time::OffsetDateTime::now_utc())
-                .execute(&pool)
-                .await
-                .unwrap();
-            }
-            pool.close().await;
-        }
-        TestDb::Postgres { url, .. } => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            formwork::store::postgres::migrate(&pool).await.unwrap();
-            old(sqlx::migrate!("migrations/postgres"))
-                .run(&pool)
-                .await
-                .unwrap();
-            for (slug, title) in rows {
-                sqlx::query(
-                    "INSERT INTO posts (slug, title, content, created_at) \
-                     VALUES ($1, $2, 'Written long ago.', $3)",
-                )
-                .bind(slug)
-                .bind(title)
-                .bind(time::OffsetDateTime::now_utc())
-                .execute(&pool)
-                .await
-                .unwrap();
-            }
-            pool.close().await;
-        }
-    }
+    database_as_of(db, BEFORE, rows).await;
     let store = db.store().await;
     assert_eq!(found(&store, "straße").await, ["Die STRASSE"]);
     assert_eq!(

@@ -67,12 +67,9 @@ async fn listing(
     let newer = match here {
         Cursor::Newest => None,
         Cursor::Before(id) | Cursor::After(id) => {
-            // Newer than the first post shown (or, on an empty page, than its cursor).
-            let top = match (here, posts.first()) {
-                (_, Some(first)) => first.id,
-                (Cursor::Before(_), None) => id.saturating_sub(1),
-                _ => id,
-            };
+            // Newer than the first post shown; on an empty page (only ever `before` the
+            // oldest), from its cursor on.
+            let top = posts.first().map_or(id.saturating_sub(1), |first| first.id);
             let above = store.posts_after(top, PAGE_SIZE + 1).await?;
             if above.is_empty() {
                 None

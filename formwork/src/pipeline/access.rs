@@ -4,7 +4,7 @@ use super::{Answer, Call};
 use crate::registry::Declaration;
 
 /// 401 for a signed-out caller of an action that needs a user, 403 for a rank too low.
-pub(super) async fn admit(call: &Call<'_>, declaration: &Declaration) -> Result<(), Answer> {
+pub(super) async fn admit(call: &Call, declaration: &Declaration) -> Result<(), Answer> {
     match declaration.access.admits(call.principal.as_ref()) {
         Ok(()) => Ok(()),
         Err(error) => {

@@ -16,7 +16,7 @@ pub(super) use limit::LimitedBody;
 /// The request, its body within `limit` and well-formed; else 413, 415 or 400 (through the
 /// flash for a plain form post).
 pub(super) async fn check(
-    call: &Call<'_>,
+    call: &Call,
     request: Request,
     limit: u64,
     reads: &'static str,

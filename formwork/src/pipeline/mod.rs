@@ -132,11 +132,14 @@ where
     let read_limit = usize::try_from(largest).unwrap_or(usize::MAX);
     router
         .layer(axum::extract::DefaultBodyLimit::max(read_limit))
-        .layer(axum::middleware::from_fn_with_state(pipeline, run))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(pipeline),
+            run,
+        ))
 }
 
 /// The pipeline as an axum middleware (see [`install`]).
-pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next) -> Response {
+pub async fn run(State(pipeline): State<Arc<Pipeline>>, request: Request, next: Next) -> Response {
     let request = match identify::who_is_asking(&pipeline, request).await {
         Ok(request) => request,
         Err(unavailable) => return *unavailable,
@@ -147,14 +150,14 @@ pub async fn run(State(pipeline): State<Pipeline>, request: Request, next: Next)
             None => next.run(request).await,
         };
     }
-    let call = Call::new(&pipeline, &request);
+    let call = Call::new(pipeline, &request);
     steps(&call, request, next)
         .await
         .unwrap_or_else(|answer| *answer)
 }
 
 /// The steps, in order. Each one either hands the request on or answers it.
-async fn steps(call: &Call<'_>, request: Request, next: Next) -> Result<Response, Answer> {
+async fn steps(call: &Call, request: Request, next: Next) -> Result<Response, Answer> {
     let declaration = find::action(call, request.method())?;
     let limit = declaration
         .body_limit
@@ -169,32 +172,15 @@ async fn steps(call: &Call<'_>, request: Request, next: Next) -> Result<Response
     }
     // A plain form post with its one-time token: from its claim on, it runs on a task of its
     // own, to its end, whatever its client does.
-    let pipeline = call.pipeline.clone();
-    let (path, document, back, principal) = (
-        call.path.clone(),
-        call.document,
-        call.back.clone(),
-        call.principal.clone(),
-    );
-    let detached = async move {
-        let call = Call {
-            pipeline: &pipeline,
-            path,
-            document,
-            back,
-            principal,
-        };
-        finish(&call, declaration, posted, limit, next).await
+    let detached = {
+        let call = call.clone();
+        async move { finish(&call, declaration, posted, limit, next).await }
     };
     match tokio::spawn(detached.instrument(tracing::Span::current())).await {
         Ok(answer) => answer,
         Err(failed) => {
             let detail = match failed.try_into_panic() {
-                Ok(panic) => panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "(no message)".to_owned()),
+                Ok(panic) => crate::error::panic_message(panic.as_ref()).to_owned(),
                 Err(error) => error.to_string(),
             };
             let error = ActionError::internal(format!("panic: {detail}"));
@@ -206,7 +192,7 @@ async fn steps(call: &Call<'_>, request: Request, next: Next) -> Result<Response
 /// The steps from the one-time token on: a repeat is answered with the first outcome, the
 /// quota is spent, and the action runs.
 async fn finish(
-    call: &Call<'_>,
+    call: &Call,
     declaration: &'static crate::registry::Declaration,
     posted: posted::Posted,
     limit: u64,
@@ -223,9 +209,11 @@ async fn finish(
 /// the steps' results should not be).
 type Answer = Box<Response>;
 
-/// One call of an action, as every step sees it.
-struct Call<'a> {
-    pipeline: &'a Pipeline,
+/// One call of an action, as every step sees it. Cheap to clone (a task that outlives the
+/// request's future takes a copy).
+#[derive(Clone)]
+struct Call {
+    pipeline: Arc<Pipeline>,
     /// The action's path.
     path: String,
     /// A browser's own request (a plain form post), not a script's.
@@ -236,8 +224,8 @@ struct Call<'a> {
     principal: Option<Principal>,
 }
 
-impl<'a> Call<'a> {
-    fn new(pipeline: &'a Pipeline, request: &Request) -> Self {
+impl Call {
+    fn new(pipeline: Arc<Pipeline>, request: &Request) -> Self {
         Self {
             pipeline,
             path: request.uri().path().to_owned(),
@@ -249,7 +237,7 @@ impl<'a> Call<'a> {
 
     /// Where a plain form post keeps its outcome: `Some` when this call is one and the
     /// pipeline has flash settings (its outcome then comes back to the form).
-    fn form_post(&self) -> Option<&'a FlashSettings> {
+    fn form_post(&self) -> Option<&FlashSettings> {
         self.pipeline.flash.as_ref().filter(|_| self.document)
     }
 

@@ -22,14 +22,14 @@ const REPEAT_WAIT: Duration = Duration::from_secs(10);
 
 /// Whether this call is a plain form post carrying its rendered form's one-time token (what
 /// [`claim`] claims).
-pub(super) fn carries_token(call: &Call<'_>, form: Option<&PostedForm>) -> bool {
+pub(super) fn carries_token(call: &Call, form: Option<&PostedForm>) -> bool {
     call.form_post().is_some() && form.is_some_and(|form| form.once.is_some())
 }
 
 /// The token to record this post's outcome under, when it is a plain form post's first;
 /// a repeat is answered with the first one's outcome.
 pub(super) async fn claim(
-    call: &Call<'_>,
+    call: &Call,
     form: Option<&PostedForm>,
 ) -> Result<Option<String>, Answer> {
     let (Some(settings), Some(form)) = (call.form_post(), form) else {

@@ -39,7 +39,7 @@ pub(super) fn judge(call: &Call, request: &Request) -> Result<bool, Answer> {
 /// The request, when it needs no form token or its form data carries one this server signed;
 /// else 403.
 pub(super) async fn form_token(
-    call: &Call<'_>,
+    call: &Call,
     request: Request,
     limit: u64,
     needed: bool,

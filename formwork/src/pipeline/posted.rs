@@ -23,7 +23,7 @@ pub(super) struct Posted {
 
 /// Reads a plain form post's body whole (it is kept, and handed on), and what it sent besides
 /// the action's arguments; a script's request passes as it is.
-pub(super) async fn read(call: &Call<'_>, request: Request, limit: u64) -> Result<Posted, Answer> {
+pub(super) async fn read(call: &Call, request: Request, limit: u64) -> Result<Posted, Answer> {
     if call.form_post().is_none() {
         return Ok(Posted {
             request,

@@ -17,7 +17,7 @@ use server_fn::error::FromServerFnError;
 
 /// Who the call counts for when its action is limited per client: the socket's address, or
 /// the one trusted proxies name.
-pub(super) fn client(call: &Call<'_>, request: &Request) -> ClientKey {
+pub(super) fn client(call: &Call, request: &Request) -> ClientKey {
     let peer = client_ip::peer(request.extensions());
     ClientKey::of(
         call.pipeline
@@ -30,7 +30,7 @@ pub(super) fn client(call: &Call<'_>, request: &Request) -> ClientKey {
 /// gets the 429 and a plain form post gets it in its form, input kept, as this submission's
 /// outcome (a repeat replays it).
 pub(super) async fn spend(
-    call: &Call<'_>,
+    call: &Call,
     declaration: &Declaration,
     client: ClientKey,
     form: Option<&PostedForm>,

@@ -28,7 +28,7 @@ use server_fn::error::FromServerFnError;
 /// Runs the action and answers: a script with the action's answer (its error's status), a
 /// plain form post with `303 See Other` back to its page, the outcome in a flash.
 pub(super) async fn action(
-    call: &Call<'_>,
+    call: &Call,
     posted: Posted,
     once: Option<String>,
     limit: u64,
@@ -42,7 +42,7 @@ pub(super) async fn action(
     }
 }
 
-async fn script(call: &Call<'_>, request: Request, limit: u64, next: Next) -> Response {
+async fn script(call: &Call, request: Request, limit: u64, next: Next) -> Response {
     // A body without a declared length is counted as it streams in: it stops at the limit,
     // the action fails to read it, and the answer is the same 413.
     let (parts, body) = request.into_parts();
@@ -67,7 +67,7 @@ async fn script(call: &Call<'_>, request: Request, limit: u64, next: Next) -> Re
 /// A plain form post: run the action as a script call, keep its outcome and the user's input
 /// in a flash, and send the browser back to the form's page with `303 See Other`.
 async fn form_post(
-    call: &Call<'_>,
+    call: &Call,
     settings: &FlashSettings,
     request: Request,
     form: PostedForm,

@@ -52,10 +52,7 @@ pub(crate) type Migration = (i64, &'static str, &'static str);
 /// The SHA-256 of a migration's SQL, as kept in `formwork_migrations`.
 pub(crate) fn checksum(sql: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(sql.as_bytes()))
 }
 
 /// What applying migrations may find wrong.

@@ -81,21 +81,6 @@ impl Backend {
     }
 }
 
-/// Reports what a start-up's fold of older posts' search text (`backfill_search`) did.
-fn report_backfill(done: Result<u64, StoreError>) -> anyhow::Result<()> {
-    match done {
-        Ok(0) => Ok(()),
-        Ok(posts) => {
-            tracing::info!(
-                posts,
-                "folded the search text of posts written before search had it"
-            );
-            Ok(())
-        }
-        Err(error) => anyhow::bail!("could not fold the search text of older posts: {error}"),
-    }
-}
-
 /// Timestamps are stored at microsecond precision on both backends.
 pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: the scale-out store, shared by every instance.
 
+use anyhow::Context;
 use sqlx::PgPool;
 use std::time::Duration;
 
@@ -15,7 +16,10 @@ impl PgStore {
         formwork::store::postgres::migrate(&pool).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         let store = Self { pool };
-        super::report_backfill(store.backfill_search().await)?;
+        store
+            .backfill_search()
+            .await
+            .context("could not fold the search text of older posts")?;
         Ok(store)
     }
 

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file, opened as formwork's SQLite store opens it (WAL, foreign keys
 //! on, a busy timeout).
 
+use anyhow::Context;
 use sqlx::SqlitePool;
 use std::time::Duration;
 
@@ -16,7 +17,10 @@ impl SqliteStore {
         formwork::store::sqlite::migrate(&pool).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let store = Self { pool };
-        super::report_backfill(store.backfill_search().await)?;
+        store
+            .backfill_search()
+            .await
+            .context("could not fold the search text of older posts")?;
         Ok(store)
     }
 

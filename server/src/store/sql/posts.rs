@@ -247,9 +247,9 @@ macro_rules! post_queries {
 
                 /// Folds the search text of posts written before it existed (their
                 /// `search_text` is NULL after the migration that added it), a batch per
-                /// transaction; returns how many. Run at start-up; safe to run twice at once
-                /// (two instances), as both write the same text.
-                pub(crate) async fn backfill_search(&self) -> Result<u64, StoreError> {
+                /// transaction. Run at start-up; safe to run twice at once (two instances), as
+                /// both write the same text.
+                pub(crate) async fn backfill_search(&self) -> Result<(), StoreError> {
                     const BATCH: i64 = 500;
                     let mut done = 0;
                     loop {
@@ -262,7 +262,13 @@ macro_rules! post_queries {
                         .await
                         .map_err(backend_error)?;
                         if rows.is_empty() {
-                            return Ok(done);
+                            if done > 0 {
+                                tracing::info!(
+                                    posts = done,
+                                    "folded the search text of posts written before search had it"
+                                );
+                            }
+                            return Ok(());
                         }
                         let mut tx = self.pool.begin().await.map_err(backend_error)?;
                         for (id, title, content) in &rows {
@@ -274,7 +280,7 @@ macro_rules! post_queries {
                                 .map_err(backend_error)?;
                         }
                         tx.commit().await.map_err(backend_error)?;
-                        done += rows.len() as u64;
+                        done += rows.len();
                     }
                 }
             }
