@@ -1,5 +1,5 @@
 // Lists the WASM and JS a page really loads in Chromium: the files its HTML names and the
-// ones fetched afterwards (the split loader, a lazy island's chunks). Prints one line per
+// ones fetched afterwards (formwork's runtime, the split loader, a lazy island's chunks). Prints one line per
 // file, "<page path> <file URL>", for bench/run.sh to weigh.
 //
 // Usage: node bundle.cjs <base URL> <page path>...
@@ -21,12 +21,16 @@ async function main() {
     const files = new Set();
     page.on("response", (response) => {
       const url = new URL(response.url());
-      if (url.pathname.startsWith("/pkg/") && /\.(wasm|js)$/.test(url.pathname)) files.add(url.pathname);
+      const ours = url.pathname.startsWith("/pkg/") || url.pathname.startsWith("/_formwork/");
+      if (ours && /\.(wasm|js)$/.test(url.pathname)) files.add(url.pathname);
     });
     await page.goto(`${base}${path}`, { waitUntil: "networkidle" });
-    // Islands hydrate when the browser is idle: wait until every one on the page has run.
-    await page.waitForFunction(
-      () => [...document.querySelectorAll("leptos-island form")].every((f) => f.hasAttribute("data-fw-ready")),
+    // Every form formwork enhances is live: the runtime's at once, the islands' once hydrated
+    // (they hydrate when the browser is idle).
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-fw-form="action"], [data-fw-form="query"], leptos-island form')].every((f) =>
+        f.hasAttribute("data-fw-ready"),
+      ),
     );
     await page.waitForLoadState("networkidle");
     for (const file of [...files].sort()) console.log(`${path} ${file}`);

@@ -6,7 +6,7 @@
 #   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
 #     and at concurrency 32 (throughput against the SSR page's)
 #   Each figure with a goal prints it beside the figure, met or missed.
-#   - the WASM and JS that /posts (the "New post" island), /todos, /search and /feedback load
+#   - the WASM and JS that /posts, /todos, /search, /feedback and /settings/profile load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
 #     bytes, against #19's budgets: 40,000 B brotli for /posts, 60,000 B for every other page
 #   - avatar uploads: how long the multipart action takes to answer (checked, staged, job
@@ -82,7 +82,8 @@ goal "no-JS create_post: at least 7,460 req/s (10x the peer's 746)" \
 
 echo
 echo "== Static assets: one keep-alive connection, then concurrency 32 =="
-ASSET=$(curl -fsS "$BASE/posts" | grep -o '/pkg/[^"]*\.js' | head -n1)
+# The script every page loads: formwork's runtime (served from memory, hashed name).
+ASSET=$(curl -fsS "$BASE/posts" | grep -o '/_formwork/runtime-[^"]*\.js' | head -n1)
 for asset in /favicon.svg "$ASSET"; do
   load "GET $asset" 1 "$BASE$asset"
   goal "one connection: p99 within 1 ms ($P99)" "$(( $(micros "$P99" | cut -d. -f1) <= 1000 ? 1 : 0 ))"

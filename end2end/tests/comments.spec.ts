@@ -1,7 +1,21 @@
-import { test, expect, uniqueTitle, open, newUser, signUp, signIn, signOut, admin, type User } from "./fixtures";
+import {
+  test,
+  expect,
+  uniqueTitle,
+  open,
+  settled,
+  expectNoReload,
+  newUser,
+  signUp,
+  signIn,
+  signOut,
+  admin,
+  type User,
+} from "./fixtures";
 import type { Page } from "@playwright/test";
 
-// Comments are server-rendered forms: with JavaScript they behave exactly as without.
+// Comments are server-rendered forms: with JavaScript formwork's runtime sends them without a
+// reload, and they end exactly as without it.
 
 /** Publishes a post as the signed-in user and opens it; returns its path. */
 async function publishPost(page: Page, js: boolean, title: string): Promise<string> {
@@ -97,11 +111,17 @@ test.describe("comments", () => {
   test("an empty comment is explained at the field and nothing is added", async ({ page, js }) => {
     await signUp(page);
     const path = await publishPost(page, js, uniqueTitle("Blank"));
-    // Spaces pass the browser's `required`; the server trims and refuses them.
+    if (js) await settled(page);
+    // Spaces pass the browser's `required`; the rule trims and refuses them.
     await page.getByLabel("Comment", { exact: true }).fill("   ");
     await page.getByRole("button", { name: "Comment", exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`${path}$`));
     await expect(page.locator("#body-error")).toHaveText("Comment cannot be empty.");
     await expect(page.getByText("No comments yet.")).toBeVisible();
+
+    // A real one is added in place, and the list shows it.
+    await comment(page, "Not blank at all.");
+    await expect(page.getByLabel("Comment", { exact: true })).toHaveValue("");
+    await expectNoReload(page, js);
   });
 });

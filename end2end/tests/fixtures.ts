@@ -3,7 +3,7 @@ import { harness } from "../../formwork/e2e/index";
 
 // formwork's parity harness: `js`, the console guard on every test, `open`, `expectNoReload`.
 const formwork = harness(playwright, expect);
-export const { open, expectNoReload } = formwork;
+export const { open, settled, expectNoReload, bothWays } = formwork;
 
 export const test = formwork.test.extend({
   // Every test is its own client: the server (run with TRUSTED_PROXIES=127.0.0.1) counts rate

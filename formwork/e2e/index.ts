@@ -62,19 +62,24 @@ export function harness<T extends AnyTest>(base: T, expect: Expect) {
   });
 
   /**
-   * Opens a page. With JavaScript, waits until its islands have hydrated (so that what the
-   * test does next exercises the enhanced path rather than racing it) and marks the document,
-   * so that `expectNoReload` can tell whether it was replaced.
+   * Opens a page. With JavaScript, waits until every form formwork enhances there is live
+   * (the browser runtime's, and the islands' once hydrated), so that what the test does next
+   * exercises the enhanced path rather than racing it, and marks the document, so that
+   * `expectNoReload` can tell whether it was replaced.
    */
   async function open(page: Page, js: boolean, path: string): Promise<void> {
     await page.goto(path);
-    if (js) {
-      // A page without islands ships no code: there is nothing to wait for.
-      if ((await page.locator("leptos-island").count()) > 0) {
-        await expect(page.locator("[data-fw-ready]").first()).toBeAttached();
-      }
-      await page.evaluate(() => ((window as unknown as { __fwDocument: number }).__fwDocument = 1));
-    }
+    if (js) await settled(page);
+  }
+
+  /**
+   * With JavaScript: waits until the forms formwork enhances on the page are live (an upload
+   * form outside an island is a plain form), then marks the document for `expectNoReload`.
+   */
+  async function settled(page: Page): Promise<void> {
+    const enhanced = '[data-fw-form="action"], [data-fw-form="query"], leptos-island [data-fw-form]';
+    await expect(page.locator(`:is(${enhanced}):not([data-fw-ready])`)).toHaveCount(0);
+    await page.evaluate(() => ((window as unknown as { __fwDocument: number }).__fwDocument = 1));
   }
 
   /** With JavaScript: asserts that the document `open` opened was never reloaded. */
@@ -113,5 +118,5 @@ export function harness<T extends AnyTest>(base: T, expect: Expect) {
     });
   }
 
-  return { test, expect, guardConsole, open, expectNoReload, bothWays };
+  return { test, expect, guardConsole, open, settled, expectNoReload, bothWays };
 }

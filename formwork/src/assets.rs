@@ -103,6 +103,25 @@ impl Assets {
         })
     }
 
+    /// The same files and one made by the server (formwork's browser runtime): answered at
+    /// `route` whether or not the site's names are hashed (its own name is), compressed now.
+    pub fn with_generated(mut self, route: &str, content_type: &'static str, bytes: Bytes) -> Self {
+        use sha2::{Digest, Sha256};
+        let encoded = Encoded {
+            br: smaller(&bytes, brotli(&bytes)),
+            gzip: smaller(&bytes, gzip(&bytes)),
+        };
+        let asset = Asset {
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: HeaderValue::from_static(IMMUTABLE),
+            etag: etag_of(&Sha256::digest(&bytes)),
+            identity: bytes,
+            encoded: OnceLock::from(encoded),
+        };
+        Arc::make_mut(&mut self.files).insert(route.to_owned(), Arc::new(asset));
+        self
+    }
+
     /// How many files are kept.
     pub fn len(&self) -> usize {
         self.files.len()
@@ -172,7 +191,6 @@ impl Asset {
     fn read(path: &Path, immutable: bool) -> std::io::Result<Self> {
         use sha2::{Digest, Sha256};
         let identity = Bytes::from(std::fs::read(path)?);
-        let etag = format!("\"{}\"", crate::hex(&Sha256::digest(&identity)[..12]));
         let mime = mime_guess::from_path(path).first_or_octet_stream();
         let content_type = match (mime.type_(), mime.get_param(mime_guess::mime::CHARSET)) {
             (mime_guess::mime::TEXT, None) => format!("{mime}; charset=utf-8"),
@@ -185,7 +203,7 @@ impl Asset {
             content_type: HeaderValue::from_str(&content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             cache_control: HeaderValue::from_static(if immutable { IMMUTABLE } else { "no-cache" }),
-            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"formwork\"")),
+            etag: etag_of(&Sha256::digest(&identity)),
             identity,
             encoded: OnceLock::new(),
         })
@@ -204,6 +222,12 @@ impl Asset {
         }
         (self.identity.clone(), None)
     }
+}
+
+/// The `ETag` of a file whose content hashes to `digest`.
+fn etag_of(digest: &[u8]) -> HeaderValue {
+    let etag = format!("\"{}\"", crate::hex(&digest[..12]));
+    HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"formwork\""))
 }
 
 /// The request path of the file at `path` under `root` (`/`-separated, UTF-8 only).

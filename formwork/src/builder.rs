@@ -131,6 +131,7 @@ pub struct Formwork {
     stores: Stores,
     pipeline: Pipeline,
     assets: crate::assets::Assets,
+    runtime: crate::runtime::Runtime,
 }
 
 impl Formwork {
@@ -174,6 +175,7 @@ impl Formwork {
         provide_context(self.sessions.clone());
         provide_context(self.cache.clone());
         provide_context(self.live.clone());
+        provide_context(self.runtime.clone());
     }
 
     /// Puts formwork around the app's `router`, once the app's routes are all added:
@@ -625,9 +627,16 @@ impl Builder {
         } else {
             crate::assets::Assets::none()
         };
+        let (runtime, script) = crate::runtime::Runtime::build(&self.messages);
+        let assets = assets.with_generated(
+            runtime.path(),
+            "text/javascript; charset=utf-8",
+            script.into(),
+        );
         Ok(Formwork {
             site: self.site,
             assets,
+            runtime,
             key,
             sessions,
             cache: self.cache,

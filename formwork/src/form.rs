@@ -1,12 +1,17 @@
-//! `<ActionForm>`: an HTML form bound to one action, enhanced in islands.
+//! `<ActionForm>`: an HTML form bound to one action, enhanced wherever it stands.
 //!
-//! Without JavaScript (or outside an island) it is a plain `<form method="post">` to the
-//! action's URL, and the server's pipeline answers with a redirect. Inside a hydrated island it
-//! submits with `fetch` instead: no reload, a pending state, the outcome in [`FormState`], the
-//! form cleared only on success, and the page's [`Region`](crate::Region)s refreshed.
+//! Without JavaScript it is a plain `<form method="post">` to the action's URL, and the
+//! server's pipeline answers with a redirect back to the page, which renders the outcome.
 //!
-//! The browser side is deliberately small: the browser's own `FormData` is the encoder, and no
-//! server_fn client code is linked, so a form costs the page only a few kilobytes of WASM.
+//! With JavaScript, outside an island, the browser runtime ([`crate::runtime`]) sends it: the
+//! schema's checks first (from the rule each field carries), a pending state, no reload, and
+//! the page it comes back to shown in place (the islands, other forms' input, the focus and the
+//! scroll kept), so the outcome is the server's own markup. Inside a hydrated island the island's WASM
+//! submits it instead, for what needs its own state (an optimistic list): the outcome in
+//! [`FormState`], the form cleared only on success, the page's regions refreshed.
+//!
+//! The island's side is deliberately small: the browser's own `FormData` is the encoder, and
+//! no server_fn client code is linked, so a form costs an island only a few kilobytes of WASM.
 
 use crate::{
     action::Action,
@@ -284,6 +289,25 @@ impl Field {
         self.rule.map_or("text", |r| r.input_type())
     }
 
+    /// For the browser runtime's check before sending (`data-fw-rule`): the rule as
+    /// `kind required min max`.
+    pub fn rule_spec(self) -> Option<String> {
+        self.rule.map(|rule| {
+            format!(
+                "{} {} {} {}",
+                rule.input_type(),
+                u8::from(rule.required),
+                rule.min_chars,
+                rule.max_chars
+            )
+        })
+    }
+
+    /// For `data-fw-label`: the label the rule's messages name, when the field has a rule.
+    pub fn rule_label(self) -> Option<&'static str> {
+        self.rule.map(|rule| rule.label)
+    }
+
     /// What the user had typed here when a plain form post came back.
     pub fn value(self) -> Option<String> {
         self.inputs
@@ -349,6 +373,8 @@ pub fn TextInput(
             value=(!secret).then(|| field.value()).flatten()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
+            data-fw-rule=field.rule_spec()
+            data-fw-label=field.rule_label()
         />
         {field.messages()}
     }
@@ -394,6 +420,8 @@ pub fn TextArea(
             maxlength=field.maxlength()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
+            data-fw-rule=field.rule_spec()
+            data-fw-label=field.rule_label()
         >
             {value}
         </textarea>
@@ -534,6 +562,7 @@ where
             action=A::PATH
             method="post"
             class=class
+            data-fw-form="action"
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
             on:focusout=on_leave
@@ -599,7 +628,7 @@ pub fn SubmitButton(
     let pending = use_context::<Pending>().map(|p| p.0);
     let busy = move || pending.is_some_and(|p| p.get());
     view! {
-        <button type="submit" name=name value=value class=class disabled=busy>
+        <button type="submit" name=name value=value class=class disabled=busy data-fw-pending=pending_label>
             {move || if busy() { pending_label.unwrap_or(label) } else { label }}
         </button>
     }

@@ -17,7 +17,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `ssr` | the server: pipeline, sessions, data cache, live stream, job queue, builder |
-//! | `hydrate` | the browser: forms' enhancement, schema checks in WASM, the live client |
+//! | `hydrate` | islands: their forms, schema checks in WASM, live resources |
 //! | `sqlite` | formwork's tables on SQLite, with their migrations |
 //! | `postgres` | the same on PostgreSQL, and the `LISTEN/NOTIFY` invalidation bus |
 //! | `redis` | rate limits and invalidations shared through Redis |
@@ -74,14 +74,17 @@ pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
+pub mod runtime;
+#[cfg(feature = "ssr")]
 pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-/// The browser's side of formwork, and the entry point cargo-leptos' script calls: hydrates
-/// the islands, and starts the live stream that refreshes what a revalidation changed.
+/// The islands' side of formwork, and the entry point cargo-leptos' script calls: hydrates
+/// the islands (the page's live stream and regions are the browser runtime's, see
+/// [`live::client`]).
 ///
 /// formwork's `hydrate` feature exports it from the app's WASM (the browser crate only has
 /// to link the app: `use app as _;`). An app does not define a `hydrate` of its own.
@@ -93,7 +96,6 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     messages::install_from_page();
     leptos::mount::hydrate_islands();
-    live::client::start();
 }
 
 /// `bytes` in lowercase hexadecimal (tokens, their hashes, checksums, ETags).

@@ -79,8 +79,9 @@ mod tests {
     }
 }
 
-/// What formwork needs in every document's `<head>`: the islands' hydration script, the
-/// reload script of `cargo leptos watch`, and where the live stream stood at this render
+/// What formwork needs in every document's `<head>`: formwork's browser runtime
+/// ([`crate::runtime`]), the islands' hydration script (which the runtime starts only on a
+/// page that has an island), the reload script of `cargo leptos watch`, and where the live stream stood at this render
 /// ([`LivePosition`](crate::live::LivePosition)). On the server it also gives the page a fresh
 /// nonce and a Content-Security-Policy that lets only the site's own files and this page's
 /// own inline script run, and carries the app's overrides of formwork's sentences
@@ -111,10 +112,34 @@ pub fn Scripts(
     });
     #[cfg(not(feature = "ssr"))]
     let messages: Option<()> = None;
+    // The runtime, and the islands' script inert in a template: the runtime starts it only on
+    // a page that has an island, so a page without one fetches no WASM at all. Without the
+    // runtime (an app that does not provide formwork's context), the islands' script as is.
+    #[cfg(feature = "ssr")]
+    let runtime = use_context::<crate::runtime::Runtime>();
+    #[cfg(not(feature = "ssr"))]
+    let runtime: Option<String> = None;
+    let scripts = match runtime {
+        Some(runtime) => {
+            #[cfg(feature = "ssr")]
+            let src = runtime.path().to_owned();
+            #[cfg(not(feature = "ssr"))]
+            let src = runtime;
+            leptos::either::Either::Left(view! {
+                <script type="module" src=src nonce=leptos::nonce::use_nonce()></script>
+                <template id=crate::protocol::ISLANDS_TEMPLATE_ID>
+                    <HydrationScripts options=options.clone() islands=true/>
+                </template>
+            })
+        }
+        None => leptos::either::Either::Right(
+            view! { <HydrationScripts options=options.clone() islands=true/> },
+        ),
+    };
     view! {
-        <AutoReload options=options.clone()/>
+        <AutoReload options=options/>
         {messages}
-        <HydrationScripts options islands=true/>
+        {scripts}
         <crate::live::LivePosition/>
     }
 }

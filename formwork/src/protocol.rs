@@ -31,6 +31,13 @@ pub const REFRESH_HEADER: &str = "x-formwork-refresh";
 pub const REVALIDATED_HEADER: &str = "x-formwork-revalidated";
 /// The response header naming one action's revalidation, so it is acted on once per page.
 pub const REVALIDATION_ID_HEADER: &str = "x-formwork-revalidation-id";
+/// Marks a form post sent by the browser runtime: the post is a plain form post in every
+/// way, but where it would be answered `303 See Other`, it is answered `204 No Content` with
+/// [`LOCATION_HEADER`] instead (a script cannot see a redirect that `fetch` followed, nor the
+/// headers that came with it).
+pub const ENHANCED_HEADER: &str = "x-formwork-enhanced";
+/// Where an enhanced form post goes next: the `Location` of the `303` it stands for.
+pub const LOCATION_HEADER: &str = "x-formwork-location";
 
 // Markup the browser side looks for.
 
@@ -42,10 +49,27 @@ pub const TAGS_ATTRIBUTE: &str = "data-fw-tags";
 pub const LIVE_ATTRIBUTE: &str = "data-fw-live";
 /// On a form, once its island is hydrated and submits through formwork.
 pub const READY_ATTRIBUTE: &str = "data-fw-ready";
+/// On every form formwork renders: what it is (`action`, `query` or `upload`), for the
+/// browser runtime.
+pub const FORM_ATTRIBUTE: &str = "data-fw-form";
+/// On a field: its rule, as `kind required min max` (`text 1 2 200`), for the browser
+/// runtime's checks before sending.
+pub const RULE_ATTRIBUTE: &str = "data-fw-rule";
+/// On a field: its rule's label, which the rule's messages name.
+pub const LABEL_ATTRIBUTE: &str = "data-fw-label";
+/// On a submit button: what it says while its form is in flight.
+pub const PENDING_ATTRIBUTE: &str = "data-fw-pending";
+/// On a query form: the regions that show its results, separated by spaces.
+pub const REGIONS_ATTRIBUTE: &str = "data-fw-regions";
+/// On a query form: how long after the last key its results follow, in milliseconds.
+pub const DEBOUNCE_ATTRIBUTE: &str = "data-fw-debounce";
 /// The `<meta name=…>` in which a rendered page records the live stream's position at its
 /// render (see [`LivePosition`](crate::live::LivePosition)): its stream starts there, so
 /// nothing in between is missed.
 pub const POSITION_META: &str = "formwork-live";
+/// The id of the `<template>` that holds the islands' hydration script, inert until the browser
+/// runtime finds an island on the page.
+pub const ISLANDS_TEMPLATE_ID: &str = "formwork-islands";
 /// The id of the `<script type="application/json">` element that carries the app's overrides
 /// of formwork's sentences (see [`crate::messages`]).
 pub const MESSAGES_ELEMENT_ID: &str = "formwork-messages";
@@ -60,5 +84,7 @@ pub const FLASH_COOKIE: &str = "fw_flash";
 
 // Routes.
 
+/// What the browser runtime's address starts with (`/_formwork/runtime-<hash>.js`).
+pub const RUNTIME_PREFIX: &str = "/_formwork/runtime-";
 /// Where pages subscribe to revalidations: `GET /_formwork/live?path=/news&tags=news+item:7`.
 pub const LIVE_PATH: &str = "/_formwork/live";

@@ -1,8 +1,9 @@
 //! `<QueryForm>`: reads stay reads. A plain `<form method="get">` (a search, a filter) whose
 //! results are server-rendered [`Region`](crate::Region)s, so it works without JavaScript and
-//! every result page has an address. In an island, the results follow the typing instead: a
-//! moment after the last key the address bar takes the form's query (so the page stays
-//! shareable and reloadable) and the named regions refresh in place, the last query winning.
+//! every result page has an address. With JavaScript (the browser runtime, or an island's
+//! WASM), the results follow the typing instead: a moment after the last key the address bar
+//! takes the form's query (so the page stays shareable and reloadable) and the named regions
+//! refresh in place, the last query winning.
 
 use leptos::{html, prelude::*};
 
@@ -39,12 +40,19 @@ where
         )
     };
     #[cfg(not(feature = "hydrate"))]
-    let (on_input, on_submit) = {
-        let _ = (regions, debounce_ms);
-        (|_: leptos::ev::Event| {}, |_: leptos::ev::SubmitEvent| {})
-    };
+    let (on_input, on_submit) = (|_: leptos::ev::Event| {}, |_: leptos::ev::SubmitEvent| {});
     view! {
-        <form node_ref=node method="get" action=action class=class on:input=on_input on:submit=on_submit>
+        <form
+            node_ref=node
+            method="get"
+            action=action
+            class=class
+            data-fw-form="query"
+            data-fw-regions=regions.join(" ")
+            data-fw-debounce=debounce_ms
+            on:input=on_input
+            on:submit=on_submit
+        >
             {children()}
         </form>
     }

@@ -93,6 +93,7 @@ where
             method="post"
             enctype="multipart/form-data"
             class=class
+            data-fw-form="upload"
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
         >

@@ -148,8 +148,9 @@ async fn the_posts_page_is_server_rendered_with_its_data() {
     let (status, html) = app.get("/posts").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("No posts here yet."), "{html}");
-    // The form is an island; its markup is in the page for browsers without JavaScript.
-    assert!(html.contains("<leptos-island"), "{html}");
+    // The form is plain markup, which formwork's runtime enhances: no island, no WASM.
+    assert!(!html.contains("<leptos-island"), "{html}");
+    assert!(html.contains(r#"data-fw-form="action""#), "{html}");
     assert!(html.contains(&format!("action=\"{}\"", CreatePost::PATH)));
 
     let response = app
@@ -164,6 +165,119 @@ async fn the_posts_page_is_server_rendered_with_its_data() {
     assert!(html.contains("First post"));
     assert!(html.contains("Hello &lt;world&gt;"), "content is escaped");
     assert!(!html.contains("No posts here yet."));
+    app.db.drop_database().await;
+}
+
+/// What `start` and `end` enclose in `text`, the first time.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).map(|i| i + start.len()).expect(start);
+    let to = text[from..].find(end).expect(end);
+    &text[from..from + to]
+}
+
+#[tokio::test]
+async fn every_page_loads_the_runtime_which_is_served_from_memory_for_a_year() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get("/posts").await;
+    let src = between(&html, r#"<script type="module" src=""#, "\"").to_owned();
+    assert!(
+        src.starts_with("/_formwork/runtime-") && src.ends_with(".js"),
+        "{src}"
+    );
+    let (_, contact) = app.get("/contact").await;
+    assert!(contact.contains(&src), "one runtime for every page");
+
+    let response = app
+        .send(
+            Request::get(&src)
+                .header(header::ACCEPT_ENCODING, "gzip, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], formwork::assets::IMMUTABLE);
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    // The app's own sentences are in it (its override of the form's summary).
+    let plain = app
+        .send(Request::get(&src).body(Body::empty()).unwrap())
+        .await;
+    let script = text(plain).await;
+    assert!(
+        script.starts_with("const MESSAGES = {"),
+        "{}",
+        &script[..200]
+    );
+    assert!(
+        script.contains("Some fields need attention"),
+        "{}",
+        &script[..600]
+    );
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn the_runtime_posts_a_form_as_a_browser_does_and_is_told_where_to_go_next() {
+    let app = TestApp::spawn().await;
+    let enhanced = |body: &str| {
+        Request::post(CreatePost::PATH)
+            .header(header::ACCEPT, "text/html")
+            .header(formwork::protocol::ENHANCED_HEADER, "1")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::REFERER, "http://127.0.0.1:3000/posts")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, app.cookies(None))
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    // Published and back to the list: 204, the place in a header, what changed beside it.
+    let response = app
+        .send(enhanced(
+            "__fw_return=%2Fposts&title=Quiet&content=No+reload",
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let headers = response.headers();
+    assert!(!headers.contains_key(header::LOCATION));
+    assert_eq!(headers[formwork::protocol::LOCATION_HEADER], "/posts");
+    assert_eq!(headers[formwork::protocol::REVALIDATED_HEADER], "tag:posts");
+    assert!(headers.contains_key(formwork::protocol::REVALIDATION_ID_HEADER));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    // The page it fetches next takes the flash: the form says so, the list shows the post.
+    let html = app.page_after(&response, "/posts").await;
+    assert!(
+        html.contains(r#"class="form-success">Published "#),
+        "{html}"
+    );
+    assert!(html.contains("Quiet"), "{html}");
+
+    // Refused by the rules: back to the form, with the reason and the input, as without it.
+    let response = app
+        .send(enhanced("__fw_return=%2Fposts&title=+&content=Kept"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        response.headers()[formwork::protocol::LOCATION_HEADER],
+        "/posts"
+    );
+    let html = app.page_after(&response, "/posts").await;
+    assert!(html.contains("Title cannot be empty."), "{html}");
+    assert!(html.contains("Kept"), "{html}");
+
+    // A redirect elsewhere is told the same way.
+    let response = app
+        .send(enhanced("title=Loud&content=Opened&after=open"))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        response.headers()[formwork::protocol::LOCATION_HEADER],
+        "/posts/loud"
+    );
     app.db.drop_database().await;
 }
 

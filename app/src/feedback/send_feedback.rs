@@ -1,8 +1,6 @@
 //! The `send_feedback` action and its form.
 
-use formwork::{
-    ActionError, ActionForm, FormError, FormSnapshot, FormState, Rule, SubmitButton, TextArea,
-};
+use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextArea};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +20,11 @@ pub async fn send_feedback(#[server(flatten)] feedback: Feedback) -> Result<u64,
     Ok(u64::try_from(id).unwrap_or_default())
 }
 
-/// The feedback form. An island: with JavaScript a note is sent without leaving the page;
-/// without it, the same form posts and comes back with the outcome (`snapshot`).
-#[island(lazy)]
-pub fn FeedbackForm(snapshot: FormSnapshot<u64>) -> impl IntoView {
-    let state = FormState::<SendFeedback>::restore(snapshot);
+/// The feedback form: with JavaScript a note is sent without leaving the page; without it,
+/// the same form posts and comes back with the outcome.
+#[component]
+pub fn FeedbackForm() -> impl IntoView {
+    let state = FormState::<SendFeedback>::new();
     view! {
         <ActionForm state=state class="feedback">
             <fieldset>

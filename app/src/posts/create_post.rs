@@ -2,9 +2,7 @@
 
 use super::model::NewPost;
 use formwork::identity::Principal;
-use formwork::{
-    ActionError, ActionForm, FormError, FormSnapshot, FormState, SubmitButton, TextArea, TextInput,
-};
+use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextArea, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,12 +52,13 @@ pub async fn create_post(
     })
 }
 
-/// The "New post" form. An island: with JavaScript the page does not reload, and the list
-/// below (tagged `posts`, which publishing revalidates) refreshes in place; without it, the same form posts and the server redirects back
-/// with the outcome in a flash. `snapshot` is that flash, so both render the same.
-#[island]
-pub fn NewPostForm(snapshot: FormSnapshot<Published>) -> impl IntoView {
-    let state = FormState::<CreatePost>::restore(snapshot);
+/// The "New post" form. Without JavaScript it posts and the server redirects back with the
+/// outcome in a flash; with it, formwork's browser runtime sends the same post, and the form
+/// and the list below (tagged `posts`, which publishing revalidates) change in place, with no
+/// reload and no WASM.
+#[component]
+pub fn NewPostForm() -> impl IntoView {
+    let state = FormState::<CreatePost>::new();
     let title = state.fields().title;
     let content = state.fields().content;
 

@@ -32,10 +32,7 @@ pub fn PostsPage() -> impl IntoView {
         .ids()
     });
     let new_post = match current() {
-        Some(_) => {
-            let snapshot = formwork::form::snapshot::<CreatePost>();
-            Either::Left(view! { <NewPostForm snapshot=snapshot/> })
-        }
+        Some(_) => Either::Left(view! { <NewPostForm/> }),
         // A post sent from a page that was signed in (another tab signed out since) comes back
         // here refused: the reason shows with the way to sign in.
         None => {

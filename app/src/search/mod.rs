@@ -139,7 +139,7 @@ fn Marked(text: String, words: Vec<String>) -> impl IntoView {
 
 /// The search form: a plain GET form. With JavaScript the results follow the typing and the
 /// address bar keeps the query (see `formwork::QueryForm`).
-#[island(lazy)]
+#[component]
 fn SearchBox(q: String) -> impl IntoView {
     view! {
         <QueryForm action="/search" regions=&["results"] class="search">

@@ -22,9 +22,9 @@ pub async fn names() -> Result<Vec<String>, ActionError> {
     Ok(sqlx::query_scalar("SELECT name FROM names ORDER BY id DESC").fetch_all(&db).await?)
 }
 
-#[island]
-fn GreetForm(snapshot: FormSnapshot<String>) -> impl IntoView {
-    let state = FormState::<Greet>::restore(snapshot);
+#[component]
+fn GreetForm() -> impl IntoView {
+    let state = FormState::<Greet>::new();
     view! {
         <ActionForm state=state>
             <TextInput field=state.fields().name id="name"/>
@@ -44,7 +44,7 @@ fn Home() -> impl IntoView {
     };
     view! {
         <h1>"Hello, form"</h1>
-        <GreetForm snapshot={snapshot::<Greet>()}/>
+        <GreetForm/>
         <Region name="names" tags=vec!["names".into()]><ul><Suspense>{list}</Suspense></ul></Region>
     }
 }

@@ -15,6 +15,10 @@
 //!                 303 See Other to its page, its outcome and input kept in a flash
 //! ```
 //!
+//! The browser runtime ([`crate::runtime`]) sends a form as the browser would, marked with
+//! [`ENHANCED_HEADER`](crate::protocol::ENHANCED_HEADER): it walks as a plain form post, and
+//! only its `303` is told differently, as `204` with the place to go in a header it can read.
+//!
 //! A script (formwork's browser side, or any HTTP client) and a plain form post (no
 //! JavaScript) walk the same steps. A refusal answers a script with its status; a plain form
 //! post with flash settings gets the refusal in its form, through the flash, except for the
@@ -140,6 +144,16 @@ where
 
 /// The pipeline as an axum middleware (see [`install`]).
 pub async fn run(State(pipeline): State<Arc<Pipeline>>, request: Request, next: Next) -> Response {
+    let enhanced = respond::is_enhanced(request.headers());
+    let response = walk(pipeline, request, next).await;
+    if enhanced {
+        respond::to_runtime(response)
+    } else {
+        response
+    }
+}
+
+async fn walk(pipeline: Arc<Pipeline>, request: Request, next: Next) -> Response {
     let request = match identify::who_is_asking(&pipeline, request).await {
         Ok(request) => request,
         Err(unavailable) => return *unavailable,

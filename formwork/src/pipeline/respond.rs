@@ -21,6 +21,31 @@ pub fn is_document_request(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
+/// A form post sent by formwork's browser runtime (see [`to_runtime`]).
+pub(super) fn is_enhanced(headers: &HeaderMap) -> bool {
+    headers.contains_key(crate::protocol::ENHANCED_HEADER)
+}
+
+/// The answer to the browser runtime's form post: a `303 See Other` becomes `204 No Content`
+/// with its `Location` in [`LOCATION_HEADER`](crate::protocol::LOCATION_HEADER), cookies and
+/// every other header kept. `fetch` would follow the redirect itself and hide the headers
+/// that came with it (what the action revalidated); the runtime fetches the page itself.
+pub(super) fn to_runtime(mut response: Response) -> Response {
+    if response.status() != StatusCode::SEE_OTHER {
+        return response;
+    }
+    let Some(location) = response.headers_mut().remove(header::LOCATION) else {
+        return response;
+    };
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(crate::protocol::LOCATION_HEADER, location);
+    headers.remove(header::CONTENT_LENGTH);
+    headers.remove(header::CONTENT_TYPE);
+    *response.body_mut() = Body::empty();
+    no_store(response)
+}
+
 /// 405 with the methods the action answers (`Allow`).
 pub(super) fn method_not_allowed(methods: &[Method]) -> Response {
     let allow = methods
@@ -122,8 +147,33 @@ pub fn unavailable_page() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runtime_reads_where_a_form_post_goes_next_and_keeps_its_cookies() {
+        let redirect = Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, "/posts?before=40")
+            .header(header::SET_COOKIE, "fw_flash=abc; Path=/")
+            .header(crate::protocol::REVALIDATED_HEADER, "tag:posts")
+            .body(Body::from("See /posts"))
+            .unwrap();
+        let answer = to_runtime(redirect);
+        assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+        let headers = answer.headers();
+        assert!(!headers.contains_key(header::LOCATION));
+        assert_eq!(
+            headers[crate::protocol::LOCATION_HEADER],
+            "/posts?before=40"
+        );
+        assert_eq!(headers[header::SET_COOKIE], "fw_flash=abc; Path=/");
+        assert_eq!(headers[crate::protocol::REVALIDATED_HEADER], "tag:posts");
+        // Anything else is answered as it is.
+        let refused = error_response(&ActionError::Unauthenticated, true);
+        assert_eq!(to_runtime(refused).status(), StatusCode::UNAUTHORIZED);
+    }
 
     #[test]
     fn a_rate_limit_says_when_to_retry_with_and_without_javascript() {

@@ -103,13 +103,22 @@ async fn form_post(
         .and_then(LocalPath::parse);
     let ok = response.status().is_success();
     let database_down = response.status() == StatusCode::SERVICE_UNAVAILABLE;
-    // Cookies the action set (a new session, a preference) go out with the redirect.
-    let cookies: Vec<HeaderValue> = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .cloned()
-        .collect();
+    // Cookies the action set (a new session, a preference) go out with the redirect, and so
+    // does what it revalidated (the browser runtime refreshes those regions).
+    let carried: Vec<(&str, HeaderValue)> = [
+        header::SET_COOKIE.as_str(),
+        crate::protocol::REVALIDATED_HEADER,
+        crate::protocol::REVALIDATION_ID_HEADER,
+    ]
+    .into_iter()
+    .flat_map(|name| {
+        response
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(move |value| (name, value.clone()))
+    })
+    .collect();
     let body = match axum::body::to_bytes(response.into_body(), 1024 * 1024).await {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(error) => {
@@ -145,8 +154,8 @@ async fn form_post(
         Keep::Store
     };
     let mut redirect = store_and_redirect(settings, &flash, target, keep_in).await;
-    for cookie in cookies {
-        redirect.headers_mut().append(header::SET_COOKIE, cookie);
+    for (name, value) in carried {
+        redirect.headers_mut().append(name, value);
     }
     redirect
 }

@@ -1,0 +1,568 @@
+// Formwork's browser runtime: every page loads it, and it needs nothing else.
+//
+// - Forms (`<form data-fw-form="action">` outside an island): the schema's checks before
+//   sending, a pending state, the post sent with `fetch` exactly as the browser would send it,
+//   then the page it comes back to fetched once and shown in place, keeping the islands, the
+//   input of other forms, the focus and the scroll. The markup is the server's, so the outcome
+//   is the one a browser without JavaScript gets, word for word. A redirect elsewhere is a
+//   navigation.
+// - Reads (`<form data-fw-form="query">`): the results follow the typing.
+// - Regions (`data-fw-region`) and the live stream: what an action revalidated, here or in
+//   any other tab or instance, refreshes exactly the regions that show it.
+// - Islands (Leptos WASM, only on pages that have them) watch and revalidate through
+//   `window.formwork` (see `formwork::live::client`).
+//
+// The server writes the catalog's sentences this file needs in front of it, as `MESSAGES`,
+// and serves the whole under a name hashed from its content (see `formwork::runtime`).
+
+const doc = document;
+const ISLAND = "leptos-island";
+const READY = "data-fw-ready";
+
+// ---- The catalog -------------------------------------------------------------------------
+
+/** A sentence of the catalog, its `{placeholders}` filled from `values`. */
+function say(key, values = {}) {
+  return (MESSAGES[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// ---- Rules: formwork::rules, the same checks, the same words ---------------------------------
+
+const CONTROL = /[\p{Cc}]/u;
+const LINE = /^[\n\r\t]$/;
+const SPACE = /^\p{White_Space}$/u;
+const INVISIBLE = /^[\u00AD\u180E\u200B-\u200D\u2060\uFEFF]$/;
+const EDGES = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
+/** The rule an input carries: `data-fw-rule="kind required min max"` and `data-fw-label`. */
+function ruleOf(input) {
+  const spec = input.getAttribute("data-fw-rule");
+  if (!spec) return null;
+  const [kind, required, min, max] = spec.split(" ");
+  return { kind, required: required === "1", min: +min, max: +max, label: input.getAttribute("data-fw-label") || input.name };
+}
+
+/** `Rule::check`: the first message for `value`, or "" when it passes. */
+function check(rule, raw) {
+  const label = rule.label;
+  const value = rule.kind === "password" ? raw : raw.replace(EDGES, "");
+  if (value === "") return rule.required ? say("Empty", { label }) : "";
+  const chars = [...value];
+  if (rule.kind !== "password") {
+    if (chars.some((c) => CONTROL.test(c) && !LINE.test(c))) return say("ControlCharacters", { label });
+    if (chars.every((c) => SPACE.test(c) || INVISIBLE.test(c))) return say("Empty", { label });
+  }
+  // `rules::length` counts the trimmed characters, a password's too.
+  const count = [...value.replace(EDGES, "")].length;
+  if (count === 0) return say("Empty", { label });
+  if (count < rule.min) return say("TooShort", { label, min: rule.min });
+  if (count > rule.max) return say("TooLong", { label, max: rule.max, count });
+  return rule.kind === "email" ? email(value) : "";
+}
+
+/** `rules::email`. */
+function email(value) {
+  if (new TextEncoder().encode(value).length > 254) return say("EmailTooLong");
+  const at = value.lastIndexOf("@");
+  if (at < 0) return say("Email");
+  const local = value.slice(0, at);
+  const labels = value.slice(at + 1).split(".");
+  const localOk =
+    local !== "" && local.length <= 64 && !local.startsWith(".") && !local.endsWith(".") && !local.includes("..") &&
+    /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/.test(local);
+  const tld = labels[labels.length - 1];
+  const domainOk =
+    labels.length >= 2 &&
+    labels.every((l) => l !== "" && l.length <= 63 && !l.startsWith("-") && !l.endsWith("-") && /^[A-Za-z0-9-]+$/.test(l)) &&
+    tld.length >= 2 && /^[A-Za-z]+$/.test(tld);
+  return localOk && domainOk ? "" : say("Email");
+}
+
+// ---- Messages in the form, in the markup the server renders -----------------------------------
+
+/** Shows `message` at `input` (`<p class="field-error" id="<name>-error">`), or takes it away. */
+function showField(form, input, message) {
+  const id = `${input.name}-error`;
+  let slot = [...form.querySelectorAll("p.field-error")].find((p) => p.id === id);
+  if (message) {
+    if (!slot) {
+      slot = doc.createElement("p");
+      slot.className = "field-error";
+      slot.id = id;
+      input.after(slot);
+    }
+    slot.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+  } else {
+    slot?.remove();
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+}
+
+/** Shows the form's own message (`<p class="form-error" role="alert">`), or takes it away. */
+function showForm(form, message) {
+  let slot = form.querySelector("p.form-error");
+  if (!message) return slot?.remove();
+  if (!slot) {
+    slot = doc.createElement("p");
+    slot.className = "form-error";
+    slot.setAttribute("role", "alert");
+    const button = form.querySelector("button[type=submit], button:not([type])");
+    button ? button.before(slot) : form.append(slot);
+  }
+  slot.textContent = message;
+}
+
+/** Fields the browser found wanting since the last submission, per form. */
+const flagged = new WeakMap();
+
+/** Checks one field: always when the user leaves it, while typing only once found wanting. */
+function checkField(form, input, leaving) {
+  const rule = ruleOf(input);
+  if (!rule) return;
+  const marks = flagged.get(form) || new Set();
+  flagged.set(form, marks);
+  if (!leaving && !marks.has(input.name)) return;
+  const message = check(rule, input.value);
+  // A field that was fine and still is keeps the server's message (a duplicate, say).
+  if (!message && !marks.has(input.name)) return;
+  showField(form, input, message);
+  message ? marks.add(input.name) : marks.delete(input.name);
+  const local = form.getAttribute("data-fw-local") === "1";
+  if (marks.size === 0 && local) {
+    showForm(form, "");
+    form.removeAttribute("data-fw-local");
+  }
+}
+
+/** Checks every field before sending; focuses the first that is wanting. */
+function checkAll(form) {
+  let first = null;
+  const marks = new Set();
+  for (const input of form.querySelectorAll("[data-fw-rule]")) {
+    const message = check(ruleOf(input), input.value);
+    if (message) {
+      marks.add(input.name);
+      first ||= input;
+    }
+    if (message || flagged.get(form)?.has(input.name)) showField(form, input, message);
+  }
+  flagged.set(form, marks);
+  if (first) {
+    showForm(form, say("FixFields"));
+    form.setAttribute("data-fw-local", "1");
+    first.focus();
+  }
+  return !first;
+}
+
+// ---- Sending a form ---------------------------------------------------------------------------
+
+function enhanced(form) {
+  return form.getAttribute("data-fw-form") === "action" && !form.closest(ISLAND);
+}
+
+/** The pending state: `aria-busy`, and the submit buttons disabled, saying their pending label. */
+function pending(form, on) {
+  on ? form.setAttribute("aria-busy", "true") : form.removeAttribute("aria-busy");
+  for (const button of form.querySelectorAll("button[type=submit], button:not([type])")) {
+    button.disabled = on;
+    const label = button.getAttribute("data-fw-pending");
+    if (!label) continue;
+    if (on) {
+      button.dataset.fwRest = button.textContent;
+      button.textContent = label;
+    } else if (button.dataset.fwRest !== undefined) {
+      button.textContent = button.dataset.fwRest;
+    }
+  }
+}
+
+/** What tells this form apart from others on the page: its action, and its item's value. */
+function identity(form) {
+  const item = form.querySelector('input[name="__fw_item"]')?.value;
+  const value = item ? form.querySelector(`[name="${CSS.escape(item)}"]`)?.value : "";
+  return `${form.getAttribute("action")}\n${value ?? ""}`;
+}
+
+/** The same form in `fresh`: the n-th with the same identity, as this one is here. */
+function twin(form, fresh) {
+  const key = identity(form);
+  const mine = [...doc.querySelectorAll("form[data-fw-form]")].filter((f) => identity(f) === key);
+  const theirs = [...fresh.querySelectorAll("form[data-fw-form]")].filter((f) => identity(f) === key);
+  return theirs[mine.indexOf(form)] || null;
+}
+
+const inFlight = new WeakSet();
+
+async function submit(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !enhanced(form) || event.defaultPrevented) return;
+  event.preventDefault();
+  if (inFlight.has(form)) return; // one submission at a time: a double click sends once
+  if (!checkAll(form)) return;
+  const data = new FormData(form, event.submitter);
+  const multipart = form.enctype === "multipart/form-data";
+  inFlight.add(form);
+  live.submitting += 1;
+  pending(form, true);
+  const focused = form.contains(doc.activeElement) ? doc.activeElement : null;
+  try {
+    const answer = await fetch(form.getAttribute("action"), {
+      method: "POST",
+      body: multipart ? data : new URLSearchParams(data),
+      headers: { Accept: "text/html", "x-formwork-enhanced": "1" },
+      credentials: "same-origin",
+    });
+    const target = answer.headers.get("x-formwork-location");
+    if (!answer.ok || !target) throw await failure(answer);
+    const next = new URL(target, location.href);
+    if (next.pathname + next.search !== location.pathname + location.search) {
+      // The action sent the browser elsewhere: the page there is rendered fresh.
+      location.assign(next.href);
+      return;
+    }
+    const id = answer.headers.get("x-formwork-revalidation-id");
+    const items = listed(answer.headers.get("x-formwork-revalidated"));
+    // Heard again on the stream, this revalidation is not acted on twice.
+    if (id && remember(id)) tell(id, items);
+    const page = await fetch(next.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+    if (!page.ok) throw await failure(page);
+    adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), form, focused);
+    connectSoon();
+  } catch (problem) {
+    // A string is the server's answer, in words; anything else means no answer (offline).
+    if (typeof problem !== "string") console.warn("formwork: the form could not be sent:", problem);
+    pending(form, false);
+    showForm(form, typeof problem === "string" ? problem : say("Unreachable"));
+  } finally {
+    inFlight.delete(form);
+    live.submitting -= 1;
+    // What the stream said meanwhile, now: its own revalidation is known by then, and skipped.
+    if (!live.submitting) live.deferred.splice(0).forEach(([id, items]) => revalidate(id, items));
+  }
+}
+
+/** Forms the user typed in since they were rendered: what they typed outlives a swap. */
+let dirty = new Set();
+
+/**
+ * Shows the page the action came back to, as a browser without JavaScript would, keeping what
+ * lives only in this tab: the islands (hydrated, with their own state), what the user typed in
+ * other forms and has not sent, the focus, and the scroll position. The sent form is the
+ * server's, like everything else: cleared after a success, its input and messages after a
+ * refusal.
+ */
+function adoptPage(fresh, sent, focused) {
+  const mine = twin(sent, fresh);
+  const kept = [...dirty].filter((f) => f !== sent && f.isConnected && !f.closest(ISLAND)).map((f) => [f, twin(f, fresh)]);
+  dirty = new Set();
+  for (const [form, theirs] of kept) {
+    if (theirs) carry(form, theirs);
+  }
+  adoptRoot(fresh);
+  const body = doc.adoptNode(fresh.body);
+  const top = (root) => [...root.querySelectorAll(ISLAND)].filter((el) => !el.parentElement.closest(ISLAND));
+  const here = top(doc.body);
+  const incoming = top(body);
+  const same = here.length === incoming.length && here.every((el, i) => el.dataset.component === incoming[i].dataset.component);
+  if (same) incoming.forEach((el, i) => el.replaceWith(here[i]));
+  const [x, y] = [scrollX, scrollY];
+  doc.body.replaceWith(body);
+  scrollTo(x, y);
+  ready();
+  if (mine) refocus(mine, focused);
+}
+
+/** What the user typed in `form` (not yet sent), into its twin `theirs`. */
+function carry(form, theirs) {
+  for (const field of form.elements) {
+    if (!field.name || field.type === "hidden" || field.type === "submit" || field.type === "file") continue;
+    const twins = [...theirs.elements].filter((t) => t.name === field.name && t.type === field.type);
+    const mates = [...form.elements].filter((t) => t.name === field.name && t.type === field.type);
+    const match = twins[mates.indexOf(field)];
+    if (!match) continue;
+    if (field.type === "checkbox" || field.type === "radio") match.checked = field.checked;
+    else match.value = field.value;
+  }
+  dirty.add(theirs);
+}
+
+/**
+ * What the whole page says about itself, from the page the action came back to: its title,
+ * and the root element's attributes (an action may change the theme, or the language).
+ */
+function adoptRoot(fresh) {
+  const root = doc.documentElement;
+  const theirs = fresh.documentElement;
+  doc.title = fresh.title;
+  for (const name of root.getAttributeNames()) {
+    if (name !== "data-fw-live" && !theirs.hasAttribute(name)) root.removeAttribute(name);
+  }
+  for (const name of theirs.getAttributeNames()) root.setAttribute(name, theirs.getAttribute(name));
+}
+
+/** The message of an answer that is not the way back to the page. */
+async function failure(answer) {
+  const text = await answer.text().catch(() => "");
+  if ((answer.headers.get("content-type") || "").includes("text/html")) {
+    const main = new DOMParser().parseFromString(text, "text/html").querySelector("main");
+    return main?.textContent.trim().replace(/\s+/g, " ") || say("Unreachable");
+  }
+  return text.trim() || say("Unreachable");
+}
+
+/** After a swap: the first field with a problem, or the element that had the focus. */
+function refocus(form, focused) {
+  const invalid = form.querySelector("[aria-invalid=true]");
+  if (invalid) return invalid.focus();
+  if (!focused) return;
+  const same = focused.id ? form.querySelector(`#${CSS.escape(focused.id)}`) : null;
+  const named = focused.name ? form.querySelector(`[name="${CSS.escape(focused.name)}"]`) : null;
+  (same || named)?.focus();
+}
+
+// ---- Reads: the results follow the typing -------------------------------------------------------
+
+const timers = new WeakMap();
+
+function follow(form, delay) {
+  clearTimeout(timers.get(form));
+  timers.set(
+    form,
+    setTimeout(() => {
+      const url = `${form.getAttribute("action")}?${new URLSearchParams(new FormData(form))}`;
+      history.replaceState(null, "", url);
+      refresh((form.getAttribute("data-fw-regions") || "").split(" ").filter(Boolean));
+    }, delay),
+  );
+}
+
+// ---- Regions and the live stream --------------------------------------------------------------
+
+const live = {
+  handled: [],
+  watchers: new Map(),
+  nextWatch: 0,
+  source: null,
+  key: "",
+  since: doc.querySelector('meta[name="formwork-live"]')?.content || null,
+  backoff: 0,
+  scheduled: false,
+  refreshing: false,
+  waiting: new Set(),
+  /** Forms in flight; what the stream says meanwhile waits for them (see `submit`). */
+  submitting: 0,
+  deferred: [],
+};
+
+function listed(header) {
+  return (header || "").split(",").map((i) => i.trim()).filter(Boolean);
+}
+
+/** `live::concerns`: whether a page showing `tags` at `path` must refresh for `item`. */
+function concerns(item, path, tags) {
+  if (item === "all") return true;
+  if (item.startsWith("tag:")) return tags.includes(item.slice(4));
+  return item.startsWith("path:") && item.slice(5) === path;
+}
+
+function regions() {
+  return [...doc.querySelectorAll("[data-fw-region][data-fw-tags]")].map((el) => ({
+    name: el.getAttribute("data-fw-region"),
+    tags: el.getAttribute("data-fw-tags").split(/\s+/).filter(Boolean),
+  }));
+}
+
+/** The names of the regions that `items` concern. */
+function concerned(items) {
+  const path = location.pathname;
+  return regions()
+    .filter((r) => items.some((i) => concerns(i, path, r.tags)))
+    .map((r) => r.name);
+}
+
+/** Replaces each named region with its markup in `fresh` (emptied when it has none). */
+function swapRegions(fresh, names) {
+  for (const name of names) {
+    const selector = `[data-fw-region="${CSS.escape(name)}"]`;
+    const here = doc.querySelector(selector);
+    if (here) here.innerHTML = fresh.querySelector(selector)?.innerHTML ?? "";
+  }
+  if (names.length) ready();
+}
+
+/** Whether this revalidation is new here (each is acted on once per page). */
+function remember(id) {
+  if (live.handled.includes(id)) return false;
+  live.handled.push(id);
+  if (live.handled.length > 64) live.handled.shift();
+  return true;
+}
+
+/** Acts on a revalidation once: the concerned watchers are told, the concerned regions refreshed. */
+async function revalidate(id, items) {
+  if (!remember(id) || !items.length) return;
+  tell(id, items);
+  const names = concerned(items);
+  if (names.length) await refresh(names);
+}
+
+/** Tells the islands' resources that `items` concern. */
+function tell(id, items) {
+  const path = location.pathname;
+  for (const watcher of [...live.watchers.values()]) {
+    if (items.some((i) => concerns(i, path, watcher.tags))) watcher.refetch(id);
+  }
+}
+
+/** Refreshes regions from the page's current address; names asked for meanwhile wait for the next fetch. */
+async function refresh(names) {
+  names.forEach((n) => live.waiting.add(n));
+  if (live.refreshing) return;
+  live.refreshing = true;
+  try {
+    while (live.waiting.size) {
+      const batch = [...live.waiting];
+      live.waiting.clear();
+      try {
+        const page = await fetch(location.href, {
+          headers: { Accept: "text/html", "x-formwork-refresh": "1" },
+          credentials: "same-origin",
+        });
+        if (!page.ok) throw new Error(`the page answered ${page.status}`);
+        swapRegions(new DOMParser().parseFromString(await page.text(), "text/html"), batch);
+      } catch (error) {
+        console.warn("formwork: could not refresh the page's regions:", error);
+      }
+    }
+  } finally {
+    live.refreshing = false;
+  }
+  connectSoon(); // fresh markup may show other things (a new post and its tags)
+}
+
+function connectSoon(delay = 0) {
+  if (live.scheduled) return;
+  live.scheduled = true;
+  setTimeout(() => {
+    live.scheduled = false;
+    connect();
+  }, delay);
+}
+
+function markLive(open) {
+  doc.documentElement.setAttribute("data-fw-live", open ? "open" : "closed");
+}
+
+/** Opens the stream for the page's tags (from where it last heard), or closes it when there are none. */
+function connect() {
+  if (doc.hidden) return;
+  const tags = new Set(regions().flatMap((r) => r.tags));
+  live.watchers.forEach((w) => w.tags.forEach((t) => tags.add(t)));
+  const sorted = [...tags].sort();
+  const key = `${location.pathname} ${sorted.join(" ")}`;
+  if (live.source && live.key === key && live.source.readyState !== EventSource.CLOSED) return;
+  live.source?.close();
+  live.source = null;
+  if (!sorted.length) return;
+  const query = new URLSearchParams({ path: location.pathname, tags: sorted.join(" ") });
+  if (live.since) query.set("since", live.since);
+  const source = new EventSource("/_formwork/live?" + query);
+  live.source = source;
+  live.key = key;
+  source.addEventListener("revalidate", (event) => {
+    if (event.lastEventId) live.since = event.lastEventId;
+    try {
+      const { id, items } = JSON.parse(event.data);
+      // While a form is in flight, its own revalidation may come first on the stream: the page
+      // it comes back to shows that already, so the stream waits for it.
+      if (live.submitting) live.deferred.push([id, items]);
+      else revalidate(id, items);
+    } catch {
+      // Not an event of ours: nothing to act on.
+    }
+  });
+  source.addEventListener("open", () => {
+    live.backoff = 0;
+    markLive(true);
+  });
+  source.addEventListener("error", () => {
+    // The browser retries a dropped stream by itself; one it gave up on is retried here,
+    // waiting longer each time.
+    markLive(false);
+    if (source.readyState === EventSource.CLOSED && live.source === source) {
+      live.source = null;
+      live.backoff = Math.min(Math.max(live.backoff * 2, 1000), 30000);
+      connectSoon(live.backoff);
+    }
+  });
+}
+
+// A tab in the background holds no connection: it closes its stream when hidden, and when
+// shown again reopens it where it left off.
+doc.addEventListener("visibilitychange", () => {
+  if (doc.hidden) {
+    live.source?.close();
+    live.source = null;
+  } else {
+    connectSoon();
+  }
+});
+
+// ---- Wiring -----------------------------------------------------------------------------------
+
+/** Marks the forms this runtime drives as ready (styles and tests can tell they are live). */
+function ready() {
+  const driven = 'form:is([data-fw-form="action"], [data-fw-form="query"]):not([data-fw-ready])';
+  for (const form of doc.querySelectorAll(driven)) {
+    if (!form.closest(ISLAND)) form.setAttribute(READY, "");
+  }
+}
+
+doc.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.getAttribute?.("data-fw-form") === "query" && !form.closest(ISLAND)) {
+    event.preventDefault();
+    follow(form, 0);
+  } else {
+    submit(event);
+  }
+});
+doc.addEventListener("focusout", (event) => {
+  const form = event.target.form;
+  if (form && enhanced(form)) checkField(form, event.target, true);
+});
+doc.addEventListener("input", (event) => {
+  const form = event.target.form;
+  if (!form || form.closest(ISLAND)) return;
+  dirty.add(form);
+  if (form.getAttribute("data-fw-form") === "query") follow(form, +(form.getAttribute("data-fw-debounce") || 250));
+  else if (enhanced(form)) checkField(form, event.target, false);
+});
+
+// What islands use: their resources watch tags, their forms revalidate, their reads refresh.
+window.formwork = {
+  watch(tags, refetch) {
+    const id = ++live.nextWatch;
+    live.watchers.set(id, { tags: [...tags], refetch });
+    connectSoon();
+    return id;
+  },
+  unwatch(id) {
+    live.watchers.delete(id);
+    connectSoon();
+  },
+  revalidate: (id, items) => revalidate(id, [...items]),
+  refresh: (names) => refresh([...names]),
+};
+
+ready();
+connectSoon();
+
+// Islands: their script waits, inert, in a template; a page that has one starts it (after
+// `window.formwork` is in place), and a page without one fetches no WASM at all.
+const islands = doc.getElementById("formwork-islands");
+if (islands && doc.querySelector(ISLAND)) doc.head.append(islands.content.cloneNode(true));
