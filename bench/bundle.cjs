@@ -28,9 +28,7 @@ async function main() {
     // Every form formwork enhances is live: the runtime's at once, the islands' once hydrated
     // (they hydrate when the browser is idle).
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('[data-fw-form="action"], [data-fw-form="query"], leptos-island form')].every((f) =>
-        f.hasAttribute("data-fw-ready"),
-      ),
+      [...document.querySelectorAll("form[data-fw-form]")].every((f) => f.hasAttribute("data-fw-ready")),
     );
     await page.waitForLoadState("networkidle");
     for (const file of [...files].sort()) console.log(`${path} ${file}`);

@@ -73,12 +73,12 @@ export function harness<T extends AnyTest>(base: T, expect: Expect) {
   }
 
   /**
-   * With JavaScript: waits until the forms formwork enhances on the page are live (an upload
-   * form outside an island is a plain form), then marks the document for `expectNoReload`.
+   * With JavaScript: waits until every form formwork renders on the page is live (the
+   * runtime's at once, an island's once hydrated), then marks the document for
+   * `expectNoReload`.
    */
   async function settled(page: Page): Promise<void> {
-    const enhanced = '[data-fw-form="action"], [data-fw-form="query"], leptos-island [data-fw-form]';
-    await expect(page.locator(`:is(${enhanced}):not([data-fw-ready])`)).toHaveCount(0);
+    await expect(page.locator("form[data-fw-form]:not([data-fw-ready])")).toHaveCount(0);
     await page.evaluate(() => ((window as unknown as { __fwDocument: number }).__fwDocument = 1));
   }
 

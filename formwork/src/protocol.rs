@@ -59,6 +59,14 @@ pub const RULE_ATTRIBUTE: &str = "data-fw-rule";
 pub const LABEL_ATTRIBUTE: &str = "data-fw-label";
 /// On a submit button: what it says while its form is in flight.
 pub const PENDING_ATTRIBUTE: &str = "data-fw-pending";
+/// On an upload's button: what it says while the upload runs, when it cancels it.
+pub const CANCEL_ATTRIBUTE: &str = "data-fw-cancel";
+/// On the part of an upload form that shows its progress (a `<progress>` and a live text).
+pub const PROGRESS_ATTRIBUTE: &str = "data-fw-progress";
+/// On a file input: the most bytes a chosen file may have, checked before sending.
+pub const MAX_BYTES_ATTRIBUTE: &str = "data-fw-max-bytes";
+/// On a file input: what a file over [`MAX_BYTES_ATTRIBUTE`] is told, in the server's words.
+pub const TOO_LARGE_ATTRIBUTE: &str = "data-fw-too-large";
 /// On a query form: the regions that show its results, separated by spaces.
 pub const REGIONS_ATTRIBUTE: &str = "data-fw-regions";
 /// On a query form: how long after the last key its results follow, in milliseconds.

@@ -1,12 +1,15 @@
 //! A form that uploads files to a multipart action, with and without JavaScript.
 //!
 //! Without JavaScript it is a plain `multipart/form-data` post: the pipeline keeps its text
-//! fields and its outcome in the flash and answers `303` (files are never kept). In an island
-//! the form sends itself with `XMLHttpRequest`, the one browser API that reports an upload's
-//! progress: [`UploadProgress`] shows the bytes sent out of the total, and while it runs the
-//! [`UploadButton`] cancels it. Before a byte is sent, the form's `check` looks at each chosen
-//! file's size, so a file far over the limit is refused at once instead of after its first
-//! megabytes; what a file is, the action decides from its bytes.
+//! fields and its outcome in the flash and answers `303` (files are never kept). With
+//! JavaScript the form sends itself with `XMLHttpRequest`, the one browser API that reports an
+//! upload's progress: [`UploadProgress`] shows the bytes sent out of the total, and while it
+//! runs the [`UploadButton`] cancels it. Before a byte is sent, each chosen file's size is
+//! checked ([`FileInput`]'s `max_bytes`, or the form's `check` in an island), so a file far
+//! over the limit is refused at once instead of after its first megabytes; what a file is,
+//! the action decides from its bytes. Outside an island the browser runtime
+//! ([`crate::runtime`]) does all this and shows the page the upload comes back to; in an
+//! island its WASM does.
 //!
 //! `fetch` cannot report upload progress, which is why no anchor framework shows it out of the
 //! box.
@@ -114,7 +117,7 @@ pub fn UploadProgress() -> impl IntoView {
     let sent = move || transfer.map_or(0.0, |t| t.sent.get());
     let total = move || transfer.map_or(0.0, |t| t.total.get());
     view! {
-        <div class="upload-progress" hidden=move || !running()>
+        <div class="upload-progress" data-fw-progress hidden=move || !running()>
             <progress max=move || total().max(1.0) value=sent aria-label=text(Message::UploadProgress)></progress>
             <span class="upload-bytes" aria-live="polite">
                 {move || {
@@ -156,6 +159,7 @@ pub fn UploadButton(
         <button
             type=move || if busy() { "button" } else { "submit" }
             class=move || if busy() { "cancel" } else { "" }
+            data-fw-cancel=cancel_label
             on:click=on_click
         >
             {move || if busy() { cancel_label } else { label }}
@@ -352,7 +356,13 @@ pub fn FileInput(
     /// never a check.
     #[prop(optional)]
     accept: Option<&'static str>,
+    /// The most bytes a chosen file may have: with JavaScript a larger one is refused before
+    /// a byte is sent, in the words of the server's 413 (the action holds its own limit).
+    #[prop(optional)]
+    max_bytes: Option<u64>,
 ) -> impl IntoView {
+    let too_large =
+        max_bytes.map(|limit_bytes| ActionError::PayloadTooLarge { limit_bytes }.to_string());
     view! {
         <label for=id>{label}</label>
         <input
@@ -360,6 +370,8 @@ pub fn FileInput(
             name=field.name()
             type="file"
             accept=accept
+            data-fw-max-bytes=max_bytes
+            data-fw-too-large=too_large
             required=true
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()

@@ -2,7 +2,7 @@
 //! Server-rendered: the same form with and without JavaScript, the user's input kept when it
 //! is refused.
 
-use super::avatar::{AvatarSection, UploadAvatar};
+use super::avatar::AvatarSection;
 use formwork::identity::Principal;
 use formwork::Title;
 use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
@@ -74,18 +74,15 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading your profile…"</p> }>
             {Suspend::new(async move {
                 match my_profile().await {
-                    Ok(profile) => EitherOf3::A({
-                        let upload = formwork::form::snapshot::<UploadAvatar>();
-                        view! {
+                    Ok(profile) => EitherOf3::A(view! {
                         <AvatarSection
                             tag=super::avatar::tag(profile.user_id)
                             current=profile.avatar.clone()
                             pending=profile.avatar_pending
                             error=profile.avatar_error.clone()
-                            snapshot=upload
                         />
                         <ProfileForm profile=profile/>
-                    }}),
+                    }),
                     Err(ActionError::Unauthenticated) => {
                         crate::shell::set_status(401);
                         EitherOf3::B(view! {

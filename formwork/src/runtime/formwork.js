@@ -6,6 +6,8 @@
 //   input of other forms, the focus and the scroll. The markup is the server's, so the outcome
 //   is the one a browser without JavaScript gets, word for word. A redirect elsewhere is a
 //   navigation.
+// - Uploads (`<form data-fw-form="upload">`): the same, sent with `XMLHttpRequest` to show the
+//   bytes sent, with a button that cancels, and each file's size checked before a byte goes.
 // - Reads (`<form data-fw-form="query">`): the results follow the typing.
 // - Regions (`data-fw-region`) and the live stream: what an action revalidated, here or in
 //   any other tab or instance, refreshes exactly the regions that show it.
@@ -58,6 +60,13 @@ function check(rule, raw) {
   if (count < rule.min) return say("TooShort", { label, min: rule.min });
   if (count > rule.max) return say("TooLong", { label, max: rule.max, count });
   return rule.kind === "email" ? email(value) : "";
+}
+
+/** What is wrong with a field: its rule's message, or a chosen file's size over its limit. */
+function problemOf(input) {
+  if (input.type !== "file") return check(ruleOf(input), input.value);
+  const max = +input.getAttribute("data-fw-max-bytes");
+  return [...input.files].some((file) => file.size > max) ? input.getAttribute("data-fw-too-large") : "";
 }
 
 /** `rules::email`. */
@@ -141,8 +150,8 @@ function checkField(form, input, leaving) {
 function checkAll(form) {
   let first = null;
   const marks = new Set();
-  for (const input of form.querySelectorAll("[data-fw-rule]")) {
-    const message = check(ruleOf(input), input.value);
+  for (const input of form.querySelectorAll("[data-fw-rule], input[type=file][data-fw-max-bytes]")) {
+    const message = problemOf(input);
     if (message) {
       marks.add(input.name);
       first ||= input;
@@ -161,13 +170,23 @@ function checkAll(form) {
 // ---- Sending a form ---------------------------------------------------------------------------
 
 function enhanced(form) {
-  return form.getAttribute("data-fw-form") === "action" && !form.closest(ISLAND);
+  const kind = form.getAttribute("data-fw-form");
+  return (kind === "action" || kind === "upload") && !form.closest(ISLAND);
 }
 
 /** The pending state: `aria-busy`, and the submit buttons disabled, saying their pending label. */
 function pending(form, on) {
   on ? form.setAttribute("aria-busy", "true") : form.removeAttribute("aria-busy");
-  for (const button of form.querySelectorAll("button[type=submit], button:not([type])")) {
+  for (const button of form.querySelectorAll("button[type=submit], button:not([type]), button[data-fw-cancel]")) {
+    const cancel = button.getAttribute("data-fw-cancel");
+    if (cancel) {
+      // An upload's button stops it while it runs.
+      if (on) button.dataset.fwRest = button.textContent;
+      button.textContent = on ? cancel : button.dataset.fwRest;
+      button.type = on ? "button" : "submit";
+      button.classList.toggle("cancel", on);
+      continue;
+    }
     button.disabled = on;
     const label = button.getAttribute("data-fw-pending");
     if (!label) continue;
@@ -210,12 +229,15 @@ async function submit(event) {
   pending(form, true);
   const focused = form.contains(doc.activeElement) ? doc.activeElement : null;
   try {
-    const answer = await fetch(form.getAttribute("action"), {
-      method: "POST",
-      body: multipart ? data : new URLSearchParams(data),
-      headers: { Accept: "text/html", "x-formwork-enhanced": "1" },
-      credentials: "same-origin",
-    });
+    const answer =
+      form.getAttribute("data-fw-form") === "upload"
+        ? await sendWithProgress(form, data)
+        : await fetch(form.getAttribute("action"), {
+            method: "POST",
+            body: multipart ? data : new URLSearchParams(data),
+            headers: { Accept: "text/html", "x-formwork-enhanced": "1" },
+            credentials: "same-origin",
+          });
     const target = answer.headers.get("x-formwork-location");
     if (!answer.ok || !target) throw await failure(answer);
     const next = new URL(target, location.href);
@@ -243,6 +265,55 @@ async function submit(event) {
     // What the stream said meanwhile, now: its own revalidation is known by then, and skipped.
     if (!live.submitting) live.deferred.splice(0).forEach(([id, items]) => revalidate(id, items));
   }
+}
+
+/** Uploads in flight, by form: their button cancels them. */
+const uploads = new Map();
+
+/**
+ * Sends an upload form with `XMLHttpRequest`, the one browser API that tells an upload's
+ * progress, showing it in the form's `data-fw-progress` part. The answer is shaped as the
+ * part of a `fetch` response `submit` reads; a cancelled upload is refused in words.
+ */
+function sendWithProgress(form, data) {
+  const xhr = new XMLHttpRequest();
+  uploads.set(form, xhr);
+  xhr.open("POST", form.getAttribute("action"));
+  xhr.setRequestHeader("Accept", "text/html");
+  xhr.setRequestHeader("x-formwork-enhanced", "1");
+  xhr.upload.onprogress = (event) => progress(form, event.loaded, event.lengthComputable ? event.total : 0);
+  progress(form, 0, 0);
+  return new Promise((resolve, reject) => {
+    xhr.onload = () =>
+      resolve({
+        ok: xhr.status >= 200 && xhr.status < 300,
+        status: xhr.status,
+        headers: { get: (name) => xhr.getResponseHeader(name) },
+        text: async () => xhr.responseText,
+      });
+    xhr.onerror = () => reject(new Error("the upload could not be sent"));
+    xhr.onabort = () => reject(say("UploadCancelled"));
+    xhr.send(data);
+  }).finally(() => {
+    uploads.delete(form);
+    progress(form, null, 0);
+  });
+}
+
+/** Shows `sent` of `total` bytes in the form's progress part, or hides it (`sent` null). */
+function progress(form, sent, total) {
+  const part = form.querySelector("[data-fw-progress]");
+  if (!part) return;
+  part.hidden = sent === null;
+  if (sent === null) return;
+  const bar = part.querySelector("progress");
+  if (bar) {
+    bar.max = Math.max(total, 1);
+    bar.value = sent;
+  }
+  const words = part.querySelector("[aria-live]");
+  const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (words) words.textContent = say("UploadSent", { sent: megabytes(sent), total: megabytes(total) });
 }
 
 /** Forms the user typed in since they were rendered: what they typed outlives a swap. */
@@ -516,7 +587,7 @@ doc.addEventListener("visibilitychange", () => {
 
 /** Marks the forms this runtime drives as ready (styles and tests can tell they are live). */
 function ready() {
-  const driven = 'form:is([data-fw-form="action"], [data-fw-form="query"]):not([data-fw-ready])';
+  const driven = "form[data-fw-form]:not([data-fw-ready])";
   for (const form of doc.querySelectorAll(driven)) {
     if (!form.closest(ISLAND)) form.setAttribute(READY, "");
   }
@@ -529,6 +600,14 @@ doc.addEventListener("submit", (event) => {
     follow(form, 0);
   } else {
     submit(event);
+  }
+});
+doc.addEventListener("click", (event) => {
+  const button = event.target.closest?.("button[data-fw-cancel]");
+  const upload = button && uploads.get(button.form);
+  if (upload) {
+    event.preventDefault();
+    upload.abort();
   }
 });
 doc.addEventListener("focusout", (event) => {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 pub const SOURCE: &str = include_str!("formwork.js");
 
 /// The sentences the browser runtime says itself: a rule's message before sending, the form's
-/// summary, and a server it could not reach.
+/// summary, a server it could not reach, and an upload's progress or cancellation.
 pub const BROWSER_MESSAGES: &[Message] = &[
     Message::Empty,
     Message::ControlCharacters,
@@ -29,6 +29,8 @@ pub const BROWSER_MESSAGES: &[Message] = &[
     Message::EmailTooLong,
     Message::FixFields,
     Message::Unreachable,
+    Message::UploadSent,
+    Message::UploadCancelled,
 ];
 
 /// Where this app's pages load the runtime from (`/_formwork/runtime-<hash>.js`). Provided to
@@ -123,6 +125,10 @@ mod tests {
             RULE_ATTRIBUTE,
             LABEL_ATTRIBUTE,
             PENDING_ATTRIBUTE,
+            CANCEL_ATTRIBUTE,
+            PROGRESS_ATTRIBUTE,
+            MAX_BYTES_ATTRIBUTE,
+            TOO_LARGE_ATTRIBUTE,
             REGIONS_ATTRIBUTE,
             DEBOUNCE_ATTRIBUTE,
             REGION_ATTRIBUTE,
@@ -142,7 +148,7 @@ mod tests {
         ];
         for name in names {
             assert!(
-                SOURCE.contains(&format!("\"{name}")),
+                SOURCE.contains(&format!("\"{name}")) || SOURCE.contains(&format!("[{name}")),
                 "formwork.js does not use {name}"
             );
         }

@@ -11,8 +11,9 @@
 //!                    → the user's picture swapped, the staging object and the old picture deleted
 //! ```
 //!
-//! With JavaScript the browser checks the file's size before a byte is sent ([`check_size`]),
-//! in the words the action uses; what the file is, only the action decides.
+//! With JavaScript formwork's browser runtime checks the file's size before a byte is sent
+//! (`FileInput`'s `max_bytes`), in the words the action uses, and shows the bytes sent; what the
+//! file is, only the action decides.
 
 #[cfg(feature = "ssr")]
 pub mod process;
@@ -21,8 +22,8 @@ pub mod store;
 
 use formwork::identity::Principal;
 use formwork::{
-    upload::ImageKind, ActionError, FileInput, FormError, FormSnapshot, FormState, UploadButton,
-    UploadForm, UploadProgress,
+    upload::ImageKind, ActionError, FileInput, FormError, FormState, UploadButton, UploadForm,
+    UploadProgress,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -46,16 +47,6 @@ pub const WRONG_TYPE: &str = "This file is not a JPEG, PNG or WebP image, whatev
      Choose a picture in one of those formats.";
 /// What an upload without a file is told.
 pub const NO_FILE: &str = "Choose an image to upload.";
-
-/// The image's size, checked in the browser before it is sent: `None` when it may be sent.
-pub fn check_size(field: &str, size: u64) -> Option<String> {
-    (field == FIELD && size > MAX_BYTES).then(|| {
-        ActionError::PayloadTooLarge {
-            limit_bytes: MAX_BYTES,
-        }
-        .to_string()
-    })
-}
 
 /// What an accepted upload was found to be; its picture is being prepared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +144,6 @@ pub fn AvatarSection(
     current: Option<String>,
     pending: bool,
     error: Option<String>,
-    snapshot: FormSnapshot<Received>,
 ) -> impl IntoView {
     view! {
         <fieldset class="avatar-settings">
@@ -177,20 +167,19 @@ pub fn AvatarSection(
                 })}
             </div>
             </formwork::Region>
-            // Static text stays outside the island: the page's HTML carries it, not the WASM.
             <p class="hint">"A JPEG, PNG or WebP image of up to 5 MB. It is cropped to a square."</p>
-            <AvatarForm snapshot=snapshot/>
+            <AvatarForm/>
         </fieldset>
     }
 }
 
 /// The upload form: with JavaScript it shows the upload's progress and can cancel it.
-#[island(lazy)]
-fn AvatarForm(snapshot: FormSnapshot<Received>) -> impl IntoView {
-    let state = FormState::<UploadAvatar>::restore(snapshot);
+#[component]
+fn AvatarForm() -> impl IntoView {
+    let state = FormState::<UploadAvatar>::new();
     view! {
-        <UploadForm state=state check=check_size class="avatar-upload">
-            <FileInput field=state.field(FIELD) id="avatar" label="New picture" accept=ACCEPT/>
+        <UploadForm state=state class="avatar-upload">
+            <FileInput field=state.field(FIELD) id="avatar" label="New picture" accept=ACCEPT max_bytes=MAX_BYTES/>
             <UploadProgress/>
             <FormError state=state/>
             {state.success(|received| view! {
