@@ -579,8 +579,8 @@ where
     }
 }
 
-/// Marks a form `data-fw-ready` once it is hydrated: styles and tests can tell that the
-/// enhanced form is live. Shared by every enhanced form ([`ActionForm`], `QueryForm`).
+/// Marks an island's [`ActionForm`] `data-fw-ready` once it is hydrated: styles and tests can
+/// tell that the enhanced form is live (the runtime marks the forms it drives itself).
 pub(crate) fn mark_ready(node: NodeRef<html::Form>) {
     Effect::new(move |_| {
         if let Some(form) = node.get() {

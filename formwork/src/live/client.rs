@@ -2,8 +2,8 @@
 //!
 //! The runtime ([`crate::runtime`], `window.formwork`) owns the page's stream and its
 //! [`Region`](crate::Region)s on every page, islands or not. An island's
-//! [`Live`](super::Live) resource watches its tags through it, an island's form hands it what
-//! its action revalidated, and a query form in an island asks it to refresh regions. Each
+//! [`Live`](super::Live) resource watches its tags through it, and an island's form hands it
+//! what its action revalidated. Each
 //! revalidation is acted on once per page, whoever heard of it first. A page without the
 //! runtime (a shell that leaves out [`Scripts`](crate::Scripts)) has islands that work but do
 //! not follow revalidations.
@@ -27,8 +27,6 @@ extern "C" {
     fn runtime_unwatch(id: f64) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = formwork, js_name = revalidate)]
     fn runtime_revalidate(id: &str, items: js_sys::Array) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = formwork, js_name = refresh)]
-    fn runtime_refresh(names: js_sys::Array) -> Result<js_sys::Promise, JsValue>;
 }
 
 thread_local! {
@@ -69,13 +67,6 @@ pub fn unwatch(id: u64) {
 /// concerns and tells the resources it concerns. Resolves when the regions are refreshed.
 pub async fn revalidate(id: &str, items: &[String]) {
     if let Ok(done) = runtime_revalidate(id, array(items)) {
-        let _ = wasm_bindgen_futures::JsFuture::from(done).await;
-    }
-}
-
-/// Refreshes the regions `names` from the page's current address.
-pub async fn refresh(names: Vec<String>) {
-    if let Ok(done) = runtime_refresh(array(&names)) {
         let _ = wasm_bindgen_futures::JsFuture::from(done).await;
     }
 }

@@ -6,9 +6,10 @@
 //   input of other forms, the focus and the scroll. The markup is the server's, so the outcome
 //   is the one a browser without JavaScript gets, word for word. A redirect elsewhere is a
 //   navigation.
-// - Uploads (`<form data-fw-form="upload">`): the same, sent with `XMLHttpRequest` to show the
-//   bytes sent, with a button that cancels, and each file's size checked before a byte goes.
-// - Reads (`<form data-fw-form="query">`): the results follow the typing.
+// - Uploads (`<form data-fw-form="upload">`, anywhere): the same, sent with `XMLHttpRequest`
+//   to show the bytes sent, with a button that cancels, and each file's size checked before a
+//   byte goes.
+// - Reads (`<form data-fw-form="query">`, anywhere): the results follow the typing.
 // - Regions (`data-fw-region`) and the live stream: what an action revalidated, here or in
 //   any other tab or instance, refreshes exactly the regions that show it.
 // - Islands (Leptos WASM, only on pages that have them) watch and revalidate through
@@ -169,9 +170,13 @@ function checkAll(form) {
 
 // ---- Sending a form ---------------------------------------------------------------------------
 
+/**
+ * Whether this runtime sends `form`: an action form outside an island (an island's own WASM
+ * sends those, for its state), and an upload form anywhere (it holds no island state).
+ */
 function enhanced(form) {
   const kind = form.getAttribute("data-fw-form");
-  return (kind === "action" || kind === "upload") && !form.closest(ISLAND);
+  return kind === "upload" || (kind === "action" && !form.closest(ISLAND));
 }
 
 /** The pending state: `aria-busy`, and the submit buttons disabled, saying their pending label. */
@@ -587,15 +592,14 @@ doc.addEventListener("visibilitychange", () => {
 
 /** Marks the forms this runtime drives as ready (styles and tests can tell they are live). */
 function ready() {
-  const driven = "form[data-fw-form]:not([data-fw-ready])";
-  for (const form of doc.querySelectorAll(driven)) {
-    if (!form.closest(ISLAND)) form.setAttribute(READY, "");
+  for (const form of doc.querySelectorAll("form[data-fw-form]:not([data-fw-ready])")) {
+    if (enhanced(form) || form.getAttribute("data-fw-form") === "query") form.setAttribute(READY, "");
   }
 }
 
 doc.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form.getAttribute?.("data-fw-form") === "query" && !form.closest(ISLAND)) {
+  if (form.getAttribute?.("data-fw-form") === "query") {
     event.preventDefault();
     follow(form, 0);
   } else {
@@ -616,13 +620,14 @@ doc.addEventListener("focusout", (event) => {
 });
 doc.addEventListener("input", (event) => {
   const form = event.target.form;
-  if (!form || form.closest(ISLAND)) return;
+  if (!form) return;
+  if (form.getAttribute("data-fw-form") === "query") return follow(form, +(form.getAttribute("data-fw-debounce") || 250));
+  if (!enhanced(form)) return;
   dirty.add(form);
-  if (form.getAttribute("data-fw-form") === "query") follow(form, +(form.getAttribute("data-fw-debounce") || 250));
-  else if (enhanced(form)) checkField(form, event.target, false);
+  checkField(form, event.target, false);
 });
 
-// What islands use: their resources watch tags, their forms revalidate, their reads refresh.
+// What islands use: their resources watch tags, their forms revalidate.
 window.formwork = {
   watch(tags, refetch) {
     const id = ++live.nextWatch;
@@ -635,7 +640,6 @@ window.formwork = {
     connectSoon();
   },
   revalidate: (id, items) => revalidate(id, [...items]),
-  refresh: (names) => refresh([...names]),
 };
 
 ready();
