@@ -1,5 +1,5 @@
-//! The one way the browser side talks to the server: a same-origin `fetch` whose answer is
-//! read as text. Forms and region refreshes share it, so the page carries its code once.
+//! The one way an island talks to the server: a same-origin `fetch` whose answer is read as
+//! text. Its forms and its live resources share it, so the WASM carries its code once.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -15,22 +15,9 @@ pub struct Answer {
 
 /// Sends a same-origin request (a urlencoded `body` makes it a POST) asking for `accept`.
 pub async fn fetch(url: &str, accept: &str, body: Option<&str>) -> Result<Answer, JsValue> {
-    fetch_with(url, accept, body, &[]).await
-}
-
-/// [`fetch`] with `extra` request headers.
-pub async fn fetch_with(
-    url: &str,
-    accept: &str,
-    body: Option<&str>,
-    extra: &[(&str, &str)],
-) -> Result<Answer, JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let headers = web_sys::Headers::new()?;
     headers.set("Accept", accept)?;
-    for (name, value) in extra {
-        headers.set(name, value)?;
-    }
     let init = web_sys::RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     if let Some(body) = body {

@@ -116,22 +116,16 @@ pub fn Scripts(
     // a page that has an island, so a page without one fetches no WASM at all. Without the
     // runtime (an app that does not provide formwork's context), the islands' script as is.
     #[cfg(feature = "ssr")]
-    let runtime = use_context::<crate::runtime::Runtime>();
+    let runtime = use_context::<crate::runtime::Runtime>().map(|runtime| runtime.src());
     #[cfg(not(feature = "ssr"))]
-    let runtime: Option<String> = None;
+    let runtime: Option<std::sync::Arc<str>> = None;
     let scripts = match runtime {
-        Some(runtime) => {
-            #[cfg(feature = "ssr")]
-            let src = runtime.path().to_owned();
-            #[cfg(not(feature = "ssr"))]
-            let src = runtime;
-            leptos::either::Either::Left(view! {
-                <script type="module" src=src nonce=leptos::nonce::use_nonce()></script>
-                <template id=crate::protocol::ISLANDS_TEMPLATE_ID>
-                    <HydrationScripts options=options.clone() islands=true/>
-                </template>
-            })
-        }
+        Some(src) => leptos::either::Either::Left(view! {
+            <script type="module" src=src nonce=leptos::nonce::use_nonce()></script>
+            <template id=crate::protocol::ISLANDS_TEMPLATE_ID>
+                <HydrationScripts options=options.clone() islands=true/>
+            </template>
+        }),
         None => leptos::either::Either::Right(
             view! { <HydrationScripts options=options.clone() islands=true/> },
         ),

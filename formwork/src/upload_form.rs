@@ -21,7 +21,6 @@ use crate::{
     ActionError, FormState,
 };
 use leptos::prelude::*;
-use serde::de::DeserializeOwned;
 use server_fn::ServerFn;
 
 /// A multipart form posting to the action behind `state` (see the module docs).
@@ -35,10 +34,10 @@ pub fn UploadForm<A, C>(
     children: TypedChildren<C>,
 ) -> impl IntoView
 where
-    A: ServerFn<Error = ActionError> + 'static,
-    A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
+    A: ServerFn + 'static,
     C: IntoView + 'static,
 {
+    // The state names the action; what it holds is rendered by the form's children.
     let _ = state;
     let children = children.into_inner();
     view! {

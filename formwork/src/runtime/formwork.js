@@ -228,7 +228,6 @@ async function submit(event) {
   if (inFlight.has(form)) return; // one submission at a time: a double click sends once
   if (!checkAll(form)) return;
   const data = new FormData(form, event.submitter);
-  const multipart = form.enctype === "multipart/form-data";
   inFlight.add(form);
   live.submitting += 1;
   pending(form, true);
@@ -239,7 +238,7 @@ async function submit(event) {
         ? await sendWithProgress(form, data)
         : await fetch(form.getAttribute("action"), {
             method: "POST",
-            body: multipart ? data : new URLSearchParams(data),
+            body: new URLSearchParams(data),
             headers: { Accept: "text/html", "x-formwork-enhanced": "1" },
             credentials: "same-origin",
           });

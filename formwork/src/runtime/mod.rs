@@ -55,6 +55,11 @@ impl Runtime {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    /// The same address, shared: what a page's `<script src>` holds, with no copy per render.
+    pub(crate) fn src(&self) -> Arc<str> {
+        self.path.clone()
+    }
 }
 
 /// The served script: the catalog's sentences, then the source without its comment lines
