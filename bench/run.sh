@@ -11,6 +11,7 @@
 #     bytes, against #19's budgets: 40,000 B brotli for /posts, 60,000 B for every other page
 #   - avatar uploads: how long the multipart action takes to answer (checked, staged, job
 #     recorded) and how long until the 256x256 picture is ready (the job), for a 3 MB PNG
+#   - the data cache under contention: operations per second from 1 to 8 threads
 # Usage: bench/run.sh [seconds per load test, default 10]
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../scripts/toolchain.sh
@@ -136,3 +137,6 @@ done
 median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
 echo "upload answered (ms):      ${answers[*]}   median $(median "${answers[@]}")"
 echo "picture ready after (ms):  ${readies[*]}   median $(median "${readies[@]}")"
+echo
+# The data cache shared by every request, measured alone (#19 item 5).
+(cd "$FW_ROOT" && cargo bench --locked -q -p formwork --features ssr --bench cache -- 2)
