@@ -4,7 +4,9 @@
 # open in Chromium shows it without reloading. Prints the median and worst of N runs for
 #   - one instance (SQLite);
 #   - two instances on one PostgreSQL, through LISTEN/NOTIFY (published on A, watched on B);
-#   - the same two instances, through Redis pub/sub.
+#   - the same two instances, through Redis pub/sub;
+# then holds LIVE_STREAMS (default 10,000) streams open on one instance and prints the
+# resident memory per stream and how long all of them take to hear a revalidation (p99).
 # Not part of the tests. Usage: bench/live.sh [runs, default 20]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,14 @@ echo "== Formwork live updates: action → another browser's page, release build
 echo "machine: $(nproc) cores, $(rustc --version)"
 one=$(serve "sqlite:$WORK/live.db")
 measure "one instance (SQLite)" "$one" "$one"
+stop_servers
+
+STREAMS=${LIVE_STREAMS:-10000}
+echo "== fan-out: $STREAMS open streams on one instance (SQLite) =="
+# One process holds every stream's socket; the server holds as many.
+ulimit -n "$(ulimit -Hn)"
+one=$(serve "sqlite:$WORK/fanout.db")
+SESSION=$(session "$one") node bench/live-fanout.cjs "$one" "$(tail -n1 "$WORK/pids")" "$STREAMS" 5
 stop_servers
 
 a=$(serve "$FORMWORK_TEST_POSTGRES_URL" INVALIDATIONS=postgres)
