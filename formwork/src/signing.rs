@@ -10,8 +10,11 @@ const INLINE_PREFIX: &str = "i.";
 
 /// The server's secret for what it hands the browser and must get back unchanged: flash
 /// ids and bound arguments ([`crate::bound`]).
+///
+/// Kept as HMAC's state with the key already absorbed: a signature costs the hashing of its
+/// own bytes only (pages sign a token per form).
 #[derive(Clone)]
-pub struct SigningKey(Arc<[u8]>);
+pub struct SigningKey(Arc<Hmac<Sha256>>);
 
 impl SigningKey {
     /// A key from configured secret bytes (at least 32).
@@ -19,7 +22,14 @@ impl SigningKey {
         if secret.len() < 32 {
             return Err("the signing secret must be at least 32 bytes".into());
         }
-        Ok(Self(secret.into()))
+        Ok(Self::keyed(secret))
+    }
+
+    fn keyed(secret: &[u8]) -> Self {
+        // HMAC takes keys of any length; this cannot fail.
+        #[allow(clippy::expect_used)]
+        let mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts any key length");
+        Self(Arc::new(mac))
     }
 
     /// A random key for this process only: flashes then do not survive a restart or reach
@@ -28,13 +38,7 @@ impl SigningKey {
         let bytes: Vec<u8> = (0..2)
             .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
             .collect();
-        Self(bytes.into())
-    }
-
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes keys of any length; this cannot fail.
-        #[allow(clippy::expect_used)]
-        Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+        Self::keyed(&bytes)
     }
 
     /// The signature of `parts` (joined unambiguously), base64url.
@@ -53,7 +57,7 @@ impl SigningKey {
     }
 
     fn mac_of(&self, parts: &[&[u8]]) -> Hmac<Sha256> {
-        let mut mac = self.mac();
+        let mut mac = (*self.0).clone();
         for part in parts {
             // Length-prefixed, so that no two different lists of parts sign alike.
             mac.update(&(part.len() as u64).to_be_bytes());
