@@ -116,17 +116,20 @@ mod server {
 
     /// Whether `tag` signs `value` for the action this request calls.
     pub fn verify(value: &str, tag: &str) -> bool {
-        let (Some(key), Some(parts)) = (
-            use_context::<SigningKey>(),
-            use_context::<http::request::Parts>(),
-        ) else {
-            tracing::error!("bound argument read without a SigningKey or request in context");
+        let Some(key) = use_context::<SigningKey>() else {
+            tracing::error!("bound argument read without a SigningKey in context");
             return false;
         };
-        key.check(
-            &[b"bound", parts.uri.path().as_bytes(), value.as_bytes()],
-            tag,
-        )
+        crate::request::with(|parts| {
+            key.check(
+                &[b"bound", parts.uri.path().as_bytes(), value.as_bytes()],
+                tag,
+            )
+        })
+        .unwrap_or_else(|| {
+            tracing::error!("bound argument read without the request in context");
+            false
+        })
     }
 }
 

@@ -120,9 +120,12 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
         .into_response()
 }
 
-/// One app's formwork: its key, sessions, cache, live hub and action pipeline. Cheap to clone.
+/// One app's formwork: its key, sessions, cache, live hub and action pipeline. Cheap to clone
+/// (one reference count): every request's page render takes a copy.
 #[derive(Clone)]
-pub struct Formwork {
+pub struct Formwork(Arc<Parts>);
+
+struct Parts {
     site: Site,
     key: SigningKey,
     sessions: Sessions,
@@ -171,11 +174,11 @@ impl Formwork {
     /// `leptos_routes_with_context` and `file_and_error_handler_with_context`, next to the
     /// app's own `provide_context` calls.
     pub fn provide_context(&self) {
-        provide_context(self.key.clone());
-        provide_context(self.sessions.clone());
-        provide_context(self.cache.clone());
-        provide_context(self.live.clone());
-        provide_context(self.runtime.clone());
+        provide_context(self.0.key.clone());
+        provide_context(self.0.sessions.clone());
+        provide_context(self.0.cache.clone());
+        provide_context(self.0.live.clone());
+        provide_context(self.0.runtime.clone());
     }
 
     /// Puts formwork around the app's `router`, once the app's routes are all added:
@@ -204,12 +207,12 @@ impl Formwork {
         let router = router
             .route(
                 LIVE_PATH,
-                axum::routing::get(crate::live::stream).with_state(self.live.clone()),
+                axum::routing::get(crate::live::stream).with_state(self.0.live.clone()),
             )
-            .nest_service(&format!("/{}", self.site.pkg_dir), self.site_files());
-        crate::pipeline::install(router, self.pipeline.clone())
+            .nest_service(&format!("/{}", self.0.site.pkg_dir), self.site_files());
+        crate::pipeline::install(router, self.0.pipeline.clone())
             .layer(axum::middleware::from_fn_with_state(
-                self.assets.clone(),
+                self.0.assets.clone(),
                 crate::assets::serve,
             ))
             .layer(SetResponseHeaderLayer::if_not_present(
@@ -230,7 +233,7 @@ impl Formwork {
             ))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
-                self.site.request_timeout,
+                self.0.site.request_timeout,
             ))
             .layer(CompressionLayer::new())
             .layer(
@@ -289,7 +292,7 @@ impl Formwork {
     ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(address).await?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        let live = self.live.clone();
+        let live = self.0.live.clone();
         crate::serve::serve(
             listener,
             self.around(router),
@@ -314,8 +317,8 @@ impl Formwork {
             ) -> Option<HeaderValue>
             + Clone,
     > {
-        let hashed = self.site.hashed;
-        let dir = std::path::Path::new(&self.site.root).join(&self.site.pkg_dir);
+        let hashed = self.0.site.hashed;
+        let dir = std::path::Path::new(&self.0.site.root).join(&self.0.site.pkg_dir);
         tower_http::set_header::SetResponseHeader::overriding(
             tower_http::services::ServeDir::new(dir),
             header::CACHE_CONTROL,
@@ -333,29 +336,29 @@ impl Formwork {
 
     /// The tagged data cache every read shares.
     pub fn cache(&self) -> &DataCache {
-        &self.cache
+        &self.0.cache
     }
 
     /// The pages with a live stream open. Close it at shutdown ([`LiveHub::close`]): open
     /// streams would hold the shutdown up.
     pub fn live(&self) -> &LiveHub {
-        &self.live
+        &self.0.live
     }
 
     /// formwork's stores (the job queue's among them, for [`crate::jobs::Queue`]).
     pub fn stores(&self) -> &Stores {
-        &self.stores
+        &self.0.stores
     }
 
     /// The key forms' tokens, bound values and flash cookies are signed with.
     pub fn signing_key(&self) -> &SigningKey {
-        &self.key
+        &self.0.key
     }
 
     /// formwork's figures in the Prometheus text format: the data cache, the live streams
     /// and the job queue. Serve them to the operator's scraper only.
     pub async fn metrics(&self) -> String {
-        let stats = self.cache.stats();
+        let stats = self.0.cache.stats();
         let mut body = String::new();
         for (name, kind, help, value) in [
             (
@@ -392,14 +395,14 @@ impl Formwork {
                 "formwork_live_streams",
                 "gauge",
                 "Pages holding a live revalidation stream open.",
-                self.live.open_streams() as u64,
+                self.0.live.open_streams() as u64,
             ),
         ] {
             body.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
             ));
         }
-        match self.stores.jobs.counts().await {
+        match self.0.stores.jobs.counts().await {
             Ok(counts) => body.push_str(&crate::jobs::metrics(counts)),
             // The other figures still help; the gap in the jobs' says something is wrong.
             Err(error) => tracing::error!(%error, "could not count the jobs for the metrics"),
@@ -633,7 +636,7 @@ impl Builder {
             "text/javascript; charset=utf-8",
             script.into(),
         );
-        Ok(Formwork {
+        Ok(Formwork(Arc::new(Parts {
             site: self.site,
             assets,
             runtime,
@@ -643,7 +646,7 @@ impl Builder {
             live: self.live,
             stores,
             pipeline,
-        })
+        })))
     }
 
     fn origin_policy(&self) -> Result<Option<OriginPolicy>, BuildError> {

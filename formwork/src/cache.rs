@@ -466,8 +466,8 @@ impl Query {
             return load().await;
         };
         let Query { key, mut tags, ttl } = self;
-        if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() {
-            tags.push(path_tag(parts.uri.path()));
+        if let Some(tag) = crate::request::with(|parts| path_tag(parts.uri.path())) {
+            tags.push(tag);
         }
         cache.get_or_load(&key, tags, ttl, tags_of, load).await
     }

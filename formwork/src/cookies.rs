@@ -94,8 +94,7 @@ impl CookiePolicy {
 pub fn get(name: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| CookiePolicy::current().get(&parts.headers, name))
+        crate::request::with(|parts| CookiePolicy::current().get(&parts.headers, name)).flatten()
     }
     #[cfg(not(feature = "ssr"))]
     {

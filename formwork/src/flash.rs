@@ -137,8 +137,9 @@ mod server {
         A: server_fn::ServerFn<Error = ActionError>,
         A::Output: serde::de::DeserializeOwned,
     {
-        let Some(flash) = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
+        let Some(flash) =
+            crate::request::with(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
+                .flatten()
         else {
             return FormSnapshot::default();
         };

@@ -483,8 +483,8 @@ where
 /// hydration keeps server-rendered attribute values as they are.
 pub(crate) fn current_page() -> String {
     #[cfg(feature = "ssr")]
-    return use_context::<http::request::Parts>()
-        .and_then(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+    return crate::request::with(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+        .flatten()
         .unwrap_or_else(|| "/".to_owned());
     #[cfg(not(feature = "ssr"))]
     String::new()

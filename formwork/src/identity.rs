@@ -68,8 +68,7 @@ impl Principal {
 pub fn current() -> Option<Principal> {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+        crate::request::with(|parts| parts.extensions.get::<Principal>().cloned()).flatten()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -535,9 +534,9 @@ mod server {
         use leptos::prelude::use_context;
         let sessions = use_context::<Sessions>()
             .ok_or_else(|| ActionError::internal("Sessions were not provided to this request"))?;
-        let parts = use_context::<http::request::Parts>()
+        let headers = crate::request::with(|parts| parts.headers.clone())
             .ok_or_else(|| ActionError::internal("no request parts in this request's context"))?;
-        Ok((sessions, parts.headers))
+        Ok((sessions, headers))
     }
 
     /// What signing in and out needs from the request being served. Missing pieces are

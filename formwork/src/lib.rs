@@ -80,6 +80,14 @@ pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod signing;
 #[cfg(feature = "ssr")]
+mod request {
+    /// `f` of the request being served (a page or an action), borrowed from the render's
+    /// context: reading a header or an extension copies nothing else of the request.
+    pub(crate) fn with<R>(f: impl FnOnce(&http::request::Parts) -> R) -> Option<R> {
+        leptos::reactive::owner::with_context::<http::request::Parts, R>(f)
+    }
+}
+#[cfg(feature = "ssr")]
 pub mod store;
 
 /// The islands' side of formwork, and the entry point cargo-leptos' script calls: hydrates
