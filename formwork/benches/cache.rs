@@ -39,6 +39,20 @@ fn tag_of(key: usize) -> String {
     format!("t{}", key % TAGS)
 }
 
+/// A read of `key` as a page makes it: a hit, or a load kept under the key's tag.
+async fn read(cache: &DataCache, key: usize) -> Option<Page> {
+    let value: Result<Page, ()> = cache
+        .get_or_load(
+            &key_name(key),
+            vec![tag_of(key)],
+            None,
+            |_| Vec::new(),
+            move || async move { Ok(page(key)) },
+        )
+        .await;
+    value.ok()
+}
+
 /// One thread's loop: reads keys in a scrambled order; every `purge_every`th operation (0:
 /// never) revalidates a tag instead. Misses load at once (the database is not the subject).
 async fn work(cache: DataCache, thread: usize, purge_every: u64, stop: Arc<AtomicBool>) -> u64 {
@@ -52,17 +66,7 @@ async fn work(cache: DataCache, thread: usize, purge_every: u64, stop: Arc<Atomi
                 cache.purge_tag(&tag_of(at));
                 continue;
             }
-            let key = at;
-            let value: Result<Page, ()> = cache
-                .get_or_load(
-                    &key_name(key),
-                    vec![tag_of(key)],
-                    None,
-                    |_| Vec::new(),
-                    move || async move { Ok(page(key)) },
-                )
-                .await;
-            std::hint::black_box(value.ok());
+            std::hint::black_box(read(&cache, at).await);
         }
     }
     ops
@@ -86,20 +90,13 @@ fn run(threads: usize, purge_every: u64, seconds: f64, shared: bool) -> f64 {
             let (stop, total, start) = (stop.clone(), total.clone(), start.clone());
             std::thread::spawn(move || {
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
+                    start.wait();
                     return;
                 };
                 // Warm: every key loaded once.
                 runtime.block_on(async {
                     for key in 0..KEYS {
-                        let _: Result<Page, ()> = cache
-                            .get_or_load(
-                                &key_name(key),
-                                vec![tag_of(key)],
-                                None,
-                                |_| Vec::new(),
-                                move || async move { Ok(page(key)) },
-                            )
-                            .await;
+                        read(&cache, key).await;
                     }
                 });
                 start.wait();

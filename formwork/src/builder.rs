@@ -123,9 +123,10 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
 /// One app's formwork: its key, sessions, cache, live hub and action pipeline. Cheap to clone
 /// (one reference count): every request's page render takes a copy.
 #[derive(Clone)]
-pub struct Formwork(Arc<Parts>);
+pub struct Formwork(Arc<Shared>);
 
-struct Parts {
+/// What every copy of a [`Formwork`] shares.
+struct Shared {
     site: Site,
     key: SigningKey,
     sessions: Sessions,
@@ -636,7 +637,7 @@ impl Builder {
             "text/javascript; charset=utf-8",
             script.into(),
         );
-        Ok(Formwork(Arc::new(Parts {
+        Ok(Formwork(Arc::new(Shared {
             site: self.site,
             assets,
             runtime,

@@ -383,27 +383,33 @@ impl DataCache {
     /// Makes room (the index's lock held): the expired entries, then the oldest quarter if
     /// that was not enough. One scan per quarter of the capacity kept.
     fn evict(&self, index: &mut Index, now: Instant) {
-        let mut expired = Vec::new();
-        let mut by_age = Vec::with_capacity(index.len);
-        for shard in &self.inner.shards {
-            for (key, entry) in unpoisoned(shard.entries.read()).iter() {
-                if entry.expires_at.is_some_and(|at| at <= now) {
-                    expired.push(key.clone());
-                } else {
-                    by_age.push((entry.seq, key.clone()));
-                }
-            }
-        }
+        let expired = self.scan(|key, entry| {
+            entry
+                .expires_at
+                .is_some_and(|at| at <= now)
+                .then(|| key.to_owned())
+        });
         for key in expired {
             self.remove(index, &key);
         }
         let capacity = self.inner.capacity;
         if index.len >= capacity {
+            let mut by_age = self.scan(|key, entry| Some((entry.seq, key.to_owned())));
             by_age.sort_unstable();
             for (_, key) in by_age.into_iter().take((capacity / 4).max(1)) {
                 self.remove(index, &key);
             }
         }
+    }
+
+    /// What `pick` makes of each entry, shard by shard.
+    fn scan<X>(&self, pick: impl Fn(&str, &Entry) -> Option<X>) -> Vec<X> {
+        let mut picked = Vec::new();
+        for shard in &self.inner.shards {
+            let entries = unpoisoned(shard.entries.read());
+            picked.extend(entries.iter().filter_map(|(key, entry)| pick(key, entry)));
+        }
+        picked
     }
 }
 
