@@ -48,7 +48,7 @@ struct Asset {
     encoded: OnceLock<Encoded>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Encoded {
     br: Option<Bytes>,
     gzip: Option<Bytes>,
@@ -107,14 +107,12 @@ impl Assets {
     /// `route` whether or not the site's names are hashed (its own name is), compressed now.
     pub fn with_generated(mut self, route: &str, content_type: &'static str, bytes: Bytes) -> Self {
         use sha2::{Digest, Sha256};
-        let encoded = Encoded {
-            br: smaller(&bytes, brotli(&bytes)),
-            gzip: smaller(&bytes, gzip(&bytes)),
-        };
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        let encoded = encoded_once(digest, &bytes);
         let asset = Asset {
             content_type: HeaderValue::from_static(content_type),
             cache_control: HeaderValue::from_static(IMMUTABLE),
-            etag: etag_of(&Sha256::digest(&bytes)),
+            etag: etag_of(&digest),
             identity: bytes,
             encoded: OnceLock::from(encoded),
         };
@@ -225,6 +223,31 @@ impl Asset {
 }
 
 /// The `ETag` of a file whose content hashes to `digest`.
+/// The encodings of a generated file, made once per content in a process: brotli at its best
+/// quality takes tens of milliseconds, and a process that builds several apps (a test suite,
+/// one router per case) would otherwise pay it for the same runtime each time.
+fn encoded_once(digest: [u8; 32], bytes: &Bytes) -> Encoded {
+    static MADE: std::sync::Mutex<Vec<([u8; 32], Encoded)>> = std::sync::Mutex::new(Vec::new());
+    let made = |list: &Vec<([u8; 32], Encoded)>| {
+        list.iter()
+            .find(|(seen, _)| *seen == digest)
+            .map(|(_, encoded)| encoded.clone())
+    };
+    if let Some(encoded) = made(&MADE.lock().unwrap_or_else(|e| e.into_inner())) {
+        return encoded;
+    }
+    // Compressed outside the lock; two first callers may both compress, and agree.
+    let encoded = Encoded {
+        br: smaller(bytes, brotli(bytes)),
+        gzip: smaller(bytes, gzip(bytes)),
+    };
+    let mut list = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if made(&list).is_none() {
+        list.push((digest, encoded.clone()));
+    }
+    encoded
+}
+
 fn etag_of(digest: &[u8]) -> HeaderValue {
     let etag = format!("\"{}\"", crate::hex(&digest[..12]));
     HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"formwork\""))

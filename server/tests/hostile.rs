@@ -161,10 +161,39 @@ impl Case {
     }
 }
 
+enum Probe {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Probe {
+    async fn connect(db: &TestDb) -> Self {
+        match db {
+            TestDb::Sqlite { url, .. } => Self::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await
+                    .unwrap(),
+            ),
+            TestDb::Postgres { url, .. } => Self::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
 /// The site under attack: a database with four accounts (two users, a moderator, an admin),
 /// a fifth that signs in with a password, one post and one comment by Alice.
 struct World {
     db: TestDb,
+    /// One connection that reads the tables between cases (a pool per query cost most of the
+    /// suite's time on PostgreSQL).
+    probe: Probe,
     stores: server::store::Stores,
     key: formwork::signing::SigningKey,
     alice: (i64, Caller),
@@ -217,8 +246,10 @@ impl World {
             .unwrap()
             .unwrap()
             .id;
+        let probe = Probe::connect(&db).await;
         Self {
             db,
+            probe,
             stores,
             key: formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap(),
             alice,
@@ -371,19 +402,9 @@ impl World {
     }
 
     async fn rows(&self, sql: &str) -> Vec<String> {
-        match &self.db {
-            TestDb::Sqlite { url, .. } => {
-                let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-                pool.close().await;
-                rows
-            }
-            TestDb::Postgres { url, .. } => {
-                let pool = sqlx::PgPool::connect(url).await.unwrap();
-                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-                pool.close().await;
-                rows
-            }
+        match &self.probe {
+            Probe::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+            Probe::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
         }
     }
 
