@@ -119,12 +119,15 @@ formwork_docs() {
     --features formwork/ssr,formwork/sqlite,formwork/postgres,formwork/redis
 }
 
-rust_tests() {
-  cargo test --locked -p server -p app -p formwork -p formwork-macros -- --skip hostile_client_suite
-}
+# Both test steps build the same packages with the same features, so the second reuses the
+# first's build (`-p server` alone unifies features differently and rebuilt the workspace's
+# crates: about 80 s).
+workspace_tests() { cargo test --locked -p server -p app -p formwork -p formwork-macros "$@"; }
+
+rust_tests() { workspace_tests -- --skip hostile_client_suite; }
 
 # Its own step, so that the count of cases it ran shows in the log.
-hostile_suite() { cargo test --locked -p server --test hostile -- --show-output; }
+hostile_suite() { workspace_tests --test hostile -- hostile_client_suite --show-output; }
 
 build_release() { (fw_release_wasm && cargo leptos build --release "${FW_LEPTOS_ARGS[@]}"); }
 
