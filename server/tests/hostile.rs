@@ -161,6 +161,7 @@ impl Case {
     }
 }
 
+/// One connection that reads the tables between cases.
 enum Probe {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
@@ -168,21 +169,13 @@ enum Probe {
 
 impl Probe {
     async fn connect(db: &TestDb) -> Self {
+        async fn one<D: sqlx::Database>(url: &str) -> sqlx::Pool<D> {
+            let options = sqlx::pool::PoolOptions::new().max_connections(1);
+            options.connect(url).await.unwrap()
+        }
         match db {
-            TestDb::Sqlite { url, .. } => Self::Sqlite(
-                sqlx::sqlite::SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .unwrap(),
-            ),
-            TestDb::Postgres { url, .. } => Self::Postgres(
-                sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(url)
-                    .await
-                    .unwrap(),
-            ),
+            TestDb::Sqlite { url, .. } => Self::Sqlite(one(url).await),
+            TestDb::Postgres { url, .. } => Self::Postgres(one(url).await),
         }
     }
 }
