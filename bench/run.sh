@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures a release build on loopback and prints the figures. Not part of the tests.
 #   - GET /posts, signed out and signed in: throughput, p50/p99 latency at concurrency 32 (wrk)
-#     and the server's CPU per request (from /proc/<pid>/stat before and after)
+#     and the server's CPU per request (from /proc/<pid>/stat before and after), and the
+#     signed-out page's CPU against a static page's served by the same stack in the same run
 #   - the no-JS create_post form POST of a signed-in user: throughput and latency (wrk)
 #   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
 #     and at concurrency 32 (throughput against the SSR page's)
@@ -74,6 +75,10 @@ load "GET /posts (signed out)" 32 "$BASE/posts"
 page_rps=$RPS; page_cpu=$CPU_US
 goal "signed out: at most 90 µs of server CPU per request ($page_cpu)" \
   "$(awk -v c="$page_cpu" 'BEGIN {print (c != "" && c + 0 <= 90) ? 1 : 0}')"
+# The same stack serving a page that reads no data (the shell, the router, the middleware):
+# what a render costs before the page's own content.
+load "GET /contact/thanks (static page)" 32 "$BASE/contact/thanks"
+echo "    /posts signed out costs $(awk -v a="$page_cpu" -v b="$CPU_US" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x the static page's CPU per request"
 load "GET /posts (signed in)" 32 -H "Cookie: fw_session=$SESSION" "$BASE/posts"
 goal "signed in: within 80% of signed out's rate ($RPS vs $page_rps)" \
   "$(awk -v a="$RPS" -v b="$page_rps" 'BEGIN {print (a >= 0.8 * b) ? 1 : 0}')"

@@ -36,7 +36,9 @@ pub type Outcome<T> = Result<T, ActionError>;
 pub struct FormState<A: ServerFn> {
     pub(crate) pending: RwSignal<bool>,
     pub(crate) outcome: RwSignal<Option<Outcome<A::Output>>>,
-    pub(crate) inputs: StoredValue<BTreeMap<String, String>>,
+    /// The input a plain post came back with, or the form's [`defaults`](Self::defaults); none
+    /// for a fresh form (most of a page's forms), which then costs no reactive node for it.
+    pub(crate) inputs: Option<StoredValue<BTreeMap<String, String>>>,
     /// Messages the browser found itself, by field; they stand in for the server's until
     /// the next submission (an empty list means "checked, and now fine").
     pub(crate) local: RwSignal<FieldErrors>,
@@ -119,7 +121,7 @@ where
         Self {
             pending: RwSignal::new(false),
             outcome: RwSignal::new(snapshot.outcome),
-            inputs: StoredValue::new(snapshot.inputs),
+            inputs: (!snapshot.inputs.is_empty()).then(|| StoredValue::new(snapshot.inputs)),
             local: RwSignal::new(FieldErrors::new()),
             item: None,
             optimism: None,
@@ -144,14 +146,13 @@ where
     /// Values the form starts with when no submission came back (an edit form's current
     /// record). After a failed plain post, the user's own input wins.
     pub fn defaults<K: Into<String>, V: Into<String>>(
-        self,
+        mut self,
         values: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.inputs.update_value(|inputs| {
-            if inputs.is_empty() {
-                inputs.extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
-            }
-        });
+        if self.inputs.is_none() {
+            let values = values.into_iter().map(|(k, v)| (k.into(), v.into()));
+            self.inputs = Some(StoredValue::new(values.collect()));
+        }
         self
     }
 
@@ -250,7 +251,7 @@ pub struct Field {
     name: &'static str,
     rule: Option<Rule>,
     errors: Signal<Vec<String>>,
-    inputs: StoredValue<BTreeMap<String, String>>,
+    inputs: Option<StoredValue<BTreeMap<String, String>>>,
 }
 
 impl Field {
@@ -311,7 +312,7 @@ impl Field {
     /// What the user had typed here when a plain form post came back.
     pub fn value(self) -> Option<String> {
         self.inputs
-            .with_value(|inputs| inputs.get(self.name).cloned())
+            .and_then(|inputs| inputs.with_value(|inputs| inputs.get(self.name).cloned()))
     }
 
     /// For `aria-invalid`: `"true"` while the field has messages.
