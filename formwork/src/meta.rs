@@ -120,11 +120,20 @@ pub fn Scripts(
     #[cfg(not(feature = "ssr"))]
     let runtime: Option<std::sync::Arc<str>> = None;
     let scripts = match runtime {
-        Some(src) => leptos::either::Either::Left(view! {
+        Some(src) => leptos::either::Either::Left({
+            // What leptos' `HydrationScripts` renders, made once (see `islands_script`). The
+            // shell is rendered on the server only: the browser build has nothing to put here.
+            #[cfg(feature = "ssr")]
+            let islands = islands_script::markup(&options);
+            #[cfg(not(feature = "ssr"))]
+            let islands = String::new();
+            view! {
             <script type="module" src=src nonce=leptos::nonce::use_nonce()></script>
-            <template id=crate::protocol::ISLANDS_TEMPLATE_ID>
-                <HydrationScripts options=options.clone() islands=true/>
-            </template>
+            <template
+                id=crate::protocol::ISLANDS_TEMPLATE_ID
+                inner_html=islands
+            ></template>
+            }
         }),
         None => leptos::either::Either::Right(
             view! { <HydrationScripts options=options.clone() islands=true/> },
@@ -136,6 +145,89 @@ pub fn Scripts(
         {scripts}
         <crate::live::LivePosition/>
     }
+}
+
+/// The islands' hydration script, as leptos' `HydrationScripts` renders it, made once per
+/// process and site instead of once per page.
+///
+/// `HydrationScripts` (leptos 0.8.23, `hydration/mod.rs`) resolves the executable's path,
+/// checks for and reads cargo-leptos' hash file on every render: system calls that took about
+/// 4% of a page's CPU (perf, `GET /posts` in `bench/run.sh`). Its markup changes only with the
+/// site's files, so it is rendered once, with a nonce of its own that each page's nonce then
+/// replaces. What else the component does to the render is done here on every page: it hands
+/// on the split WASM's manifest (lazy islands preload their chunks from it) and tells the
+/// render that what follows is not hydrated.
+#[cfg(feature = "ssr")]
+mod islands_script {
+    use leptos::{nonce::Nonce, prelude::*, WasmSplitManifest};
+    use std::{
+        collections::HashMap,
+        sync::{Arc, Mutex, OnceLock},
+    };
+
+    struct Rendered {
+        html: String,
+        /// The nonce it was rendered with (replaced by each page's).
+        nonce: String,
+        manifest: Option<WasmSplitManifest>,
+    }
+
+    /// The markup for the page being rendered, with its nonce; also provides what
+    /// `HydrationScripts` provides.
+    pub(super) fn markup(options: &LeptosOptions) -> String {
+        let rendered = rendered(options);
+        if let Some(manifest) = &rendered.manifest {
+            provide_context(manifest.clone());
+        }
+        if let Some(shared) = Owner::current_shared_context() {
+            shared.set_is_hydrating(false);
+        }
+        match leptos::nonce::use_nonce() {
+            Some(nonce) if !rendered.nonce.is_empty() => {
+                rendered.html.replace(&rendered.nonce, &nonce)
+            }
+            _ => rendered.html.clone(),
+        }
+    }
+
+    /// Rendered once per site (tests run several in one process).
+    fn rendered(options: &LeptosOptions) -> Arc<Rendered> {
+        static RENDERED: OnceLock<Mutex<HashMap<String, Arc<Rendered>>>> = OnceLock::new();
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            options.output_name,
+            options.site_root,
+            options.site_pkg_dir,
+            options.hash_files,
+            options.hash_file
+        );
+        let cache = RENDERED.get_or_init(Default::default);
+        if let Some(rendered) = super::unpoisoned(cache.lock()).get(&key) {
+            return rendered.clone();
+        }
+        let rendered = Arc::new(render(options.clone()));
+        super::unpoisoned(cache.lock()).insert(key, rendered.clone());
+        rendered
+    }
+
+    fn render(options: LeptosOptions) -> Rendered {
+        let owner = Owner::new();
+        owner.with(|| {
+            let nonce = Nonce::new();
+            provide_context(nonce.clone());
+            let html = view! { <HydrationScripts options islands=true/> }.to_html();
+            Rendered {
+                html,
+                nonce: nonce.to_string(),
+                manifest: use_context::<WasmSplitManifest>(),
+            }
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A fresh nonce for this page's scripts, and the policy that allows only them.

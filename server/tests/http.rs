@@ -1429,13 +1429,44 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
         html.contains(&format!("nonce=\"{nonce}\"")),
         "the hydration script carries it"
     );
-    // A fresh nonce per page.
+    // The islands' script (made once per process, see formwork's `meta::islands_script`)
+    // carries this page's nonce, in its preloads and its script.
+    let islands = |html: &str| {
+        let start = html
+            .find("<template id=\"formwork-islands\">")
+            .expect("the islands' template");
+        let end = start + html[start..].find("</template>").expect("its end");
+        html[start..end].to_owned()
+    };
+    let template = islands(&html);
+    assert!(
+        template.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">"))
+            && template
+                .matches(&format!("crossorigin=\"{nonce}\""))
+                .count()
+                == 2,
+        "{template}"
+    );
+    // A fresh nonce per page, there too.
     let again = app.get_with_cookie("/posts", None).await;
     let csp_again = again.headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
     assert_ne!(csp_again, csp);
+    let nonce_again = csp_again
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    let template_again = islands(&text(again).await);
+    assert_eq!(
+        template_again,
+        template.replace(&nonce, &nonce_again),
+        "the same script, with the new page's nonce"
+    );
+    assert!(!template_again.contains(&nonce));
 
     // Actions: the strictest policy, and no caching.
     let response = app
