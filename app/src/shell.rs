@@ -13,7 +13,7 @@ use crate::{
 };
 use formwork::Title;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -30,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // The islands' script, its nonce and the page's CSP, the live stream's position.
                 <formwork::Scripts options=options.clone()/>
-                <HashedStylesheet options=options id="leptos"/>
+                <formwork::Stylesheet options=options id="leptos"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>

@@ -162,7 +162,7 @@ pub use form::{
     ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
 };
 pub use live::Live;
-pub use meta::{Document, Scripts, Title};
+pub use meta::{Document, Scripts, Stylesheet, Title};
 pub use optimistic::Optimistic;
 pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]

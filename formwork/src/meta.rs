@@ -121,10 +121,10 @@ pub fn Scripts(
     let runtime: Option<std::sync::Arc<str>> = None;
     let scripts = match runtime {
         Some(src) => leptos::either::Either::Left({
-            // What leptos' `HydrationScripts` renders, made once (see `islands_script`). The
+            // What leptos' `HydrationScripts` renders, made once (see `per_site`). The
             // shell is rendered on the server only: the browser build has nothing to put here.
             #[cfg(feature = "ssr")]
-            let islands = islands_script::markup(&options);
+            let islands = per_site::islands_script(&options);
             #[cfg(not(feature = "ssr"))]
             let islands = String::new();
             view! {
@@ -147,19 +147,43 @@ pub fn Scripts(
     }
 }
 
-/// The islands' hydration script, as leptos' `HydrationScripts` renders it, made once per
+/// The site's stylesheet (cargo-leptos' `style-file`) under its hashed name: leptos_meta's
+/// `HashedStylesheet`, rendered once per site instead of once per page (which reads the hash
+/// file each time). Put it in the shell's `<head>`: `<Stylesheet options id="leptos"/>`.
+#[component]
+pub fn Stylesheet(
+    /// Leptos' options, as the shell receives them.
+    options: LeptosOptions,
+    /// The `id` of the `<link>` element.
+    #[prop(optional, into)]
+    id: Option<String>,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    return leptos::tachys::html::InertElement::new(per_site::stylesheet(&options, id));
+    // The shell is rendered on the server only.
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (options, id);
+    }
+}
+
+/// What leptos renders into every page's `<head>` from the site's files, made once per
 /// process and site instead of once per page.
 ///
-/// `HydrationScripts` (leptos 0.8.23, `hydration/mod.rs`) resolves the executable's path,
-/// checks for and reads cargo-leptos' hash file on every render: system calls that took about
-/// 4% of a page's CPU (perf, `GET /posts` in `bench/run.sh`). Its markup changes only with the
-/// site's files, so it is rendered once, with a nonce of its own that each page's nonce then
-/// replaces. What else the component does to the render is done here on every page: it hands
+/// leptos' `HydrationScripts` (0.8.23, `hydration/mod.rs`) and leptos_meta's
+/// `HashedStylesheet` (0.8.7) resolve the executable's path, check for and read cargo-leptos'
+/// hash file on every render: system calls that took about 4% of a page's CPU each (perf with
+/// DWARF call graphs, `GET /posts` as `bench/run.sh` loads it). Their markup changes only
+/// with the site's files, so each is rendered once by the component itself and kept.
+///
+/// The islands' script is rendered with a nonce of its own, which each page's nonce then
+/// replaces. What else `HydrationScripts` does to the render is done on every page: it hands
 /// on the split WASM's manifest (lazy islands preload their chunks from it) and tells the
 /// render that what follows is not hydrated.
 #[cfg(feature = "ssr")]
-mod islands_script {
+mod per_site {
     use leptos::{nonce::Nonce, prelude::*, WasmSplitManifest};
+    use leptos_meta::{HashedStylesheet, HashedStylesheetProps};
     use std::{
         collections::HashMap,
         sync::{Arc, Mutex, OnceLock},
@@ -172,10 +196,20 @@ mod islands_script {
         manifest: Option<WasmSplitManifest>,
     }
 
-    /// The markup for the page being rendered, with its nonce; also provides what
+    /// The islands' script for the page being rendered, with its nonce; also provides what
     /// `HydrationScripts` provides.
-    pub(super) fn markup(options: &LeptosOptions) -> String {
-        let rendered = rendered(options);
+    pub(super) fn islands_script(options: &LeptosOptions) -> String {
+        let rendered = once(options, "islands", || {
+            let nonce = Nonce::new();
+            provide_context(nonce.clone());
+            let options = options.clone();
+            let html = view! { <HydrationScripts options islands=true/> }.to_html();
+            Rendered {
+                html,
+                nonce: nonce.to_string(),
+                manifest: use_context::<WasmSplitManifest>(),
+            }
+        });
         if let Some(manifest) = &rendered.manifest {
             provide_context(manifest.clone());
         }
@@ -190,11 +224,36 @@ mod islands_script {
         }
     }
 
-    /// Rendered once per site (tests run several in one process).
-    fn rendered(options: &LeptosOptions) -> Arc<Rendered> {
+    /// The stylesheet's `<link>`.
+    pub(super) fn stylesheet(options: &LeptosOptions, id: Option<String>) -> String {
+        let what = format!("stylesheet|{}", id.as_deref().unwrap_or_default());
+        once(options, &what, || {
+            let options = options.clone();
+            Rendered {
+                html: HashedStylesheet(HashedStylesheetProps {
+                    options,
+                    id,
+                    root: None,
+                })
+                .to_html(),
+                nonce: String::new(),
+                manifest: None,
+            }
+        })
+        .html
+        .clone()
+    }
+
+    /// `what` for this site, rendered by `render` (in an owner of its own) the first time.
+    /// Per site, since tests run several in one process.
+    fn once(
+        options: &LeptosOptions,
+        what: &str,
+        render: impl FnOnce() -> Rendered,
+    ) -> Arc<Rendered> {
         static RENDERED: OnceLock<Mutex<HashMap<String, Arc<Rendered>>>> = OnceLock::new();
         let key = format!(
-            "{}|{}|{}|{}|{}",
+            "{what}|{}|{}|{}|{}|{}",
             options.output_name,
             options.site_root,
             options.site_pkg_dir,
@@ -202,32 +261,17 @@ mod islands_script {
             options.hash_file
         );
         let cache = RENDERED.get_or_init(Default::default);
-        if let Some(rendered) = super::unpoisoned(cache.lock()).get(&key) {
+        if let Some(rendered) = unpoisoned(cache.lock()).get(&key) {
             return rendered.clone();
         }
-        let rendered = Arc::new(render(options.clone()));
-        super::unpoisoned(cache.lock()).insert(key, rendered.clone());
+        let rendered = Arc::new(Owner::new().with(render));
+        unpoisoned(cache.lock()).insert(key, rendered.clone());
         rendered
     }
 
-    fn render(options: LeptosOptions) -> Rendered {
-        let owner = Owner::new();
-        owner.with(|| {
-            let nonce = Nonce::new();
-            provide_context(nonce.clone());
-            let html = view! { <HydrationScripts options islands=true/> }.to_html();
-            Rendered {
-                html,
-                nonce: nonce.to_string(),
-                manifest: use_context::<WasmSplitManifest>(),
-            }
-        })
+    fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
+        result.unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-}
-
-#[cfg(feature = "ssr")]
-fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
-    result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A fresh nonce for this page's scripts, and the policy that allows only them.

@@ -1447,6 +1447,12 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
                 == 2,
         "{template}"
     );
+    // The site's stylesheet (formwork's Stylesheet, also made once per site) in the head.
+    let head = &html[..html.find("</head>").expect("a head")];
+    let link = head
+        .find("<link id=\"leptos\" rel=\"stylesheet\" href=\"/pkg/")
+        .map(|at| &head[at..at + head[at..].find('>').unwrap()]);
+    assert!(link.is_some_and(|link| link.ends_with(".css\"")), "{head}");
     // A fresh nonce per page, there too.
     let again = app.get_with_cookie("/posts", None).await;
     let csp_again = again.headers()["content-security-policy"]
