@@ -131,7 +131,7 @@ impl Default for DataCache {
 }
 
 /// A lock a panic left behind still guards plain maps: usable.
-fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
+pub(crate) fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
     result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

@@ -115,25 +115,16 @@ pub fn Scripts(
     // The runtime, and the islands' script inert in a template: the runtime starts it only on
     // a page that has an island, so a page without one fetches no WASM at all. Without the
     // runtime (an app that does not provide formwork's context), the islands' script as is.
+    // The islands' script is what leptos' `HydrationScripts` renders, made once (see `Head`).
     #[cfg(feature = "ssr")]
-    let runtime = use_context::<crate::runtime::Runtime>().map(|runtime| runtime.src());
+    let runtime = use_context::<crate::runtime::Runtime>()
+        .map(|runtime| (runtime.src(), runtime.head.islands_script(&options)));
     #[cfg(not(feature = "ssr"))]
-    let runtime: Option<std::sync::Arc<str>> = None;
+    let runtime: Option<(std::sync::Arc<str>, String)> = None;
     let scripts = match runtime {
-        Some(src) => leptos::either::Either::Left({
-            // What leptos' `HydrationScripts` renders, made once (see `per_site`). The
-            // shell is rendered on the server only: the browser build has nothing to put here.
-            #[cfg(feature = "ssr")]
-            let islands = per_site::islands_script(&options);
-            #[cfg(not(feature = "ssr"))]
-            let islands = String::new();
-            view! {
+        Some((src, islands)) => leptos::either::Either::Left(view! {
             <script type="module" src=src nonce=leptos::nonce::use_nonce()></script>
-            <template
-                id=crate::protocol::ISLANDS_TEMPLATE_ID
-                inner_html=islands
-            ></template>
-            }
+            <template id=crate::protocol::ISLANDS_TEMPLATE_ID inner_html=islands></template>
         }),
         None => leptos::either::Either::Right(
             view! { <HydrationScripts options=options.clone() islands=true/> },
@@ -148,7 +139,7 @@ pub fn Scripts(
 }
 
 /// The site's stylesheet (cargo-leptos' `style-file`) under its hashed name: leptos_meta's
-/// `HashedStylesheet`, rendered once per site instead of once per page (which reads the hash
+/// `HashedStylesheet`, rendered once per app instead of once per page (which reads the hash
 /// file each time). Put it in the shell's `<head>`: `<Stylesheet options id="leptos"/>`.
 #[component]
 pub fn Stylesheet(
@@ -159,7 +150,20 @@ pub fn Stylesheet(
     id: Option<String>,
 ) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    return leptos::tachys::html::InertElement::new(per_site::stylesheet(&options, id));
+    return {
+        let props = leptos_meta::HashedStylesheetProps {
+            options,
+            id,
+            root: None,
+        };
+        // Without formwork's context, leptos_meta's component as it is.
+        match use_context::<crate::runtime::Runtime>() {
+            Some(runtime) => leptos::either::Either::Left(leptos::tachys::html::InertElement::new(
+                runtime.head.stylesheet(props),
+            )),
+            None => leptos::either::Either::Right(leptos_meta::HashedStylesheet(props)),
+        }
+    };
     // The shell is rendered on the server only.
     #[cfg(not(feature = "ssr"))]
     {
@@ -167,8 +171,8 @@ pub fn Stylesheet(
     }
 }
 
-/// What leptos renders into every page's `<head>` from the site's files, made once per
-/// process and site instead of once per page.
+/// What leptos renders into every page's `<head>` from the site's files, made once per app
+/// (carried by its [`Runtime`](crate::runtime::Runtime)) instead of once per page.
 ///
 /// leptos' `HydrationScripts` (0.8.23, `hydration/mod.rs`) and leptos_meta's
 /// `HashedStylesheet` (0.8.7) resolve the executable's path, check for and read cargo-leptos'
@@ -181,34 +185,39 @@ pub fn Stylesheet(
 /// on the split WASM's manifest (lazy islands preload their chunks from it) and tells the
 /// render that what follows is not hydrated.
 #[cfg(feature = "ssr")]
-mod per_site {
-    use leptos::{nonce::Nonce, prelude::*, WasmSplitManifest};
-    use leptos_meta::{HashedStylesheet, HashedStylesheetProps};
-    use std::{
-        collections::HashMap,
-        sync::{Arc, Mutex, OnceLock},
-    };
+#[derive(Default, Debug)]
+pub(crate) struct Head {
+    islands: std::sync::OnceLock<IslandsScript>,
+    /// By the `<link>`'s id.
+    stylesheets: std::sync::Mutex<std::collections::HashMap<Option<String>, String>>,
+}
 
-    struct Rendered {
-        html: String,
-        /// The nonce it was rendered with (replaced by each page's).
-        nonce: String,
-        manifest: Option<WasmSplitManifest>,
-    }
+#[cfg(feature = "ssr")]
+#[derive(Debug)]
+struct IslandsScript {
+    html: String,
+    /// The nonce it was rendered with (replaced by each page's).
+    nonce: String,
+    manifest: Option<leptos::WasmSplitManifest>,
+}
 
+#[cfg(feature = "ssr")]
+impl Head {
     /// The islands' script for the page being rendered, with its nonce; also provides what
     /// `HydrationScripts` provides.
-    pub(super) fn islands_script(options: &LeptosOptions) -> String {
-        let rendered = once(options, "islands", || {
-            let nonce = Nonce::new();
-            provide_context(nonce.clone());
-            let options = options.clone();
-            let html = view! { <HydrationScripts options islands=true/> }.to_html();
-            Rendered {
-                html,
-                nonce: nonce.to_string(),
-                manifest: use_context::<WasmSplitManifest>(),
-            }
+    fn islands_script(&self, options: &LeptosOptions) -> String {
+        let rendered = self.islands.get_or_init(|| {
+            Owner::new().with(|| {
+                let nonce = leptos::nonce::Nonce::new();
+                provide_context(nonce.clone());
+                let options = options.clone();
+                let html = view! { <HydrationScripts options islands=true/> }.to_html();
+                IslandsScript {
+                    html,
+                    nonce: nonce.to_string(),
+                    manifest: use_context::<leptos::WasmSplitManifest>(),
+                }
+            })
         });
         if let Some(manifest) = &rendered.manifest {
             provide_context(manifest.clone());
@@ -217,60 +226,17 @@ mod per_site {
             shared.set_is_hydrating(false);
         }
         match leptos::nonce::use_nonce() {
-            Some(nonce) if !rendered.nonce.is_empty() => {
-                rendered.html.replace(&rendered.nonce, &nonce)
-            }
-            _ => rendered.html.clone(),
+            Some(nonce) => rendered.html.replace(&rendered.nonce, &nonce),
+            None => rendered.html.clone(),
         }
     }
 
     /// The stylesheet's `<link>`.
-    pub(super) fn stylesheet(options: &LeptosOptions, id: Option<String>) -> String {
-        let what = format!("stylesheet|{}", id.as_deref().unwrap_or_default());
-        once(options, &what, || {
-            let options = options.clone();
-            Rendered {
-                html: HashedStylesheet(HashedStylesheetProps {
-                    options,
-                    id,
-                    root: None,
-                })
-                .to_html(),
-                nonce: String::new(),
-                manifest: None,
-            }
-        })
-        .html
-        .clone()
-    }
-
-    /// `what` for this site, rendered by `render` (in an owner of its own) the first time.
-    /// Per site, since tests run several in one process.
-    fn once(
-        options: &LeptosOptions,
-        what: &str,
-        render: impl FnOnce() -> Rendered,
-    ) -> Arc<Rendered> {
-        static RENDERED: OnceLock<Mutex<HashMap<String, Arc<Rendered>>>> = OnceLock::new();
-        let key = format!(
-            "{what}|{}|{}|{}|{}|{}",
-            options.output_name,
-            options.site_root,
-            options.site_pkg_dir,
-            options.hash_files,
-            options.hash_file
-        );
-        let cache = RENDERED.get_or_init(Default::default);
-        if let Some(rendered) = unpoisoned(cache.lock()).get(&key) {
-            return rendered.clone();
-        }
-        let rendered = Arc::new(Owner::new().with(render));
-        unpoisoned(cache.lock()).insert(key, rendered.clone());
-        rendered
-    }
-
-    fn unpoisoned<G>(result: Result<G, std::sync::PoisonError<G>>) -> G {
-        result.unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn stylesheet(&self, props: leptos_meta::HashedStylesheetProps) -> String {
+        let mut kept = crate::cache::unpoisoned(self.stylesheets.lock());
+        kept.entry(props.id.clone())
+            .or_insert_with(|| Owner::new().with(|| leptos_meta::HashedStylesheet(props).to_html()))
+            .clone()
     }
 }
 

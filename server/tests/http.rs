@@ -1398,6 +1398,15 @@ async fn other_sites_cannot_make_a_browser_call_an_action() {
     app.db.drop_database().await;
 }
 
+/// The nonce a page's Content-Security-Policy allows scripts by.
+fn csp_nonce(csp: &str) -> String {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
     let app = TestApp::spawn().await;
@@ -1417,20 +1426,15 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
         csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
         "{csp}"
     );
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .unwrap()
-        .to_owned();
+    let nonce = csp_nonce(&csp);
     assert!(nonce.len() >= 16, "{csp}");
     let html = text(response).await;
     assert!(
         html.contains(&format!("nonce=\"{nonce}\"")),
         "the hydration script carries it"
     );
-    // The islands' script (made once per process, see formwork's `meta::islands_script`)
-    // carries this page's nonce, in its preloads and its script.
+    // The islands' script (made once per app, see formwork's `meta::Head`) carries this
+    // page's nonce, in its preloads and its script.
     let islands = |html: &str| {
         let start = html
             .find("<template id=\"formwork-islands\">")
@@ -1447,7 +1451,7 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
                 == 2,
         "{template}"
     );
-    // The site's stylesheet (formwork's Stylesheet, also made once per site) in the head.
+    // The site's stylesheet (formwork's Stylesheet, also made once per app) in the head.
     let head = &html[..html.find("</head>").expect("a head")];
     let link = head
         .find("<link id=\"leptos\" rel=\"stylesheet\" href=\"/pkg/")
@@ -1460,12 +1464,7 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
         .unwrap()
         .to_owned();
     assert_ne!(csp_again, csp);
-    let nonce_again = csp_again
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .unwrap()
-        .to_owned();
+    let nonce_again = csp_nonce(&csp_again);
     let template_again = islands(&text(again).await);
     assert_eq!(
         template_again,

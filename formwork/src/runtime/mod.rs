@@ -39,6 +39,8 @@ pub const BROWSER_MESSAGES: &[Message] = &[
 #[derive(Clone, Debug)]
 pub struct Runtime {
     path: Arc<str>,
+    /// What the pages' `<head>` takes from the site's files, made once for this app.
+    pub(crate) head: Arc<crate::meta::Head>,
 }
 
 impl Runtime {
@@ -48,7 +50,11 @@ impl Runtime {
         let text = script(messages);
         let hash = crate::hex(&Sha256::digest(text.as_bytes())[..8]);
         let path = format!("{}{hash}.js", crate::protocol::RUNTIME_PREFIX);
-        (Self { path: path.into() }, text)
+        let runtime = Self {
+            path: path.into(),
+            head: Arc::default(),
+        };
+        (runtime, text)
     }
 
     /// The address pages load it from.
