@@ -74,6 +74,67 @@ test.describe("todos", () => {
     await expect(page.locator(".todo-count")).toHaveText("1 to do");
   });
 
+  test("a new todo shows at once, as the text that was typed, and settles into a real row", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await expect(page.getByText("Nothing to do.")).toBeVisible();
+    // Markup and a template's own slot syntax, typed as a title: it stays text everywhere.
+    const title = `<img src=x onerror="document.title='pwned'">Milk & {title}`;
+    const titled = page.locator(".todo-list > li", { has: page.locator(".todo-title", { hasText: title }) });
+    const release = await hold(page, "add_todo");
+    await page.getByLabel("New todo", { exact: true }).fill(title);
+    const clicked = page.getByRole("button", { name: "Add", exact: true }).click();
+    if (js) {
+      await clicked;
+      // Before the server has answered: the row as typed, counted, with nothing to press yet.
+      await expect(titled).toBeVisible();
+      await expect(tick(page, title)).toBeDisabled();
+      await expect(page.locator(".todo-count")).toHaveText("1 to do");
+      await expect(page.getByText("Nothing to do.")).toBeHidden();
+    }
+    release();
+    await clicked;
+    await expect(tick(page, title)).toBeEnabled();
+    await expect(titled).toHaveCount(1);
+    await expect(page.locator(".todo-list > li")).toHaveCount(1);
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+    await expect(page.getByText("Nothing to do.")).toBeHidden();
+    await expect(page.locator(".todo-list img")).toHaveCount(0);
+    await expect(page).not.toHaveTitle("pwned");
+    await expectNoReload(page, js);
+  });
+
+  test("a delete and a rename show at once, and settle on the server's answer", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Walk dog");
+    await add(page, "Wash car");
+    const releaseDelete = await hold(page, "delete_todo");
+    const deleted = page.getByRole("button", { name: "Delete Walk dog", exact: true }).click();
+    if (js) {
+      await deleted;
+      await expect(row(page, "Walk dog")).toBeHidden();
+      await expect(page.locator(".todo-count")).toHaveText("1 to do");
+    }
+    releaseDelete();
+    await deleted;
+    await expect(row(page, "Walk dog")).toHaveCount(0);
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+
+    const releaseRename = await hold(page, "rename_todo");
+    await page.getByLabel("New title for Wash car", { exact: true }).fill("Wash bike");
+    const renamed = page.getByRole("button", { name: "Rename Wash car", exact: true }).click();
+    if (js) {
+      await renamed;
+      await expect(page.locator(".todo-title")).toHaveText(["Wash bike"]);
+    }
+    releaseRename();
+    await renamed;
+    await expect(page.locator(".todo-title")).toHaveText(["Wash bike"]);
+    await expect(tick(page, "Wash bike")).toBeEnabled();
+    await expectNoReload(page, js);
+  });
+
   test("a tick shows at once and settles on the server's answer, in one request", async ({ page, js }) => {
     await signUp(page);
     await open(page, js, "/todos");

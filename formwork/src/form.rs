@@ -524,6 +524,10 @@ pub fn ActionForm<A, C>(
     /// The `class` attribute of the `<form>` element.
     #[prop(optional)]
     class: &'static str,
+    /// What the page shows at once when the browser runtime sends this form, until the
+    /// server's answer replaces it (see [`crate::preview`]). For forms outside islands.
+    #[prop(optional)]
+    preview: Option<crate::preview::Preview>,
     /// Typed rather than boxed as a `Children` view: an island then carries only the
     /// hydration code its own markup needs (measured: about 2 KB of WASM less).
     children: TypedChildren<C>,
@@ -534,6 +538,7 @@ where
     C: IntoView + 'static,
 {
     let children = children.into_inner();
+    let preview = preview.map(|p| p.to_json());
     let node = NodeRef::<html::Form>::new();
     provide_context(Pending(state.pending));
 
@@ -564,6 +569,7 @@ where
             method="post"
             class=class
             data-fw-form="action"
+            data-fw-preview=preview
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
             on:focusout=on_leave

@@ -46,6 +46,7 @@ pub mod live;
 pub mod messages;
 pub mod meta;
 pub mod optimistic;
+pub mod preview;
 pub mod protocol;
 pub mod query_form;
 pub mod redirect;
@@ -164,6 +165,7 @@ pub use form::{
 pub use live::Live;
 pub use meta::{Document, Scripts, Stylesheet, Title};
 pub use optimistic::Optimistic;
+pub use preview::{Count, Preview};
 pub use query_form::QueryForm;
 #[cfg(feature = "ssr")]
 pub use rate_limit::RateLimit;

@@ -5,7 +5,7 @@
 //!
 //! - [`model`]: the todo type and its rules;
 //! - [`actions`]: the read and the four actions;
-//! - [`page`]: the page and its island;
+//! - [`page`]: the page, its forms and what each shows while it is on its way;
 //! - `store` (server only): what todos need from storage.
 
 pub mod actions;

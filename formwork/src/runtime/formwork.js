@@ -6,6 +6,8 @@
 //   input of other forms, the focus and the scroll. The markup is the server's, so the outcome
 //   is the one a browser without JavaScript gets, word for word. A redirect elsewhere is a
 //   navigation.
+// - Previews (`data-fw-preview` on such a form): what the page shows at once while the form is
+//   on its way, until the server's page replaces it (see `formwork::preview`).
 // - Uploads (`<form data-fw-form="upload">`, anywhere): the same, sent with `XMLHttpRequest`
 //   to show the bytes sent, with a button that cancels, and each file's size checked before a
 //   byte goes.
@@ -221,6 +223,12 @@ function twin(form, fresh) {
 
 const inFlight = new WeakSet();
 
+/**
+ * Submissions on their way: `form` is the form as the page shows it now (a swap for another
+ * reason renders it anew), `steps` its preview, `undo` what takes the preview away again.
+ */
+const sending = new Set();
+
 async function submit(event) {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !enhanced(form) || event.defaultPrevented) return;
@@ -228,9 +236,12 @@ async function submit(event) {
   if (inFlight.has(form)) return; // one submission at a time: a double click sends once
   if (!checkAll(form)) return;
   const data = new FormData(form, event.submitter);
+  const record = { form, key: identity(form), data, steps: stepsOf(form), undo: () => {} };
+  sending.add(record);
   inFlight.add(form);
   live.submitting += 1;
   pending(form, true);
+  record.undo = preview(form, record.steps, data);
   const focused = form.contains(doc.activeElement) ? doc.activeElement : null;
   try {
     const answer =
@@ -256,15 +267,21 @@ async function submit(event) {
     if (id && remember(id)) tell(id, items);
     const page = await fetch(next.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     if (!page.ok) throw await failure(page);
-    adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), form, focused);
+    // The server's page shows the outcome: the preview is done with.
+    sending.delete(record);
+    adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), record.form, focused);
     connectSoon();
   } catch (problem) {
     // A string is the server's answer, in words; anything else means no answer (offline).
     if (typeof problem !== "string") console.warn("formwork: the form could not be sent:", problem);
-    pending(form, false);
-    showForm(form, typeof problem === "string" ? problem : say("Unreachable"));
+    sending.delete(record);
+    record.undo();
+    pending(record.form, false);
+    showForm(record.form, typeof problem === "string" ? problem : say("Unreachable"));
   } finally {
+    sending.delete(record);
     inFlight.delete(form);
+    inFlight.delete(record.form);
     live.submitting -= 1;
     // What the stream said meanwhile, now: its own revalidation is known by then, and skipped.
     if (!live.submitting) live.deferred.splice(0).forEach(([id, items]) => revalidate(id, items));
@@ -348,6 +365,7 @@ function adoptPage(fresh, sent, focused) {
   doc.body.replaceWith(body);
   scrollTo(x, y);
   ready();
+  stillSending();
   if (mine) refocus(mine, focused);
 }
 
@@ -397,6 +415,117 @@ function refocus(form, focused) {
   const same = focused.id ? form.querySelector(`#${CSS.escape(focused.id)}`) : null;
   const named = focused.name ? form.querySelector(`[name="${CSS.escape(focused.name)}"]`) : null;
   (same || named)?.focus();
+}
+
+// ---- Previews: what the page shows while a form is on its way (formwork::preview) ------------
+
+/** The form's preview steps (`data-fw-preview`), or none. */
+function stepsOf(form) {
+  try {
+    const steps = JSON.parse(form.getAttribute("data-fw-preview") || "[]");
+    return Array.isArray(steps) ? steps.filter(Array.isArray) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Applies `steps` for `form`, sending `data`, to the page; returns what undoes them. Values are
+ * the sent fields', written as text or attribute values, never as markup.
+ */
+function preview(form, steps, data) {
+  if (!steps.length) return () => {};
+  const undo = [];
+  const item = form.closest("[data-fw-item]");
+  const value = (name) => String(data.get(name) ?? "").trim();
+  const within = (selector) => (selector ? [...(item || doc).querySelectorAll(selector)] : item ? [item] : []);
+  for (const [kind, a, b, c] of steps) {
+    if (kind === "hide" && item) {
+      // `hidden`, and a style no stylesheet's `display` outranks.
+      const [was, display] = [item.hidden, item.style.getPropertyValue("display")];
+      item.hidden = true;
+      item.style.setProperty("display", "none", "important");
+      undo.push(() => {
+        item.hidden = was;
+        display ? item.style.setProperty("display", display) : item.style.removeProperty("display");
+      });
+    } else if (kind === "class") {
+      for (const el of within(a)) {
+        const was = el.classList.contains(b);
+        el.classList.toggle(b, value(c) === "true");
+        undo.push(() => el.classList.toggle(b, was));
+      }
+    } else if (kind === "attr") {
+      for (const el of within(a)) {
+        const was = el.getAttribute(b);
+        el.setAttribute(b, value(c));
+        undo.push(() => (was === null ? el.removeAttribute(b) : el.setAttribute(b, was)));
+      }
+    } else if (kind === "text") {
+      for (const el of within(a)) {
+        const was = el.textContent;
+        el.textContent = value(b);
+        undo.push(() => (el.textContent = was));
+      }
+    } else if (kind === "append") {
+      const list = doc.querySelector(a);
+      const template = doc.getElementById(b);
+      if (!list || !(template instanceof HTMLTemplateElement)) continue;
+      const copy = template.content.cloneNode(true);
+      fill(copy, (name) => (data.has(name) ? value(name) : null));
+      const added = [...copy.childNodes];
+      list.append(copy);
+      undo.push(() => added.forEach((node) => node.remove()));
+    }
+  }
+  recount();
+  return () => {
+    undo.reverse().forEach((step) => step());
+    recount();
+  };
+}
+
+/** Each `{name}` in `root`'s text and attribute values, as `value(name)` (kept when null). */
+function fill(root, value) {
+  const slot = /\{([A-Za-z0-9_]+)\}/g;
+  const put = (text) => text.replace(slot, (whole, name) => value(name) ?? whole);
+  const walker = doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.nodeType === Node.TEXT_NODE) node.data = put(node.data);
+    else for (const attr of node.attributes) attr.value = put(attr.value);
+  }
+}
+
+/** Every `Count` on the page, counted again (what is hidden is not counted). */
+function recount() {
+  for (const count of doc.querySelectorAll("[data-fw-count]")) {
+    let n;
+    try {
+      n = [...doc.querySelectorAll(count.getAttribute("data-fw-count"))].filter((el) => !el.closest("[hidden]")).length;
+    } catch {
+      continue; // not a selector this browser knows
+    }
+    const words = n === 1 ? count.getAttribute("data-fw-one") : count.getAttribute("data-fw-other");
+    count.textContent = (words || "").replace("{n}", n);
+  }
+}
+
+/**
+ * After a swap for another reason: the forms still on their way, as the fresh markup shows
+ * them, are pending again and show their previews again, until their own answers arrive.
+ */
+function stillSending() {
+  const forms = [...doc.querySelectorAll("form[data-fw-form]")];
+  for (const record of sending) {
+    if (record.form.isConnected) continue;
+    const here = forms.find((f) => identity(f) === record.key);
+    record.undo = () => {};
+    if (!here) continue;
+    record.form = here;
+    inFlight.add(here);
+    pending(here, true);
+    record.undo = preview(here, record.steps, record.data);
+  }
 }
 
 // ---- Reads: the results follow the typing -------------------------------------------------------
@@ -466,7 +595,10 @@ function swapRegions(fresh, names) {
     const here = doc.querySelector(selector);
     if (here) here.innerHTML = fresh.querySelector(selector)?.innerHTML ?? "";
   }
-  if (names.length) ready();
+  if (names.length) {
+    ready();
+    stillSending();
+  }
 }
 
 /** Whether this revalidation is new here (each is acted on once per page). */
