@@ -5,7 +5,8 @@
 #     signed-out page's CPU against a static page's served by the same stack in the same run
 #   - the no-JS create_post form POST of a signed-in user: throughput and latency (wrk)
 #   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
-#     and at concurrency 32 (throughput against the SSR page's)
+#     and at concurrency 32 (throughput against the SSR page's), and the same for bare axum
+#     serving the favicon (bench/baseline): the floor this machine allows any tokio server
 #   Each figure with a goal prints it beside the figure, met or missed.
 #   - the WASM and JS that /posts, /todos, /search, /feedback and /settings/profile load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
@@ -28,8 +29,9 @@ fw_node
 DURATION=${1:-10}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-bench.XXXXXX")
 SERVER_PID=
+SITE_PID=
 # `|| true`: under set -e a failed kill (the server already gone) would skip the rm.
-trap 'if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
+trap 'for pid in $SERVER_PID $SITE_PID; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 fw_release_wasm
 cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
@@ -90,13 +92,29 @@ echo
 echo "== Static assets: one keep-alive connection, then concurrency 32 =="
 # The script every page loads: formwork's runtime (served from memory, hashed name).
 ASSET=$(curl -fsS "$BASE/posts" | grep -o '/_formwork/runtime-[^"]*\.js' | head -n1)
+site_p99=
 for asset in /favicon.svg "$ASSET"; do
   load "GET $asset" 1 "$BASE$asset"
+  site_p99=${site_p99:-$P99}
   goal "one connection: p99 within 1 ms ($P99)" "$(( $(micros "$P99" | cut -d. -f1) <= 1000 ? 1 : 0 ))"
   load "GET $asset" 32 "$BASE$asset"
   goal "concurrency 32: at least the SSR page's rate ($RPS vs $page_rps)" \
     "$(awk -v a="$RPS" -v b="$page_rps" 'BEGIN {print (a >= b) ? 1 : 0}')"
 done
+# The floor: bare axum on the same runtime flavour, serving the same favicon from memory, in
+# the same run. The site's figures above are read against it.
+(cd "$FW_ROOT/bench/baseline" && cargo build --release --locked --quiet) >&2
+BASELINE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$CARGO_TARGET_DIR/release/bench-baseline" "127.0.0.1:$BASELINE_PORT" &
+SITE_PID=$SERVER_PID
+SERVER_PID=$!
+until curl -fsS "http://127.0.0.1:$BASELINE_PORT/favicon.svg" >/dev/null 2>&1; do sleep 0.1; done
+load "GET /favicon.svg (bare axum floor)" 1 "http://127.0.0.1:$BASELINE_PORT/favicon.svg"
+echo "    the site's favicon over one connection: p99 $site_p99 against the bare floor's $P99"
+load "GET /favicon.svg (bare axum floor)" 32 "http://127.0.0.1:$BASELINE_PORT/favicon.svg"
+kill "$SERVER_PID"
+SERVER_PID=$SITE_PID
+SITE_PID=
 
 echo
 echo "== What each page loads in Chromium (WASM + JS: the HTML's files, the split loader, lazy chunks), bytes =="
