@@ -31,7 +31,12 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/formwork-bench.XXXXXX")
 SERVER_PID=
 SITE_PID=
 # `|| true`: under set -e a failed kill (the server already gone) would skip the rm.
-trap 'for pid in $SERVER_PID $SITE_PID; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+stop_all() {
+  local pid
+  for pid in $SERVER_PID $SITE_PID; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap stop_all EXIT
 
 fw_release_wasm
 cargo leptos build --release "${FW_LEPTOS_ARGS[@]}" >&2
