@@ -147,3 +147,132 @@ pub fn largest_body_limit(default: u64) -> u64 {
         .filter_map(|d| d.body_limit)
         .fold(default, u64::max)
 }
+
+/// The site's actions and their policies, one line each, sorted by path: what a reviewer
+/// reads to see the attack surface at a glance (the reference server prints it as
+/// `server actions`, and a golden file in its tests fails on any change to it).
+///
+/// Columns: path, method, access (ranks named by `rank_name`), the body limit (`default` is
+/// the pipeline's, for actions that declare none), the rate limit, and the body's codec. A
+/// server function without a declaration is listed as `UNDECLARED` (the server refuses to
+/// start with one). Which tags an action revalidates is decided in its body at run time, so
+/// it is not part of the declaration and not listed here.
+pub fn manifest(default_body_limit: u64, rank_name: impl Fn(Rank) -> String) -> String {
+    let mut rows: Vec<[String; 6]> = server_fn::axum::server_fn_paths()
+        .map(|(path, method)| match declaration(path) {
+            Some(d) => [
+                path.to_owned(),
+                method.to_string(),
+                match d.access {
+                    Access::Public => "public".to_owned(),
+                    Access::SignedIn => "signed in".to_owned(),
+                    Access::AtLeast(rank) => format!("at least {}", rank_name(rank)),
+                },
+                // A GET action reads its arguments from the query string: it has no body.
+                match (&method, d.body_limit) {
+                    (&http::Method::GET, _) => "no body".to_owned(),
+                    (_, Some(limit)) => bytes(limit),
+                    (_, None) => format!("{} (default)", bytes(default_body_limit)),
+                },
+                d.rate_limit.map_or_else(|| "none".to_owned(), |l| rate(&l)),
+                if method == http::Method::GET {
+                    "query string".to_owned()
+                } else {
+                    d.content_type.to_owned()
+                },
+            ],
+            None => [
+                path.to_owned(),
+                method.to_string(),
+                "UNDECLARED".to_owned(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        })
+        .collect();
+    rows.sort();
+    rows.dedup();
+    let header = [
+        "PATH",
+        "METHOD",
+        "ACCESS",
+        "BODY LIMIT",
+        "RATE LIMIT",
+        "CODEC",
+    ]
+    .map(String::from);
+    let mut widths = [0; 6];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `bytes` as a person reads a limit: `4 KiB`, `1 MiB`, `300 B`.
+fn bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} B"),
+    }
+}
+
+/// A rate limit as a person reads it: `100 per hour per user`.
+fn rate(limit: &crate::rate_limit::RateLimit) -> String {
+    use crate::rate_limit::KeyBy;
+    let window = match limit.window.as_secs() {
+        1 => "second".to_owned(),
+        60 => "minute".to_owned(),
+        3600 => "hour".to_owned(),
+        86400 => "day".to_owned(),
+        secs if secs % 60 == 0 => format!("{} min", secs / 60),
+        secs => format!("{secs} s"),
+    };
+    let key = match limit.key {
+        KeyBy::Ip => "address",
+        KeyBy::User => "user",
+        KeyBy::IpAndUser => "user and address",
+    };
+    format!("{} per {window} per {key}", limit.requests)
+}
+
+#[cfg(test)]
+mod manifest_tests {
+    use super::*;
+    use crate::rate_limit::RateLimit;
+
+    #[test]
+    fn limits_read_as_a_person_says_them() {
+        assert_eq!(bytes(4096), "4 KiB");
+        assert_eq!(bytes(1024 * 1024), "1 MiB");
+        assert_eq!(bytes(1500), "1500 B");
+        assert_eq!(
+            rate(&RateLimit::per_user(100).per_hour()),
+            "100 per hour per user"
+        );
+        assert_eq!(
+            rate(&RateLimit::per_ip(5).per_minute()),
+            "5 per minute per address"
+        );
+        assert_eq!(
+            rate(&RateLimit::per_ip_and_user(3).per(std::time::Duration::from_secs(90))),
+            "3 per 90 s per user and address"
+        );
+    }
+}

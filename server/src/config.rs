@@ -4,6 +4,9 @@ use clap::{Parser, Subcommand};
 use formwork::rate_limit::{Limiter, MemoryLimiter, RedisLimiter};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+/// The body limit of actions that declare none, unless `ACTION_BODY_LIMIT` says otherwise.
+pub const DEFAULT_ACTION_BODY_LIMIT: u64 = 1024 * 1024;
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "server", version, about = "The Formwork reference server")]
 pub struct Config {
@@ -84,7 +87,7 @@ pub struct Config {
     pub flash_secret: Option<String>,
 
     /// Largest request body an action accepts, in bytes. Larger requests get 413.
-    #[arg(long, env = "ACTION_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    #[arg(long, env = "ACTION_BODY_LIMIT", default_value_t = DEFAULT_ACTION_BODY_LIMIT)]
     pub action_body_limit: u64,
 
     /// The folder with the built site (scripts, styles, static files), as cargo-leptos writes it.
@@ -176,6 +179,9 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Print every action with its policies (path, method, access, body limit, rate limit,
+    /// codec), then exit. Needs no database.
+    Actions,
     /// Make an account an admin, creating it first if there is none by that name.
     CreateAdmin {
         /// The account's username.

@@ -20,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
 
     match config.command.clone().unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Actions => {
+            print!("{}", server::ops::actions(config.action_body_limit));
+            Ok(())
+        }
         Command::Migrate => {
             let stores = store::connect(&config.database_url).await?;
             tracing::info!(backend = stores.app.backend(), "migrations applied");

@@ -9,6 +9,19 @@ use axum::{
 };
 use formwork::Formwork;
 
+/// The site's actions and their policies, one line each (`server actions`): the roles are
+/// named as the site names them. `default_body_limit` is what actions that declare no limit
+/// get (`ACTION_BODY_LIMIT`).
+pub fn actions(default_body_limit: u64) -> String {
+    use app::roles::Role;
+    formwork::registry::manifest(default_body_limit, |rank| {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.rank() == rank)
+            .map_or_else(|| format!("rank {}", rank.0), |role| role.to_string())
+    })
+}
+
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 pub async fn healthz(State(app): State<AppState>) -> Response {
     let backend = app.store.backend();
