@@ -100,6 +100,19 @@ fresh_machine_run() {
   return 1
 }
 
+# `rust-version` in Cargo.toml is a promise: the one rustc this command builds, lints and tests
+# with. Cargo refuses older compilers; this keeps the promise true when the toolchain moves.
+rust_version() {
+  local declared have
+  declared=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+  have=$(rustc --version | awk '{print $2}' | cut -d. -f1,2)
+  echo "rust-version $declared; rustc $have"
+  [ "$declared" = "$have" ] || {
+    echo "Cargo.toml's rust-version ($declared) is not the rustc the tests run on ($have): make them agree"
+    return 1
+  }
+}
+
 clippy_server() {
   cargo clippy --locked -p server -p app -p formwork -p formwork-macros -p hello-form \
     --features hello-form/ssr --all-targets -- -D warnings
@@ -146,6 +159,42 @@ stop_server() {
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || { echo "the server did not shut down cleanly"; status=1; }
   SERVER_PID=
+  return $status
+}
+
+# The operator's tarball (scripts/package.sh) unpacked in an empty folder and started as the
+# README says: from that folder, with only the variables of its formwork.env.sample (this
+# machine's port and data folder, a fresh secret) and nothing else in the environment. It must
+# answer its health check and a page whose hashed style and script it serves.
+package_smoke() {
+  local tarball dir port base secret page asset
+  tarball=$(scripts/package.sh --no-build "$WORK/package" | tail -n1) || return 1
+  mkdir -p "$WORK/deployed" && tar -C "$WORK/deployed" -xzf "$tarball" || return 1
+  dir=$(echo "$WORK"/deployed/formwork-site-*)
+  port=$(fw_free_port)
+  base="http://127.0.0.1:$port"
+  secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(36))')
+  sed -e "s|^LEPTOS_SITE_ADDR=.*|LEPTOS_SITE_ADDR=127.0.0.1:$port|" \
+    -e "s|^PUBLIC_ORIGIN=.*|PUBLIC_ORIGIN=$base|" -e "s|^FLASH_SECRET=.*|FLASH_SECRET=$secret|" \
+    -e "s|/var/lib/formwork|$dir/data|g" "$dir/formwork.env.sample" >"$dir/formwork.env"
+  mkdir -p "$dir/data"
+  (cd "$dir" && exec env -i PATH=/usr/bin:/bin bash -c 'set -a; . ./formwork.env; set +a; exec ./server') \
+    >"$WORK/deployed.log" 2>&1 &
+  SERVER_PID=$!
+  await_server "$base/healthz" "$WORK/deployed.log" || return 1
+  local status=0
+  page=$(curl -fsS "$base/posts") || { echo "GET /posts failed"; status=1; }
+  local assets=()
+  mapfile -t assets < <(grep -oE '(/pkg/[^"]+\.css|/_formwork/runtime-[0-9a-f]+\.js)' <<<"$page" | sort -u)
+  [ "${#assets[@]}" -ge 2 ] || { echo "/posts links no hashed stylesheet or runtime script"; status=1; }
+  for asset in "${assets[@]}"; do
+    curl -fsS -o /dev/null "$base$asset" || { echo "GET $asset failed"; status=1; }
+  done
+  if grep -q "no signing secret" "$WORK/deployed.log"; then
+    echo "the sample's FLASH_SECRET was not used"; status=1
+  fi
+  stop_server || status=1
+  if [ $status -ne 0 ]; then tail -n 30 "$WORK/deployed.log"; fi
   return $status
 }
 
@@ -198,6 +247,7 @@ quick_start() {
 step "cargo fmt --check" cargo fmt --all -- --check
 step "shellcheck scripts" shellcheck_scripts
 step "run command on a machine without the tools (empty HOME) reaches the install step" fresh_machine_run
+step "rust-version is the compiler the tests use" rust_version
 step "clippy (server: ssr)" clippy_server
 step "clippy (wasm32: hydrate)" clippy_wasm
 step "formwork's docs (rustdoc -D warnings, the docs.rs features)" formwork_docs
@@ -209,6 +259,7 @@ step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile
 step "quick start (examples/hello-form): built, served, Playwright both ways" quick_start
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
   step "Playwright end-to-end (js + nojs, Chromium)" end_to_end
+  step "release tarball (scripts/package.sh) unpacked and started with only its sample's variables" package_smoke
 else
   RESULTS+=("FAIL  Playwright end-to-end (not run: the build failed)")
   FAILED=$((FAILED + 1))
