@@ -191,9 +191,10 @@ impl Formwork {
     /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
     ///   `X-Frame-Options: DENY`, and the strictest Content-Security-Policy on any response
     ///   that sets none (pages set theirs, see [`crate::Scripts`]);
-    /// - outermost, in order: a panic guard (logged in full, answered with a redacted 500 and
-    ///   its correlation id), a `tracing` span per request, compression, and the request
-    ///   timeout (408).
+    /// - outermost, in order: the request's id ([`crate::request_id`]: answered in
+    ///   `x-request-id`, on the request's span, and the correlation id of its 500s), a panic
+    ///   guard (logged in full, answered with a redacted 500 and that id), a `tracing` span
+    ///   per request, compression, and the request timeout (408).
     pub fn around<S>(&self, router: axum::Router<S>) -> axum::Router<S>
     where
         S: Clone + Send + Sync + 'static,
@@ -203,7 +204,7 @@ impl Formwork {
             compression::CompressionLayer,
             set_header::SetResponseHeaderLayer,
             timeout::TimeoutLayer,
-            trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+            trace::{DefaultOnResponse, TraceLayer},
         };
         let router = router
             .route(
@@ -239,10 +240,13 @@ impl Formwork {
             .layer(CompressionLayer::new())
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                    .make_span_with(|request: &axum::http::Request<_>| {
+                        crate::request_id::span(request)
+                    })
                     .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
             )
             .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::from_fn(crate::request_id::assign))
     }
 
     /// The app's pages as an axum router: every route of `app` rendered into `shell`, and

@@ -260,10 +260,15 @@ impl ActionError {
         Self::NotFound { what: what.into() }
     }
 
-    /// Logs `cause` in full under a new correlation id and returns the redacted 500.
+    /// Logs `cause` in full under a correlation id and returns the redacted 500. The id is
+    /// the request's ([`crate::request_id`], the `x-request-id` it is answered with), or a
+    /// new one outside any request.
     #[cfg(feature = "ssr")]
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        let correlation_id = uuid::Uuid::new_v4().simple().to_string();
+        let correlation_id = crate::request_id::current().map_or_else(
+            || uuid::Uuid::new_v4().simple().to_string(),
+            |id| id.to_string(),
+        );
         tracing::error!(%correlation_id, error = %cause, "internal error in an action");
         Self::Internal { correlation_id }
     }

@@ -75,6 +75,8 @@ pub mod rate_limit;
 #[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
+pub mod request_id;
+#[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod serve;

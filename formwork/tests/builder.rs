@@ -30,6 +30,14 @@ async fn go_builder(to: String) -> Result<(), formwork::ActionError> {
     Ok(())
 }
 
+/// Fails as a broken dependency would: a redacted 500.
+#[formwork::action(access = Public)]
+async fn broken_builder() -> Result<(), formwork::ActionError> {
+    Err(formwork::ActionError::internal(
+        "db.internal:5432 refused the connection",
+    ))
+}
+
 fn options() -> LeptosOptions {
     LeptosOptions::builder().output_name("builder-test").build()
 }
@@ -40,10 +48,21 @@ async fn app() -> Router {
         .build()
         .await
         .unwrap();
-    formwork.around(Router::new().route(
-        "/api/{*fn_name}",
-        axum::routing::post(leptos_axum::handle_server_fns),
-    ))
+    formwork.around(
+        Router::new()
+            .route(
+                "/api/{*fn_name}",
+                axum::routing::post(leptos_axum::handle_server_fns),
+            )
+            .route(
+                "/bug",
+                axum::routing::get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("a bug in a handler: secret detail");
+                    }
+                }),
+            ),
+    )
 }
 
 /// A script call of the echo action with `headers`: its status and body.
@@ -148,4 +167,60 @@ async fn a_redirect_is_a_303_for_a_form_and_a_target_for_a_script() {
     assert!(script
         .headers()
         .contains_key(server_fn::redirect::REDIRECT_HEADER));
+}
+
+/// Every answer names its request (`x-request-id`, the server's own, never the client's), and
+/// a 500's reference is that id: what a person reads off the error is what the operator
+/// searches the logs for.
+#[tokio::test]
+async fn every_answer_names_its_request_and_a_500_refers_to_it() {
+    let app = app().await;
+    let id_of = |response: &axum::response::Response| {
+        let id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
+        id
+    };
+
+    let echo = Request::post(EchoBuilder::PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("x-request-id", "chosen-by-the-client")
+        .body(Body::from("text=hello"))
+        .unwrap();
+    let first = app.clone().oneshot(echo).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first = id_of(&first);
+    assert_ne!(first, "chosen-by-the-client");
+
+    let broken = Request::post(BrokenBuilder::PATH)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(broken).await.unwrap();
+    assert_eq!(response.status(), 500);
+    let id = id_of(&response);
+    assert_ne!(id, first, "each request has its own id");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains(&id), "the 500 refers to its request: {body}");
+    assert!(!body.contains("db.internal"), "{body}");
+
+    let bug = Request::get("/bug").body(Body::empty()).unwrap();
+    let response = app.oneshot(bug).await.unwrap();
+    assert_eq!(response.status(), 500);
+    let id = id_of(&response);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(
+        body.contains(&id),
+        "a panic's 500 refers to its request: {body}"
+    );
+    assert!(!body.contains("secret detail"), "{body}");
 }

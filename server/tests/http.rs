@@ -1421,6 +1421,8 @@ async fn responses_carry_security_headers_and_pages_a_nonce_csp() {
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("referrer-policy"), "same-origin");
     assert_eq!(header("x-frame-options"), "DENY");
+    // The request's id, for the operator (see formwork's `request_id`).
+    assert_eq!(header("x-request-id").len(), 32, "{:?}", response.headers());
     let csp = header("content-security-policy");
     assert!(
         csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
