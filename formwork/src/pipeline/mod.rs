@@ -165,22 +165,37 @@ async fn walk(pipeline: Arc<Pipeline>, request: Request, next: Next) -> Response
         };
     }
     let call = Call::new(pipeline, &request);
+    let span = tracing::info_span!("action", path = %call.path);
     steps(&call, request, next)
+        .instrument(span)
         .await
         .unwrap_or_else(|answer| *answer)
 }
 
-/// The steps, in order. Each one either hands the request on or answers it.
+/// The steps, in order. Each one either hands the request on or answers it, in a span of its
+/// own under the action's (`find`, `origin`, `access`, `body`, `form_token`, `posted`, then
+/// `once`, `quota` and `run`): a trace shows where a call spent its time, and which step
+/// answered it.
 async fn steps(call: &Call, request: Request, next: Next) -> Result<Response, Answer> {
-    let declaration = find::action(call, request.method())?;
+    let declaration =
+        tracing::info_span!("find").in_scope(|| find::action(call, request.method()))?;
     let limit = declaration
         .body_limit
         .unwrap_or(call.pipeline.max_body_bytes);
-    let needs_form_token = origin::judge(call, &request)?;
-    access::admit(call, declaration).await?;
-    let request = body::check(call, request, limit, declaration.content_type).await?;
-    let request = origin::form_token(call, request, limit, needs_form_token).await?;
-    let posted = posted::read(call, request, limit).await?;
+    let needs_form_token =
+        tracing::info_span!("origin").in_scope(|| origin::judge(call, &request))?;
+    access::admit(call, declaration)
+        .instrument(tracing::info_span!("access"))
+        .await?;
+    let request = body::check(call, request, limit, declaration.content_type)
+        .instrument(tracing::info_span!("body"))
+        .await?;
+    let request = origin::form_token(call, request, limit, needs_form_token)
+        .instrument(tracing::info_span!("form_token"))
+        .await?;
+    let posted = posted::read(call, request, limit)
+        .instrument(tracing::info_span!("posted"))
+        .await?;
     if !once::carries_token(call, posted.form.as_ref()) {
         return finish(call, declaration, posted, limit, next).await;
     }
@@ -212,11 +227,17 @@ async fn finish(
     limit: u64,
     next: Next,
 ) -> Result<Response, Answer> {
-    let once = once::claim(call, posted.form.as_ref()).await?;
+    let once = once::claim(call, posted.form.as_ref())
+        .instrument(tracing::info_span!("once"))
+        .await?;
     let client = quota::client(call, &posted.request);
     let form = posted.form.as_ref();
-    quota::spend(call, declaration, client, form, once.as_deref()).await?;
-    Ok(run::action(call, posted, once, limit, next).await)
+    quota::spend(call, declaration, client, form, once.as_deref())
+        .instrument(tracing::info_span!("quota"))
+        .await?;
+    Ok(run::action(call, posted, once, limit, next)
+        .instrument(tracing::info_span!("run"))
+        .await)
 }
 
 /// What a step answers when the request goes no further (boxed: a response is large, and
