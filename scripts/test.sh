@@ -167,14 +167,16 @@ stop_server() {
 # machine's port and data folder, a fresh secret) and nothing else in the environment. It must
 # answer its health check and a page whose hashed style and script it serves.
 package_smoke() {
-  local tarball dir port base secret page asset
+  local tarball dir port base secret page asset metrics_port
   tarball=$(scripts/package.sh --no-build "$WORK/package" | tail -n1) || return 1
   mkdir -p "$WORK/deployed" && tar -C "$WORK/deployed" -xzf "$tarball" || return 1
   dir=$(echo "$WORK"/deployed/formwork-site-*)
   port=$(fw_free_port)
+  metrics_port=$(fw_free_port)
   base="http://127.0.0.1:$port"
   secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(36))')
   sed -e "s|^LEPTOS_SITE_ADDR=.*|LEPTOS_SITE_ADDR=127.0.0.1:$port|" \
+    -e "s|^METRICS_ADDR=.*|METRICS_ADDR=127.0.0.1:$metrics_port|" \
     -e "s|^PUBLIC_ORIGIN=.*|PUBLIC_ORIGIN=$base|" -e "s|^FLASH_SECRET=.*|FLASH_SECRET=$secret|" \
     -e "s|/var/lib/formwork|$dir/data|g" "$dir/formwork.env.sample" >"$dir/formwork.env"
   mkdir -p "$dir/data"
@@ -190,6 +192,11 @@ package_smoke() {
   for asset in "${assets[@]}"; do
     curl -fsS -o /dev/null "$base$asset" || { echo "GET $asset failed"; status=1; }
   done
+  # /metrics on the operator's port, counting the page just served; not on the public one.
+  curl -fsS "http://127.0.0.1:$metrics_port/metrics" | grep -q 'http_requests_total{method="GET",route="/posts",status="200"}' ||
+    { echo "the operator's port does not count GET /posts"; status=1; }
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/metrics")" = 404 ] ||
+    { echo "/metrics answers on the public port"; status=1; }
   if grep -q "no signing secret" "$WORK/deployed.log"; then
     echo "the sample's FLASH_SECRET was not used"; status=1
   fi

@@ -246,6 +246,7 @@ impl Formwork {
                     .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
             )
             .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::from_fn(crate::metrics::record))
             .layer(axum::middleware::from_fn(crate::request_id::assign))
     }
 
@@ -361,7 +362,8 @@ impl Formwork {
     }
 
     /// formwork's figures in the Prometheus text format: the data cache, the live streams
-    /// and the job queue. Serve them to the operator's scraper only.
+    /// and the job queue, then the HTTP requests by route and status (see
+    /// [`crate::metrics`]). Serve them to the operator's scraper only, off the public port.
     pub async fn metrics(&self) -> String {
         let stats = self.0.cache.stats();
         let mut body = String::new();
@@ -412,6 +414,7 @@ impl Formwork {
             // The other figures still help; the gap in the jobs' says something is wrong.
             Err(error) => tracing::error!(%error, "could not count the jobs for the metrics"),
         }
+        body.push_str(&crate::metrics::render());
         body
     }
 }
@@ -569,6 +572,8 @@ impl Builder {
     pub async fn build(self) -> Result<Formwork, BuildError> {
         crate::registry::check().map_err(BuildError::Undeclared)?;
         self.messages.check().map_err(BuildError::Setting)?;
+        // The recorder is in place before the first request is counted.
+        let _ = crate::metrics::handle();
         crate::messages::install(self.messages.clone());
         let https = self
             .public_origin

@@ -86,6 +86,11 @@ pub struct Config {
     #[arg(long, env = "FLASH_SECRET", hide_env_values = true)]
     pub flash_secret: Option<String>,
 
+    /// Where the operator's port listens, e.g. `127.0.0.1:9464`: `GET /metrics` (Prometheus
+    /// text) is answered there only, never on the public address. Unset: no metrics.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Largest request body an action accepts, in bytes. Larger requests get 413.
     #[arg(long, env = "ACTION_BODY_LIMIT", default_value_t = DEFAULT_ACTION_BODY_LIMIT)]
     pub action_body_limit: u64,

@@ -92,6 +92,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let router = http::router(&config, leptos_options, stores, limiter, services, waker).await?;
 
+    if let Some(address) = config.metrics_addr {
+        // The operator's port: the same routes, marked as the operator's, for `/metrics`.
+        let operator = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!(address = %operator.local_addr()?, "operator's port (GET /metrics) on http://{}", operator.local_addr()?);
+        let routes = router
+            .clone()
+            .layer(axum::Extension(server::ops::OperatorPort));
+        tokio::spawn(async move {
+            let service = routes.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            if let Err(error) = axum::serve(operator, service).await {
+                tracing::error!(%error, "the operator's port stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "listening on http://{}", listener.local_addr()?);
 

@@ -38,9 +38,19 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: formwork's figures in the Prometheus text format. For the operator's
-/// scraper: keep it off the public load balancer.
-pub async fn metrics(State(formwork): State<Formwork>) -> Response {
+/// Marks a request that came in on the operator's port (`METRICS_ADDR`), not the public one.
+#[derive(Clone, Copy, Debug)]
+pub struct OperatorPort;
+
+/// `GET /metrics`: formwork's figures and the HTTP requests by route and status, in the
+/// Prometheus text format, on the operator's port only (a 404 on the public address).
+pub async fn metrics(
+    State(formwork): State<Formwork>,
+    port: Option<axum::Extension<OperatorPort>>,
+) -> Response {
+    if port.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         formwork.metrics().await,

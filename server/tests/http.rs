@@ -1526,10 +1526,61 @@ async fn a_forwarded_host_counts_only_when_a_trusted_proxy_sends_it() {
     db.drop_database().await;
 }
 
+/// `/metrics` answers on the operator's port only, and counts and times every request by
+/// route pattern, method and status, with formwork's own figures beside them.
+#[tokio::test]
+async fn metrics_are_the_operators_and_count_requests_by_route_and_status() {
+    let app = TestApp::spawn().await;
+    let public = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        public.status(),
+        StatusCode::NOT_FOUND,
+        "not on the public port"
+    );
+    assert_eq!(
+        app.get_with_cookie("/posts", None).await.status(),
+        StatusCode::OK
+    );
+    let missing = app.get_with_cookie("/no-such-page-4f2a", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let response = app
+        .send(
+            Request::get("/metrics")
+                .extension(server::ops::OperatorPort)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = text(response).await;
+    for expected in [
+        r#"http_requests_total{method="GET",route="/posts",status="200"}"#,
+        r#"http_request_duration_seconds_bucket{method="GET",route="/posts",status="200",le="0.0005"}"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/posts",status="200"}"#,
+        r#"route="unmatched",status="404""#,
+        "# TYPE formwork_cache_hits_total counter",
+    ] {
+        assert!(body.contains(expected), "no {expected} in:\n{body}");
+    }
+    assert!(
+        !body.contains("no-such-page-4f2a"),
+        "a path a client made up is never a label value"
+    );
+    app.db.drop_database().await;
+}
+
 /// One counter from `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
     let response = app
-        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/metrics")
+                .extension(server::ops::OperatorPort)
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     let body = text(response).await;
     body.lines()

@@ -180,7 +180,12 @@ async fn subscriptions_it_cannot_serve_are_explained_and_open_streams_are_counte
         text(
             router
                 .clone()
-                .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+                .oneshot(
+                    Request::get("/metrics")
+                        .extension(server::ops::OperatorPort)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await
                 .unwrap(),
         )
