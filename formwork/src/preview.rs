@@ -93,40 +93,9 @@ impl Preview {
 
     /// The steps as the runtime reads them: a JSON array of arrays of strings.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("[");
-        for (i, step) in self.steps.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('[');
-            for (j, part) in step.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                json_string(&mut out, part);
-            }
-            out.push(']');
-        }
-        out.push(']');
-        out
+        // Strings only: serializing them cannot fail.
+        serde_json::to_string(&self.steps).unwrap_or_else(|_| "[]".to_owned())
     }
-}
-
-/// `text` as a JSON string literal.
-fn json_string(out: &mut String, text: &str) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A count that follows the page: "3 to do". The server renders it from `n`; with JavaScript,

@@ -8,25 +8,12 @@
 
 use formwork::ActionError;
 use server_fn::error::FromServerFnError;
+use support::Capture;
+
+mod support;
 
 #[test]
 fn an_internal_error_is_logged_in_full_under_the_id_the_client_sees() {
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Capture {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            if let Ok(mut log) = self.0.lock() {
-                log.extend_from_slice(bytes);
-            }
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -41,11 +28,7 @@ fn an_internal_error_is_logged_in_full_under_the_id_the_client_sees() {
     let ActionError::Internal { correlation_id } = &error else {
         panic!("expected a 500, got {error:?}");
     };
-    let log = capture
-        .0
-        .lock()
-        .map(|log| String::from_utf8_lossy(&log).into_owned())
-        .unwrap_or_default();
+    let log = capture.text();
     assert!(
         log.contains(correlation_id.as_str())
             && log.contains("connection refused: db.internal:5432"),

@@ -14,27 +14,14 @@ use formwork::{
 };
 use leptos::prelude::*;
 use server_fn::ServerFn;
-use std::sync::{Arc, Mutex};
+use support::Capture;
 use tower::ServiceExt;
+
+mod support;
 
 #[formwork::action(access = Public)]
 async fn echo_spans(text: String) -> Result<String, formwork::ActionError> {
     Ok(text)
-}
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut log) = self.0.lock() {
-            log.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]
@@ -73,11 +60,7 @@ async fn each_step_of_an_action_is_a_span_under_the_action_and_the_request() {
         .unwrap()
         .to_owned();
 
-    let log = capture
-        .0
-        .lock()
-        .map(|log| String::from_utf8_lossy(&log).into_owned())
-        .unwrap_or_default();
+    let log = capture.text();
     let action = format!("action{{path={}}}", EchoSpans::PATH);
     let mut last = 0;
     for step in [

@@ -1546,14 +1546,7 @@ async fn metrics_are_the_operators_and_count_requests_by_route_and_status() {
     let missing = app.get_with_cookie("/no-such-page-4f2a", None).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
-    let response = app
-        .send(
-            Request::get("/metrics")
-                .extension(server::ops::OperatorPort)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let response = scrape(&app).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = text(response).await;
     for expected in [
@@ -1572,17 +1565,20 @@ async fn metrics_are_the_operators_and_count_requests_by_route_and_status() {
     app.db.drop_database().await;
 }
 
+/// `GET /metrics` as the operator's scraper sends it (on the operator's port).
+async fn scrape(app: &TestApp) -> axum::response::Response {
+    app.send(
+        Request::get("/metrics")
+            .extension(server::ops::OperatorPort)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
 /// One counter from `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
-    let response = app
-        .send(
-            Request::get("/metrics")
-                .extension(server::ops::OperatorPort)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    let body = text(response).await;
+    let body = text(scrape(app).await).await;
     body.lines()
         .find_map(|line| line.strip_prefix(&format!("{name} ")))
         .unwrap_or_else(|| panic!("no {name} in {body}"))
