@@ -193,7 +193,11 @@ package_smoke() {
     curl -fsS -o /dev/null "$base$asset" || { echo "GET $asset failed"; status=1; }
   done
   # /metrics on the operator's port, counting the page just served; not on the public one.
-  curl -fsS "http://127.0.0.1:$metrics_port/metrics" | grep -q 'http_requests_total{method="GET",route="/posts",status="200"}' ||
+  # Read whole before searching: `grep -q` stops reading at its match, and under pipefail the
+  # curl it cut off would fail the check.
+  local scraped
+  scraped=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics") || { echo "GET /metrics on the operator's port failed"; status=1; }
+  grep -qF 'http_requests_total{method="GET",route="/posts",status="200"}' <<<"$scraped" ||
     { echo "the operator's port does not count GET /posts"; status=1; }
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/metrics")" = 404 ] ||
     { echo "/metrics answers on the public port"; status=1; }
