@@ -122,7 +122,7 @@ test.describe("avatar", () => {
     await page.getByRole("button", { name: "Upload picture" }).click();
     // With JavaScript the browser refuses it before sending; without, the server does as the
     // body arrives. The same words either way.
-    await expect(page.getByText("This is too large to send: the limit is 5 MB. Make it smaller and try again.")).toBeVisible();
+    await expect(page.getByRole("alert")).toContainText("This is too large to send: the limit is 5 MB. Make it smaller and try again.");
     await expect(page.getByText("You have no picture yet.")).toBeVisible();
   });
 

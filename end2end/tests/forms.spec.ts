@@ -59,7 +59,7 @@ test.describe("contact", () => {
     await expect(page.locator("#name-error")).toHaveText("Name needs at least 2 characters.");
     await expect(page.getByLabel("Email")).toHaveValue("ada@example.org");
     await expect(page.getByLabel("Message")).toHaveValue("Hello there, team!");
-    await expect(page.getByRole("alert")).toHaveText("Some fields need attention: see the notes beside them.");
+    await expect(page.getByRole("alert").locator(".form-error")).toHaveText("Some fields need attention: see the notes beside them.");
     await expectNoReload(page, js);
   });
 
@@ -108,7 +108,7 @@ test.describe("contact", () => {
         await page.locator(`[name="${field}"]`).evaluate((el, v) => ((el as HTMLInputElement).value = v), value);
       }
       await page.getByRole("button", { name: "Send" }).click();
-      await expect(page.getByRole("alert")).toHaveText("Some fields need attention: see the notes beside them.");
+      await expect(page.getByRole("alert").locator(".form-error")).toHaveText("Some fields need attention: see the notes beside them.");
       for (const [field, message] of Object.entries(said)) {
         const input = page.locator(`[name="${field}"]`);
         const error = page.locator(`[id="${field}-error"]`);

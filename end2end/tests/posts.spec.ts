@@ -61,7 +61,7 @@ test.describe("posts", () => {
     await expect(page.locator("#title-error")).toHaveText("Title cannot be empty.");
     await expect(page.getByLabel("Title", { exact: true })).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("Title", { exact: true })).toHaveAttribute("aria-describedby", "title-error");
-    await expect(page.getByRole("alert")).toHaveText("Some fields need attention: see the notes beside them.");
+    await expect(page.getByRole("alert").locator(".form-error")).toHaveText("Some fields need attention: see the notes beside them.");
     // Nothing the user typed is lost, and nothing rides in the URL.
     await expect(page.getByLabel("Content", { exact: true })).toHaveValue("Content without a title.");
     await expect(page).toHaveURL(/\/posts$/);

@@ -191,7 +191,9 @@ test.describe("todos", () => {
     await add(page, "Pay bills");
     await page.getByLabel("New title for Pay bills", { exact: true }).fill("Pay rent");
     await page.getByRole("button", { name: "Rename Pay bills", exact: true }).click();
-    await expect(row(page, "Pay bills").getByText("You already have a todo called “Pay rent”.")).toBeVisible();
+    // Beside the field, and in the form's summary as a link to it.
+    await expect(row(page, "Pay bills").locator(".field-error")).toHaveText("You already have a todo called “Pay rent”.");
+    await expect(row(page, "Pay bills").getByRole("alert").getByRole("link")).toHaveText("You already have a todo called “Pay rent”.");
     await expect(row(page, "Pay rent")).toHaveCount(1);
     await expect(page.locator(".todo-list > li")).toHaveCount(2);
     await expectNoReload(page, js);

@@ -329,6 +329,17 @@ impl Field {
         }
     }
 
+    /// The id of this field's input, noted for the form's error summary, which links each
+    /// problem to its field: for an input of your own markup (`id=field.anchor("title")`).
+    /// [`TextInput`], [`TextArea`] and [`crate::FileInput`] note theirs themselves.
+    pub fn anchor(self, id: impl Into<String>) -> String {
+        let id = id.into();
+        if let Some(ids) = use_context::<FieldIds>() {
+            ids.0.update_value(|ids| ids.push((self.name, id.clone())));
+        }
+        id
+    }
+
     /// The messages, rendered where the field wants them (id `<name>-error`).
     pub fn messages(self) -> impl IntoView {
         move || {
@@ -364,7 +375,7 @@ pub fn TextInput(
     view! {
         <label for=id>{label}</label>
         <input
-            id=id
+            id=field.anchor(id)
             name=field.name
             type=field.input_type()
             required=field.required()
@@ -413,7 +424,7 @@ pub fn TextArea(
     view! {
         <label for=id>{label}</label>
         <textarea
-            id=id
+            id=field.anchor(id)
             name=field.name
             rows=rows
             required=field.required()
@@ -440,8 +451,107 @@ fn local_problems(local: RwSignal<FieldErrors>) -> bool {
     local.with(|l| l.values().any(|m| !m.is_empty()))
 }
 
-/// The form-level message of the last submission: field problems only point to the fields
-/// (their messages stand next to them); every other error says what happened.
+/// The ids of one form's inputs by field name, in the order they were rendered, as the input
+/// components note them ([`Field::anchor`]): the form's error summary links to them.
+#[derive(Clone, Copy)]
+pub(crate) struct FieldIds(StoredValue<Vec<(&'static str, String)>>);
+
+impl FieldIds {
+    /// A fresh list for a form's inputs, for the form's children to note theirs in.
+    pub(crate) fn provide() -> Self {
+        let ids = Self(StoredValue::new(Vec::new()));
+        provide_context(ids);
+        ids
+    }
+}
+
+/// The last submission's problems, as an error summary (see [`FormError`]). [`ActionForm`]
+/// and [`crate::UploadForm`] render it first thing in the form, with links to their fields.
+pub(crate) fn summary<A>(state: FormState<A>, ids: Option<FieldIds>) -> impl IntoView
+where
+    A: ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
+{
+    // Read straight from the state's signals: a form that never asks for `error()` carries
+    // no derived signal of its error type.
+    move || {
+        let (text, problems) = state.outcome.with(|outcome| {
+            state.local.with(|local| {
+                let server = match outcome {
+                    Some(Err(ActionError::Validation { fields, .. })) => Some(fields),
+                    _ => None,
+                };
+                let text = match outcome {
+                    Some(Err(ActionError::Validation { form, .. })) if !form.is_empty() => {
+                        Some(form.join(" "))
+                    }
+                    Some(Err(ActionError::Validation { .. })) => Some(fix_fields()),
+                    Some(Err(other)) => Some(other.to_string()),
+                    _ => local.values().any(|m| !m.is_empty()).then(fix_fields),
+                };
+                // The browser's own check stands in for the server's, field by field.
+                let mut problems = server.cloned().unwrap_or_default();
+                for (name, messages) in local {
+                    problems.insert(name.clone(), messages.clone());
+                }
+                problems.retain(|_, messages| !messages.is_empty());
+                (text, problems)
+            })
+        });
+        text.map(|text| summary_view(text, listed(problems, ids)))
+    }
+}
+
+/// The problems in the order of the form's inputs (the rest after them, by name), each with
+/// its input's id when the form noted one.
+fn listed(mut problems: FieldErrors, ids: Option<FieldIds>) -> Vec<(String, Option<String>)> {
+    let mut items = Vec::with_capacity(problems.len());
+    if let Some(ids) = ids {
+        ids.0.with_value(|ids| {
+            for (name, id) in ids {
+                if let Some(messages) = problems.remove(*name) {
+                    items.push((messages.join(" "), Some(id.clone())));
+                }
+            }
+        });
+    }
+    items.extend(
+        problems
+            .into_values()
+            .map(|messages| (messages.join(" "), None)),
+    );
+    items
+}
+
+/// The summary's markup: announced when it appears (a live region), focusable, and focused
+/// on the page a plain post comes back to (`autofocus`); the runtime focuses it after a swap.
+/// Its type is erased: every form's view type would otherwise carry it, past the compiler's
+/// type depth limit in an island.
+fn summary_view(text: String, items: Vec<(String, Option<String>)>) -> AnyView {
+    use leptos::either::Either;
+    let list = (!items.is_empty()).then(|| {
+        let items = items
+            .into_iter()
+            .map(|(message, id)| match id {
+                Some(id) => Either::Left(view! { <li><a href=format!("#{id}")>{message}</a></li> }),
+                None => Either::Right(view! { <li>{message}</li> }),
+            })
+            .collect_view();
+        view! { <ul>{items}</ul> }
+    });
+    view! {
+        <div class="error-summary" role="alert" tabindex="-1" autofocus=true data-fw-summary="">
+            <p class="form-error">{text}</p>
+            {list}
+        </div>
+    }
+    .into_any()
+}
+
+/// The last submission's problems, for an outcome shown outside its form (a form inside an
+/// [`ActionForm`] or [`crate::UploadForm`] has this summary at its top already): the form-level
+/// message, or what happened, and each field's problem. It is a live region, focusable, and
+/// takes the focus on the page a plain post comes back to.
 #[component]
 pub fn FormError<A>(
     /// The state of the form whose last outcome is reported.
@@ -451,19 +561,7 @@ where
     A: ServerFn<Error = ActionError> + 'static,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
-    // Read straight from the state's signals: a form that never asks for `error()` carries
-    // no derived signal of its error type.
-    move || {
-        let text = state.outcome.with(|outcome| match outcome {
-            Some(Err(ActionError::Validation { form, .. })) if !form.is_empty() => {
-                Some(form.join(" "))
-            }
-            Some(Err(ActionError::Validation { .. })) => Some(fix_fields()),
-            Some(Err(other)) => Some(other.to_string()),
-            _ => local_problems(state.local).then(fix_fields),
-        });
-        text.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
-    }
+    summary(state, None)
 }
 
 /// The flash for action `A` in the request being rendered, for an island's props. In the
@@ -541,6 +639,9 @@ where
     let preview = preview.map(|p| p.to_json());
     let node = NodeRef::<html::Form>::new();
     provide_context(Pending(state.pending));
+    // The children note their inputs' ids before the summary above them renders.
+    let ids = FieldIds::provide();
+    let content = form_children(children());
 
     mark_ready(node);
 
@@ -581,7 +682,8 @@ where
                 <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
             })}
             {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
-            {form_children(children())}
+            {summary(state, Some(ids))}
+            {content}
         </form>
     }
 }
@@ -664,16 +766,11 @@ where
         let problems = form_values(&form)
             .map(|data| crate::schema::check_fields(rules, |name| data.get(name).as_string()))
             .unwrap_or_default();
-        let first = problems.keys().next().cloned();
+        let wanting = !problems.is_empty();
         state.local.set(problems);
-        if let Some(name) = first {
-            // Nothing is sent while a field is invalid; the first one gets the focus.
-            if let Some(field) = form
-                .get_with_name(&name)
-                .and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = field.focus();
-            }
+        if wanting {
+            // Nothing is sent while a field is invalid; the summary of what is gets the focus.
+            focus_summary(form);
             return;
         }
     }
@@ -731,10 +828,31 @@ where
         if succeeded && !keep_values {
             form.reset();
         }
+        if !succeeded {
+            focus_summary(form.clone());
+        }
         // Whatever the action revalidated refreshes here at once (and, through the live
         // stream, everywhere else): only the regions and resources with those tags.
         if let Some((id, items)) = revalidated {
             crate::live::client::revalidate(&id, &items).await;
+        }
+    });
+}
+
+/// Focuses the form's error summary once it has rendered (after the state's effects ran).
+#[cfg(feature = "hydrate")]
+fn focus_summary(form: web_sys::HtmlFormElement) {
+    use wasm_bindgen::JsCast;
+
+    leptos::task::spawn_local(async move {
+        leptos::task::tick().await;
+        if let Some(summary) = form
+            .query_selector("[data-fw-summary]")
+            .ok()
+            .flatten()
+            .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = summary.focus();
         }
     });
 }
@@ -923,6 +1041,55 @@ mod tests {
                 "{text}: {html}"
             );
         }
+    }
+
+    #[test]
+    fn the_summary_links_each_problem_to_its_field_in_the_form_order() {
+        let mut fields = FieldErrors::new();
+        fields.insert("title".into(), vec!["Title is too short.".into()]);
+        fields.insert("body".into(), vec!["<b>Body</b> & more.".into()]);
+        fields.insert("hidden".into(), vec!["Not on the page.".into()]);
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            let state = FormState::<Demo>::restore(FormSnapshot {
+                outcome: Some(Err(ActionError::Validation {
+                    fields,
+                    form: Vec::new(),
+                })),
+                inputs: BTreeMap::new(),
+            });
+            view! {
+                <ActionForm state=state>
+                    <TextInput field=state.field("title") id="post-title"/>
+                    <TextArea field=state.field("body") id="post-body"/>
+                </ActionForm>
+            }
+            .to_html()
+        });
+        let start = html
+            .find("data-fw-summary")
+            .and_then(|at| html[..at].rfind("<div"))
+            .unwrap_or_else(|| panic!("no summary: {html}"));
+        let summary = &html[start..];
+        // Before the fields, focusable, focused on load, and a live region.
+        assert!(summary.contains(r#"id="post-title""#), "{html}");
+        let head = &summary[..summary.find('>').unwrap_or(0)];
+        for attribute in [
+            r#"role="alert""#,
+            r#"tabindex="-1""#,
+            "autofocus",
+            r#"class="error-summary""#,
+        ] {
+            assert!(head.contains(attribute), "{attribute}: {head}");
+        }
+        let list = &summary[..summary.find("</ul>").unwrap_or(0)];
+        let title = list.find(r##"<a href="#post-title">Title is too short.</a>"##);
+        let body = list.find(r##"<a href="#post-body">&lt;b&gt;Body&lt;/b&gt; &amp; more.</a>"##);
+        let other = list.find("<li>Not on the page.</li>");
+        assert!(
+            matches!((title, body, other), (Some(t), Some(b), Some(o)) if t < b && b < o),
+            "{list}"
+        );
     }
 
     #[test]

@@ -15,12 +15,13 @@
 //! box.
 
 use crate::{
-    form::{current_page, form_children, once_token},
+    form::{current_page, form_children, once_token, summary, FieldIds},
     messages::{text, Message},
     protocol::{ONCE_FIELD, RETURN_FIELD},
     ActionError, FormState,
 };
 use leptos::prelude::*;
+use serde::de::DeserializeOwned;
 use server_fn::ServerFn;
 
 /// A multipart form posting to the action behind `state` (see the module docs).
@@ -34,12 +35,14 @@ pub fn UploadForm<A, C>(
     children: TypedChildren<C>,
 ) -> impl IntoView
 where
-    A: ServerFn + 'static,
+    A: ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
     C: IntoView + 'static,
 {
-    // The state names the action; what it holds is rendered by the form's children.
-    let _ = state;
     let children = children.into_inner();
+    // The children note their inputs' ids before the summary above them renders.
+    let ids = FieldIds::provide();
+    let content = form_children(children());
     view! {
         <form
             action=A::PATH
@@ -50,7 +53,8 @@ where
         >
             <input type="hidden" name=RETURN_FIELD value=current_page()/>
             <input type="hidden" name=ONCE_FIELD value=once_token()/>
-            {form_children(children())}
+            {summary(state, Some(ids))}
+            {content}
         </form>
     }
 }
@@ -103,7 +107,7 @@ pub fn FileInput(
     view! {
         <label for=id>{label}</label>
         <input
-            id=id
+            id=field.anchor(id)
             name=field.name()
             type="file"
             accept=accept

@@ -1,7 +1,7 @@
 //! The `log_in` action and its form.
 
 use super::model::Credentials;
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextInput};
+use formwork::{ActionError, ActionForm, FormState, SubmitButton, TextInput};
 use leptos::prelude::*;
 
 /// What a failed sign-in says, whichever part was wrong: it never tells whether the account
@@ -44,7 +44,6 @@ pub fn LoginForm() -> impl IntoView {
                 <legend>"Sign in"</legend>
                 <TextInput field=state.fields().username id="login-username" autocomplete="username"/>
                 <TextInput field=state.fields().password id="login-password" autocomplete="current-password"/>
-                <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Sign in" pending_label="Signing in…"/>
                 </div>

@@ -1,7 +1,7 @@
 //! The `register` action and its form.
 
 use super::model::Registration;
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextInput};
+use formwork::{ActionError, ActionForm, FormState, SubmitButton, TextInput};
 use leptos::prelude::*;
 
 /// Creates an account with the `user` role, signs it in and goes to the posts.
@@ -36,7 +36,6 @@ pub fn RegisterForm() -> impl IntoView {
                 <TextInput field=state.fields().username id="register-username" autocomplete="username"/>
                 <TextInput field=state.fields().email id="register-email" autocomplete="email"/>
                 <TextInput field=state.fields().password id="register-password" autocomplete="new-password"/>
-                <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Create account" pending_label="Creating…"/>
                 </div>

@@ -2,7 +2,7 @@
 
 use crate::roles::Role;
 use formwork::identity::Principal;
-use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
+use formwork::{bound, ActionError, ActionForm, Bound, FormState};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,6 @@ pub fn RoleForm(user_id: i64, username: String, role: Role) -> impl IntoView {
                     .collect_view()}
             </select>
             <button type="submit" aria-label=format!("Save the role of {username}")>"Save"</button>
-            <FormError state=state/>
             {state.success(|done| view! {
                 <p class="form-success" role="status">
                     {format!("{} is now {} {}.", done.username, article(done.role), done.role)}

@@ -2,9 +2,7 @@
 
 use super::model::NewComment;
 use formwork::identity::Principal;
-use formwork::{
-    bound, ActionError, ActionForm, Bound, FormError, FormState, SubmitButton, TextArea,
-};
+use formwork::{bound, ActionError, ActionForm, Bound, FormState, SubmitButton, TextArea};
 use leptos::prelude::*;
 
 /// Adds a comment by the signed-in user under a post. The post id is bound by the server when
@@ -35,7 +33,6 @@ pub fn AddCommentForm(post_id: i64) -> impl IntoView {
             <fieldset>
                 <legend>"Add a comment"</legend>
                 <TextArea field=state.fields().body id="comment-body" rows=3/>
-                <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Comment" pending_label="Sending…"/>
                 </div>

@@ -47,7 +47,6 @@ pub fn DeleteCommentButton(id: i64, author: String, allowed: bool) -> impl IntoV
             <button type="submit" class="danger link" aria-label=format!("Delete the comment by {author}")>
                 "Delete"
             </button>
-            <FormError state=state/>
         </ActionForm>
     })
 }

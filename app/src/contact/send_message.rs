@@ -1,8 +1,6 @@
 //! The `send_message` action and the contact form.
 
-use formwork::{
-    ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextArea, TextInput,
-};
+use formwork::{ActionError, ActionForm, FormState, Rule, SubmitButton, TextArea, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +49,6 @@ pub fn ContactForm() -> impl IntoView {
                     id="contact-message"
                     rows=6
                 />
-                <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Send" pending_label="Sending…"/>
                 </div>

@@ -1,6 +1,6 @@
 //! The `send_feedback` action and its form.
 
-use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextArea};
+use formwork::{ActionError, ActionForm, FormState, Rule, SubmitButton, TextArea};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,6 @@ pub fn FeedbackForm() -> impl IntoView {
                     id="feedback-message"
                     rows=4
                 />
-                <FormError state=state/>
                 {state.success(|_| view! {
                     <p class="form-success" role="status">"Thank you for your feedback!"</p>
                 })}

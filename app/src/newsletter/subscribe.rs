@@ -1,6 +1,6 @@
 //! The `subscribe` action and its form.
 
-use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
+use formwork::{ActionError, ActionForm, FormState, Rule, SubmitButton, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -59,7 +59,6 @@ pub fn SubscribeForm() -> impl IntoView {
                     id="subscribe-email"
                     autocomplete="email"
                 />
-                <FormError state=state/>
                 {state.success(|done| view! {
                     <p class="form-success" role="status">
                         {format!("Subscribed! The next issue goes to {}.", done.email)}

@@ -2,7 +2,7 @@
 
 use super::model::NewPost;
 use formwork::identity::Principal;
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton, TextArea, TextInput};
+use formwork::{ActionError, ActionForm, FormState, SubmitButton, TextArea, TextInput};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,6 @@ pub fn NewPostForm() -> impl IntoView {
                 <legend>"New post"</legend>
                 <TextInput field=title id="new-post-title" autocomplete="off"/>
                 <TextArea field=content id="new-post-content"/>
-                <FormError state=state/>
                 {state.success(|published| view! {
                     <p class="form-success" role="status">
                         "Published "

@@ -65,7 +65,6 @@ pub fn DeletePostButton(id: i64, next: String, title: String, allowed: bool) -> 
             <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>
                 "Delete"
             </button>
-            <FormError state=state/>
         </ActionForm>
     })
 }

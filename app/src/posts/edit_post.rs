@@ -4,7 +4,7 @@
 use super::model::{NewPost, Post};
 use formwork::identity::Principal;
 use formwork::{
-    bound, ActionError, ActionForm, Bound, FormError, FormState, SubmitButton, TextArea, TextInput,
+    bound, ActionError, ActionForm, Bound, FormState, SubmitButton, TextArea, TextInput,
 };
 use leptos::prelude::*;
 
@@ -52,7 +52,6 @@ pub fn EditPostForm(post: Post) -> impl IntoView {
                 <legend>"Edit post"</legend>
                 <TextInput field=state.fields().title id="edit-post-title" autocomplete="off"/>
                 <TextArea field=state.fields().content id="edit-post-content" rows=12/>
-                <FormError state=state/>
                 <div class="actions">
                     <SubmitButton label="Save changes" pending_label="Saving…"/>
                     <a class="button secondary" href=format!("/posts/{}", post.slug)>"Cancel"</a>

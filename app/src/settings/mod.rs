@@ -8,7 +8,7 @@ pub mod profile;
 pub mod sessions;
 
 use formwork::Title;
-use formwork::{ActionError, ActionForm, FormError, FormState, SubmitButton};
+use formwork::{ActionError, ActionForm, FormState, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,6 @@ pub fn SettingsPage() -> impl IntoView {
                         }
                     })
                     .collect_view()}
-                <FormError state=state/>
                 {state.success(|theme| view! {
                     <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
                 })}

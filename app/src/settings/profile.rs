@@ -5,7 +5,7 @@
 use super::avatar::AvatarSection;
 use formwork::identity::Principal;
 use formwork::Title;
-use formwork::{ActionError, ActionForm, FormError, FormState, Rule, SubmitButton, TextInput};
+use formwork::{ActionError, ActionForm, FormState, Rule, SubmitButton, TextInput};
 use leptos::{either::EitherOf3, prelude::*};
 use serde::{Deserialize, Serialize};
 
@@ -109,7 +109,6 @@ fn ProfileForm(profile: OwnProfile) -> impl IntoView {
                 <legend>"Shown next to your posts and comments"</legend>
                 <p class="hint">{format!("You sign in as {}; that stays the same.", profile.username)}</p>
                 <TextInput field=state.fields().display_name id="display-name" autocomplete="nickname"/>
-                <FormError state=state/>
                 {state.success(|name| view! {
                     <p class="form-success" role="status">{format!("Saved. You are shown as {name}.")}</p>
                 })}

@@ -3,9 +3,7 @@
 //! every session but this one. Server-rendered: the same with and without JavaScript.
 
 use formwork::identity::Principal;
-use formwork::{
-    identity::SessionInfo, ActionError, ActionForm, FormError, FormState, SubmitButton,
-};
+use formwork::{identity::SessionInfo, ActionError, ActionForm, FormState, SubmitButton};
 use leptos::{either::EitherOf3, prelude::*};
 
 /// The signed-in user's live sessions, the current one first, then newest first.
@@ -124,7 +122,6 @@ fn SessionTable(sessions: Vec<SessionInfo>) -> impl IntoView {
                 </tbody>
             </table>
             <ActionForm state=state class="sign-out-others">
-                <FormError state=state/>
                 {state.success(|ended| view! {
                     <p class="form-success" role="status">
                         {match ended {

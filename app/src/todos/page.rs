@@ -9,8 +9,7 @@ use super::{
 };
 use crate::shell::set_status;
 use formwork::{
-    ActionError, ActionForm, Count, FormError, FormState, Preview, Region, SubmitButton, TextInput,
-    Title,
+    ActionError, ActionForm, Count, FormState, Preview, Region, SubmitButton, TextInput, Title,
 };
 use leptos::{either::EitherOf3, prelude::*};
 
@@ -64,7 +63,6 @@ fn TodoList(todos: Vec<Todo>, tag: String) -> impl IntoView {
             <ActionForm state=add class="add-todo"
                 preview=Preview::new().append(".todo-list", PROVISIONAL)>
                 <TextInput field=add.fields().title id="new-todo" label="New todo" autocomplete="off"/>
-                <FormError state=add/>
                 <SubmitButton label="Add"/>
             </ActionForm>
             <Count class="todo-count" of=".todo-list > li:not(.done)" n=remaining
@@ -116,31 +114,30 @@ fn TodoItem(todo: Todo) -> impl IntoView {
                     aria-checked=done.to_string()
                     aria-label=done_label
                 ></button>
-                <FormError state=done_form/>
             </ActionForm>
             <span class="todo-title">{title}</span>
             <ActionForm state=rename class="todo-rename" keep_values=true
                 preview=Preview::new().text(".todo-title", "title")>
                 <input type="hidden" name="id" value=id/>
                 <input
+                    id=title_field.anchor(format!("todo-{id}-title"))
                     name="title"
                     aria-label=new_title
                     required=true
                     maxlength=title_field.maxlength()
                     value=value
                     aria-invalid=title_field.invalid()
+                    aria-describedby=title_field.described_by()
                     autocomplete="off"
                 />
                 {title_field.messages()}
                 <button type="submit" class="secondary"
                     aria-label=rename_label>"Rename"</button>
-                <FormError state=rename/>
             </ActionForm>
             <ActionForm state=delete class="todo-delete" preview=Preview::new().hide()>
                 <input type="hidden" name="id" value=id/>
                 <button type="submit" class="danger link"
                     aria-label=delete_label>"Delete"</button>
-                <FormError state=delete/>
             </ActionForm>
         </li>
     }

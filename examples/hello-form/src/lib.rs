@@ -28,7 +28,6 @@ fn GreetForm() -> impl IntoView {
     view! {
         <ActionForm state=state>
             <TextInput field=state.fields().name id="name"/>
-            <FormError state=state/>
             {state.success(|hello| view! { <p role="status">{hello}</p> })}
             <SubmitButton label="Say hello" pending_label="Saying hello…"/>
         </ActionForm>

@@ -113,18 +113,50 @@ function showField(form, input, message) {
   }
 }
 
-/** Shows the form's own message (`<p class="form-error" role="alert">`), or takes it away. */
-function showForm(form, message) {
-  let slot = form.querySelector("p.form-error");
-  if (!message) return slot?.remove();
-  if (!slot) {
-    slot = doc.createElement("p");
-    slot.className = "form-error";
-    slot.setAttribute("role", "alert");
-    const button = form.querySelector("button[type=submit], button:not([type])");
-    button ? button.before(slot) : form.append(slot);
+/**
+ * The form's error summary, in the markup the server renders (`<div data-fw-summary>`, a live
+ * region): `message` over a list of the fields with a problem, each a link to its field. It
+ * takes the focus when `focus` is set; an empty message takes it away.
+ */
+function summarize(form, message, focus) {
+  let box = form.querySelector("[data-fw-summary]");
+  if (!message) return box?.remove();
+  if (!box) {
+    box = doc.createElement("div");
+    box.className = "error-summary";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-fw-summary", "");
+    box.tabIndex = -1;
+    box.append(Object.assign(doc.createElement("p"), { className: "form-error" }));
+    const hidden = form.querySelectorAll(":scope > input[type=hidden]");
+    hidden.length ? hidden[hidden.length - 1].after(box) : form.prepend(box);
   }
-  slot.textContent = message;
+  box.querySelector("p.form-error").textContent = message;
+  relist(form, box);
+  if (focus) box.focus();
+}
+
+/** The summary's list: each field marked invalid, in the words beside it, linked to it. */
+function relist(form, box) {
+  const notes = [...form.querySelectorAll("p.field-error")];
+  const items = [];
+  for (const input of form.querySelectorAll("[aria-invalid=true][name]")) {
+    const text = notes.find((p) => p.id === `${input.name}-error`)?.textContent;
+    if (!text) continue;
+    const item = doc.createElement("li");
+    const link = input.id ? Object.assign(doc.createElement("a"), { href: `#${input.id}` }) : item;
+    link.textContent = text;
+    if (link !== item) item.append(link);
+    items.push(item);
+  }
+  const old = box.querySelector("ul");
+  // Unchanged, it is left alone: a live region says again whatever is put in it.
+  if ((old?.innerHTML || "") === items.map((i) => i.outerHTML).join("")) return;
+  old?.remove();
+  if (!items.length) return;
+  const list = doc.createElement("ul");
+  list.append(...items);
+  box.append(list);
 }
 
 /** Fields the browser found wanting since the last submission, per form. */
@@ -143,31 +175,33 @@ function checkField(form, input, leaving) {
   showField(form, input, message);
   message ? marks.add(input.name) : marks.delete(input.name);
   const local = form.getAttribute("data-fw-local") === "1";
+  const box = form.querySelector("[data-fw-summary]");
   if (marks.size === 0 && local) {
-    showForm(form, "");
+    summarize(form, "");
     form.removeAttribute("data-fw-local");
+  } else if (box) {
+    relist(form, box);
   }
 }
 
-/** Checks every field before sending; focuses the first that is wanting. */
+/** Checks every field before sending; the summary of those wanting takes the focus. */
 function checkAll(form) {
-  let first = null;
+  let wanting = false;
   const marks = new Set();
   for (const input of form.querySelectorAll("[data-fw-rule], input[type=file][data-fw-max-bytes]")) {
     const message = problemOf(input);
     if (message) {
       marks.add(input.name);
-      first ||= input;
+      wanting = true;
     }
     if (message || flagged.get(form)?.has(input.name)) showField(form, input, message);
   }
   flagged.set(form, marks);
-  if (first) {
-    showForm(form, say("FixFields"));
+  if (wanting) {
     form.setAttribute("data-fw-local", "1");
-    first.focus();
+    summarize(form, say("FixFields"), true);
   }
-  return !first;
+  return !wanting;
 }
 
 // ---- Sending a form ---------------------------------------------------------------------------
@@ -277,7 +311,7 @@ async function submit(event) {
     sending.delete(record);
     record.undo();
     pending(record.form, false);
-    showForm(record.form, typeof problem === "string" ? problem : say("Unreachable"));
+    summarize(record.form, typeof problem === "string" ? problem : say("Unreachable"), true);
   } finally {
     sending.delete(record);
     inFlight.delete(form);
@@ -407,10 +441,10 @@ async function failure(answer) {
   return text.trim() || say("Unreachable");
 }
 
-/** After a swap: the first field with a problem, or the element that had the focus. */
+/** After a swap: the form's error summary, or the element that had the focus. */
 function refocus(form, focused) {
-  const invalid = form.querySelector("[aria-invalid=true]");
-  if (invalid) return invalid.focus();
+  const summary = form.querySelector("[data-fw-summary]");
+  if (summary) return summary.focus();
   if (!focused) return;
   const same = focused.id ? form.querySelector(`#${CSS.escape(focused.id)}`) : null;
   const named = focused.name ? form.querySelector(`[name="${CSS.escape(focused.name)}"]`) : null;

@@ -22,8 +22,7 @@ pub mod store;
 
 use formwork::identity::Principal;
 use formwork::{
-    upload::ImageKind, ActionError, FileInput, FormError, FormState, UploadButton, UploadForm,
-    UploadProgress,
+    upload::ImageKind, ActionError, FileInput, FormState, UploadButton, UploadForm, UploadProgress,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -181,7 +180,6 @@ fn AvatarForm() -> impl IntoView {
         <UploadForm state=state class="avatar-upload">
             <FileInput field=state.field(FIELD) id="avatar" label="New picture" accept=ACCEPT max_bytes=MAX_BYTES/>
             <UploadProgress/>
-            <FormError state=state/>
             {state.success(|received| view! {
                 <p class="form-success" role="status">{format!(
                     "Received your {} image ({}×{}). Your new picture is being prepared.",
