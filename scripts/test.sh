@@ -209,50 +209,30 @@ package_smoke() {
   return $status
 }
 
+# The reference app's browser specs as a cargo-leptos user runs them: `cargo leptos end-to-end`
+# on the release build just made (nothing is rebuilt). The specs start the server they need
+# themselves (end2end/serve.mjs: this binary, a fresh database, an admin, TRUSTED_PROXIES), here
+# with Redis for the rate limits and revalidations. The server cargo-leptos starts alongside is
+# given a port and a database of its own, and is left alone.
 end_to_end() {
-  local port base db
-  port=$(fw_free_port)
-  base="http://127.0.0.1:$port"
-  db="$WORK/e2e.db"
   (cd end2end && npm ci --no-audit --no-fund --silent) || return 1
-  # The first admin comes from the command line, as on a real site; the specs sign in as it.
-  local admin_user=e2e-admin admin_password
-  admin_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
-  DATABASE_URL="sqlite:$db" ADMIN_PASSWORD="$admin_password" RUST_LOG=warn \
-    "$CARGO_TARGET_DIR/release/server" create-admin --username "$admin_user" \
-    --email admin@example.org || return 1
-  LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
-    DATABASE_URL="sqlite:$db" OBJECTS_DIR="$WORK/objects" PUBLIC_ORIGIN="$base" \
-    RUST_LOG=warn,server=info TRUSTED_PROXIES=127.0.0.1 REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
-    "$CARGO_TARGET_DIR/release/server" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  await_server "$base/healthz" "$WORK/server.log" || return 1
-  local status=0
-  (cd end2end && BASE_URL=$base E2E_ADMIN_USERNAME=$admin_user E2E_ADMIN_PASSWORD=$admin_password \
-    npx playwright test) || status=$?
-  stop_server || status=1
-  if [ $status -ne 0 ]; then tail -n 50 "$WORK/server.log"; fi
-  return $status
+  (fw_release_wasm &&
+    LEPTOS_SITE_ADDR="127.0.0.1:$(fw_free_port)" DATABASE_URL="sqlite:$WORK/idle.db" \
+      OBJECTS_DIR="$WORK/idle-objects" RUST_LOG=warn \
+      E2E_PORT="$(fw_free_port)" E2E_SERVER="$CARGO_TARGET_DIR/release/server" \
+      E2E_REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
+      cargo leptos end-to-end --release "${FW_LEPTOS_ARGS[@]}")
 }
 
-# The quick start, as its README runs it: built by cargo-leptos, served on SQLite, and its
-# browser specs (formwork's parity harness) run with JavaScript and without.
+# The quick start, as its README runs it: `cargo leptos end-to-end --project hello-form` builds
+# it, serves it on SQLite, and runs its browser specs (formwork's parity harness) against that
+# server, with JavaScript and without.
 quick_start() {
-  local port base
-  port=$(fw_free_port)
-  base="http://127.0.0.1:$port"
-  cargo leptos build --project hello-form "${FW_LEPTOS_STD[@]}" || return 1
+  local addr
+  addr="127.0.0.1:$(fw_free_port)"
   (cd examples/hello-form/end2end && npm ci --no-audit --no-fund --silent) || return 1
-  DATABASE_URL="sqlite:$WORK/hello-form.db" LEPTOS_SITE_ADDR=127.0.0.1:$port \
-    LEPTOS_SITE_ROOT=target/hello-form RUST_LOG=warn \
-    "$CARGO_TARGET_DIR/debug/hello-form" >"$WORK/hello-form.log" 2>&1 &
-  SERVER_PID=$!
-  await_server "$base/" "$WORK/hello-form.log" || return 1
-  local status=0
-  (cd examples/hello-form/end2end && BASE_URL=$base npx playwright test) || status=$?
-  stop_server || status=1
-  if [ $status -ne 0 ]; then tail -n 50 "$WORK/hello-form.log"; fi
-  return $status
+  LEPTOS_SITE_ADDR=$addr BASE_URL="http://$addr" DATABASE_URL="sqlite:$WORK/hello-form.db" \
+    RUST_LOG=warn cargo leptos end-to-end --project hello-form "${FW_LEPTOS_STD[@]}"
 }
 
 step "cargo fmt --check" cargo fmt --all -- --check

@@ -50,7 +50,7 @@ export function newUser(label = "u"): User {
   return { username, email: `${username.toLowerCase()}@example.org`, password: "correct horse battery staple" };
 }
 
-/** The admin that scripts/test.sh creates with `server create-admin` before the tests. */
+/** The admin created with `server create-admin` before the tests (by serve.mjs, or by whoever runs the server named in BASE_URL). */
 export function admin(): User {
   const username = process.env.E2E_ADMIN_USERNAME;
   const password = process.env.E2E_ADMIN_PASSWORD;

@@ -1,10 +1,21 @@
-// The Playwright configuration of a Formwork app's browser tests. Type imports only: the app's
-// own @playwright/test is the one that runs.
+// The Playwright configuration of a Formwork app's browser tests. Type imports only from
+// Playwright: the app's own @playwright/test is the one that runs.
 import type { PlaywrightTestConfig } from "@playwright/test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
-/** Chromium from the system (CHROMIUM_PATH, else /usr/bin/chromium), headless. */
+/**
+ * The Chromium to run: CHROMIUM_PATH, else the system's (/usr/bin/chromium, Debian's), else
+ * the one `npx playwright install chromium` downloads (Playwright finds it itself).
+ */
+function chromium(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  return existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined;
+}
+
+/** Headless Chromium (see `chromium`). */
 export const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  executablePath: chromium(),
   args: [
     "--headless",
     "--no-sandbox",
@@ -26,10 +37,16 @@ export const projects = [
 /**
  * One server, one database: specs run one after another so their data is predictable, never
  * retried, `.only` refused; each spec in the `js` and `nojs` projects. `BASE_URL` names the
- * server (default http://127.0.0.1:3000). Specs written only with `bothWays` (which runs each
- * scenario both ways itself) pass `projects: [{ name: "both ways" }]`.
+ * server (default http://127.0.0.1:3000, cargo-leptos's `site-addr`). Specs written only with
+ * `bothWays` (which runs each scenario both ways itself) pass
+ * `projects: [{ name: "both ways" }]`.
+ *
+ * Before the first spec, the server is waited for (`ready.ts`): `cargo leptos end-to-end`
+ * starts the server and the specs at the same moment.
  */
 export function formworkConfig(overrides: PlaywrightTestConfig = {}): PlaywrightTestConfig {
+  const baseURL = (overrides.use?.baseURL as string | undefined) ?? process.env.BASE_URL ?? "http://127.0.0.1:3000";
+  process.env.FORMWORK_E2E_BASE_URL = baseURL;
   return {
     testDir: "./tests",
     fullyParallel: false,
@@ -38,7 +55,9 @@ export function formworkConfig(overrides: PlaywrightTestConfig = {}): Playwright
     forbidOnly: true,
     reporter: [["list"]],
     projects,
+    // A server the config starts itself (`webServer`) is waited for by Playwright already.
+    globalSetup: overrides.webServer ? undefined : join(__dirname, "ready.ts"),
     ...overrides,
-    use: { baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000", launchOptions, ...overrides.use },
+    use: { baseURL, launchOptions, ...overrides.use },
   };
 }
