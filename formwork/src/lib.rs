@@ -195,11 +195,13 @@ pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 /// }
 ///
 /// /// Keeps a note for the signed-in user.
-/// #[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 8 KiB)]
+/// #[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 8 KiB,
+///                   revalidates = ["notes", "user:*:notes"])]
 /// pub async fn add_note(me: Principal, #[server(flatten)] note: NewNote) -> Result<usize, ActionError> {
 ///     // `me` comes from the session; `note` has been checked against its schema (a 422 with
 ///     // every field's message otherwise) and trimmed.
-///     let _ = me.user_id;
+///     revalidate_tag("notes");
+///     revalidate_tag(&formwork::live::private_tag(me.user_id, "notes"));
 ///     Ok(note.text.len())
 /// }
 ///
@@ -218,6 +220,7 @@ pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 /// #     let declared = formwork::registry::declaration(AddNote::PATH).unwrap();
 /// #     assert_eq!(declared.access, formwork::registry::Access::SignedIn);
 /// #     assert_eq!(declared.body_limit, Some(8 * 1024));
+/// #     assert!(declared.lists("tag:user:7:notes") && !declared.lists("tag:posts"));
 /// #     assert!(formwork::registry::declaration(ClearNotes::PATH).is_some());
 /// # }
 /// ```
@@ -238,6 +241,11 @@ pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 /// - **`rate_limit`**: a `RateLimit` (server build), where a chain may start at `per_ip(n)`,
 ///   `per_user(n)` or `per_ip_and_user(n)` (429 with `Retry-After` beyond it).
 /// - **`body_limit`**: `64 KiB`, `5 MiB`, or bytes as any `u64` expression (413 beyond it).
+/// - **`revalidates`**: what the action revalidates, for reviewers and the action manifest
+///   ([`registry::manifest`]): tags, and paths (starting with `/`), `*` standing for any text
+///   (`["posts", "post:*", "/posts/*"]`; `[]` for nothing). The pipeline holds the action to
+///   it: a tag or path revalidated outside the list is still revalidated (never a stale page),
+///   and logged as an error naming the action and what to add.
 /// - **`method`**: `POST` (the default) or `GET` for a read, whose arguments travel in the
 ///   query string.
 /// - **`input`, `output`, `prefix`, `endpoint`, `name`** are handed to `#[server]` as they are
@@ -281,7 +289,7 @@ pub use formwork_macros::schema;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __declare {
-    ($action:ty, $access:expr, $body_limit:expr, $rate_limit:expr) => {
+    ($action:ty, $access:expr, $body_limit:expr, $rate_limit:expr, $revalidates:expr) => {
         $crate::__on_server! {
         $crate::__private::inventory::submit! {
             $crate::registry::Declaration {
@@ -291,6 +299,7 @@ macro_rules! __declare {
                 access: $access,
                 body_limit: $body_limit,
                 rate_limit: $rate_limit,
+                revalidates: $revalidates,
             }
         }
         }

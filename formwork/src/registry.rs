@@ -96,6 +96,50 @@ pub struct Declaration {
     pub body_limit: Option<u64>,
     /// How often one client may call it (see [`crate::rate_limit`]); `None` is unlimited.
     pub rate_limit: Option<crate::rate_limit::RateLimit>,
+    /// What it revalidates, when it says (`revalidates = ["posts", "post:*"]`): tags, and
+    /// paths (those start with `/`); `*` stands for any text (an id). `None` when the action
+    /// does not say; then the manifest says so, and nothing is checked.
+    pub revalidates: Option<&'static [&'static str]>,
+}
+
+impl Declaration {
+    /// Whether `revalidated` (a value of the action response's `x-formwork-revalidated`:
+    /// `tag:<tag>` or `path:<path>`) is one the declaration lists; `true` when it lists none.
+    pub fn lists(&self, revalidated: &str) -> bool {
+        let Some(patterns) = self.revalidates else {
+            return true;
+        };
+        let (tag, path) = match revalidated.split_once(':') {
+            Some(("tag", tag)) => (Some(tag), None),
+            Some(("path", path)) => (None, Some(path)),
+            _ => (None, None),
+        };
+        patterns.iter().any(|pattern| match (tag, path) {
+            (Some(tag), _) if !pattern.starts_with('/') => glob(pattern, tag),
+            (_, Some(path)) if pattern.starts_with('/') => glob(pattern, path),
+            _ => false,
+        })
+    }
+}
+
+/// Whether `text` is `pattern`, each `*` in it standing for any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty(); // no `*`: the whole text
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
 }
 
 inventory::collect!(Declaration);
@@ -153,12 +197,12 @@ pub fn largest_body_limit(default: u64) -> u64 {
 /// `server actions`, and a golden file in its tests fails on any change to it).
 ///
 /// Columns: path, method, access (ranks named by `rank_name`), the body limit (`default` is
-/// the pipeline's, for actions that declare none), the rate limit, and the body's codec. A
-/// server function without a declaration is listed as `UNDECLARED` (the server refuses to
-/// start with one). Which tags an action revalidates is decided in its body at run time, so
-/// it is not part of the declaration and not listed here.
+/// the pipeline's, for actions that declare none), the rate limit, what it revalidates (as
+/// declared with `revalidates`, which the pipeline holds it to; `undeclared` when it does not
+/// say), and the body's codec. A server function without a declaration is listed as
+/// `UNDECLARED` (the server refuses to start with one).
 pub fn manifest(default_body_limit: u64, rank_name: impl Fn(Rank) -> String) -> String {
-    let mut rows: Vec<[String; 6]> = server_fn::axum::server_fn_paths()
+    let mut rows: Vec<[String; 7]> = server_fn::axum::server_fn_paths()
         .map(|(path, method)| match declaration(path) {
             Some(d) => [
                 path.to_owned(),
@@ -175,6 +219,11 @@ pub fn manifest(default_body_limit: u64, rank_name: impl Fn(Rank) -> String) -> 
                     (_, None) => format!("{} (default)", bytes(default_body_limit)),
                 },
                 d.rate_limit.map_or_else(|| "none".to_owned(), |l| rate(&l)),
+                match d.revalidates {
+                    None => "undeclared".to_owned(),
+                    Some([]) => "nothing".to_owned(),
+                    Some(what) => what.join(", "),
+                },
                 if method == http::Method::GET {
                     "query string".to_owned()
                 } else {
@@ -185,6 +234,7 @@ pub fn manifest(default_body_limit: u64, rank_name: impl Fn(Rank) -> String) -> 
                 path.to_owned(),
                 method.to_string(),
                 "UNDECLARED".to_owned(),
+                String::new(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -199,10 +249,11 @@ pub fn manifest(default_body_limit: u64, rank_name: impl Fn(Rank) -> String) -> 
         "ACCESS",
         "BODY LIMIT",
         "RATE LIMIT",
+        "REVALIDATES",
         "CODEC",
     ]
     .map(String::from);
-    let mut widths = [0; 6];
+    let mut widths = [0; 7];
     for row in std::iter::once(&header).chain(&rows) {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -274,5 +325,60 @@ mod manifest_tests {
             rate(&RateLimit::per_ip_and_user(3).per(std::time::Duration::from_secs(90))),
             "3 per 90 s per user and address"
         );
+    }
+}
+
+#[cfg(test)]
+mod revalidates_tests {
+    use super::*;
+
+    fn declared(revalidates: Option<&'static [&'static str]>) -> Declaration {
+        Declaration {
+            path: "/api/test",
+            content_type: "application/x-www-form-urlencoded",
+            access: Access::Public,
+            body_limit: None,
+            rate_limit: None,
+            revalidates,
+        }
+    }
+
+    #[test]
+    fn a_declaration_lists_tags_and_paths_with_stars_for_ids() {
+        let d = declared(Some(&["posts", "post:*", "user:*:todos", "/posts/*"]));
+        for listed in [
+            "tag:posts",
+            "tag:post:7",
+            "tag:user:12:todos",
+            "path:/posts/hello",
+        ] {
+            assert!(d.lists(listed), "{listed}");
+        }
+        for unlisted in [
+            "tag:postsx",
+            "tag:people",
+            "tag:user:12:avatar",
+            "tag:/posts/hello", // a tag is not a path
+            "path:posts",       // nor a path a tag
+            "path:/people/1",
+            "nonsense",
+        ] {
+            assert!(!d.lists(unlisted), "{unlisted}");
+        }
+        assert!(!declared(Some(&[])).lists("tag:posts"), "[] lists nothing");
+        assert!(
+            declared(None).lists("tag:anything"),
+            "undeclared: nothing is checked"
+        );
+    }
+
+    #[test]
+    fn a_star_stands_for_any_text_even_none() {
+        assert!(glob("post:*", "post:"));
+        assert!(glob("a*b*c", "abc"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxcyyb"));
+        assert!(glob("*", "anything"));
+        assert!(!glob("abc", "abcd"));
     }
 }

@@ -12,7 +12,8 @@ pub const WRONG_CREDENTIALS: &str = "Wrong username or password.";
 #[formwork::action(
     access = Public,
     rate_limit = per_ip(10).per(std::time::Duration::from_secs(15 * 60)),
-    body_limit = 4 KiB
+    body_limit = 4 KiB,
+    revalidates = []
 )]
 pub async fn log_in(#[server(flatten)] credentials: Credentials) -> Result<(), ActionError> {
     let account = crate::state::store()?

@@ -4,7 +4,7 @@ use formwork::{ActionError, ActionForm, FormState, SubmitButton};
 use leptos::prelude::*;
 
 /// Ends this session and goes to the posts.
-#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 1 KiB, revalidates = [])]
 pub async fn log_out() -> Result<(), ActionError> {
     formwork::identity::sign_out().await?;
     if let Some(next) = formwork::LocalPath::parse("/posts") {

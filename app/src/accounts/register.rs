@@ -5,7 +5,7 @@ use formwork::{ActionError, ActionForm, FormState, SubmitButton, TextInput};
 use leptos::prelude::*;
 
 /// Creates an account with the `user` role, signs it in and goes to the posts.
-#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB)]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB, revalidates = [])]
 pub async fn register(#[server(flatten)] registration: Registration) -> Result<(), ActionError> {
     use crate::roles::Role;
 

@@ -16,7 +16,7 @@ pub struct RoleChanged {
 /// Gives an account another role. Admins only (the pipeline checks it before the arguments
 /// are read, and the role is read from the session, never from the request). The last admin
 /// keeps the role: the site would have nobody left to change roles.
-#[formwork::action(access = AtLeast(Role::Admin.rank()), body_limit = 1 KiB)]
+#[formwork::action(access = AtLeast(Role::Admin.rank()), body_limit = 1 KiB, revalidates = [])]
 pub async fn change_role(
     admin: Principal,
     user: Bound<i64>,

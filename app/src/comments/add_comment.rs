@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 /// Adds a comment by the signed-in user under a post. The post id is bound by the server when
 /// it renders the form; the author comes from the session, never from the request.
-#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 16 KiB)]
+#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 16 KiB, revalidates = ["comments:*"])]
 pub async fn add_comment(
     author: Principal,
     post: Bound<i64>,

@@ -10,7 +10,7 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this comm
 /// Deletes a comment: its author may, and moderators and admins may delete any. Who is asking
 /// comes from the session; the id is bound by the server when it renders the button. The page
 /// the button was on comes back, without the comment.
-#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 1 KiB, revalidates = ["comments:*"])]
 pub async fn delete_comment(by: Principal, id: Bound<i64>) -> Result<(), ActionError> {
     use crate::roles::Role;
     use crate::store::Owned;

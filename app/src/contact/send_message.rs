@@ -15,7 +15,7 @@ formwork::schema! {
 }
 
 /// Keeps the message for the team, then goes to the thank-you page.
-#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 32 KiB)]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 32 KiB, revalidates = [])]
 pub async fn send_message(#[server(flatten)] message: ContactMessage) -> Result<(), ActionError> {
     let id = crate::state::store()?
         .save_contact_message(&message)

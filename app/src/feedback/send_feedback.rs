@@ -13,7 +13,7 @@ formwork::schema! {
 }
 
 /// Keeps the note; the form thanks the sender and clears.
-#[formwork::action(access = Public, rate_limit = per_ip(10).per_minute(), body_limit = 16 KiB)]
+#[formwork::action(access = Public, rate_limit = per_ip(10).per_minute(), body_limit = 16 KiB, revalidates = [])]
 pub async fn send_feedback(#[server(flatten)] feedback: Feedback) -> Result<u64, ActionError> {
     let id = crate::state::store()?.save_feedback(&feedback).await?;
     tracing::info!(id, "feedback received");

@@ -20,7 +20,7 @@ formwork::schema! {
 
 /// Subscribes an address. Addresses are compared without regard to case; subscribing twice is
 /// answered kindly (409), not as a failure of the user's.
-#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB)]
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB, revalidates = ["newsletter"])]
 pub async fn subscribe(
     #[server(flatten)] subscription: Subscription,
 ) -> Result<Subscribed, ActionError> {

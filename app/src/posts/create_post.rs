@@ -26,7 +26,7 @@ pub struct Published {
 /// Publishes a post by the signed-in user. Its slug comes from the title and is made unique
 /// with `-2`, `-3`, ….
 // A post body is at most 10,000 characters: 64 KiB holds it in any script.
-#[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 64 KiB)]
+#[formwork::action(access = SignedIn, rate_limit = per_user(30).per_hour(), body_limit = 64 KiB, revalidates = ["posts"])]
 pub async fn create_post(
     author: Principal,
     #[server(flatten)] post: NewPost,

@@ -11,7 +11,7 @@ pub const NOT_YOURS: &str = "Only its author or a moderator can delete this post
 /// Deletes a post, then returns to `next` (a path on this site) or to `/posts`. Its author
 /// may, and moderators and admins may delete any; who is asking comes from the session. The
 /// id is bound by the server when it renders the button: a client cannot swap it for another.
-#[formwork::action(access = SignedIn)]
+#[formwork::action(access = SignedIn, revalidates = ["posts", "post:*", "comments:*"])]
 pub async fn delete_post(
     by: Principal,
     id: Bound<i64>,

@@ -14,7 +14,7 @@ pub const NOT_YOURS: &str = "Only its author can edit this post.";
 /// Saves a post's new title and content, then goes back to the post. Only its author may:
 /// who is asking comes from the session. Its address (slug)
 /// stays, so links to it keep working. The id is bound by the server when it renders the form.
-#[formwork::action(access = SignedIn, body_limit = 64 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 64 KiB, revalidates = ["posts", "post:*"])]
 pub async fn update_post(
     editor: Principal,
     id: Bound<i64>,

@@ -57,7 +57,7 @@ impl Theme {
 }
 
 /// Keeps the theme in a cookie for a year.
-#[formwork::action(access = Public, body_limit = 1 KiB)]
+#[formwork::action(access = Public, body_limit = 1 KiB, revalidates = [])]
 pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
     formwork::cookies::set(THEME_COOKIE, theme.as_str(), THEME_LIFETIME)?;
     Ok(theme)

@@ -49,7 +49,7 @@ pub async fn my_profile(user: Principal) -> Result<OwnProfile, ActionError> {
 
 /// Sets the signed-in user's display name. Every list and page that shows their name shows
 /// the new one at once (they are revalidated).
-#[formwork::action(access = SignedIn, rate_limit = per_user(20).per_hour(), body_limit = 4 KiB)]
+#[formwork::action(access = SignedIn, rate_limit = per_user(20).per_hour(), body_limit = 4 KiB, revalidates = ["people"])]
 pub async fn update_profile(
     user: Principal,
     #[server(flatten)] profile: Profile,

@@ -15,7 +15,7 @@ pub async fn list_sessions(user: Principal) -> Result<Vec<SessionInfo>, ActionEr
 
 /// Signs out every session of the signed-in user but the one making the request. Returns how
 /// many ended.
-#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 1 KiB)]
+#[formwork::action(access = SignedIn, rate_limit = per_user(10).per_minute(), body_limit = 1 KiB, revalidates = [])]
 pub async fn sign_out_other_sessions(user: Principal) -> Result<u64, ActionError> {
     let (sessions, request) = formwork::identity::sessions_and_request()?;
     let ended = sessions.end_others(user.user_id, &request).await?;

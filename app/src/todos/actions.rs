@@ -39,7 +39,7 @@ fn found(changed_any: bool) -> Result<(), ActionError> {
 }
 
 /// Adds a todo to the signed-in user's list.
-#[formwork::action(access = SignedIn, rate_limit = per_user(100).per_hour(), body_limit = 4 KiB)]
+#[formwork::action(access = SignedIn, rate_limit = per_user(100).per_hour(), body_limit = 4 KiB, revalidates = ["user:*:todos"])]
 pub async fn add_todo(
     me: Principal,
     #[server(flatten)] todo: TodoTitle,
@@ -65,7 +65,7 @@ pub async fn add_todo(
 
 /// Marks a todo done or not done. The form sends the state it wants, not "flip": two tabs
 /// ticking the same todo at once both end with it ticked.
-#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 1 KiB, revalidates = ["user:*:todos"])]
 pub async fn set_todo_done(me: Principal, id: i64, done: bool) -> Result<Vec<Todo>, ActionError> {
     found(
         crate::state::store()?
@@ -76,7 +76,7 @@ pub async fn set_todo_done(me: Principal, id: i64, done: bool) -> Result<Vec<Tod
 }
 
 /// Renames a todo.
-#[formwork::action(access = SignedIn, body_limit = 4 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 4 KiB, revalidates = ["user:*:todos"])]
 pub async fn rename_todo(
     me: Principal,
     id: i64,
@@ -98,7 +98,7 @@ pub async fn rename_todo(
 }
 
 /// Deletes a todo.
-#[formwork::action(access = SignedIn, body_limit = 1 KiB)]
+#[formwork::action(access = SignedIn, body_limit = 1 KiB, revalidates = ["user:*:todos"])]
 pub async fn delete_todo(me: Principal, id: i64) -> Result<Vec<Todo>, ActionError> {
     found(crate::state::store()?.delete_todo(me.user_id, id).await?)?;
     changed(me.user_id).await

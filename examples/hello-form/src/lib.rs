@@ -7,7 +7,7 @@ formwork::schema! {
     pub struct Greeting { pub name: String = Rule::text("Name").chars(2, 40) }
 }
 
-#[formwork::action(access = Public, rate_limit = per_ip(20).per_minute())]
+#[formwork::action(access = Public, rate_limit = per_ip(20).per_minute(), revalidates = ["names"])]
 pub async fn greet(#[server(flatten)] greeting: Greeting) -> Result<String, ActionError> {
     let name = greeting.name;
     let db = expect_context::<sqlx::SqlitePool>();

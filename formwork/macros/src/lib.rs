@@ -15,7 +15,8 @@
 //!        let post = <post checked against its schema, if it has one: 422 with every message>?;
 //!        <the body as written>
 //!    }
-//!  → the declaration the pipeline reads: access, body limit, rate limit (server build only)
+//!  → the declaration the pipeline reads: access, body limit, rate limit, what it revalidates
+//!    (server build only)
 //!  → impl formwork::Action for CreatePost { type Schema = NewPost; }   (what its form renders)
 //! ```
 
@@ -100,6 +101,12 @@ fn expand(settings: Settings, mut function: ItemFn) -> syn::Result<Tokens> {
     };
     let body_limit = optional(settings.body_limit.clone());
     let rate_limit = optional(settings.rate_limit.as_ref().map(|e| quote!(#e)));
+    // A read revalidates nothing unless it says so (and the pipeline holds it to that).
+    let revalidates = match (&settings.revalidates, &settings.method) {
+        (None, Some(Method::Get)) => Some(quote!(&[])),
+        (list, _) => list.as_ref().map(|list| quote!(&[#(#list),*])),
+    };
+    let revalidates = optional(revalidates);
     let schema = match schema {
         Some(ty) => quote!(#ty),
         None => quote!(::formwork::schema::NoFields),
@@ -118,7 +125,7 @@ fn expand(settings: Settings, mut function: ItemFn) -> syn::Result<Tokens> {
         #principal_type
 
         ::formwork::__declare! {
-            #name, #access_value, #body_limit, #rate_limit
+            #name, #access_value, #body_limit, #rate_limit, #revalidates
         }
 
         impl ::formwork::Action for #name {

@@ -70,6 +70,8 @@ pub struct Settings {
     pub rate_limit: Option<Expr>,
     /// The body limit in bytes, as a `u64` expression.
     pub body_limit: Option<TokenStream>,
+    /// What the action revalidates (`revalidates = ["posts", "post:*"]`), checked literals.
+    pub revalidates: Option<Vec<syn::LitStr>>,
     pub method: Option<Method>,
     /// The generated type's name, when the action gives one.
     pub name: Option<Ident>,
@@ -77,7 +79,8 @@ pub struct Settings {
     pub server: Vec<TokenStream>,
 }
 
-const KEYS: &str = "access, rate_limit, body_limit, method, name, input, output, prefix, endpoint";
+const KEYS: &str =
+    "access, rate_limit, body_limit, revalidates, method, name, input, output, prefix, endpoint";
 
 impl Parse for Settings {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -86,6 +89,7 @@ impl Parse for Settings {
             access: None,
             rate_limit: None,
             body_limit: None,
+            revalidates: None,
             method: None,
             name: None,
             server: Vec::new(),
@@ -105,6 +109,7 @@ impl Parse for Settings {
                 "access" => settings.access = Some(Access::parse(&input.parse()?)?),
                 "rate_limit" => settings.rate_limit = Some(rate_limit(input.parse()?)),
                 "body_limit" => settings.body_limit = Some(body_limit(input)?),
+                "revalidates" => settings.revalidates = Some(revalidates(input)?),
                 "method" => {
                     let method: Ident = input.parse()?;
                     settings.method = Some(match method.to_string().as_str() {
@@ -147,6 +152,25 @@ impl Parse for Settings {
         }
         Ok(settings)
     }
+}
+
+/// `["posts", "post:*", "/posts/*"]`: what an action revalidates, as string literals: tags, and
+/// paths (starting with `/`), `*` standing for any text. An empty list says "nothing".
+fn revalidates(input: ParseStream) -> syn::Result<Vec<syn::LitStr>> {
+    let content;
+    syn::bracketed!(content in input);
+    let list = content.parse_terminated(<syn::LitStr as Parse>::parse, Token![,])?;
+    let list: Vec<syn::LitStr> = list.into_iter().collect();
+    for literal in &list {
+        let value = literal.value();
+        if value.is_empty() || value.chars().any(char::is_whitespace) {
+            return Err(syn::Error::new(
+                literal.span(),
+                "a tag or path to revalidate is one word: `\"posts\"`, `\"post:*\"`, `\"/posts/*\"`",
+            ));
+        }
+    }
+    Ok(list)
 }
 
 /// `per_user(30).per_hour()`: a chain that starts at one of `RateLimit`'s constructors may

@@ -51,6 +51,7 @@ async fn script(call: &Call, request: Request, limit: u64, next: Next) -> Respon
     if overflow.tripped() {
         return call.answer(&ActionError::PayloadTooLarge { limit_bytes: limit });
     }
+    audit(call, response.headers());
     announce(
         call.pipeline.bus.as_deref(),
         call.pipeline.live.as_ref(),
@@ -88,6 +89,7 @@ async fn form_post(
         .headers
         .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let mut response = respond_to_script(next.run(Request::from_parts(parts, body)).await).await;
+    audit(call, response.headers());
     announce(
         call.pipeline.bus.as_deref(),
         call.pipeline.live.as_ref(),
@@ -158,4 +160,26 @@ async fn form_post(
         redirect.headers_mut().append(name, value);
     }
     redirect
+}
+
+/// Holds the action to what its declaration says it revalidates (`revalidates = […]`, see
+/// [`crate::registry::Declaration::lists`]): anything outside the list is still revalidated,
+/// so no page goes stale, and logged as an error that says what to add.
+fn audit(call: &Call, headers: &axum::http::HeaderMap) {
+    let Some(declared) = crate::registry::declaration(&call.path) else {
+        return;
+    };
+    for value in headers.get_all(crate::protocol::REVALIDATED_HEADER) {
+        let Ok(what) = value.to_str() else {
+            continue;
+        };
+        if !declared.lists(what) {
+            tracing::error!(
+                action = %call.path,
+                revalidated = what,
+                "the action revalidated what its declaration does not list: add it to \
+                 `revalidates = [...]` in its #[formwork::action], or the manifest is wrong"
+            );
+        }
+    }
 }

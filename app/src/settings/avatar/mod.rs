@@ -63,7 +63,8 @@ pub struct Received {
     access = SignedIn,
     input = MultipartFormData,
     rate_limit = per_user(20).per_hour(),
-    body_limit = MAX_BYTES + 64 * 1024
+    body_limit = MAX_BYTES + 64 * 1024,
+    revalidates = ["user:*:avatar"]
 )]
 pub async fn upload_avatar(user: Principal, data: MultipartData) -> Result<Received, ActionError> {
     let upload = formwork::upload::read(data, &limits()).await?;
