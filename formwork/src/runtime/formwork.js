@@ -150,8 +150,10 @@ function relist(form, box) {
     items.push(item);
   }
   const old = box.querySelector("ul");
-  // Unchanged, it is left alone: a live region says again whatever is put in it.
-  if ((old?.innerHTML || "") === items.map((i) => i.outerHTML).join("")) return;
+  // Unchanged (the same words and links), it is left alone: a live region says again whatever
+  // is put in it.
+  const said = (list) => list.map((i) => `${i.textContent}\n${i.querySelector("a")?.getAttribute("href") || ""}`).join("\n");
+  if (said(old ? [...old.children] : []) === said(items)) return;
   old?.remove();
   if (!items.length) return;
   const list = doc.createElement("ul");
