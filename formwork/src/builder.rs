@@ -105,6 +105,9 @@ struct Site {
     root: String,
     pkg_dir: String,
     hashed: bool,
+    /// With hashed names, the file that lists them (cargo-leptos writes it beside the server
+    /// binary it builds), which Leptos reads on the first page: see [`Builder::build`].
+    hash_file: Option<std::path::PathBuf>,
     request_timeout: Duration,
 }
 
@@ -163,6 +166,14 @@ impl Formwork {
                 root: options.site_root.to_string(),
                 pkg_dir: options.site_pkg_dir.to_string(),
                 hashed: options.hash_files,
+                hash_file: options.hash_files.then(|| {
+                    // Where Leptos looks for it: beside the running binary.
+                    std::env::current_exe()
+                        .ok()
+                        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+                        .unwrap_or_default()
+                        .join(options.hash_file.as_ref())
+                }),
                 request_timeout: DEFAULT_REQUEST_TIMEOUT,
             },
             cache: DataCache::new(),
@@ -572,6 +583,21 @@ impl Builder {
     pub async fn build(self) -> Result<Formwork, BuildError> {
         crate::registry::check().map_err(BuildError::Undeclared)?;
         self.messages.check().map_err(BuildError::Setting)?;
+        // Leptos 0.8 reads the hash file on the first page and panics on every page when it is
+        // missing: a server without it must not start.
+        if let Some(path) = self
+            .site
+            .hash_file
+            .as_deref()
+            .filter(|path| !path.is_file())
+        {
+            return Err(BuildError::Setting(format!(
+                "LEPTOS_HASH_FILES is true, but {} is missing: cargo-leptos writes it beside the \
+                 server binary it builds (`cargo leptos build --release`); ship it with the \
+                 binary, or set LEPTOS_HASH_FILES=false",
+                path.display()
+            )));
+        }
         // The recorder is in place before the first request is counted.
         let _ = crate::metrics::handle();
         crate::messages::install(self.messages.clone());

@@ -139,6 +139,40 @@ async fn outside_development_a_signing_secret_is_required() {
     assert!(matches!(short, Err(BuildError::Setting(_))));
 }
 
+/// With hashed file names, Leptos reads the list of hashes beside the binary on the first
+/// page, and panics on every page without it: such a server refuses to start, and says why.
+#[tokio::test]
+async fn hashed_names_without_their_hash_file_refuse_to_start() {
+    let missing = LeptosOptions::builder()
+        .output_name("builder-test")
+        .hash_files(true)
+        .hash_file("no-such-hash-file.txt".into())
+        .build();
+    let refused = Formwork::builder(&missing).build().await;
+    assert!(
+        matches!(&refused, Err(BuildError::Setting(message))
+            if message.contains("no-such-hash-file.txt") && message.contains("LEPTOS_HASH_FILES")),
+        "started without its hash file"
+    );
+
+    // Beside the test binary, as cargo-leptos puts it beside the server's.
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let name = format!("builder-test-hash-{}.txt", std::process::id());
+    std::fs::write(dir.join(&name), "js: 0123\nwasm: 4567\ncss: 89ab\n").unwrap();
+    let present = LeptosOptions::builder()
+        .output_name("builder-test")
+        .hash_files(true)
+        .hash_file(name.as_str().into())
+        .build();
+    let built = Formwork::builder(&present).build().await;
+    std::fs::remove_file(dir.join(&name)).unwrap();
+    assert!(built.is_ok(), "refused with its hash file beside it");
+}
+
 /// `redirect()` records only where to go; the pipeline answers each caller its own way, from
 /// the request: a plain form post (a document request) gets `303 See Other` there, a script
 /// gets a success that names the target, to navigate to.
