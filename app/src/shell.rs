@@ -19,6 +19,12 @@ use leptos_router::{
     path, SsrMode,
 };
 
+/// A page that is the same for every visitor without cookies says so: it is then served from
+/// memory for up to a minute, or until the next revalidation (see `formwork::page_cache`).
+pub(crate) fn shared() {
+    formwork::page_cache::share(std::time::Duration::from_secs(60));
+}
+
 /// The whole HTML document. Islands hydrate from the script that `HydrationScripts` adds.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -87,6 +93,7 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Home() -> impl IntoView {
+    shared();
     view! {
         <Title text="Home"/>
         <section class="hero">

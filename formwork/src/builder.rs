@@ -95,6 +95,7 @@ pub struct Builder {
     static_prefix: String,
     site: Site,
     cache: DataCache,
+    shared_pages: usize,
     live: LiveHub,
     messages: Messages,
 }
@@ -134,6 +135,7 @@ struct Shared {
     key: SigningKey,
     sessions: Sessions,
     cache: DataCache,
+    pages: crate::page_cache::PageCache,
     live: LiveHub,
     stores: Stores,
     pipeline: Pipeline,
@@ -177,6 +179,7 @@ impl Formwork {
                 request_timeout: DEFAULT_REQUEST_TIMEOUT,
             },
             cache: DataCache::new(),
+            shared_pages: crate::page_cache::DEFAULT_CAPACITY,
             live: LiveHub::new(),
             messages: Messages::english(),
         }
@@ -199,6 +202,8 @@ impl Formwork {
     ///   when cargo-leptos hashes their names, and then answered from memory, compressed
     ///   once: [`crate::assets`]);
     /// - the action pipeline in front of every route (actions, pages, files);
+    /// - in front of it, the shared pages ([`crate::page_cache`]): a page that shares itself
+    ///   is answered from memory to visitors without cookies;
     /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
     ///   `X-Frame-Options: DENY`, and the strictest Content-Security-Policy on any response
     ///   that sets none (pages set theirs, see [`crate::Scripts`]);
@@ -224,6 +229,10 @@ impl Formwork {
             )
             .nest_service(&format!("/{}", self.0.site.pkg_dir), self.site_files());
         crate::pipeline::install(router, self.0.pipeline.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                self.0.pages.clone(),
+                crate::page_cache::serve,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.0.assets.clone(),
                 crate::assets::serve,
@@ -356,6 +365,11 @@ impl Formwork {
         &self.0.cache
     }
 
+    /// The shared pages kept in memory ([`crate::page_cache`]).
+    pub fn shared_pages(&self) -> &crate::page_cache::PageCache {
+        &self.0.pages
+    }
+
     /// The pages with a live stream open. Close it at shutdown ([`LiveHub::close`]): open
     /// streams would hold the shutdown up.
     pub fn live(&self) -> &LiveHub {
@@ -377,6 +391,7 @@ impl Formwork {
     /// [`crate::metrics`]). Serve them to the operator's scraper only, off the public port.
     pub async fn metrics(&self) -> String {
         let stats = self.0.cache.stats();
+        let pages = self.0.pages.stats();
         let mut body = String::new();
         for (name, kind, help, value) in [
             (
@@ -408,6 +423,18 @@ impl Formwork {
                 "gauge",
                 "Entries in the data cache.",
                 stats.entries,
+            ),
+            (
+                "formwork_shared_page_hits_total",
+                "counter",
+                "Pages answered from memory (shared pages, visitors without cookies).",
+                pages.hits,
+            ),
+            (
+                "formwork_shared_pages_kept_total",
+                "counter",
+                "Renders of shared pages kept in memory.",
+                pages.kept,
             ),
             (
                 "formwork_live_streams",
@@ -556,6 +583,14 @@ impl Builder {
         self
     }
 
+    /// How many shared pages are kept in memory at most (1,000 by default; `0` keeps none):
+    /// pages that call [`page_cache::share`](crate::page_cache::share), rendered for visitors
+    /// without cookies. Past it the oldest go first; each page is at most 1 MiB.
+    pub fn shared_pages(mut self, capacity: usize) -> Self {
+        self.shared_pages = capacity;
+        self
+    }
+
     /// The data cache to use (a new one by default): pass the one the app's background jobs
     /// revalidate, so their revalidations reach this cache.
     pub fn cache(mut self, cache: DataCache) -> Self {
@@ -672,7 +707,10 @@ impl Builder {
             "text/javascript; charset=utf-8",
             script.into(),
         );
+        let pages =
+            crate::page_cache::PageCache::new(self.shared_pages, self.cache.clone(), key.clone());
         Ok(Formwork(Arc::new(Shared {
+            pages,
             site: self.site,
             assets,
             runtime,

@@ -336,6 +336,11 @@ impl DataCache {
         removed
     }
 
+    /// How many purges there have been: what a render read before it changed may be old.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
+    }
+
     /// Counts purges as they happen: wait on it for a revalidation to have arrived.
     pub fn purges(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.purges.subscribe()

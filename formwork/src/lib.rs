@@ -46,6 +46,7 @@ pub mod live;
 pub mod messages;
 pub mod meta;
 pub mod optimistic;
+pub mod page_cache;
 pub mod preview;
 pub mod protocol;
 pub mod query_form;

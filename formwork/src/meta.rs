@@ -250,6 +250,8 @@ fn page_policy() {
     ) else {
         return;
     };
+    // A hole in the page, if the page is shared (see `page_cache`).
+    crate::page_cache::note_nonce(&nonce.to_string());
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \

@@ -25,6 +25,11 @@ pub fn sign_form_token(key: &SigningKey, id: &str) -> String {
     format!("{id}.{}", key.tag(&[b"form", id.as_bytes()]))
 }
 
+/// A fresh form token: a random submission id, signed.
+pub fn new_form_token(key: &SigningKey) -> String {
+    sign_form_token(key, &format!("{:032x}", rand::random::<u128>()))
+}
+
 /// Whether `token` is a form token this server signed.
 pub fn check_form_token(key: &SigningKey, token: &str) -> bool {
     token

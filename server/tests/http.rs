@@ -1669,6 +1669,104 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
     app.db.drop_database().await;
 }
 
+/// A page view from a browser without cookies (a first visit, signed out).
+async fn anonymous(app: &TestApp, path: &str) -> Response<Body> {
+    app.send(
+        Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// [`anonymous`], for a page that is there: its nonce and its markup.
+async fn anonymous_get(app: &TestApp, path: &str) -> (String, String) {
+    let response = anonymous(app, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (csp_nonce(&csp), text(response).await)
+}
+
+#[tokio::test]
+async fn a_shared_page_is_served_from_memory_without_cookies_each_copy_its_own_until_a_write() {
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=First&content=x")
+        .await;
+    let hits = "formwork_shared_page_hits_total";
+
+    // The second view without cookies is the kept page: the same words, its own nonce.
+    let (nonce_a, first) = anonymous_get(&app, "/posts").await;
+    let h0 = metric(&app, hits).await;
+    let (nonce_b, second) = anonymous_get(&app, "/posts").await;
+    assert_eq!(metric(&app, hits).await, h0 + 1, "served from memory");
+    assert!(first.contains(">First<") && second.contains(">First<"));
+    assert_ne!(nonce_a, nonce_b);
+    assert!(second.contains(&format!("nonce=\"{nonce_b}\"")), "{second}");
+    assert!(!second.contains(&nonce_a), "no other visitor's nonce");
+    assert_eq!(first.replace(&nonce_a, "N"), second.replace(&nonce_b, "N"));
+
+    // A form on a kept page has a fresh one-time token in every copy, each one the server's.
+    let (_, contact_a) = anonymous_get(&app, "/contact").await;
+    let (_, contact_b) = anonymous_get(&app, "/contact").await;
+    assert_eq!(metric(&app, hits).await, h0 + 2);
+    let (token_a, token_b) = (once_token(&contact_a), once_token(&contact_b));
+    assert_ne!(token_a, token_b);
+    let key = formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap();
+    assert!(formwork::origin::check_form_token(&key, &token_a));
+    assert!(formwork::origin::check_form_token(&key, &token_b));
+    // And it is posted as any rendered form is: once.
+    let post = |token: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Request::post(app::contact::send_message::SendMessage::PATH)
+                    .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                    .header(header::CONTENT_TYPE, FORM)
+                    .header(header::REFERER, "http://127.0.0.1:3000/contact")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(Body::from(format!(
+                        "name=Ada&email=ada%40example.org&message=Hello+there+from+a+kept+page\
+                         &__fw_once={token}"
+                    )))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let sent = post(token_b.clone()).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&sent), "/contact/thanks");
+    let again = post(token_b).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again), "/contact/thanks");
+    let (_, _, messages) = storage_snapshot(&app).await;
+    assert_eq!(messages, 1, "the repeat replayed the first outcome");
+
+    // A write ends the kept pages: the next view is rendered, with the new post.
+    app.script_post(CreatePost::PATH, FORM, "title=Second&content=x")
+        .await;
+    let (_, after) = anonymous_get(&app, "/posts").await;
+    assert_eq!(metric(&app, hits).await, h0 + 2, "rendered again");
+    assert!(after.contains(">Second<"), "{after}");
+
+    // Any cookie means a render of one's own; so does a page that does not share itself.
+    let h1 = metric(&app, hits).await;
+    let (_, signed_in) = app.get("/posts").await;
+    assert!(signed_in.contains("name=\"title\""), "the signed-in form");
+    for _ in 0..2 {
+        let missing = anonymous(&app, "/posts/no-such-page").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+    anonymous_get(&app, "/settings").await;
+    anonymous_get(&app, "/settings").await;
+    assert_eq!(metric(&app, hits).await, h1);
+    app.db.drop_database().await;
+}
+
 #[tokio::test]
 async fn a_theme_set_by_an_action_is_a_cookie_every_page_renders_with() {
     let app = TestApp::spawn().await;

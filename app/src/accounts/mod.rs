@@ -18,6 +18,7 @@ use leptos::prelude::*;
 /// `/register`: make an account.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Register"/>
         <h1>"Create an account"</h1>
@@ -29,6 +30,7 @@ pub fn RegisterPage() -> impl IntoView {
 /// `/login`: sign in.
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Sign in"/>
         <h1>"Sign in"</h1>

@@ -12,6 +12,7 @@ use send_message::ContactForm;
 /// JavaScript.
 #[component]
 pub fn ContactPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Contact"/>
         <h1>"Contact us"</h1>
@@ -22,6 +23,7 @@ pub fn ContactPage() -> impl IntoView {
 /// `/contact/thanks`: where a sent message lands.
 #[component]
 pub fn ContactThanksPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Thank you"/>
         <h1>"Thank you"</h1>

@@ -12,6 +12,7 @@ use send_feedback::FeedbackForm;
 /// `/feedback`: tell the team how the site works for you.
 #[component]
 pub fn FeedbackPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Feedback"/>
         <h1>"Feedback"</h1>

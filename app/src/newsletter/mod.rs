@@ -26,6 +26,7 @@ pub async fn subscriber_count() -> Result<u64, formwork::ActionError> {
 /// with and without JavaScript and ships no code.
 #[component]
 pub fn NewsletterPage() -> impl IntoView {
+    crate::shell::shared();
     view! {
         <Title text="Newsletter"/>
         <h1>"Newsletter"</h1>

@@ -24,6 +24,7 @@ use time::{macros::format_description, OffsetDateTime};
 /// and the posts, newest first, twenty a page.
 #[component]
 pub fn PostsPage() -> impl IntoView {
+    crate::shell::shared();
     let (before, after) = use_query_map().with_untracked(|query| {
         Cursor::from_query(
             query.get("before").as_deref(),
@@ -102,6 +103,7 @@ fn PostList(listing: PostListing) -> impl IntoView {
 /// `/posts/{slug}`: one post, or a 404.
 #[component]
 pub fn PostPage() -> impl IntoView {
+    crate::shell::shared();
     routed_post(|post| {
         let viewer = current();
         let editable = may_edit(viewer.as_ref(), post.author.as_ref());

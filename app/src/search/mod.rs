@@ -63,6 +63,7 @@ pub async fn search_posts(q: String) -> Result<Vec<SearchHit>, ActionError> {
 /// `/search?q=…`
 #[component]
 pub fn SearchPage() -> impl IntoView {
+    crate::shell::shared();
     let q = use_query_map()
         .read_untracked()
         .get("q")
