@@ -8,6 +8,8 @@
 #   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
 #     and at concurrency 32 (throughput against the SSR page's), and the same for bare axum
 #     serving the favicon (bench/baseline): the floor this machine allows any tokio server
+#   - the same bare axum inserting one SQLite row per POST: the database's own rate, against
+#     which the no-JS create_post is read
 #   Each figure with a goal prints it beside the figure, met or missed.
 #   - the WASM and JS that /posts, /todos, /search, /feedback and /settings/profile load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
@@ -98,6 +100,7 @@ goal "signed in: within 80% of signed out's rate ($RPS vs $page_rps from memory)
 goal "signed in: within 80% of signed out's rendered rate ($RPS vs $render_rps)" \
   "$(awk -v a="$RPS" -v b="$render_rps" 'BEGIN {print (a >= 0.8 * b) ? 1 : 0}')"
 load "POST create_post (no-JS form, 303)" 32 -s "$WORK/post.lua" "$BASE$ACTION"
+create_rps=$RPS
 goal "no-JS create_post: at least 7,460 req/s (10x the peer's 746)" \
   "$(awk -v a="$RPS" 'BEGIN {print (a >= 7460) ? 1 : 0}')"
 
@@ -118,13 +121,22 @@ done
 # the same run. The site's figures above are read against it.
 (cd "$FW_ROOT/bench/baseline" && cargo build --release --locked --quiet) >&2
 BASELINE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$CARGO_TARGET_DIR/release/bench-baseline" "127.0.0.1:$BASELINE_PORT" &
+"$CARGO_TARGET_DIR/release/bench-baseline" "127.0.0.1:$BASELINE_PORT" "$WORK/bare.db" &
 SITE_PID=$SERVER_PID
 SERVER_PID=$!
 until curl -fsS "http://127.0.0.1:$BASELINE_PORT/favicon.svg" >/dev/null 2>&1; do sleep 0.1; done
 load "GET /favicon.svg (bare axum floor)" 1 "http://127.0.0.1:$BASELINE_PORT/favicon.svg"
 echo "    the site's favicon over one connection: p99 $site_p99 against the bare floor's $P99"
 load "GET /favicon.svg (bare axum floor)" 32 "http://127.0.0.1:$BASELINE_PORT/favicon.svg"
+# The same database's bare insert: one row per POST, SQLite opened as formwork opens it.
+cat >"$WORK/insert.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "Posted by wrk."
+LUA
+load "POST /insert (bare axum + sqlx, one SQLite row)" 32 -s "$WORK/insert.lua" "http://127.0.0.1:$BASELINE_PORT/insert"
+goal "no-JS create_post: at least half the bare insert's rate ($create_rps vs $RPS)" \
+  "$(awk -v a="$create_rps" -v b="$RPS" 'BEGIN {print (a >= 0.5 * b) ? 1 : 0}')"
 kill "$SERVER_PID"
 SERVER_PID=$SITE_PID
 SITE_PID=

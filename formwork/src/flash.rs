@@ -91,14 +91,16 @@ mod server {
     /// Where flashes wait between the POST and the GET. Implemented by the storage backends.
     #[async_trait::async_trait]
     pub trait FlashStore: Send + Sync + 'static {
-        /// Stores `payload` under `id` until `expires_at` (unix seconds).
+        /// Stores `payload` under `id` until `expires_at` (unix seconds), sweeping flashes that
+        /// expired (the SQL stores: once a minute at most).
         async fn put_flash(&self, id: &str, payload: &str, expires_at: i64) -> Result<(), String>;
         /// Removes and returns the payload under `id` if it has not expired.
         async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String>;
 
         /// Claims a form's one-time submission token until `expires_at` (unix seconds), and
-        /// sweeps claims that expired before `now`. `true` for the first claim, `false` when
-        /// the token was claimed before: the form was submitted twice.
+        /// sweeps claims that expired before `now` (the SQL stores: once a minute at most).
+        /// `true` for the first claim (a claim expired before `now` counts as none), `false`
+        /// when the token was claimed before: the form was submitted twice.
         async fn claim_submission(
             &self,
             token: &str,

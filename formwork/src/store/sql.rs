@@ -83,6 +83,27 @@ pub(crate) fn session_lookup(principals: &str) -> Result<String, crate::store::S
     ))
 }
 
+/// How often, at most, a store sweeps expired flashes and submission claims on the way of a
+/// write (seconds of the caller's clock): each sweep is a write of its own, and the rows it
+/// removes are ignored by every read meanwhile.
+pub(crate) const SWEEP_EVERY: i64 = 60;
+
+/// When a store last swept each table.
+#[derive(Default, Debug)]
+pub(crate) struct Sweeps {
+    pub(crate) flashes: std::sync::atomic::AtomicI64,
+    pub(crate) submissions: std::sync::atomic::AtomicI64,
+}
+
+/// Whether a sweep last done at `last` is due again at `now`; the caller that finds it due
+/// does it (the others go on).
+pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    let before = last.load(Relaxed);
+    now.saturating_sub(before) >= SWEEP_EVERY
+        && last.compare_exchange(before, now, Relaxed, Relaxed).is_ok()
+}
+
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
 /// adds to pick rows no other worker holds.
@@ -93,13 +114,14 @@ macro_rules! framework_queries {
         pub struct $store {
             pool: sqlx::Pool<$db>,
             session_lookup: Option<String>,
+            sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
         }
 
         impl $store {
             /// The store on `pool`, whose formwork tables are migrated ([`migrate`]). Nobody
             /// can sign in until [`principals`](Self::principals) says who the users are.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { pool, session_lookup: None }
+                Self { pool, session_lookup: None, sweeps: Default::default() }
             }
 
             /// Who a session names: one `SELECT` from the app's own tables of the columns `id`
@@ -125,13 +147,15 @@ macro_rules! framework_queries {
                 payload: &str,
                 expires_at: i64,
             ) -> Result<(), String> {
-                // Flashes nobody came back for are swept on the way.
+                // Flashes nobody came back for are swept on the way, once a minute at most.
                 let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
-                sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
+                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 sqlx::query(
                     "INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($1, $2, $3)",
                 )
@@ -161,17 +185,22 @@ macro_rules! framework_queries {
                 now: i64,
                 expires_at: i64,
             ) -> Result<bool, String> {
-                sqlx::query("DELETE FROM formwork_submissions WHERE expires_at < $1")
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                if $crate::store::sql::sweep_due(&self.sweeps.submissions, now) {
+                    sqlx::query("DELETE FROM formwork_submissions WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                // A claim that expired but is not swept yet counts as none.
                 sqlx::query(
                     "INSERT INTO formwork_submissions (token, expires_at) VALUES ($1, $2) \
-                     ON CONFLICT (token) DO NOTHING",
+                     ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, \
+                     outcome = NULL WHERE formwork_submissions.expires_at < $3",
                 )
                 .bind(token)
                 .bind(expires_at)
+                .bind(now)
                 .execute(&self.pool)
                 .await
                 .map(|done| done.rows_affected() == 1)

@@ -85,6 +85,15 @@ pub(crate) const POST_SELECT: &str = "SELECT posts.id, posts.slug, posts.title, 
      posts.created_at, posts.author_id, users.username AS author, users.display_name AS author_display_name, users.avatar_key AS author_avatar \
      FROM posts LEFT JOIN users ON users.id = posts.author_id";
 
+/// A new post, and the row [`POST_SELECT`] would read of it, in one statement: the author's
+/// columns come from subqueries (a `RETURNING` clause reads only the table it writes).
+pub(crate) const POST_INSERT: &str = "INSERT INTO posts \
+     (slug, title, content, created_at, author_id, search_text) VALUES ($1, $2, $3, $4, $5, $6) \
+     RETURNING id, slug, title, content, created_at, author_id, \
+     (SELECT username FROM users WHERE users.id = posts.author_id) AS author, \
+     (SELECT display_name FROM users WHERE users.id = posts.author_id) AS author_display_name, \
+     (SELECT avatar_key FROM users WHERE users.id = posts.author_id) AS author_avatar";
+
 /// What a post is searched by: its title and content, [folded](app::search::query::fold) as
 /// the words of a query are, on two lines (a word has no whitespace, so none matches across).
 pub(crate) fn search_text(title: &str, content: &str) -> String {
@@ -227,7 +236,7 @@ macro_rules! post_queries {
                 backend_error, is_unique_violation, now,
                 sql::posts::{
                     next_free_slug, search_sql, search_text, suffix_range, PostRow, PostSummaryRow,
-                    EXCERPT_CHARS, POST_SELECT, SLUG_ATTEMPTS,
+                    EXCERPT_CHARS, POST_INSERT, POST_SELECT, SLUG_ATTEMPTS,
                 },
             };
             use app::{
@@ -293,6 +302,24 @@ macro_rules! post_queries {
                     base_slug: &str,
                     author_id: i64,
                 ) -> Result<Post, StoreError> {
+                    let insert = |slug: String| async move {
+                        sqlx::query_as::<_, PostRow>(POST_INSERT)
+                            .bind(slug)
+                            .bind(&post.title)
+                            .bind(&post.content)
+                            .bind(now())
+                            .bind(author_id)
+                            .bind(search_text(&post.title, &post.content))
+                            .fetch_one(&self.pool)
+                            .await
+                    };
+                    // Most titles are new: one statement. A taken slug is looked for once it
+                    // turns out to be taken.
+                    match insert(base_slug.to_owned()).await {
+                        Ok(row) => return Ok(row.into()),
+                        Err(error) if is_unique_violation(&error) => {}
+                        Err(error) => return Err(backend_error(error)),
+                    }
                     let (from, to) = suffix_range(base_slug);
                     for _ in 0..SLUG_ATTEMPTS {
                         let taken: Vec<String> = sqlx::query_scalar(
@@ -304,25 +331,8 @@ macro_rules! post_queries {
                         .fetch_all(&self.pool)
                         .await
                         .map_err(backend_error)?;
-                        let slug = next_free_slug(base_slug, &taken);
-                        let inserted = sqlx::query_scalar::<_, i64>(
-                            "INSERT INTO posts (slug, title, content, created_at, author_id, search_text) \
-                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        )
-                        .bind(&slug)
-                        .bind(&post.title)
-                        .bind(&post.content)
-                        .bind(now())
-                        .bind(author_id)
-                        .bind(search_text(&post.title, &post.content))
-                        .fetch_one(&self.pool)
-                        .await;
-                        match inserted {
-                            Ok(id) => {
-                                return self.post_by_id(id).await?.ok_or_else(|| {
-                                    StoreError::Backend("a post vanished right after its insert".into())
-                                })
-                            }
+                        match insert(next_free_slug(base_slug, &taken)).await {
+                            Ok(row) => return Ok(row.into()),
                             // Another writer took this slug between our read and our insert.
                             Err(error) if is_unique_violation(&error) => continue,
                             Err(error) => return Err(backend_error(error)),
