@@ -190,6 +190,9 @@ impl Formwork {
     /// app's own `provide_context` calls.
     pub fn provide_context(&self) {
         provide_context(self.0.key.clone());
+        provide_context(crate::page_cache::FormTokens::for_request(
+            self.0.key.clone(),
+        ));
         provide_context(self.0.sessions.clone());
         provide_context(self.0.cache.clone());
         provide_context(self.0.live.clone());

@@ -598,13 +598,10 @@ pub(crate) fn current_page() -> String {
 pub(crate) fn once_token() -> String {
     #[cfg(feature = "ssr")]
     return {
-        let token = match use_context::<crate::signing::SigningKey>() {
-            Some(key) => crate::origin::new_form_token(&key),
+        match use_context::<crate::page_cache::FormTokens>() {
+            Some(tokens) => tokens.issue(),
             None => format!("{:032x}", rand::random::<u128>()),
-        };
-        // A hole in the page, if the page is shared (see `page_cache`).
-        crate::page_cache::note_token(&token);
-        token
+        }
     };
     #[cfg(not(feature = "ssr"))]
     String::new()

@@ -52,7 +52,7 @@ pub fn share(max_age: Duration) {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{note_nonce, note_token, serve, DEFAULT_CAPACITY};
+pub(crate) use server::{note_nonce, serve, FormTokens, DEFAULT_CAPACITY};
 #[cfg(feature = "ssr")]
 pub use server::{PageCache, PageCacheStats};
 
@@ -102,10 +102,31 @@ mod server {
         crate::request::with(|parts| parts.extensions.get::<Recording>().cloned()).flatten()
     }
 
-    /// A one-time form token the render put on the page: a hole in a kept copy.
-    pub(crate) fn note_token(token: &str) {
-        if let Some(recording) = recording() {
-            unpoisoned(recording.0.lock()).tokens.push(token.to_owned());
+    /// What a render's forms sign their one-time tokens with, and the recording they note
+    /// them in when the page may be kept (one context, looked up once per form): provided
+    /// per request by `Formwork::provide_context`.
+    #[derive(Clone)]
+    pub(crate) struct FormTokens {
+        key: SigningKey,
+        recording: Option<Recording>,
+    }
+
+    impl FormTokens {
+        /// For the request being rendered.
+        pub(crate) fn for_request(key: SigningKey) -> Self {
+            Self {
+                key,
+                recording: recording(),
+            }
+        }
+
+        /// A fresh one-time token for a form; a hole in the page, if the page may be kept.
+        pub(crate) fn issue(&self) -> String {
+            let token = crate::origin::new_form_token(&self.key);
+            if let Some(recording) = &self.recording {
+                unpoisoned(recording.0.lock()).tokens.push(token.clone());
+            }
+            token
         }
     }
 
