@@ -29,6 +29,15 @@ test.describe("settings", () => {
     await expect(page.getByRole("status")).toHaveText("Saved: Light.");
     await page.goto("/posts");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+    expect((await page.context().cookies()).map((c) => c.name)).toContain("fw_theme");
+
+    // The system's theme is the default: choosing it deletes the cookie.
+    await open(page, js, "/settings");
+    await page.getByLabel("Same as my system").check();
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status")).toHaveText("Saved: Same as my system.");
+    await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
+    expect((await page.context().cookies()).map((c) => c.name)).not.toContain("fw_theme");
   });
 
   test("the session list names each browser, and signing out everywhere else ends the others", async ({ page, js, browser }) => {

@@ -112,6 +112,31 @@ pub fn hydrate() {
     leptos::mount::hydrate_islands();
 }
 
+/// The headers of the request being served (a page or an action), the analogue of Next.js'
+/// `headers()`:
+///
+/// ```
+/// let agent = formwork::headers()
+///     .get("user-agent")
+///     .and_then(|value| value.to_str().ok())
+///     .map(str::to_owned);
+/// # let _ = agent;
+/// ```
+///
+/// A copy, read on the server; empty in the browser and outside a request. Read cookies with
+/// [`cookies::get`] (it knows their names on https), and the client's address with
+/// `client_ip` (it knows which proxies to believe).
+pub fn headers() -> http::HeaderMap {
+    #[cfg(feature = "ssr")]
+    {
+        request::with(|parts| parts.headers.clone()).unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        http::HeaderMap::new()
+    }
+}
+
 /// `bytes` in lowercase hexadecimal (tokens, their hashes, checksums, ETags).
 #[cfg(feature = "ssr")]
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -324,4 +349,24 @@ macro_rules! __on_server {
 #[macro_export]
 macro_rules! __on_server {
     ($($item:item)*) => {};
+}
+
+#[cfg(all(test, feature = "ssr"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use leptos::prelude::{provide_context, Owner};
+
+    #[test]
+    fn headers_are_the_request_being_served() {
+        let (parts, ()) = http::Request::get("/posts")
+            .header("user-agent", "Mozilla/5.0 (test)")
+            .body(())
+            .unwrap()
+            .into_parts();
+        Owner::new().with(|| {
+            provide_context(parts);
+            assert_eq!(super::headers()["user-agent"], "Mozilla/5.0 (test)");
+        });
+        assert!(super::headers().is_empty(), "outside a request: none");
+    }
 }

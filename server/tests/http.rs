@@ -1813,6 +1813,24 @@ async fn a_theme_set_by_an_action_is_a_cookie_every_page_renders_with() {
             "{cookie}"
         );
     }
+    // Back to the system's theme: the cookie goes (same name and path, expired at once).
+    let response = app
+        .script_post(app::settings::SetTheme::PATH, FORM, "theme=system")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cleared = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    let mut attributes: Vec<&str> = cleared.split("; ").collect();
+    attributes.sort_unstable();
+    assert_eq!(
+        attributes,
+        [
+            "HttpOnly",
+            "Max-Age=0",
+            "Path=/",
+            "SameSite=Lax",
+            "fw_theme="
+        ]
+    );
     let refused = app
         .script_post(app::settings::SetTheme::PATH, FORM, "theme=neon")
         .await;

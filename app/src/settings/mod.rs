@@ -56,10 +56,16 @@ impl Theme {
     }
 }
 
-/// Keeps the theme in a cookie for a year.
+/// Keeps the theme in a cookie for a year; the system's theme is the default, kept by no
+/// cookie at all (and a visitor without cookies gets the shared pages).
 #[formwork::action(access = Public, body_limit = 1 KiB, revalidates = [])]
 pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
-    formwork::cookies::set(THEME_COOKIE, theme.as_str(), THEME_LIFETIME)?;
+    match theme {
+        Theme::System => formwork::cookies::delete(THEME_COOKIE)?,
+        Theme::Light | Theme::Dark => {
+            formwork::cookies::set(THEME_COOKIE, theme.as_str(), THEME_LIFETIME)?
+        }
+    }
     Ok(theme)
 }
 
