@@ -34,7 +34,21 @@ test.describe("posts", () => {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
     await expect(page).toHaveURL(new RegExp(`/posts/${slug}$`));
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    // Where a reader starts: the page's heading (a document load starts at its top).
+    if (js) await expect(page.getByRole("heading", { level: 1 })).toBeFocused();
     await expect(page.locator("article .content")).toHaveText("A post of its own.");
+    await expect(page).toHaveTitle(new RegExp(title));
+    // With JavaScript the post's page replaced the list in this same document: no load.
+    await expectNoReload(page, js);
+
+    // The redirect made a history entry: back is the list, forward the post again.
+    await page.goBack();
+    await expect(page).toHaveURL(/\/posts$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Posts");
+    await page.goForward();
+    await expect(page).toHaveURL(new RegExp(`/posts/${slug}$`));
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    await expectNoReload(page, js);
   });
 
   test("a title that is taken gets the next free suffix", async ({ page, js }) => {

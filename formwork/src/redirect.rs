@@ -54,7 +54,11 @@ impl From<LocalPath> for String {
 /// It records where to go (`Location`, with server_fn's redirect header) and nothing about
 /// how: what the caller gets is the pipeline's decision, made from the request it answers.
 /// A plain HTML form post gets `303 See Other` to `to`, so reloading the next page never
-/// re-submits; a script caller gets the answer with the target, and navigates there.
+/// re-submits; a script caller gets the answer with the target, and navigates there (the
+/// browser runtime shows the page there in place of the form's, without a document load).
+///
+/// An action that calls it and then returns an error goes nowhere: the caller stays at the
+/// form, which shows the error, with and without JavaScript.
 #[cfg(feature = "ssr")]
 pub fn redirect(to: &LocalPath) {
     use http::{header, HeaderName, HeaderValue};

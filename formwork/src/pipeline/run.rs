@@ -51,6 +51,9 @@ async fn script(call: &Call, request: Request, limit: u64, next: Next) -> Respon
     if overflow.tripped() {
         return call.answer(&ActionError::PayloadTooLarge { limit_bytes: limit });
     }
+    if !call.document {
+        forget_redirect_on_error(&mut response);
+    }
     audit(call, response.headers());
     announce(
         call.pipeline.bus.as_deref(),
@@ -128,7 +131,11 @@ async fn form_post(
             String::from_utf8_lossy(&error.ser()).into_owned()
         }
     };
-    let target = redirect.or(return_to).or_else(|| call.back.clone());
+    // An action that said where to go and then failed stays with its form, which shows why.
+    let target = redirect
+        .filter(|_| ok)
+        .or(return_to)
+        .or_else(|| call.back.clone());
     // A success clears the form, so its input is not kept: only the one that tells the form
     // apart from its siblings, so the success finds its way back to it.
     let inputs = if ok {
@@ -160,6 +167,20 @@ async fn form_post(
         redirect.headers_mut().append(name, value);
     }
     redirect
+}
+
+/// An action that called `redirect()` and then failed: its caller stays where it is and is
+/// told why (server_fn's client would follow the redirect and lose the error).
+fn forget_redirect_on_error(response: &mut Response) {
+    if response
+        .headers()
+        .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        response.headers_mut().remove(header::LOCATION);
+        response
+            .headers_mut()
+            .remove(server_fn::redirect::REDIRECT_HEADER);
+    }
 }
 
 /// Holds the action to what its declaration says it revalidates (`revalidates = […]`, see

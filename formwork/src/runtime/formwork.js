@@ -4,8 +4,9 @@
 //   sending, a pending state, the post sent with `fetch` exactly as the browser would send it,
 //   then the page it comes back to fetched once and shown in place, keeping the islands, the
 //   input of other forms, the focus and the scroll. The markup is the server's, so the outcome
-//   is the one a browser without JavaScript gets, word for word. A redirect elsewhere is a
-//   navigation.
+//   is the one a browser without JavaScript gets, word for word. A redirect elsewhere shows
+//   the page there in place of this one, with a history entry and no document load (a page
+//   with islands, or one that cannot be shown, is a document load).
 // - Previews (`data-fw-preview` on such a form): what the page shows at once while the form is
 //   on its way, until the server's page replaces it (see `formwork::preview`).
 // - Uploads (`<form data-fw-form="upload">`, anywhere): the same, sent with `XMLHttpRequest`
@@ -293,8 +294,9 @@ async function submit(event) {
     if (!answer.ok || !target) throw await failure(answer);
     const next = new URL(target, location.href);
     if (next.pathname + next.search !== location.pathname + location.search) {
-      // The action sent the browser elsewhere: the page there is rendered fresh.
-      location.assign(next.href);
+      // The action sent the browser elsewhere: the page there, rendered fresh, replaces this one.
+      sending.delete(record);
+      await navigate(next, true);
       return;
     }
     const id = answer.headers.get("x-formwork-revalidation-id");
@@ -579,6 +581,56 @@ function follow(form, delay) {
     }, delay),
   );
 }
+
+// ---- Navigation: a redirect's page in place of this one --------------------------------------
+
+/** The address of the page shown: a history step to another one shows that one. */
+let shown = location.pathname + location.search;
+
+/**
+ * Shows the page at `url` in place of this one, as a document load would (its title, the root
+ * element's attributes, its body, the top of the page, the focus on its error summary or its
+ * heading), without one: this tab keeps its script, its stream and its `window`. `push` adds a
+ * history entry (a redirect); a step back or forth has one already. A page with islands here
+ * or there needs its WASM started by a document load, and so does anything that fails.
+ */
+async function navigate(url, push) {
+  try {
+    if (doc.querySelector(ISLAND)) throw new Error("this page has islands");
+    const answer = await fetch(url.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+    if (!answer.ok || !(answer.headers.get("content-type") || "").includes("text/html")) {
+      throw new Error(`the page answered ${answer.status}`);
+    }
+    const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+    if (fresh.querySelector(ISLAND)) throw new Error("that page has islands");
+    const at = new URL(answer.redirected ? answer.url : url.href);
+    at.hash = url.hash;
+    if (push) history.pushState(null, "", at.href);
+    shown = at.pathname + at.search;
+    adoptRoot(fresh);
+    dirty = new Set();
+    live.since = fresh.querySelector('meta[name="formwork-live"]')?.content || live.since;
+    doc.body.replaceWith(doc.adoptNode(fresh.body));
+    scrollTo(0, 0);
+    ready();
+    recount();
+    const target = doc.querySelector("[data-fw-summary]") || doc.querySelector("main h1, h1");
+    if (target) {
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    }
+    connectSoon();
+  } catch (problem) {
+    console.debug("formwork: a document load instead:", problem);
+    if (push) location.assign(url.href);
+    else location.reload();
+  }
+}
+
+// A step back or forth to another page's entry (not a fragment of this one) shows that page.
+addEventListener("popstate", () => {
+  if (location.pathname + location.search !== shown) navigate(new URL(location.href), false);
+});
 
 // ---- Regions and the live stream --------------------------------------------------------------
 
