@@ -1050,6 +1050,48 @@ async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_
 /// the first connection closes while the action runs. The first post still finishes, and the
 /// second gets its outcome at once (not, ten seconds later, "still running").
 #[tokio::test]
+async fn a_script_submission_sent_twice_with_its_forms_token_writes_once_and_answers_alike() {
+    let app = TestApp::spawn().await;
+    let (_, page) = app.get("/posts").await;
+    let token = once_token(&page);
+    let send = |body: String| {
+        let app = &app;
+        async move {
+            let response = app.script_post(CreatePost::PATH, FORM, &body).await;
+            (response.status(), text(response).await)
+        }
+    };
+    let before = storage_snapshot(&app).await.0.len();
+
+    // A retry (or a replayed fetch) of the same rendered form: one post, the same answer.
+    let body = format!("title=Once+only&content=Sent+twice.&__fw_once={token}");
+    let first = send(body.clone()).await;
+    let again = send(body).await;
+    assert_eq!(first.0, StatusCode::OK, "{}", first.1);
+    assert_eq!(again, first);
+    assert_eq!(storage_snapshot(&app).await.0.len(), before + 1);
+
+    // A refusal is replayed as it was, with its status.
+    let (_, page) = app.get("/posts").await;
+    let body = format!("title=&content=&__fw_once={}", once_token(&page));
+    let refused = send(body.clone()).await;
+    assert_eq!(refused.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(send(body).await, refused);
+
+    // Another rendering of the form is another submission.
+    let (_, page) = app.get("/posts").await;
+    let body = format!(
+        "title=Once+only&content=Again.&__fw_once={}",
+        once_token(&page)
+    );
+    let other = send(body).await;
+    assert_eq!(other.0, StatusCode::OK);
+    assert_ne!(other.1, first.1, "a post of its own, under the next slug");
+    assert_eq!(storage_snapshot(&app).await.0.len(), before + 2);
+    app.db.drop_database().await;
+}
+
+#[tokio::test]
 async fn a_post_its_browser_abandoned_still_finishes_and_its_repeat_gets_the_outcome() {
     let app = TestApp::spawn().await;
     let token = once_token(&app.get("/posts").await.1);

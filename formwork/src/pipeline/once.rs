@@ -1,5 +1,7 @@
-//! Once: a plain form post that repeats its rendered form's one-time token (a double click,
-//! a resubmitted page) gets the first post's outcome; the action does not run again.
+//! Once: a submission that repeats its rendered form's one-time token (a double click, a
+//! resubmitted page, a script's retry or a replayed `fetch`) gets the first one's outcome; the
+//! action does not run again. A plain form post is sent where the first went, with its flash;
+//! a script gets the first answer's status and body.
 
 use super::{posted::PostedForm, Answer, Call};
 use crate::{
@@ -11,6 +13,7 @@ use crate::{
     ActionError, LocalPath,
 };
 use axum::response::Response;
+use server_fn::error::FromServerFnError;
 use std::{collections::BTreeMap, time::Duration};
 
 /// How long a rendered form's submission token is remembered: a repeat of the same form
@@ -20,10 +23,10 @@ pub const SUBMISSION_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a repeated submission waits for the first one to finish.
 const REPEAT_WAIT: Duration = Duration::from_secs(10);
 
-/// Whether this call is a plain form post carrying its rendered form's one-time token (what
-/// [`claim`] claims).
+/// Whether this call carries its rendered form's one-time token (what [`claim`] claims), and
+/// there is a store to claim it in.
 pub(super) fn carries_token(call: &Call, form: Option<&PostedForm>) -> bool {
-    call.form_post().is_some() && form.is_some_and(|form| form.once.is_some())
+    call.pipeline.flash.is_some() && form.is_some_and(|form| form.once.is_some())
 }
 
 /// The token to record this post's outcome under, when it is a plain form post's first;
@@ -32,7 +35,7 @@ pub(super) async fn claim(
     call: &Call,
     form: Option<&PostedForm>,
 ) -> Result<Option<String>, Answer> {
-    let (Some(settings), Some(form)) = (call.form_post(), form) else {
+    let (Some(settings), Some(form)) = (call.pipeline.flash.as_ref(), form) else {
         return Ok(None);
     };
     let Some(token) = &form.once else {
@@ -40,6 +43,13 @@ pub(super) async fn claim(
     };
     match claim_token(settings, token).await {
         Claim::First => Ok(Some(token.clone())),
+        Claim::Repeat if call.form_post().is_none() => {
+            tracing::info!(action = %call.path, "repeated script submission: replaying the first answer");
+            Err(Box::new(match first_outcome(settings, token).await {
+                Some(remembered) => script_answer(&remembered),
+                None => call.answer(&still_running()),
+            }))
+        }
         Claim::Repeat => {
             let back = form.return_to.clone().or_else(|| call.back.clone());
             Err(Box::new(replay(settings, token, &call.path, back).await))
@@ -97,6 +107,71 @@ pub(super) async fn remember(
     }
 }
 
+/// How the first submission of `token` ended, waiting for it to end (at most
+/// [`REPEAT_WAIT`]); `None` when it has not, or its record cannot be read.
+async fn first_outcome(settings: &FlashSettings, token: &str) -> Option<Remembered> {
+    let deadline = tokio::time::Instant::now() + REPEAT_WAIT;
+    loop {
+        match settings.store.submission_outcome(token).await {
+            Ok(Some(outcome)) => {
+                return serde_json::from_str::<Remembered>(&outcome)
+                    .inspect_err(
+                        |error| tracing::error!(%error, "unreadable remembered submission"),
+                    )
+                    .ok();
+            }
+            Ok(None) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::error!(%error, "could not read a remembered submission");
+                return None;
+            }
+        }
+    }
+}
+
+fn still_running() -> ActionError {
+    ActionError::Conflict {
+        message: text(Message::StillRunning).into_owned(),
+    }
+}
+
+/// A script's answer to a repeat: the first answer's status and body, and its redirect.
+fn script_answer(remembered: &Remembered) -> Response {
+    use axum::response::IntoResponse;
+    use http::{header, HeaderValue, StatusCode};
+    let flash = &remembered.flash;
+    let status = if flash.ok {
+        StatusCode::OK
+    } else {
+        ActionError::de(flash.body.clone().into()).status()
+    };
+    let mut response = (status, flash.body.clone()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !flash.ok {
+        if let Ok(path) = HeaderValue::from_str(&flash.action) {
+            headers.insert(server_fn::error::SERVER_FN_ERROR_HEADER, path);
+        }
+    }
+    if let Some(target) = remembered.target.as_deref().and_then(LocalPath::parse) {
+        if let Ok(location) = HeaderValue::from_str(target.as_str()) {
+            headers.insert(header::LOCATION, location);
+            headers.insert(
+                http::HeaderName::from_static(server_fn::redirect::REDIRECT_HEADER),
+                HeaderValue::from_static(""),
+            );
+        }
+    }
+    response
+}
+
 /// A repeated post: wait for the first one to finish, then send the browser where the first
 /// one went, with its outcome. The action does not run again.
 async fn replay(
@@ -109,32 +184,16 @@ async fn replay(
         action,
         "repeated form submission: replaying the first outcome"
     );
-    let deadline = tokio::time::Instant::now() + REPEAT_WAIT;
-    loop {
-        match settings.store.submission_outcome(token).await {
-            Ok(Some(outcome)) => match serde_json::from_str::<Remembered>(&outcome) {
-                Ok(remembered) => {
-                    let target = remembered.target.as_deref().and_then(LocalPath::parse);
-                    let flash = &remembered.flash;
-                    return store_and_redirect(settings, flash, target.or(back), Keep::Store).await;
-                }
-                Err(error) => {
-                    tracing::error!(%error, "unreadable remembered submission");
-                    break;
-                }
-            },
-            Ok(None) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Ok(None) => break,
-            Err(error) => {
-                tracing::error!(%error, "could not read a remembered submission");
-                break;
-            }
-        }
+    if let Some(remembered) = first_outcome(settings, token).await {
+        let target = remembered.target.as_deref().and_then(LocalPath::parse);
+        return store_and_redirect(settings, &remembered.flash, target.or(back), Keep::Store).await;
     }
-    let error = ActionError::Conflict {
-        message: text(Message::StillRunning).into_owned(),
-    };
-    redirect(settings, action, Err(&error), BTreeMap::new(), back).await
+    redirect(
+        settings,
+        action,
+        Err(&still_running()),
+        BTreeMap::new(),
+        back,
+    )
+    .await
 }

@@ -24,7 +24,15 @@ pub(super) struct Posted {
 /// Reads a plain form post's body whole (it is kept, and handed on), and what it sent besides
 /// the action's arguments; a script's request passes as it is.
 pub(super) async fn read(call: &Call, request: Request, limit: u64) -> Result<Posted, Answer> {
-    if call.form_post().is_none() {
+    // A script's urlencoded form (an island's, a `fetch` of a rendered form) is read for its
+    // one-time token only: a repeat of it gets the first answer.
+    let script_form = call.pipeline.flash.is_some()
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"));
+    if call.form_post().is_none() && !script_form {
         return Ok(Posted {
             request,
             form: None,

@@ -38,11 +38,17 @@ pub(super) async fn action(
         (Some(settings), Some(form)) => {
             form_post(call, settings, posted.request, form, once, next).await
         }
-        _ => script(call, posted.request, limit, next).await,
+        _ => script(call, posted.request, once, limit, next).await,
     }
 }
 
-async fn script(call: &Call, request: Request, limit: u64, next: Next) -> Response {
+async fn script(
+    call: &Call,
+    request: Request,
+    once: Option<String>,
+    limit: u64,
+    next: Next,
+) -> Response {
     // A body without a declared length is counted as it streams in: it stops at the limit,
     // the action fails to read it, and the answer is the same 413.
     let (parts, body) = request.into_parts();
@@ -61,11 +67,55 @@ async fn script(call: &Call, request: Request, limit: u64, next: Next) -> Respon
         response.headers_mut(),
     )
     .await;
-    no_store(if call.document {
-        respond_to_document(response)
-    } else {
-        respond_to_script(response).await
-    })
+    if call.document {
+        return no_store(respond_to_document(response));
+    }
+    let response = respond_to_script(response).await;
+    match (once, call.pipeline.flash.as_ref()) {
+        (Some(token), Some(settings)) => {
+            no_store(remember_answer(call, settings, &token, response).await)
+        }
+        _ => no_store(response),
+    }
+}
+
+/// A script's answer, kept under its form's one-time token: a repeat of the submission gets
+/// the same status and body (and redirect) without running the action (see `once`). An
+/// answer the database failed under (503) changed nothing, and is not kept.
+async fn remember_answer(
+    call: &Call,
+    settings: &FlashSettings,
+    token: &str,
+    response: Response,
+) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, 1024 * 1024).await {
+        Ok(body) => body,
+        Err(error) => {
+            let error = ActionError::internal(format!("unreadable action response: {error}"));
+            return call.answer(&error);
+        }
+    };
+    let ok = parts.status.is_success();
+    let target = parts
+        .headers
+        .contains_key(server_fn::redirect::REDIRECT_HEADER)
+        .then(|| parts.headers.get(header::LOCATION))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(LocalPath::parse)
+        .filter(|_| ok);
+    let flash = Flash {
+        action: call.path.clone(),
+        ok,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        inputs: Default::default(),
+    };
+    remember(settings, token, &flash, target.as_ref()).await;
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// A plain form post: run the action as a script call, keep its outcome and the user's input
