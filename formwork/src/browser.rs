@@ -18,6 +18,10 @@ pub async fn fetch(url: &str, accept: &str, body: Option<&str>) -> Result<Answer
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let headers = web_sys::Headers::new()?;
     headers.set("Accept", accept)?;
+    // What the call reads is tagged with this page (see `revalidate_path`).
+    if let Ok(page) = window.location().pathname() {
+        headers.set(crate::protocol::PAGE_HEADER, &page)?;
+    }
     let init = web_sys::RequestInit::new();
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     if let Some(body) = body {

@@ -43,9 +43,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The tag every entry loaded while serving `path` carries.
+/// The tag every entry read while serving `path` carries.
 pub fn path_tag(path: &str) -> String {
     format!("path:{}", path.split(['?', '#']).next().unwrap_or(path))
+}
+
+/// Whether `path` is a scope (`/posts/*`, `/*`) rather than one page.
+fn is_scope(path: &str) -> bool {
+    path.ends_with("/*")
 }
 
 /// How many entries the cache keeps at most; past it, expired entries go first, then the
@@ -188,7 +193,7 @@ impl DataCache {
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         G: FnOnce(&T) -> Vec<String> + Send + 'static,
     {
-        if let Some(value) = self.live::<T>(key, Instant::now()) {
+        if let Some(value) = self.live::<T>(key, Instant::now(), &tags) {
             tracing::debug!(key, "cache hit");
             return Ok(value);
         }
@@ -223,14 +228,48 @@ impl DataCache {
 
     /// A live value under `key`, counted as a hit when there is one (a miss is counted by
     /// the check made under the key's gate).
-    fn live<T: Clone + 'static>(&self, key: &str, now: Instant) -> Option<T> {
+    ///
+    /// A hit for a reader that tags it with what the entry lacks (another page's path) adds
+    /// those tags: every page that reads an entry is purged with it.
+    fn live<T: Clone + 'static>(&self, key: &str, now: Instant, wanted: &[String]) -> Option<T> {
         let shard = self.shard(key);
-        let value = unpoisoned(shard.entries.read())
-            .get(key)
-            .filter(|entry| entry.expires_at.is_none_or(|at| now < at))
-            .and_then(|entry| entry.value.downcast_ref::<T>().cloned())?;
+        let (value, missing) = {
+            let entries = unpoisoned(shard.entries.read());
+            let entry = entries
+                .get(key)
+                .filter(|entry| entry.expires_at.is_none_or(|at| now < at))?;
+            let value = entry.value.downcast_ref::<T>().cloned()?;
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|tag| !entry.tags.contains(tag))
+                .cloned()
+                .collect();
+            (value, missing)
+        };
+        if !missing.is_empty() {
+            self.add_tags(key, &missing);
+        }
         shard.hits.fetch_add(1, Ordering::Relaxed);
         Some(value)
+    }
+
+    /// Tags the entry under `key` (if it is still there) with `tags` too.
+    fn add_tags(&self, key: &str, tags: &[String]) {
+        let mut index = self.index();
+        let mut entries = unpoisoned(self.shard(key).entries.write());
+        let Some(entry) = entries.get_mut(key) else {
+            return;
+        };
+        for tag in tags {
+            if !entry.tags.contains(tag) {
+                entry.tags.push(tag.clone());
+                index
+                    .by_tag
+                    .entry(tag.clone())
+                    .or_default()
+                    .insert(key.to_owned());
+            }
+        }
     }
 
     /// The lock that loads of `key` take turns on.
@@ -252,7 +291,7 @@ impl DataCache {
     fn get_at<T: Clone + 'static>(&self, key: &str, now: Instant) -> Result<T, u64> {
         // Read before looking: a purge after this point makes the load's value unkept.
         let epoch = self.inner.epoch.load(Ordering::Acquire);
-        self.live(key, now).ok_or_else(|| {
+        self.live(key, now, &[]).ok_or_else(|| {
             self.inner.misses.fetch_add(1, Ordering::Relaxed);
             epoch
         })
@@ -302,18 +341,31 @@ impl DataCache {
 
     /// Removes every entry tagged `tag`; returns how many.
     pub fn purge_tag(&self, tag: &str) -> usize {
+        self.purge_tags(tag, |index| {
+            vec![tag.to_owned()]
+                .into_iter()
+                .filter(|t| index.by_tag.contains_key(t))
+                .collect()
+        })
+    }
+
+    /// Removes every entry tagged with one of the tags `pick` chooses from the index.
+    fn purge_tags(&self, what: &str, pick: impl FnOnce(&Index) -> Vec<String>) -> usize {
         let removed = {
             let mut index = self.index();
             self.inner.epoch.fetch_add(1, Ordering::AcqRel);
-            let keys = index.by_tag.remove(tag).unwrap_or_default();
-            let removed = keys
-                .iter()
-                .filter(|key| self.remove(&mut index, key))
-                .count();
+            let mut removed = 0;
+            for tag in pick(&index) {
+                let keys = index.by_tag.remove(&tag).unwrap_or_default();
+                removed += keys
+                    .iter()
+                    .filter(|key| self.remove(&mut index, key))
+                    .count();
+            }
             index.purged += removed as u64;
             removed
         };
-        tracing::debug!(tag, removed, "cache purged by tag");
+        tracing::debug!(what, removed, "cache purged");
         self.inner.purges.send_modify(|n| *n += 1);
         removed
     }
@@ -346,9 +398,24 @@ impl DataCache {
         self.inner.purges.subscribe()
     }
 
-    /// Removes every entry loaded while serving `path`.
+    /// Removes every entry read while serving `path` (see [`revalidate_path`] for its scopes:
+    /// `/posts`, `/posts/*`, `/*`).
     pub fn purge_path(&self, path: &str) -> usize {
-        self.purge_tag(&path_tag(path))
+        let tag = path_tag(path);
+        if !is_scope(path) {
+            return self.purge_tag(&tag);
+        }
+        self.purge_tags(&tag, |index| {
+            index
+                .by_tag
+                .keys()
+                .filter(|t| {
+                    t.strip_prefix("path:")
+                        .is_some_and(|page| crate::live::in_scope(path, page))
+                })
+                .cloned()
+                .collect()
+        })
     }
 
     /// The counts so far, with the number of entries held now.
@@ -477,7 +544,16 @@ impl Query {
             return load().await;
         };
         let Query { key, mut tags, ttl } = self;
-        if let Some(tag) = crate::request::with(|parts| path_tag(parts.uri.path())) {
+        // The page being served; for an island's call, the page it is on (as its browser
+        // says: at worst an entry is purged with a page it was not on).
+        if let Some(tag) = crate::request::with(|parts| {
+            let page = parts
+                .headers
+                .get(crate::protocol::PAGE_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::LocalPath::parse);
+            path_tag(page.as_ref().map_or(parts.uri.path(), |page| page.as_str()))
+        }) {
             tags.push(tag);
         }
         cache.get_or_load(&key, tags, ttl, tags_of, load).await
@@ -489,7 +565,12 @@ pub fn revalidate_tag(tag: &str) {
     revalidate(&format!("tag:{tag}"), |cache| cache.purge_tag(tag));
 }
 
-/// Purges everything the page at `path` read, now, and says so in the action's response.
+/// Purges everything the page at `path` read, now, and says so in the action's response; open
+/// pages there refresh. `path` is one page (`/posts`), or a scope: `/posts/*` is `/posts` and
+/// every page under it, `/*` every page (Next.js' `revalidatePath(path, 'layout')`).
+///
+/// Every page that reads a cached entry tags it, whether the read loaded it or found it,
+/// and an island's refetch tags it with the page the island is on.
 pub fn revalidate_path(path: &str) {
     revalidate(&path_tag(path), |cache| cache.purge_path(path));
 }
@@ -520,6 +601,54 @@ mod tests {
     fn put(cache: &DataCache, key: &str, tag_list: &[&str], value: u32, now: Instant) {
         let epoch = cache.get_at::<u32>(key, now).err().unwrap_or_default();
         cache.put_at(key, &tags(tag_list), None, value, epoch, now);
+    }
+
+    #[test]
+    fn a_scope_purges_its_page_and_every_page_under_it() {
+        let cache = DataCache::new();
+        let now = Instant::now();
+        let kept = |key: &str| cache.get_at::<u32>(key, now).is_ok();
+        for (key, page) in [
+            ("list", "path:/posts"),
+            ("one", "path:/posts/hello"),
+            ("deep", "path:/posts/hello/edit"),
+            ("other", "path:/postscript"),
+            ("home", "path:/"),
+        ] {
+            put(&cache, key, &[page], 1, now);
+        }
+        assert_eq!(cache.purge_path("/posts/hello"), 1, "one page");
+        assert!(kept("list") && kept("deep"));
+        assert_eq!(cache.purge_path("/posts/*"), 2, "/posts and below");
+        assert!(
+            kept("other"),
+            "a page whose name merely starts alike is not under it"
+        );
+        assert_eq!(cache.purge_path("/*"), 2, "every page");
+        assert!(!kept("other") && !kept("home"));
+    }
+
+    #[tokio::test]
+    async fn every_page_that_reads_an_entry_tags_it_on_a_hit_too() {
+        let cache = DataCache::new();
+        for page in ["path:/a", "path:/b"] {
+            let value: Result<u32, ()> = cache
+                .get_or_load(
+                    "k",
+                    tags(&["t", page]),
+                    None,
+                    |_| Vec::new(),
+                    || async { Ok(7) },
+                )
+                .await;
+            assert_eq!(value, Ok(7));
+        }
+        assert_eq!(cache.stats().misses, 1, "the second read was a hit");
+        assert_eq!(
+            cache.purge_path("/b"),
+            1,
+            "the page that only found it purges it"
+        );
     }
 
     #[test]

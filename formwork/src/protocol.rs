@@ -26,6 +26,9 @@ pub const ITEM_FIELD: &str = "__fw_item";
 /// it never takes the flash a form post left for that view (the page may be navigating to it
 /// at that very moment).
 pub const REFRESH_HEADER: &str = "x-formwork-refresh";
+/// The page an island's call comes from: what it reads is tagged with that page, so
+/// `revalidate_path` of the page purges it (see `cache::revalidate_path`).
+pub const PAGE_HEADER: &str = "x-formwork-page";
 /// The response header that lists what an action revalidated (`tag:news`, `path:/news`),
 /// for the browser and for other instances.
 pub const REVALIDATED_HEADER: &str = "x-formwork-revalidated";

@@ -186,12 +186,13 @@ pub fn apply(cache: &DataCache, invalidation: &Invalidation) -> usize {
         .iter()
         .map(|item| match item.strip_prefix("tag:") {
             Some(tag) => cache.purge_tag(tag),
-            // `path:…` is itself the tag every entry of that page carries.
-            None if item.starts_with("path:") => cache.purge_tag(item),
-            None => {
-                tracing::warn!(item, "ignored an invalidation item of an unknown kind");
-                0
-            }
+            None => match item.strip_prefix("path:") {
+                Some(path) => cache.purge_path(path),
+                None => {
+                    tracing::warn!(item, "ignored an invalidation item of an unknown kind");
+                    0
+                }
+            },
         })
         .sum()
 }
@@ -225,6 +226,16 @@ mod tests {
         );
         assert_eq!(removed, 2);
         assert_eq!(cache.stats().entries, 1, "newsletter stays");
+        // A scope reaches every page under it.
+        keep("post", vec![crate::cache::path_tag("/posts/hello")]).await;
+        keep("edit", vec![crate::cache::path_tag("/posts/hello/edit")]).await;
+        let scoped = Invalidation {
+            from: "b".into(),
+            id: "2".into(),
+            items: vec!["path:/posts/*".into()],
+        };
+        assert_eq!(apply(&cache, &scoped), 2);
+        assert_eq!(cache.stats().entries, 1);
     }
 
     #[tokio::test]

@@ -87,12 +87,39 @@ pub fn concerns(item: &str, path: &str, tags: &[String]) -> bool {
     if let Some(tag) = item.strip_prefix("tag:") {
         return tags.iter().any(|t| t == tag);
     }
-    item.strip_prefix("path:").is_some_and(|p| p == path)
+    item.strip_prefix("path:")
+        .is_some_and(|scope| in_scope(scope, path))
+}
+
+/// Whether the page at `page` is within what `revalidate_path(path)` names: the page itself,
+/// or for a scope `/posts/*` the page `/posts` and every page under it (`/*`: every page).
+pub fn in_scope(path: &str, page: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    match path.strip_suffix("/*") {
+        None => page == path,
+        Some(base) => {
+            page == base
+                || page
+                    .strip_prefix(base)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_concerns_its_page_and_a_scope_every_page_under_it() {
+        let none: &[String] = &[];
+        assert!(concerns("path:/posts", "/posts", none));
+        assert!(!concerns("path:/posts", "/posts/hello", none));
+        assert!(concerns("path:/posts/*", "/posts", none));
+        assert!(concerns("path:/posts/*", "/posts/hello/edit", none));
+        assert!(!concerns("path:/posts/*", "/postscript", none));
+        assert!(concerns("path:/*", "/", none) && concerns("path:/*", "/todos", none));
+    }
 
     #[test]
     fn an_item_concerns_the_pages_that_show_its_tag_or_are_its_path() {

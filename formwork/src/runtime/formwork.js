@@ -658,7 +658,14 @@ function listed(header) {
 function concerns(item, path, tags) {
   if (item === "all") return true;
   if (item.startsWith("tag:")) return tags.includes(item.slice(4));
-  return item.startsWith("path:") && item.slice(5) === path;
+  return item.startsWith("path:") && inScope(item.slice(5), path);
+}
+
+/** `live::in_scope`: `/posts` is that page; `/posts/*` it and every page under it; `/*` all. */
+function inScope(scope, page) {
+  if (!scope.endsWith("/*")) return page === scope;
+  const base = scope.slice(0, -2);
+  return page === base || page.startsWith(base + "/");
 }
 
 function regions() {
