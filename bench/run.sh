@@ -11,7 +11,8 @@
 #   - the same bare axum inserting one SQLite row per POST: the database's own rate, against
 #     which the no-JS create_post is read
 #   Each figure with a goal prints it beside the figure, met or missed.
-#   - the WASM and JS that /posts, /todos, /search, /feedback and /settings/profile load
+#   - the WASM and JS that /posts, /todos, /search, /feedback, /settings (an island) and
+#     /settings/profile load
 #     for a signed-in user in Chromium, lazy chunks included: raw, gzip -9 and brotli -q 11
 #     bytes, against #19's budgets: 40,000 B brotli for /posts, 60,000 B for every other page
 #   - avatar uploads: how long the multipart action takes to answer (checked, staged, job
@@ -144,7 +145,7 @@ SITE_PID=
 echo
 echo "== What each page loads in Chromium (WASM + JS: the HTML's files, the split loader, lazy chunks), bytes =="
 SESSION=$SESSION CHROMIUM_PATH=$(command -v chromium) NODE_PATH="$FW_ROOT/end2end/node_modules" \
-  node "$FW_ROOT/bench/bundle.cjs" "$BASE" /posts /todos /search /feedback /settings/profile >"$WORK/loads"
+  node "$FW_ROOT/bench/bundle.cjs" "$BASE" /posts /todos /search /feedback /settings /settings/profile >"$WORK/loads"
 printf '%-10s %-62s %9s %9s %9s\n' page file raw gzip brotli
 for page in $(awk '{print $1}' "$WORK/loads" | uniq); do
   total_raw=0; total_gz=0; total_br=0

@@ -6,7 +6,7 @@
 //! | `posts` | every page of the post list | publishing, editing, deleting a post |
 //! | `post:{id}` | one post's page | editing or deleting it |
 //! | `comments:{post_id}` | one post's comments | adding or deleting one of them |
-//! | `newsletter` | the subscriber count | a new subscriber |
+//! | `newsletter` | the subscriber count | (a new subscriber revalidates its page, `/newsletter`, by path) |
 //! | `people` | everything that shows authors' names (post lists, posts, comments) | a new display name or picture |
 
 use std::time::Duration;

@@ -145,6 +145,42 @@ test.describe("contact", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Contact us");
   });
 
+  // The contact form's fields are an app component built on `formwork::use_form_status`. The
+  // server's answer is held back until the page has been looked at while the post is on its way.
+  test("the form's own status component says whose message is on its way and holds the inputs", async ({ page, js }) => {
+    await open(page, js, "/contact");
+    const note = page.locator("p.sending");
+    await expect(note).toBeHidden();
+    await page.getByLabel("Name").fill("Ada");
+    await page.getByLabel("Email").fill("ada@example.org");
+    await page.getByLabel("Message").fill("Hello there, team!");
+
+    let arrived!: () => void;
+    const posted = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/send_message*", async (route) => {
+      arrived();
+      await held;
+      await route.continue();
+    });
+    const clicked = page.getByRole("button", { name: "Send" }).click();
+    await posted;
+    // Without JavaScript the browser is posting the form and shows its own progress: there is
+    // no page to look at until the answer comes.
+    if (js) {
+      await expect(note).toBeVisible();
+      await expect(note).toHaveText("Sending your message as ada@example.org…");
+      await expect(page.getByLabel("Message")).toBeDisabled();
+      await expect(page.getByRole("button", { name: "Sending…" })).toBeDisabled();
+    }
+    release();
+    await clicked;
+    await expect(page).toHaveURL(/\/contact\/thanks$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you");
+    await expectNoReload(page, js);
+  });
+
   test("a good message lands on the thank-you page", async ({ page }) => {
     await page.goto("/contact");
     await page.getByLabel("Name").fill("Ada");

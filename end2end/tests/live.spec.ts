@@ -75,15 +75,23 @@ test.describe("live", () => {
     await watcher.close();
   });
 
-  test("the newsletter's count goes up on every open newsletter page", async ({ page, js, browser }) => {
+  // `subscribe` names the page that shows the count (`revalidate_path("/newsletter")`), not a
+  // tag: the count is read afresh in this tab (after the 303 without JavaScript), and every
+  // other tab open on the page refreshes what it read.
+  test("the newsletter's count goes up here and on every open newsletter page (revalidate_path)", async ({ page, js, browser }) => {
     const watcher = await watch(browser, "/newsletter");
     const count = async (p: Page) => Number((await p.locator(".subscriber-count").textContent())?.match(/\d+/)?.[0] ?? "0");
     const before = await count(watcher.page);
     await open(page, js, "/newsletter");
+    expect(await count(page)).toBe(before);
     await page.getByLabel("Email").fill(`${uniqueTitle("reader").replace(/[^a-z0-9]/gi, "")}@example.org`);
     await page.getByRole("button", { name: "Subscribe" }).click();
     await expect(page.getByRole("status")).toContainText("Subscribed!");
-    await expect(watcher.page.locator(".subscriber-count")).toHaveText(new RegExp(`^${before + 1} readers? so far\\.$`));
+    const after = new RegExp(`^${before + 1} readers? so far\\.$`);
+    await expect(page.locator(".subscriber-count")).toHaveText(after);
+    await expect(watcher.page.locator(".subscriber-count")).toHaveText(after);
+    expect(watcher.requests("/newsletter"), "one read of the page").toBe(1);
+    await expectNoReload(page, js);
     await watcher.close();
   });
 

@@ -1,18 +1,26 @@
-import { test, expect, open, signIn, signUp } from "./fixtures";
+import { test, expect, open, signIn, signUp, expectNoReload } from "./fixtures";
 
 // The theme is a cookie an action sets; every page is rendered with it, so the first paint
 // is already right, with or without JavaScript.
 
 test.describe("settings", () => {
+  // Without JavaScript the theme is a form with a Save button. With it, picking a theme is
+  // the control: its change handler calls the action (`formwork::use_action`), and the Save
+  // button is hidden. Either way the same theme is saved and shown.
   test("the chosen theme is saved, stays after a reload, and is in the page's first bytes", async ({ page, js, baseURL }) => {
+    const choose = async (label: string) => {
+      await page.getByLabel(label, { exact: true }).check();
+      if (!js) await page.getByRole("button", { name: "Save" }).click();
+    };
     await open(page, js, "/settings");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
     await expect(page.getByLabel("Same as my system")).toBeChecked();
+    await expect(page.getByRole("button", { name: "Save" })).toBeVisible({ visible: !js });
 
-    await page.getByLabel("Dark", { exact: true }).check();
-    await page.getByRole("button", { name: "Save" }).click();
+    await choose("Dark");
     await expect(page.getByRole("status")).toHaveText("Saved: Dark.");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+    await expectNoReload(page, js);
 
     await page.reload();
     await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
@@ -24,8 +32,7 @@ test.describe("settings", () => {
     expect(html).toContain('<html lang="en" data-theme="dark"');
 
     await open(page, js, "/settings");
-    await page.getByLabel("Light", { exact: true }).check();
-    await page.getByRole("button", { name: "Save" }).click();
+    await choose("Light");
     await expect(page.getByRole("status")).toHaveText("Saved: Light.");
     await page.goto("/posts");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
@@ -33,11 +40,43 @@ test.describe("settings", () => {
 
     // The system's theme is the default: choosing it deletes the cookie.
     await open(page, js, "/settings");
-    await page.getByLabel("Same as my system").check();
-    await page.getByRole("button", { name: "Save" }).click();
+    await choose("Same as my system");
     await expect(page.getByRole("status")).toHaveText("Saved: Same as my system.");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
     expect((await page.context().cookies()).map((c) => c.name)).not.toContain("fw_theme");
+  });
+
+  // The server's own refusal: what reaches it names a theme it does not know. With
+  // JavaScript the pick shows at once and says it is saving, then goes back; without, the
+  // form comes back with the error. Both end on the theme the page had, with the reason.
+  test("a refused theme leaves the page as it was and says why", async ({ page, js }) => {
+    await open(page, js, "/settings");
+    await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
+    let arrived!: () => void;
+    const posted = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/set_theme*", async (route) => {
+      arrived();
+      await held;
+      const body = (route.request().postData() ?? "").replace(/theme=\w+/, "theme=purple");
+      await route.continue({ postData: body });
+    });
+    await page.getByLabel("Dark", { exact: true }).check();
+    const saved = js ? Promise.resolve() : page.getByRole("button", { name: "Save" }).click();
+    await posted;
+    if (js) {
+      await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+      await expect(page.getByRole("status")).toHaveText("Saving…");
+      await expect(page.getByRole("group", { name: "Theme" })).toHaveAttribute("aria-busy", "true");
+    }
+    release();
+    await saved;
+    await expect(page.getByRole("alert")).toContainText("The submitted data could not be read: unknown variant `purple`");
+    await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
+    await expect(page.getByLabel("Same as my system")).toBeChecked();
+    await expect(page.getByRole("status")).toHaveCount(0);
+    await expectNoReload(page, js);
   });
 
   test("the session list names each browser, and signing out everywhere else ends the others", async ({ page, js, browser }) => {

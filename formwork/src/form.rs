@@ -637,7 +637,7 @@ where
     let children = children.into_inner();
     let preview = preview.map(|p| p.to_json());
     let node = NodeRef::<html::Form>::new();
-    provide_context(Pending(state.pending));
+    let status = crate::status::FormContext::provide(state.pending, A::PATH);
     // The children note their inputs' ids before the summary above them renders.
     let ids = FieldIds::provide();
     let content = form_children(children());
@@ -646,11 +646,11 @@ where
 
     #[cfg(feature = "hydrate")]
     let on_submit = move |event: leptos::ev::SubmitEvent| {
-        submit::<A>(event, state, keep_values);
+        submit::<A>(event, state, status, keep_values);
     };
     #[cfg(not(feature = "hydrate"))]
     let on_submit = move |_: leptos::ev::SubmitEvent| {
-        let _ = keep_values;
+        let _ = (keep_values, status);
     };
     // A field is checked when the user leaves it, and again as they type once it was found
     // wanting, so its message goes away as soon as it is fixed.
@@ -710,10 +710,6 @@ pub(crate) fn form_children<V: IntoView>(view: V) -> V {
     view
 }
 
-/// Whether the enclosing [`ActionForm`] is submitting; read by [`SubmitButton`].
-#[derive(Clone, Copy)]
-pub(crate) struct Pending(pub(crate) RwSignal<bool>);
-
 /// A submit button that shows `pending_label` and disables itself while its form is in
 /// flight, so a double click submits once.
 #[component]
@@ -733,8 +729,8 @@ pub fn SubmitButton(
     #[prop(optional)]
     class: &'static str,
 ) -> impl IntoView {
-    let pending = use_context::<Pending>().map(|p| p.0);
-    let busy = move || pending.is_some_and(|p| p.get());
+    let status = crate::status::use_form_status();
+    let busy = move || status.pending();
     view! {
         <button type="submit" name=name value=value class=class disabled=busy data-fw-pending=pending_label>
             {move || if busy() { pending_label.unwrap_or(label) } else { label }}
@@ -743,8 +739,12 @@ pub fn SubmitButton(
 }
 
 #[cfg(feature = "hydrate")]
-fn submit<A>(event: leptos::ev::SubmitEvent, state: FormState<A>, keep_values: bool)
-where
+fn submit<A>(
+    event: leptos::ev::SubmitEvent,
+    state: FormState<A>,
+    status: crate::status::FormContext,
+    keep_values: bool,
+) where
     A: Action + ServerFn<Error = ActionError> + 'static,
     A::Output: DeserializeOwned + Clone + Send + Sync + 'static,
 {
@@ -781,6 +781,7 @@ where
             return;
         }
     };
+    status.data.set(Some(decode(&body)));
     state.pending.set(true);
     let shown = state
         .optimism
@@ -790,25 +791,13 @@ where
             (shown, ticket)
         });
     leptos::task::spawn_local(async move {
-        let answer = crate::browser::fetch(A::PATH, "application/json", Some(&body)).await;
-        let revalidated = answer.as_ref().ok().and_then(|a| a.revalidated.clone());
-        let outcome = match answer {
-            Ok(crate::browser::Answer {
-                redirect: Some(location),
-                ..
-            }) => {
-                // The action asked to go elsewhere: a real navigation, so the next page is
-                // rendered fresh by the server. The form stays pending until the page changes.
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().assign(&location);
-                }
-                return;
-            }
-            Ok(answer) if answer.ok => serde_json::from_str::<A::Output>(&answer.text)
-                .map_err(|_| ActionError::Unavailable),
-            Ok(answer) => Err(serde_json::from_str::<ActionError>(&answer.text)
-                .unwrap_or(ActionError::Unavailable)),
-            Err(_) => Err(ActionError::Unavailable),
+        let Sent::Answered {
+            outcome,
+            revalidated,
+        } = send::<A>(&body).await
+        else {
+            // The action asked to go elsewhere: the form stays pending until the page changes.
+            return;
         };
         let succeeded = outcome.is_ok();
         if let Some((target, ticket)) = shown {
@@ -824,6 +813,7 @@ where
         state.local.set(FieldErrors::new());
         state.outcome.set(Some(outcome));
         state.pending.set(false);
+        status.data.set(None);
         if succeeded && !keep_values {
             form.reset();
         }
@@ -836,6 +826,53 @@ where
             crate::live::client::revalidate(&id, &items).await;
         }
     });
+}
+
+/// How a call from the browser ended.
+#[cfg(feature = "hydrate")]
+pub(crate) enum Sent<T> {
+    /// The action sent the browser elsewhere, and it is on its way there.
+    Redirected,
+    /// The action's value or error, and what it revalidated (with that revalidation's id).
+    Answered {
+        outcome: Outcome<T>,
+        revalidated: Option<(String, Vec<String>)>,
+    },
+}
+
+/// Posts a urlencoded `body` to action `A` from the browser, as a form or an event handler
+/// does, and reads its answer: a redirect is a real navigation (the next page is rendered
+/// fresh by the server), an error is the typed [`ActionError`] (no answer at all: the server
+/// could not be reached).
+#[cfg(feature = "hydrate")]
+pub(crate) async fn send<A>(body: &str) -> Sent<A::Output>
+where
+    A: ServerFn<Error = ActionError>,
+    A::Output: DeserializeOwned,
+{
+    let answer = crate::browser::fetch(A::PATH, "application/json", Some(body)).await;
+    let revalidated = answer.as_ref().ok().and_then(|a| a.revalidated.clone());
+    let outcome =
+        match answer {
+            Ok(crate::browser::Answer {
+                redirect: Some(location),
+                ..
+            }) => {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().assign(&location);
+                }
+                return Sent::Redirected;
+            }
+            Ok(answer) if answer.ok => serde_json::from_str::<A::Output>(&answer.text)
+                .map_err(|_| ActionError::Unavailable),
+            Ok(answer) => Err(serde_json::from_str::<ActionError>(&answer.text)
+                .unwrap_or(ActionError::Unavailable)),
+            Err(_) => Err(ActionError::Unavailable),
+        };
+    Sent::Answered {
+        outcome,
+        revalidated,
+    }
 }
 
 /// Focuses the form's error summary once it has rendered (after the state's effects ran).

@@ -37,6 +37,7 @@ pub mod bound;
 mod browser;
 #[cfg(feature = "ssr")]
 pub mod builder;
+pub mod call;
 pub mod cookies;
 pub mod error;
 pub mod flash;
@@ -54,6 +55,7 @@ pub mod redirect;
 pub mod region;
 pub mod rules;
 pub mod schema;
+pub mod status;
 pub mod upload;
 pub mod upload_form;
 
@@ -167,6 +169,7 @@ pub mod prelude {
     };
     #[cfg(feature = "ssr")]
     pub use crate::{revalidate_path, revalidate_tag, Formwork};
+    pub use crate::{use_action, use_form_status, ActionHandle, FormStatus};
     pub use leptos::prelude::*;
 }
 
@@ -187,6 +190,7 @@ pub use bound::Bound;
 pub use builder::{Builder, Formwork};
 #[cfg(feature = "ssr")]
 pub use cache::{revalidate_path, revalidate_tag};
+pub use call::{use_action, ActionHandle, Undo};
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
 pub use form::{
@@ -204,6 +208,7 @@ pub use redirect::redirect;
 pub use redirect::LocalPath;
 pub use region::Region;
 pub use schema::{Rule, Schema, Validated};
+pub use status::{use_form_status, FormStatus};
 pub use upload_form::{FileInput, UploadButton, UploadForm, UploadProgress};
 
 /// Declares an action: an `async fn` that runs only on the server, called over HTTP by its

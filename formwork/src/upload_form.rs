@@ -40,6 +40,7 @@ where
     C: IntoView + 'static,
 {
     let children = children.into_inner();
+    crate::status::FormContext::provide(state.pending, A::PATH);
     // The children note their inputs' ids before the summary above them renders.
     let ids = FieldIds::provide();
     let content = form_children(children());

@@ -811,6 +811,12 @@ async fn subscribing_validates_the_address_and_answers_a_duplicate_kindly() {
         .script_post(Subscribe::PATH, FORM, "email=+Ada%40Example.org+")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
+    // The count's page is named (`revalidate_path`), not a tag: what `/newsletter` read above
+    // (the "0 readers" the page's render cached) is read afresh below.
+    assert_eq!(
+        response.headers()[formwork::protocol::REVALIDATED_HEADER],
+        "path:/newsletter"
+    );
     assert_eq!(
         json(response).await,
         serde_json::json!({"email": "ada@example.org"})

@@ -101,9 +101,9 @@ async fn open_pages_hear_exactly_the_revalidations_that_concern_them_with_the_ac
         (heard.id, heard.items),
         (
             revalidation_id(&subscribed),
-            vec!["tag:newsletter".to_owned()]
+            vec!["path:/newsletter".to_owned()]
         ),
-        "its first event: it never heard of the post"
+        "its first event: it never heard of the post (subscribing names the count's page)"
     );
 }
 

@@ -1,6 +1,8 @@
 //! The `send_message` action and the contact form.
 
-use formwork::{ActionError, ActionForm, FormState, Rule, SubmitButton, TextArea, TextInput};
+use formwork::{
+    use_form_status, ActionError, ActionForm, FormState, Rule, SubmitButton, TextArea, TextInput,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -32,28 +34,42 @@ pub fn ContactForm() -> impl IntoView {
     let state = FormState::<SendMessage>::new();
     view! {
         <ActionForm state=state class="contact">
-            <fieldset>
-                <legend>"Your message"</legend>
-                <TextInput
-                    field=state.fields().name
-                    id="contact-name"
-                    autocomplete="name"
-                />
-                <TextInput
-                    field=state.fields().email
-                    id="contact-email"
-                    autocomplete="email"
-                />
-                <TextArea
-                    field=state.fields().message
-                    id="contact-message"
-                    rows=6
-                />
-                <div class="actions">
-                    <SubmitButton label="Send" pending_label="Sending…"/>
-                </div>
-            </fieldset>
+            <MessageFields state=state/>
         </ActionForm>
+    }
+}
+
+/// The form's fields. They read the form's status ([`use_form_status`]): while the message is
+/// on its way the inputs are held still and a line says whose it is. Without JavaScript the
+/// browser posts the form and nothing here changes.
+#[component]
+fn MessageFields(state: FormState<SendMessage>) -> impl IntoView {
+    let status = use_form_status();
+    view! {
+        <fieldset {..status.disabled_while_pending()}>
+            <legend>"Your message"</legend>
+            <TextInput
+                field=state.fields().name
+                id="contact-name"
+                autocomplete="name"
+            />
+            <TextInput
+                field=state.fields().email
+                id="contact-email"
+                autocomplete="email"
+            />
+            <TextArea
+                field=state.fields().message
+                id="contact-message"
+                rows=6
+            />
+            <p class="sending" role="status" {..status.shown_while_pending()}>
+                "Sending your message as " {status.sent("email")} "…"
+            </p>
+            <div class="actions">
+                <SubmitButton label="Send" pending_label="Sending…"/>
+            </div>
+        </fieldset>
     }
 }
 

@@ -19,8 +19,10 @@ formwork::schema! {
 }
 
 /// Subscribes an address. Addresses are compared without regard to case; subscribing twice is
-/// answered kindly (409), not as a failure of the user's.
-#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB, revalidates = ["newsletter"])]
+/// answered kindly (409), not as a failure of the user's. The count is shown on one page, and
+/// what changed is named by that page (Next.js' `revalidatePath('/newsletter')`): everything
+/// `/newsletter` read is read afresh, there and in every open tab on it.
+#[formwork::action(access = Public, rate_limit = per_ip(5).per_hour(), body_limit = 4 KiB, revalidates = ["/newsletter"])]
 pub async fn subscribe(
     #[server(flatten)] subscription: Subscription,
 ) -> Result<Subscribed, ActionError> {
@@ -38,7 +40,7 @@ pub async fn subscribe(
     if crate::state::store()?.subscribe(&email, &welcome).await? {
         crate::state::wake_jobs();
         tracing::info!("newsletter subscriber added");
-        formwork::revalidate_tag(crate::tags::NEWSLETTER);
+        formwork::revalidate_path("/newsletter");
         Ok(Subscribed { email })
     } else {
         Err(ActionError::Conflict {

@@ -8,7 +8,7 @@ pub mod profile;
 pub mod sessions;
 
 use formwork::Title;
-use formwork::{ActionError, ActionForm, FormState, SubmitButton};
+use formwork::{use_action, ActionError, ActionForm, FormSnapshot, FormState, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -72,16 +72,35 @@ pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
 /// `/settings`
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let current = Theme::current();
-    let state = FormState::<SetTheme>::new();
+    let (current, snapshot) = (Theme::current(), formwork::form::snapshot::<SetTheme>());
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
         {formwork::identity::current().map(|_| view! {
             <p><a href="/settings/profile">"Your profile: the name shown next to your posts and comments"</a></p>
         })}
+        <ThemePicker current snapshot/>
+        <sessions::SessionList/>
+    }
+}
+
+/// The theme picker. Without JavaScript it is a form with a Save button. With JavaScript the
+/// choice is the control: picking a theme shows it at once and saves it from the radio's
+/// change handler ([`use_action`]), and the page goes back to the theme it had if the server
+/// refuses. The button is then not needed and is hidden.
+#[island]
+fn ThemePicker(current: Theme, snapshot: FormSnapshot<Theme>) -> impl IntoView {
+    let state = FormState::<SetTheme>::restore(snapshot);
+    let save = use_action::<SetTheme>().optimistic_with(move |call: &SetTheme| {
+        let before = page_theme().unwrap_or(current);
+        show_theme(call.theme);
+        Box::new(move || show_theme(before))
+    });
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
         <ActionForm state=state class="settings">
-            <fieldset>
+            <fieldset aria-busy=move || save.pending().then_some("true")>
                 <legend>"Theme"</legend>
                 {Theme::ALL
                     .into_iter()
@@ -90,7 +109,9 @@ pub fn SettingsPage() -> impl IntoView {
                         let target = id.clone();
                         view! {
                             <label class="choice" for=target>
-                                <input type="radio" id=id name="theme" value=theme.as_str() checked=theme == current/>
+                                <input type="radio" id=id name="theme" value=theme.as_str()
+                                    checked=theme == current
+                                    on:change=move |_| save.call(SetTheme { theme })/>
                                 {theme.label()}
                             </label>
                         }
@@ -99,11 +120,59 @@ pub fn SettingsPage() -> impl IntoView {
                 {state.success(|theme| view! {
                     <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
                 })}
-                <div class="actions">
+                {move || {
+                    if save.pending() {
+                        Some(view! { <p class="sending" role="status">"Saving…"</p> }.into_any())
+                    } else {
+                        save.value().map(|theme| view! {
+                            <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
+                        }.into_any())
+                    }
+                }}
+                {move || save.error().map(|error| view! {
+                    <p class="form-error" role="alert">{error.to_string()}</p>
+                })}
+                <div class="actions" hidden=move || hydrated.get()>
                     <SubmitButton label="Save" pending_label="Saving…"/>
                 </div>
             </fieldset>
         </ActionForm>
-        <sessions::SessionList/>
     }
+}
+
+/// The theme the page shows now (`<html data-theme>`); none on the server.
+fn page_theme() -> Option<Theme> {
+    #[cfg(feature = "hydrate")]
+    return match document()
+        .document_element()?
+        .get_attribute("data-theme")?
+        .as_str()
+    {
+        "light" => Some(Theme::Light),
+        "dark" => Some(Theme::Dark),
+        "system" => Some(Theme::System),
+        _ => None,
+    };
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// Shows `theme` on the page, and as the picker's choice.
+fn show_theme(theme: Theme) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let page = document();
+        if let Some(root) = page.document_element() {
+            let _ = root.set_attribute("data-theme", theme.as_str());
+        }
+        if let Some(input) = page
+            .get_element_by_id(&format!("theme-{}", theme.as_str()))
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+        {
+            input.set_checked(true);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = theme;
 }

@@ -218,9 +218,23 @@ function enhanced(form) {
   return kind === "upload" || (kind === "action" && !form.closest(ISLAND));
 }
 
-/** The pending state: `aria-busy`, and the submit buttons disabled, saying their pending label. */
-function pending(form, on) {
+/**
+ * The pending state: `aria-busy`, and the submit buttons disabled, saying their pending label.
+ * What the form's own components asked for (`formwork::use_form_status`) follows: elements shown
+ * or hidden while it is sent (`data-fw-status="pending"`, `"idle"`), controls disabled
+ * (`"disabled"`), and the values being sent written out (`data-fw-sending="field"`).
+ */
+function pending(form, on, data) {
   on ? form.setAttribute("aria-busy", "true") : form.removeAttribute("aria-busy");
+  for (const el of form.querySelectorAll("[data-fw-status]")) {
+    const when = el.getAttribute("data-fw-status");
+    if (when === "disabled") el.disabled = on;
+    else el.hidden = (when === "pending") !== on;
+  }
+  for (const el of form.querySelectorAll("[data-fw-sending]")) {
+    const value = on && data ? data.get(el.getAttribute("data-fw-sending")) : "";
+    el.textContent = typeof value === "string" ? value : "";
+  }
   for (const button of form.querySelectorAll("button[type=submit], button:not([type]), button[data-fw-cancel]")) {
     const cancel = button.getAttribute("data-fw-cancel");
     if (cancel) {
@@ -277,9 +291,10 @@ async function submit(event) {
   sending.add(record);
   inFlight.add(form);
   live.submitting += 1;
-  pending(form, true);
-  record.undo = preview(form, record.steps, data);
+  // Noted first: a control the form disables while it is sent loses the focus.
   const focused = form.contains(doc.activeElement) ? doc.activeElement : null;
+  pending(form, true, data);
+  record.undo = preview(form, record.steps, data);
   try {
     const answer =
       form.getAttribute("data-fw-form") === "upload"
@@ -505,14 +520,14 @@ function preview(form, steps, data) {
         el.textContent = value(b);
         undo.push(() => (el.textContent = was));
       }
-    } else if (kind === "append") {
+    } else if (kind === "append" || kind === "prepend") {
       const list = doc.querySelector(a);
       const template = doc.getElementById(b);
       if (!list || !(template instanceof HTMLTemplateElement)) continue;
       const copy = template.content.cloneNode(true);
       fill(copy, (name) => (data.has(name) ? value(name) : null));
       const added = [...copy.childNodes];
-      list.append(copy);
+      kind === "append" ? list.append(copy) : list.prepend(copy);
       undo.push(() => added.forEach((node) => node.remove()));
     }
   }
@@ -561,7 +576,7 @@ function stillSending() {
     if (!here) continue;
     record.form = here;
     inFlight.add(here);
-    pending(here, true);
+    pending(here, true, record.data);
     record.undo = preview(here, record.steps, record.data);
   }
 }
@@ -669,9 +684,10 @@ function inScope(scope, page) {
 }
 
 function regions() {
-  return [...doc.querySelectorAll("[data-fw-region][data-fw-tags]")].map((el) => ({
+  // A region without tags still shows what its page read: a path revalidation reaches it.
+  return [...doc.querySelectorAll("[data-fw-region]")].map((el) => ({
     name: el.getAttribute("data-fw-region"),
-    tags: el.getAttribute("data-fw-tags").split(/\s+/).filter(Boolean),
+    tags: (el.getAttribute("data-fw-tags") || "").split(/\s+/).filter(Boolean),
   }));
 }
 
@@ -759,17 +775,21 @@ function markLive(open) {
   doc.documentElement.setAttribute("data-fw-live", open ? "open" : "closed");
 }
 
-/** Opens the stream for the page's tags (from where it last heard), or closes it when there are none. */
+/**
+ * Opens the stream for the page's path and tags (from where it last heard), or closes it when
+ * nothing on the page refreshes (no region, no island resource).
+ */
 function connect() {
   if (doc.hidden) return;
-  const tags = new Set(regions().flatMap((r) => r.tags));
+  const shown = regions();
+  const tags = new Set(shown.flatMap((r) => r.tags));
   live.watchers.forEach((w) => w.tags.forEach((t) => tags.add(t)));
   const sorted = [...tags].sort();
   const key = `${location.pathname} ${sorted.join(" ")}`;
   if (live.source && live.key === key && live.source.readyState !== EventSource.CLOSED) return;
   live.source?.close();
   live.source = null;
-  if (!sorted.length) return;
+  if (!shown.length && !live.watchers.size) return;
   const query = new URLSearchParams({ path: location.pathname, tags: sorted.join(" ") });
   if (live.since) query.set("since", live.since);
   const source = new EventSource("/_formwork/live?" + query);
