@@ -115,14 +115,15 @@ rust_version() {
 
 clippy_server() {
   cargo clippy --locked -p server -p app -p formwork -p formwork-macros -p hello-form \
-    --features hello-form/ssr --all-targets -- -D warnings
+    -p formwork-guide --features hello-form/ssr,formwork-guide/ssr --all-targets -- -D warnings
 }
 
 clippy_wasm() {
   # The hydrate feature set, as the wasm build compiles it.
   local build_std=()
   read -ra build_std <<<"$FW_WASM_BUILD_STD"
-  cargo clippy --locked -p frontend -p hello-form --features hello-form/hydrate --lib \
+  cargo clippy --locked -p frontend -p hello-form -p formwork-guide \
+    --features hello-form/hydrate,formwork-guide/hydrate --lib \
     --target "$(fw_manifest wasm.target)" "${build_std[@]}" -- -D warnings
 }
 
@@ -235,6 +236,17 @@ quick_start() {
     RUST_LOG=warn cargo leptos end-to-end --project hello-form "${FW_LEPTOS_STD[@]}"
 }
 
+# The guide's examples (docs/guide), as its first page runs them: `cargo leptos end-to-end
+# --project formwork-guide` builds them, serves them on SQLite and runs their browser specs
+# both ways; a spec there also checks that every code block of the guide is the examples' code.
+guide_examples() {
+  local addr
+  addr="127.0.0.1:$(fw_free_port)"
+  (cd examples/guide/end2end && npm ci --no-audit --no-fund --silent) || return 1
+  LEPTOS_SITE_ADDR=$addr BASE_URL="http://$addr" DATABASE_URL="sqlite:$WORK/guide.db" \
+    RUST_LOG=warn cargo leptos end-to-end --project formwork-guide "${FW_LEPTOS_STD[@]}"
+}
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "shellcheck scripts" shellcheck_scripts
 step "run command on a machine without the tools (empty HOME) reaches the install step" fresh_machine_run
@@ -248,6 +260,7 @@ step "start an S3-compatible store on loopback" fw_start_s3
 step "unit, integration and storage conformance tests (SQLite + PostgreSQL)" rust_tests
 step "hostile-client suite, every server function (SQLite + PostgreSQL)" hostile_suite
 step "quick start (examples/hello-form): built, served, Playwright both ways" quick_start
+step "guide examples (examples/guide): built, served, Playwright both ways, code blocks checked" guide_examples
 if step "release build (cargo leptos)" build_release && [[ ${RESULTS[-1]} == PASS* ]]; then
   step "Playwright end-to-end (js + nojs, Chromium)" end_to_end
   step "release tarball (scripts/package.sh) unpacked and started with only its sample's variables" package_smoke

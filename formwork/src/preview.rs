@@ -86,6 +86,11 @@ impl Preview {
         self.step(vec!["append", list, template])
     }
 
+    /// [`append`](Self::append), at the start of the list: for a list shown newest first.
+    pub fn prepend(self, list: &'static str, template: &'static str) -> Self {
+        self.step(vec!["prepend", list, template])
+    }
+
     fn step(mut self, step: Vec<&'static str>) -> Self {
         self.steps.push(step);
         self
@@ -139,7 +144,8 @@ mod tests {
             .class("", "done", "done")
             .attr(".tick", "aria-checked", "done")
             .text(".todo-title", "title")
-            .append(".todo-list", "new-todo");
+            .append(".todo-list", "new-todo")
+            .prepend("#notes", "note");
         let parsed: Vec<Vec<String>> = serde_json::from_str(&preview.to_json()).unwrap();
         assert_eq!(
             parsed,
@@ -149,6 +155,7 @@ mod tests {
                 vec!["attr", ".tick", "aria-checked", "done"],
                 vec!["text", ".todo-title", "title"],
                 vec!["append", ".todo-list", "new-todo"],
+                vec!["prepend", "#notes", "note"],
             ]
         );
         assert_eq!(Preview::new().to_json(), "[]");
