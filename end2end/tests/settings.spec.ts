@@ -46,9 +46,10 @@ test.describe("settings", () => {
     expect((await page.context().cookies()).map((c) => c.name)).not.toContain("fw_theme");
   });
 
-  // The server's own refusal: what reaches it names a theme it does not know. With
-  // JavaScript the pick shows at once and says it is saving, then goes back; without, the
-  // form comes back with the error. Both end on the theme the page had, with the reason.
+  // The server's own refusal: what reaches it names a theme it does not know, a 422 at the
+  // theme field. With JavaScript the pick shows at once and says it is saving, then goes
+  // back; without, the form comes back with the error. Both end on the theme the page had,
+  // with the reason.
   test("a refused theme leaves the page as it was and says why", async ({ page, js }) => {
     await open(page, js, "/settings");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
@@ -72,7 +73,7 @@ test.describe("settings", () => {
     }
     release();
     await saved;
-    await expect(page.getByRole("alert")).toContainText("The submitted data could not be read: unknown variant `purple`");
+    await expect(page.getByRole("alert")).toContainText("Choose one of the options for Theme.");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
     await expect(page.getByLabel("Same as my system")).toBeChecked();
     await expect(page.getByRole("status")).toHaveCount(0);

@@ -325,6 +325,15 @@ impl FromServerFnError for ActionError {
     /// Transport failures, mapped so that a client's mistake is a 4xx and never a 500.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail)
+                if crate::decode::field_errors_in(&detail).is_some() =>
+            {
+                // A schema read the form and found fields wanting: a 422 at those fields.
+                Self::Validation {
+                    fields: crate::decode::field_errors_in(&detail).unwrap_or_default(),
+                    form: Vec::new(),
+                }
+            }
             ServerFnErrorErr::Args(detail)
             | ServerFnErrorErr::MissingArg(detail)
             | ServerFnErrorErr::Deserialization(detail) => Self::BadRequest {

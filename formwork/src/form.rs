@@ -275,14 +275,32 @@ impl Field {
         self.rule.is_some_and(|r| r.required)
     }
 
-    /// For `minlength` (absent when `required` already says it).
+    /// For `minlength` (absent when `required` already says it, and for what is not text).
     pub fn minlength(self) -> Option<usize> {
-        self.rule.map(|r| r.min_chars).filter(|min| *min > 1)
+        self.rule
+            .filter(Rule::is_text)
+            .map(|r| r.min_chars)
+            .filter(|min| *min > 1)
     }
 
-    /// For `maxlength`.
+    /// For `maxlength` (text only).
     pub fn maxlength(self) -> Option<usize> {
-        self.rule.map(|r| r.max_chars)
+        self.rule.filter(Rule::is_text).map(|r| r.max_chars)
+    }
+
+    /// For a number's `min`.
+    pub fn min(self) -> Option<f64> {
+        self.rule.and_then(|r| r.range).map(|(min, _)| min)
+    }
+
+    /// For a number's `max`.
+    pub fn max(self) -> Option<f64> {
+        self.rule.and_then(|r| r.range).map(|(_, max)| max)
+    }
+
+    /// For a number's `step` (`1` for a whole number, `0.01` for two places).
+    pub fn step(self) -> Option<String> {
+        self.rule.and_then(|r| r.step())
     }
 
     /// For an `<input>`'s `type`.
@@ -291,17 +309,35 @@ impl Field {
     }
 
     /// For the browser runtime's check before sending (`data-fw-rule`): the rule as
-    /// `kind required min max`.
+    /// `kind required min max` (characters for text, values for numbers, `-` for none),
+    /// then a decimal's places, or a choice's values joined by `|`.
     pub fn rule_spec(self) -> Option<String> {
         self.rule.map(|rule| {
-            format!(
-                "{} {} {} {}",
-                rule.input_type(),
-                u8::from(rule.required),
-                rule.min_chars,
-                rule.max_chars
-            )
+            let required = u8::from(rule.required);
+            let kind = rule.kind_name();
+            match rule.kind {
+                Kind::Integer | Kind::Decimal => {
+                    let bound =
+                        |b: Option<f64>| b.map_or_else(|| "-".to_owned(), |b| b.to_string());
+                    format!(
+                        "{kind} {required} {} {} {}",
+                        bound(rule.range.map(|r| r.0)),
+                        bound(rule.range.map(|r| r.1)),
+                        rule.places
+                    )
+                }
+                Kind::Choice => format!("{kind} {required} {}", rule.choices.join("|")),
+                Kind::Checkbox => format!("{kind} {required}"),
+                Kind::Text | Kind::Email | Kind::Password => {
+                    format!("{kind} {required} {} {}", rule.min_chars, rule.max_chars)
+                }
+            }
         })
+    }
+
+    /// For `data-fw-same-as`: the field this one must repeat.
+    pub fn same_as(self) -> Option<&'static str> {
+        self.rule.and_then(|rule| rule.same_as)
     }
 
     /// For `data-fw-label`: the label the rule's messages name, when the field has a rule.
@@ -381,13 +417,104 @@ pub fn TextInput(
             required=field.required()
             minlength=field.minlength()
             maxlength=field.maxlength()
+            min=field.min()
+            max=field.max()
+            step=field.step()
             autocomplete=autocomplete
             value=(!secret).then(|| field.value()).flatten()
             aria-invalid=field.invalid()
             aria-describedby=field.described_by()
             data-fw-rule=field.rule_spec()
             data-fw-label=field.rule_label()
+            data-fw-same-as=field.same_as()
         />
+        {field.messages()}
+    }
+}
+
+/// A labelled checkbox bound to a [`Field`] whose rule is [`Rule::checkbox`]: ticked it sends
+/// `on`, unticked nothing (read as `false`). A required one must be ticked (`required`).
+#[component]
+pub fn Checkbox(
+    /// The form field this box is for.
+    field: Field,
+    /// The element id (the label points at it).
+    id: &'static str,
+    /// The label's text: the rule's label when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
+    /// Ticked when the form first shows (an edit form's current value).
+    #[prop(optional)]
+    checked: bool,
+) -> impl IntoView {
+    let label = label.unwrap_or_else(|| field.label());
+    // After a plain post came back, what the user had ticked.
+    let checked = field
+        .value()
+        .map_or(checked, |value| value == "on" || value == "true");
+    view! {
+        <label class="choice" for=id>
+            <input
+                id=field.anchor(id)
+                type="checkbox"
+                name=field.name
+                checked=checked
+                required=field.required()
+                aria-invalid=field.invalid()
+                aria-describedby=field.described_by()
+                data-fw-rule=field.rule_spec()
+                data-fw-label=field.rule_label()
+            />
+            {label}
+        </label>
+        {field.messages()}
+    }
+}
+
+/// A labelled `<select>` bound to a [`Field`] whose rule is [`Rule::choice`]: one option per
+/// `(value, text)` (the values the rule allows), with an empty first option for a choice not
+/// yet made when nothing is `selected`.
+#[component]
+pub fn Select(
+    /// The form field this select is for.
+    field: Field,
+    /// The element id (the label points at it).
+    id: &'static str,
+    /// The options: the value sent, and the text shown.
+    options: Vec<(&'static str, &'static str)>,
+    /// The label's text: the rule's label when not given.
+    #[prop(optional)]
+    label: Option<&'static str>,
+    /// The value chosen when the form first shows.
+    #[prop(optional)]
+    selected: Option<&'static str>,
+) -> impl IntoView {
+    let label = label.unwrap_or_else(|| field.label());
+    let chosen = field
+        .value()
+        .filter(|value| !value.is_empty())
+        .or_else(|| selected.map(str::to_owned));
+    let blank = chosen.is_none();
+    view! {
+        <label for=id>{label}</label>
+        <select
+            id=field.anchor(id)
+            name=field.name
+            required=field.required()
+            aria-invalid=field.invalid()
+            aria-describedby=field.described_by()
+            data-fw-rule=field.rule_spec()
+            data-fw-label=field.rule_label()
+        >
+            {blank.then(|| view! { <option value="">"—"</option> })}
+            {options
+                .into_iter()
+                .map(|(value, text)| {
+                    let selected = chosen.as_deref() == Some(value);
+                    view! { <option value=value selected=selected>{text}</option> }
+                })
+                .collect_view()}
+        </select>
         {field.messages()}
     }
 }

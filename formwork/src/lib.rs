@@ -39,6 +39,8 @@ mod browser;
 pub mod builder;
 pub mod call;
 pub mod cookies;
+#[doc(hidden)]
+pub mod decode;
 pub mod error;
 pub mod flash;
 pub mod form;
@@ -178,9 +180,11 @@ pub mod prelude {
 pub mod __private {
     #[cfg(feature = "ssr")]
     pub use crate::action::{admit, admit_principal, CheckSchema, Input, PassThrough};
+    pub use crate::decode;
     pub use garde;
     #[cfg(feature = "ssr")]
     pub use inventory;
+    pub use serde;
     pub use server_fn::ServerFn;
 }
 
@@ -194,7 +198,8 @@ pub use call::{use_action, ActionHandle, Undo};
 pub use error::{ActionError, FieldErrors};
 pub use flash::FormSnapshot;
 pub use form::{
-    ActionForm, Field, Fields, FormError, FormState, SubmitButton, TextArea, TextInput,
+    ActionForm, Checkbox, Field, Fields, FormError, FormState, Select, SubmitButton, TextArea,
+    TextInput,
 };
 pub use live::Live;
 pub use meta::{Document, Scripts, Stylesheet, Title};

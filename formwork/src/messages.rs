@@ -155,6 +155,26 @@ catalog! {
     Email = "Enter an email address like name@example.org.";
     /// An email address over 254 characters.
     EmailTooLong = "An email address can be at most 254 characters.";
+    /// Not a whole number.
+    NotWholeNumber = "{label} must be a whole number, like 42.";
+    /// Not a number.
+    NotNumber = "{label} must be a number, like 4.25.";
+    /// More digits after the point than the rule allows.
+    TooManyPlaces = "{label} can have at most {places} digits after the point.";
+    /// A number under the rule's minimum.
+    NumberTooSmall = "{label} must be at least {min}.";
+    /// A number over the rule's maximum.
+    NumberTooLarge = "{label} must be at most {max}.";
+    /// A box that must be ticked, left empty.
+    MustTick = "Tick “{label}” to go on.";
+    /// A checkbox sent with a value that is neither ticked nor not.
+    NotTickable = "{label} is either ticked or not.";
+    /// A required choice left empty.
+    ChooseOne = "Choose an option for {label}.";
+    /// A value that is not one of the choices.
+    NotAChoice = "Choose one of the options for {label}.";
+    /// A confirmation that differs from the field it confirms; `{other}` is that field's label.
+    NotSame = "{label} does not match {other}.";
 
     // The live stream's route (a page asking for updates).
     /// 400: the path a page listens for is not one of this site's.

@@ -546,6 +546,9 @@ struct Policy {
     access: Access,
     /// Its typed fields and values of the wrong type for them.
     typed: &'static [(&'static str, &'static [&'static str])],
+    /// The fields of its form's schema, if its arguments are one: one of them missing or of
+    /// the wrong kind is the user's to fix (422 at the field), not an unreadable request (400).
+    schema: &'static [&'static str],
 }
 
 const BOUND_CONFUSION: &[&str] = &[
@@ -566,12 +569,14 @@ fn actions() -> Vec<Policy> {
             name: "create_post",
             access: SignedIn,
             typed: &[("after", &["sideways", "1", "OPEN"])],
+            schema: &["title", "content"],
         },
         Policy {
             path: UpdatePost::PATH,
             name: "update_post",
             access: SignedIn,
             typed: &[("id", BOUND_CONFUSION)],
+            schema: &[],
         },
         Policy {
             path: DeletePost::PATH,
@@ -588,18 +593,21 @@ fn actions() -> Vec<Policy> {
                     ],
                 ),
             ],
+            schema: &[],
         },
         Policy {
             path: AddComment::PATH,
             name: "add_comment",
             access: SignedIn,
             typed: &[("post", BOUND_CONFUSION)],
+            schema: &[],
         },
         Policy {
             path: DeleteComment::PATH,
             name: "delete_comment",
             access: SignedIn,
             typed: &[("id", BOUND_CONFUSION)],
+            schema: &[],
         },
         Policy {
             path: ChangeRole::PATH,
@@ -609,54 +617,63 @@ fn actions() -> Vec<Policy> {
                 ("user", BOUND_CONFUSION),
                 ("role", &["superuser", "ADMIN", "", "root"]),
             ],
+            schema: &[],
         },
         Policy {
             path: Register::PATH,
             name: "register",
             access: Public,
             typed: &[],
+            schema: &["username", "email", "password"],
         },
         Policy {
             path: LogIn::PATH,
             name: "log_in",
             access: Public,
             typed: &[],
+            schema: &["username", "password"],
         },
         Policy {
             path: LogOut::PATH,
             name: "log_out",
             access: SignedIn,
             typed: &[],
+            schema: &[],
         },
         Policy {
             path: Subscribe::PATH,
             name: "subscribe",
             access: Public,
             typed: &[],
+            schema: &["email"],
         },
         Policy {
             path: SendMessage::PATH,
             name: "send_message",
             access: Public,
             typed: &[],
+            schema: &["name", "email", "message"],
         },
         Policy {
             path: SendFeedback::PATH,
             name: "send_feedback",
             access: Public,
             typed: &[],
+            schema: &["message"],
         },
         Policy {
             path: SetTheme::PATH,
             name: "set_theme",
             access: Public,
             typed: &[("theme", &["blue", "DARK", "", "1"])],
+            schema: &["theme"],
         },
         Policy {
             path: AddTodo::PATH,
             name: "add_todo",
             access: SignedIn,
             typed: &[],
+            schema: &["title"],
         },
         Policy {
             path: SetTodoDone::PATH,
@@ -666,30 +683,35 @@ fn actions() -> Vec<Policy> {
                 ("id", NOT_AN_ID),
                 ("done", &["maybe", "1", "TRUE", "yes", ""]),
             ],
+            schema: &[],
         },
         Policy {
             path: RenameTodo::PATH,
             name: "rename_todo",
             access: SignedIn,
             typed: &[("id", NOT_AN_ID)],
+            schema: &[],
         },
         Policy {
             path: DeleteTodo::PATH,
             name: "delete_todo",
             access: SignedIn,
             typed: &[("id", NOT_AN_ID)],
+            schema: &[],
         },
         Policy {
             path: UpdateProfile::PATH,
             name: "update_profile",
             access: SignedIn,
             typed: &[],
+            schema: &["display_name"],
         },
         Policy {
             path: SignOutOtherSessions::PATH,
             name: "sign_out_other_sessions",
             access: SignedIn,
             typed: &[],
+            schema: &[],
         },
     ]
 }
@@ -962,13 +984,24 @@ async fn cases_for_action(world: &World, policy: &Policy) -> Vec<Case> {
     // (log_out and sign_out_other_sessions take no arguments: an empty body is their valid
     // call.)
     if path != LogOut::PATH && path != SignOutOtherSessions::PATH {
+        let missing = if !policy.schema.is_empty() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         templates.push(Box::new(move |caller, _| {
-            Case::post("malformed", "every field missing", path, caller, "")
+            Case::post("malformed", "every field missing", path, caller, "").refused(missing)
         }));
     }
 
-    // Type confusion: values of the wrong type for typed fields, and fields sent twice.
+    // Type confusion: values of the wrong type for typed fields, and fields sent twice. A
+    // schema's field says what is wrong with it (422); anything else is unreadable (400).
     for &(field, values) in policy.typed {
+        let wrong = if policy.schema.contains(&field) {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         for &value in values {
             templates.push(Box::new(move |caller, good| {
                 Case::post(
@@ -978,6 +1011,7 @@ async fn cases_for_action(world: &World, policy: &Policy) -> Vec<Case> {
                     caller,
                     with_field(good, field, value),
                 )
+                .refused(wrong)
             }));
         }
         templates.push(Box::new(move |caller, good| {

@@ -381,7 +381,6 @@ async fn pages_carry_the_sites_wording_of_formworks_sentences_to_the_browser() {
 async fn malformed_requests_get_a_4xx_never_a_500() {
     let app = TestApp::spawn().await;
     let cases = [
-        ("missing field", FORM, "title=only"),
         ("wrong type", FORM, "title=a&content=b&after=sideways"),
         ("JSON to a form action", "application/json", "{\"title\": 1"),
         ("broken urlencoding", FORM, "title=%ZZ&content=x"),
@@ -401,6 +400,13 @@ async fn malformed_requests_get_a_4xx_never_a_500() {
         assert_eq!(body["error"], "bad_request", "{what}: {body}");
         assert!(body["message"].is_string(), "{what}: {body}");
     }
+    // A field of the form's schema left out is the user's to fill in: a 422 at the field.
+    let response = app.script_post(CreatePost::PATH, FORM, "title=only").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json(response).await["fields"]["content"],
+        serde_json::json!(["Content cannot be empty."])
+    );
     let response = app
         .script_post(DeletePost::PATH, FORM, "id=not-a-number")
         .await;
@@ -1223,7 +1229,6 @@ async fn every_action_refuses_malformed_and_invalid_requests_and_changes_nothing
             ("broken urlencoding", FORM, format!("{good}&x=%ZZ")),
             ("a truncated escape", FORM, format!("{good}&x=%4")),
             ("bytes that are not UTF-8", FORM, format!("{good}&x=%FF%FE")),
-            ("missing fields", FORM, String::new()),
             ("bad JSON", JSON, "{\"title\": ".to_owned()),
             (
                 "JSON to a form action",
@@ -1249,6 +1254,24 @@ async fn every_action_refuses_malformed_and_invalid_requests_and_changes_nothing
                 "{path}, {what}: a message a person can act on: {body}"
             );
         }
+    }
+
+    // Nothing sent: a bound id missing is an unreadable request (400); a schema's fields
+    // missing are the user's to fill in, each at its field (422).
+    for (path, status) in [
+        (CreatePost::PATH, StatusCode::UNPROCESSABLE_ENTITY),
+        (UpdatePost::PATH, StatusCode::BAD_REQUEST),
+        (DeletePost::PATH, StatusCode::BAD_REQUEST),
+        (Subscribe::PATH, StatusCode::UNPROCESSABLE_ENTITY),
+        (SendMessage::PATH, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let response = app.script_post(path, FORM, "").await;
+        assert_eq!(response.status(), status, "{path}, nothing sent");
+        let body = json(response).await;
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.len() > 10),
+            "{path}: a message a person can act on: {body}"
+        );
     }
 
     // Wrong types, where an action has typed fields.
@@ -1882,8 +1905,13 @@ async fn a_theme_set_by_an_action_is_a_cookie_every_page_renders_with() {
     let refused = app
         .script_post(app::settings::SetTheme::PATH, FORM, "theme=neon")
         .await;
-    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    // Not one of the themes: a 422 at the field (the schema's choice), and no cookie.
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.headers().get(header::SET_COOKIE).is_none());
+    assert_eq!(
+        json(refused).await["fields"]["theme"],
+        serde_json::json!(["Choose one of the options for Theme."])
+    );
     app.db.drop_database().await;
 }
 

@@ -8,7 +8,7 @@ pub mod profile;
 pub mod sessions;
 
 use formwork::Title;
-use formwork::{use_action, ActionError, ActionForm, FormSnapshot, FormState, SubmitButton};
+use formwork::{use_action, ActionError, ActionForm, FormSnapshot, FormState, Rule, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -56,10 +56,19 @@ impl Theme {
     }
 }
 
+formwork::schema! {
+    /// The theme picker's one field: one of the themes, or a 422 at the field.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ThemeChoice {
+        pub theme: Theme = Rule::choice("Theme", &["light", "dark", "system"]),
+    }
+}
+
 /// Keeps the theme in a cookie for a year; the system's theme is the default, kept by no
 /// cookie at all (and a visitor without cookies gets the shared pages).
 #[formwork::action(access = Public, body_limit = 1 KiB, revalidates = [])]
-pub async fn set_theme(theme: Theme) -> Result<Theme, ActionError> {
+pub async fn set_theme(#[server(flatten)] choice: ThemeChoice) -> Result<Theme, ActionError> {
+    let theme = choice.theme;
     match theme {
         Theme::System => formwork::cookies::delete(THEME_COOKIE)?,
         Theme::Light | Theme::Dark => {
@@ -93,7 +102,7 @@ fn ThemePicker(current: Theme, snapshot: FormSnapshot<Theme>) -> impl IntoView {
     let state = FormState::<SetTheme>::restore(snapshot);
     let save = use_action::<SetTheme>().optimistic_with(move |call: &SetTheme| {
         let before = page_theme().unwrap_or(current);
-        show_theme(call.theme);
+        show_theme(call.choice.theme);
         Box::new(move || show_theme(before))
     });
     let hydrated = RwSignal::new(false);
@@ -111,7 +120,7 @@ fn ThemePicker(current: Theme, snapshot: FormSnapshot<Theme>) -> impl IntoView {
                             <label class="choice" for=target>
                                 <input type="radio" id=id name="theme" value=theme.as_str()
                                     checked=theme == current
-                                    on:change=move |_| save.call(SetTheme { theme })/>
+                                    on:change=move |_| save.call(SetTheme { choice: ThemeChoice { theme } })/>
                                 {theme.label()}
                             </label>
                         }
@@ -129,8 +138,14 @@ fn ThemePicker(current: Theme, snapshot: FormSnapshot<Theme>) -> impl IntoView {
                         }.into_any())
                     }
                 }}
-                {move || save.error().map(|error| view! {
-                    <p class="form-error" role="alert">{error.to_string()}</p>
+                {move || save.error().map(|error| {
+                    // A refused theme is the field's problem: its own words, not the form's.
+                    let text = error
+                        .field_messages("theme")
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| error.to_string());
+                    view! { <p class="form-error" role="alert">{text}</p> }
                 })}
                 <div class="actions" hidden=move || hydrated.get()>
                     <SubmitButton label="Save" pending_label="Saving…"/>

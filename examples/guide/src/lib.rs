@@ -12,6 +12,7 @@ pub mod paths;
 pub mod redirects;
 pub mod stars;
 pub mod uploads;
+pub mod validation;
 
 /// `/`: what each page shows.
 #[component]
@@ -26,6 +27,7 @@ fn Index() -> impl IntoView {
             <li><a href="/cookies">"Cookies and headers"</a></li>
             <li><a href="/members">"Who may call an action, and how often"</a></li>
             <li><a href="/uploads">"Uploads"</a></li>
+            <li><a href="/validation">"Validation: numbers, boxes, choices, confirmations"</a></li>
         </ul>
     }
 }
@@ -43,6 +45,7 @@ pub fn App() -> impl IntoView {
             <Route path=path!("cookies") view=cookies::CookiesPage/>
             <Route path=path!("members") view=members::MembersPage/>
             <Route path=path!("uploads") view=uploads::UploadsPage/>
+            <Route path=path!("validation") view=validation::ValidationPage/>
         </Routes></Router>
     }
 }

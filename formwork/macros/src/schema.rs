@@ -94,6 +94,15 @@ pub fn expand(input: SchemaInput) -> TokenStream {
         .iter()
         .map(|key| format!("The `{key}` field: its rule, kept input and messages."));
 
+    // The struct reads itself (see formwork's `decode`): a `Deserialize` derive would read a
+    // wrong value as an unreadable request.
+    let mut stripped = Vec::new();
+    let attrs: Vec<_> = attrs
+        .into_iter()
+        .filter_map(|attr| without_deserialize(attr, &mut stripped))
+        .collect();
+    let count = fields.len();
+
     quote! {
         #(#attrs)*
         #vis struct #name {
@@ -112,6 +121,40 @@ pub fn expand(input: SchemaInput) -> TokenStream {
             )*
         }
 
+        // The `Deserialize` the declaration derived is this one (its import stays in use).
+        #(
+            const _: () = {
+                fn reads_itself<T: for<'de> #stripped<'de>>() {}
+                let _ = reads_itself::<#name>;
+            };
+        )*
+
+        impl<'de> ::formwork::__private::serde::Deserialize<'de> for #name {
+            fn deserialize<D>(deserializer: D) -> ::core::result::Result<Self, D::Error>
+            where
+                D: ::formwork::__private::serde::Deserializer<'de>,
+            {
+                let sent = <::formwork::__private::decode::Sent as ::formwork::__private::serde::Deserialize>::deserialize(deserializer)?;
+                let fields = <Self as ::formwork::schema::Schema>::FIELDS;
+                let mut problems = ::formwork::FieldErrors::new();
+                #(
+                    let #field_names = ::formwork::__private::decode::field::<#types>(
+                        &sent, #field_keys, &#rules, fields, &mut problems,
+                    );
+                )*
+                match (#(#field_names,)*) {
+                    (#(::core::option::Option::Some(#field_names),)*) if problems.is_empty() => {
+                        ::core::result::Result::Ok(Self { #(#field_names),* })
+                    }
+                    _ => ::core::result::Result::Err(
+                        <D::Error as ::formwork::__private::serde::de::Error>::custom(
+                            ::formwork::__private::decode::field_errors(&problems),
+                        ),
+                    ),
+                }
+            }
+        }
+
         // By hand rather than garde's derive, which names `::garde`: the crate using the
         // macro needs no `garde` dependency of its own.
         impl ::formwork::__private::garde::Validate for #name {
@@ -123,11 +166,27 @@ pub fn expand(input: SchemaInput) -> TokenStream {
                 parent: &mut dyn FnMut() -> ::formwork::__private::garde::Path,
                 report: &mut ::formwork::__private::garde::Report,
             ) {
+                #[allow(unused_imports)]
+                use ::formwork::__private::decode::{NoText as _, TextOf as _};
+                #[allow(unused_variables)]
+                let texts: [(&str, ::core::option::Option<&str>); #count] = [
+                    #((#field_keys, (&::formwork::__private::decode::Probe(&self.#field_names)).text_of())),*
+                ];
                 #(
-                    if let Err(error) =
-                        ::formwork::schema::enforce::<#types>(#rules)(&self.#field_names, &())
+                    if let ::core::option::Option::Some(text) =
+                        (&::formwork::__private::decode::Probe(&self.#field_names)).text_of()
                     {
-                        report.append(parent().join(#field_keys), error);
+                        let rule: ::formwork::schema::Rule = #rules;
+                        let mut problem = rule.check(text).err();
+                        if let (::core::option::Option::None, ::core::option::Option::Some(other)) = (&problem, rule.same_as) {
+                            problem = ::formwork::schema::confirm(&rule, text, other, &texts, <Self as ::formwork::schema::Schema>::FIELDS);
+                        }
+                        if let ::core::option::Option::Some(message) = problem {
+                            report.append(
+                                parent().join(#field_keys),
+                                ::formwork::__private::garde::Error::new(message),
+                            );
+                        }
                     }
                 )*
             }
@@ -144,12 +203,36 @@ pub fn expand(input: SchemaInput) -> TokenStream {
             }
 
             fn normalize(&mut self) {
+                #[allow(unused_imports)]
+                use ::formwork::__private::decode::{TrimNone as _, TrimText as _};
                 #(
                     if ::formwork::schema::Rule::trims(&#rules) {
-                        ::formwork::schema::FieldValue::trim_in_place(&mut self.#field_names);
+                        ::formwork::__private::decode::ProbeMut(&mut self.#field_names).trim_text();
                     }
                 )*
             }
         }
     }
+}
+
+/// `attr` without `Deserialize` in it when it is a `#[derive(…)]` (none when nothing is left);
+/// the paths taken out go to `stripped`.
+fn without_deserialize(attr: Attribute, stripped: &mut Vec<syn::Path>) -> Option<Attribute> {
+    if !attr.path().is_ident("derive") {
+        return Some(attr);
+    }
+    let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+    else {
+        return Some(attr);
+    };
+    let (gone, kept): (Vec<_>, Vec<_>) = paths.into_iter().partition(|path| {
+        path.segments
+            .last()
+            .is_some_and(|last| last.ident == "Deserialize")
+    });
+    stripped.extend(gone);
+    if kept.is_empty() {
+        return None;
+    }
+    Some(syn::parse_quote!(#[derive(#(#kept),*)]))
 }

@@ -40,17 +40,47 @@ const SPACE = /^\p{White_Space}$/u;
 const INVISIBLE = /^[\u00AD\u180E\u200B-\u200D\u2060\uFEFF]$/;
 const EDGES = /^\p{White_Space}+|\p{White_Space}+$/gu;
 
-/** The rule an input carries: `data-fw-rule="kind required min max"` and `data-fw-label`. */
+/**
+ * The rule an input carries (`Field::rule_spec`): `data-fw-rule="kind required min max"`
+ * (characters for text; values, or `-`, for numbers, then a decimal's places; a choice's
+ * values joined by `|`), and `data-fw-label`.
+ */
 function ruleOf(input) {
   const spec = input.getAttribute("data-fw-rule");
   if (!spec) return null;
-  const [kind, required, min, max] = spec.split(" ");
-  return { kind, required: required === "1", min: +min, max: +max, label: input.getAttribute("data-fw-label") || input.name };
+  const [kind, required, a, b, places] = spec.split(" ");
+  const bound = (v) => (v === undefined || v === "-" ? null : +v);
+  return {
+    kind,
+    required: required === "1",
+    min: +a,
+    max: +b,
+    low: bound(a),
+    high: bound(b),
+    places: +(places || 0),
+    choices: kind === "choice" ? (a || "").split("|") : [],
+    label: labelOf(input),
+  };
+}
+
+function labelOf(input) {
+  return input.getAttribute("data-fw-label") || input.name;
 }
 
 /** `Rule::check`: the first message for `value`, or "" when it passes. */
 function check(rule, raw) {
   const label = rule.label;
+  if (rule.kind === "checkbox") {
+    const box = raw.replace(EDGES, "");
+    if (["", "false", "off"].includes(box)) return rule.required ? say("MustTick", { label }) : "";
+    return ["on", "true"].includes(box) ? "" : say("NotTickable", { label });
+  }
+  if (["integer", "decimal", "choice"].includes(rule.kind)) {
+    const value = raw.replace(EDGES, "");
+    if (value === "") return rule.required ? say(rule.kind === "choice" ? "ChooseOne" : "Empty", { label }) : "";
+    if (rule.kind === "choice") return rule.choices.includes(value) ? "" : say("NotAChoice", { label });
+    return number(rule, value);
+  }
   const value = rule.kind === "password" ? raw : raw.replace(EDGES, "");
   if (value === "") return rule.required ? say("Empty", { label }) : "";
   const chars = [...value];
@@ -66,11 +96,44 @@ function check(rule, raw) {
   return rule.kind === "email" ? email(value) : "";
 }
 
-/** What is wrong with a field: its rule's message, or a chosen file's size over its limit. */
+/** `Rule::check_number`: a number's format, places and range (`value` trimmed, not empty). */
+function number(rule, value) {
+  const label = rule.label;
+  const parts = /^[+-]?(\d*)(?:(\.)(\d*))?$/.exec(value);
+  const [whole, point, fraction] = parts ? [parts[1], parts[2], parts[3] || ""] : ["", "", ""];
+  const wellFormed = parts && (whole !== "" || fraction !== "") && !(point && fraction === "") && value.length <= 32;
+  if (rule.kind === "integer" && (!wellFormed || point)) return say("NotWholeNumber", { label });
+  if (!wellFormed) return say("NotNumber", { label });
+  const n = Number(value);
+  if (rule.kind === "decimal" && fraction.length > rule.places) return say("TooManyPlaces", { label, places: rule.places });
+  if (rule.low !== null && n < rule.low) return say("NumberTooSmall", { label, min: rule.low });
+  if (rule.high !== null && n > rule.high) return say("NumberTooLarge", { label, max: rule.high });
+  return "";
+}
+
+/** The value a field sends: a box `on` when ticked, a radio group its chosen value. */
+function valueOf(input) {
+  if (input.type === "checkbox") return input.checked ? "on" : "";
+  if (input.type === "radio") return input.form?.elements.namedItem(input.name)?.value ?? "";
+  return input.value;
+}
+
+/**
+ * What is wrong with a field: its rule's message (and a confirmation's, `data-fw-same-as`),
+ * or a chosen file's size over its limit.
+ */
 function problemOf(input) {
-  if (input.type !== "file") return check(ruleOf(input), input.value);
-  const max = +input.getAttribute("data-fw-max-bytes");
-  return [...input.files].some((file) => file.size > max) ? input.getAttribute("data-fw-too-large") : "";
+  if (input.type === "file") {
+    const max = +input.getAttribute("data-fw-max-bytes");
+    return [...input.files].some((file) => file.size > max) ? input.getAttribute("data-fw-too-large") : "";
+  }
+  const rule = ruleOf(input);
+  const problem = check(rule, valueOf(input));
+  const other = input.getAttribute("data-fw-same-as");
+  const theirs = other && input.form?.elements.namedItem(other);
+  if (problem || !theirs) return problem;
+  const text = (v) => (rule.kind === "password" ? v : v.replace(EDGES, ""));
+  return text(valueOf(input)) === text(theirs.value) ? "" : say("NotSame", { label: rule.label, other: labelOf(theirs) });
 }
 
 /** `rules::email`. */
@@ -102,7 +165,8 @@ function showField(form, input, message) {
       slot = doc.createElement("p");
       slot.className = "field-error";
       slot.id = id;
-      input.after(slot);
+      // After a box's label, where the server puts it; after the input otherwise.
+      (input.parentElement?.tagName === "LABEL" ? input.parentElement : input).after(slot);
     }
     slot.textContent = message;
     input.setAttribute("aria-invalid", "true");
@@ -172,7 +236,7 @@ function checkField(form, input, leaving) {
   const marks = flagged.get(form) || new Set();
   flagged.set(form, marks);
   if (!leaving && !marks.has(input.name)) return;
-  const message = check(rule, input.value);
+  const message = problemOf(input);
   // A field that was fine and still is keeps the server's message (a duplicate, say).
   if (!message && !marks.has(input.name)) return;
   showField(form, input, message);

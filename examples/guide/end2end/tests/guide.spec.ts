@@ -230,6 +230,59 @@ bothWays("a text file is counted, and one that is not text is refused at its fie
   return { counted: "3 lines, 14 bytes.", refused: "Send a UTF-8 text file." };
 });
 
+// validation.md: the browser's own constraints are switched off, as a script or an old
+// browser could: with JavaScript the runtime refuses before sending, without it the server
+// does, with the same words at the same fields.
+bothWays("each kind of field refuses a wrong value at its field, in the browser and on the server", async ({ page, js }) => {
+  await open(page, js, "/validation");
+  const quantity = page.getByLabel("Quantity");
+  await expect(quantity).toHaveAttribute("type", "number");
+  await expect(quantity).toHaveAttribute("min", "1");
+  await expect(quantity).toHaveAttribute("max", "10");
+  await expect(quantity).toHaveAttribute("step", "1");
+  await expect(page.getByLabel("Price")).toHaveAttribute("step", "0.01");
+  await expect(page.getByLabel("I accept the terms")).toHaveAttribute("required", "");
+  await page.locator("form.order").evaluate((form) => ((form as HTMLFormElement).noValidate = true));
+  const set = (name: string, value: string) =>
+    page.locator(`[name="${name}"]`).evaluate((el, v) => ((el as HTMLInputElement).value = v), value);
+  await set("quantity", "2.5");
+  await set("price", "9.999");
+  await set("email", "ada@example.org");
+  await set("again", "ada@example.com");
+  await page.getByRole("button", { name: "Order" }).click();
+  const said: Record<string, string> = {
+    quantity: "Quantity must be a whole number, like 42.",
+    price: "Price can have at most 2 digits after the point.",
+    terms: "Tick “I accept the terms” to go on.",
+    size: "Choose an option for Size.",
+    again: "Email again does not match Email.",
+  };
+  for (const [field, message] of Object.entries(said)) {
+    await expect(page.locator(`[id="${field}-error"]`)).toHaveText(message);
+  }
+  await expect(page.locator("#email-error")).toHaveCount(0);
+  await expect(page.getByLabel("Quantity")).toHaveValue("2.5");
+
+  // What only the server knows is reported at its field the same way.
+  await page.locator("form.order").evaluate((form) => ((form as HTMLFormElement).noValidate = true));
+  await set("quantity", "2");
+  await set("price", "9.99");
+  await page.getByLabel("I accept the terms").check();
+  await page.getByLabel("Size").selectOption("large");
+  await set("email", "taken@example.org");
+  await set("again", "taken@example.org");
+  await page.getByRole("button", { name: "Order" }).click();
+  await expect(page.locator("#email-error")).toHaveText("This address already has an order.");
+
+  await set("email", "ada@example.org");
+  await set("again", "ada@example.org");
+  await page.getByLabel("Gift wrap").check();
+  await page.getByRole("button", { name: "Order" }).click();
+  await expect(page.getByRole("status")).toHaveText("Ordered: 2 × Large at 9.99, gift wrapped.");
+  await expectNoReload(page, js);
+  return { said, ordered: await page.getByRole("status").textContent() };
+});
+
 // api-routes.md
 base("a plain route beside the actions answers JSON for other programs", async ({ request }) => {
   const response = await request.get("/api/v1/notes");
