@@ -1,5 +1,6 @@
 import { test as playwright, expect, type Browser, type Page } from "@playwright/test";
 import { harness } from "../../formwork/e2e/index";
+export { hold } from "../../formwork/e2e/index";
 
 // formwork's parity harness: `js`, the console guard on every test, `open`, `expectNoReload`.
 const formwork = harness(playwright, expect);

@@ -1,4 +1,4 @@
-import { test, expect, open, expectNoReload, countActionPosts } from "./fixtures";
+import { test, expect, open, expectNoReload, countActionPosts, hold } from "./fixtures";
 
 // Newsletter, contact and feedback are server-rendered forms: no island, no WASM. With
 // JavaScript formwork's browser runtime sends them without a reload, and they end exactly as
@@ -155,17 +155,9 @@ test.describe("contact", () => {
     await page.getByLabel("Email").fill("ada@example.org");
     await page.getByLabel("Message").fill("Hello there, team!");
 
-    let arrived!: () => void;
-    const posted = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route("**/api/send_message*", async (route) => {
-      arrived();
-      await held;
-      await route.continue();
-    });
+    const release = await hold(page, "send_message");
     const clicked = page.getByRole("button", { name: "Send" }).click();
-    await posted;
+    await release.arrived;
     // Without JavaScript the browser is posting the form and shows its own progress: there is
     // no page to look at until the answer comes.
     if (js) {

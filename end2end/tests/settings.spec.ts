@@ -1,4 +1,4 @@
-import { test, expect, open, signIn, signUp, expectNoReload } from "./fixtures";
+import { test, expect, open, signIn, signUp, expectNoReload, hold } from "./fixtures";
 
 // The theme is a cookie an action sets; every page is rendered with it, so the first paint
 // is already right, with or without JavaScript.
@@ -53,19 +53,10 @@ test.describe("settings", () => {
   test("a refused theme leaves the page as it was and says why", async ({ page, js }) => {
     await open(page, js, "/settings");
     await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
-    let arrived!: () => void;
-    const posted = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route("**/api/set_theme*", async (route) => {
-      arrived();
-      await held;
-      const body = (route.request().postData() ?? "").replace(/theme=\w+/, "theme=purple");
-      await route.continue({ postData: body });
-    });
+    const release = await hold(page, "set_theme", (body) => body.replace(/theme=\w+/, "theme=purple"));
     await page.getByLabel("Dark", { exact: true }).check();
     const saved = js ? Promise.resolve() : page.getByRole("button", { name: "Save" }).click();
-    await posted;
+    await release.arrived;
     if (js) {
       await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
       await expect(page.getByRole("status")).toHaveText("Saving…");

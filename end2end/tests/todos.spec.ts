@@ -1,5 +1,5 @@
-import { test, expect, open, signUp, expectNoReload, countActionPosts } from "./fixtures";
-import type { Browser, BrowserContext, Page, Route } from "@playwright/test";
+import { test, expect, open, signUp, expectNoReload, countActionPosts, hold } from "./fixtures";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 
 // Personal todos: with JavaScript every change shows at once and settles on the server's
 // answer; without it the same forms post and come back. Both end on the same page.
@@ -18,18 +18,6 @@ async function add(page: Page, title: string): Promise<void> {
   await expect(row(page, title)).toBeVisible();
   // Settled: the server has named it (a todo it has not named yet cannot be ticked).
   await expect(tick(page, title)).toBeEnabled();
-}
-
-/** Holds this page's calls to `action` until `release()`, optionally rewriting the body. */
-async function hold(page: Page, action: string, rewrite?: (body: string) => string) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await page.route(`**/api/${action}*`, async (route: Route) => {
-    await gate;
-    const body = route.request().postData() ?? "";
-    await route.continue({ postData: rewrite ? rewrite(body) : body });
-  });
-  return release;
 }
 
 /** Another tab of the same person, always with JavaScript, on /todos and live. */

@@ -5,7 +5,30 @@
 //   import { test as base, expect } from "@playwright/test";
 //   import { harness } from "<path to formwork>/e2e/index";
 //   export const { test, bothWays, open, expectNoReload } = harness(base, expect);
-import type { Browser, BrowserContext, Page, TestType, Expect } from "@playwright/test";
+import type { Browser, BrowserContext, Page, Route, TestType, Expect } from "@playwright/test";
+
+/**
+ * Holds this page's posts to `action` (its name, `send_message`) until `release()`,
+ * optionally rewriting the body, so a test can look at the page while a submission is on its
+ * way. `arrived` settles once the first of them has been sent.
+ */
+export async function hold(
+  page: Page,
+  action: string,
+  rewrite?: (body: string) => string,
+): Promise<(() => void) & { arrived: Promise<void> }> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let sent!: () => void;
+  const arrived = new Promise<void>((resolve) => (sent = resolve));
+  await page.route(`**/api/${action}*`, async (route: Route) => {
+    sent();
+    await gate;
+    const body = route.request().postData() ?? "";
+    await route.continue({ postData: rewrite ? rewrite(body) : body });
+  });
+  return Object.assign(release, { arrived });
+}
 
 type Fixtures = {
   /** Whether this run has JavaScript (project `js`) or not (project `nojs`). */

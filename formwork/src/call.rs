@@ -44,7 +44,12 @@
 //! retry runs the action again. Actions called this way should be idempotent (set a state,
 //! not flip it), as the app's are. An action that redirects sends the tab there.
 
-use crate::{action::Action, form::Outcome, optimistic::Optimistic, ActionError};
+use crate::{
+    action::Action,
+    form::Outcome,
+    optimistic::{Optimistic, ShownAt},
+    ActionError,
+};
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 use server_fn::ServerFn;
@@ -59,7 +64,7 @@ pub struct ActionHandle<A: ServerFn> {
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // only the browser calls
     latest: StoredValue<u64>,
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    optimism: Option<StoredValue<Arc<dyn ShownCall<A>>>>,
+    optimism: Option<StoredValue<ShownAt<A, A::Output>>>,
     /// Shows a call's change at once, and gives back what takes it away.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     show: Option<StoredValue<Show<A>>>,
@@ -78,41 +83,6 @@ impl<A: ServerFn> Clone for ActionHandle<A> {
 }
 
 impl<A: ServerFn> Copy for ActionHandle<A> {}
-
-/// Where a call shows its change at once (see [`ActionHandle::optimistic`]).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // only the browser calls
-trait ShownCall<A: ServerFn>: Send + Sync {
-    fn begin(&self, args: &A) -> crate::optimistic::Ticket;
-    fn settle(
-        &self,
-        ticket: crate::optimistic::Ticket,
-        value: A::Output,
-        revalidation: Option<&str>,
-    );
-    fn fail(&self, ticket: crate::optimistic::Ticket);
-}
-
-impl<A> ShownCall<A> for (Optimistic<A::Output>, fn(&A, &mut A::Output))
-where
-    A: ServerFn + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-{
-    fn begin(&self, args: &A) -> crate::optimistic::Ticket {
-        let (change, args) = (self.1, args.clone());
-        self.0.begin(move |value| change(&args, value))
-    }
-    fn settle(
-        &self,
-        ticket: crate::optimistic::Ticket,
-        value: A::Output,
-        revalidation: Option<&str>,
-    ) {
-        self.0.settle(ticket, value, revalidation);
-    }
-    fn fail(&self, ticket: crate::optimistic::Ticket) {
-        self.0.fail(ticket);
-    }
-}
 
 /// A handle to call action `A` from event handlers, with its pending state and outcome.
 pub fn use_action<A>() -> ActionHandle<A>
@@ -144,7 +114,7 @@ where
         target: Optimistic<A::Output>,
         change: fn(&A, &mut A::Output),
     ) -> Self {
-        let shown: Arc<dyn ShownCall<A>> = Arc::new((target, change));
+        let shown: ShownAt<A, A::Output> = Arc::new((target, change));
         self.optimism = Some(StoredValue::new(shown));
         self
     }
@@ -234,16 +204,7 @@ where
                 // The action sent the tab elsewhere; the call stays pending until it goes.
                 return;
             };
-            if let Some((target, ticket)) = shown {
-                match &outcome {
-                    Ok(value) => target.settle(
-                        ticket,
-                        value.clone(),
-                        revalidated.as_ref().map(|(id, _)| id.as_str()),
-                    ),
-                    Err(_) => target.fail(ticket),
-                }
-            }
+            crate::optimistic::finish(shown, &outcome, revalidated.as_ref());
             if let (Some(undo), true) = (undo, outcome.is_err()) {
                 undo();
             }

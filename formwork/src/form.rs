@@ -16,7 +16,7 @@
 use crate::{
     action::Action,
     flash::FormSnapshot,
-    optimistic::{Optimistic, Ticket},
+    optimistic::{Optimistic, ShownAt},
     protocol::{ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
     schema::{Kind, Rule, Schema},
     ActionError, FieldErrors,
@@ -45,35 +45,12 @@ pub struct FormState<A: ServerFn> {
     /// The input that tells this form apart from others to the same action on the page.
     item: Option<&'static str>,
     /// What a submission shows at once, while in flight (see [`FormState::optimistic`]).
-    optimism: Option<StoredValue<Arc<dyn Shown<A::Output>>>>,
+    optimism: Option<StoredValue<ShownAt<Fields, A::Output>>>,
     action: PhantomData<fn() -> A>,
 }
 
 /// A submitted form's fields, by name (the last value of a repeated name).
 pub type Fields = BTreeMap<String, String>;
-
-/// Where and how a form shows its submission at once (see [`FormState::optimistic`]),
-/// behind one small interface: a form that never calls `optimistic` carries none of the
-/// optimistic code for its action's type (measured: about 1 KB brotli of the /posts WASM).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // only the browser submits
-trait Shown<T>: Send + Sync {
-    fn begin(&self, fields: Fields) -> Ticket;
-    fn settle(&self, ticket: Ticket, value: T, revalidation: Option<&str>);
-    fn fail(&self, ticket: Ticket);
-}
-
-impl<T: Clone + Send + Sync + 'static> Shown<T> for (Optimistic<T>, fn(&Fields, &mut T)) {
-    fn begin(&self, fields: Fields) -> Ticket {
-        let change = self.1;
-        self.0.begin(move |value| change(&fields, value))
-    }
-    fn settle(&self, ticket: Ticket, value: T, revalidation: Option<&str>) {
-        self.0.settle(ticket, value, revalidation);
-    }
-    fn fail(&self, ticket: Ticket) {
-        self.0.fail(ticket);
-    }
-}
 
 impl<A: ServerFn> Clone for FormState<A> {
     fn clone(&self) -> Self {
@@ -138,7 +115,7 @@ where
         target: Optimistic<A::Output>,
         change: fn(&Fields, &mut A::Output),
     ) -> Self {
-        let shown: Arc<dyn Shown<A::Output>> = Arc::new((target, change));
+        let shown: ShownAt<Fields, A::Output> = Arc::new((target, change));
         self.optimism = Some(StoredValue::new(shown));
         self
     }
@@ -908,13 +885,15 @@ fn submit<A>(
             return;
         }
     };
-    status.data.set(Some(decode(&body)));
+    if let Some(data) = status.data {
+        data.set(Some(decode(&body)));
+    }
     state.pending.set(true);
     let shown = state
         .optimism
         .and_then(|shown| shown.try_get_value())
         .map(|shown| {
-            let ticket = shown.begin(decode(&body));
+            let ticket = shown.begin(&decode(&body));
             (shown, ticket)
         });
     leptos::task::spawn_local(async move {
@@ -927,20 +906,13 @@ fn submit<A>(
             return;
         };
         let succeeded = outcome.is_ok();
-        if let Some((target, ticket)) = shown {
-            match &outcome {
-                Ok(value) => target.settle(
-                    ticket,
-                    value.clone(),
-                    revalidated.as_ref().map(|(id, _)| id.as_str()),
-                ),
-                Err(_) => target.fail(ticket),
-            }
-        }
+        crate::optimistic::finish(shown, &outcome, revalidated.as_ref());
         state.local.set(FieldErrors::new());
         state.outcome.set(Some(outcome));
         state.pending.set(false);
-        status.data.set(None);
+        if let Some(data) = status.data {
+            data.set(None);
+        }
         if succeeded && !keep_values {
             form.reset();
         }

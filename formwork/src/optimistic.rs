@@ -136,6 +136,58 @@ where
     }
 }
 
+/// Where a form's submission or an event handler's call shows its change at once: an
+/// [`Optimistic`] value and the change its input (the form's fields, the call's arguments)
+/// makes, behind one small interface, so a form or a handle that never calls `optimistic`
+/// carries none of this code for its action's type (measured: about 1 KB brotli of WASM).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // only the browser sends
+pub(crate) trait Shown<I, T>: Send + Sync {
+    fn begin(&self, input: &I) -> Ticket;
+    fn settle(&self, ticket: Ticket, value: T, revalidation: Option<&str>);
+    fn fail(&self, ticket: Ticket);
+}
+
+/// A [`Shown`] as forms and handles keep it.
+pub(crate) type ShownAt<I, T> = Arc<dyn Shown<I, T>>;
+
+impl<I, T> Shown<I, T> for (Optimistic<T>, fn(&I, &mut T))
+where
+    I: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    fn begin(&self, input: &I) -> Ticket {
+        let (change, input) = (self.1, input.clone());
+        self.0.begin(move |value| change(&input, value))
+    }
+    fn settle(&self, ticket: Ticket, value: T, revalidation: Option<&str>) {
+        self.0.settle(ticket, value, revalidation);
+    }
+    fn fail(&self, ticket: Ticket) {
+        self.0.fail(ticket);
+    }
+}
+
+/// Ends a change shown at once with the action's outcome: the answer becomes the state (with
+/// the id of what it revalidated, which then needs no fetch of its own), or the change goes.
+#[cfg(feature = "hydrate")]
+pub(crate) fn finish<I, T: Clone>(
+    shown: Option<(ShownAt<I, T>, Ticket)>,
+    outcome: &Result<T, crate::ActionError>,
+    revalidated: Option<&(String, Vec<String>)>,
+) {
+    let Some((target, ticket)) = shown else {
+        return;
+    };
+    match outcome {
+        Ok(value) => target.settle(
+            ticket,
+            value.clone(),
+            revalidated.map(|(id, _)| id.as_str()),
+        ),
+        Err(_) => target.fail(ticket),
+    }
+}
+
 #[cfg(all(test, not(feature = "hydrate")))]
 mod tests {
     use super::*;

@@ -43,8 +43,9 @@ use leptos::{
 pub(crate) struct FormContext {
     /// Whether a submission is in flight.
     pub(crate) pending: RwSignal<bool>,
-    /// The fields being sent, while one is (set in the browser only).
-    pub(crate) data: RwSignal<Option<Fields>>,
+    /// The fields being sent, while one is: an island's submit sets them, so they exist only
+    /// in the browser (a server render of a form makes no node for them).
+    pub(crate) data: Option<RwSignal<Option<Fields>>>,
     /// The URL the form posts to.
     pub(crate) action: &'static str,
 }
@@ -53,7 +54,7 @@ impl FormContext {
     pub(crate) fn provide(pending: RwSignal<bool>, action: &'static str) -> Self {
         let context = Self {
             pending,
-            data: RwSignal::new(None),
+            data: cfg!(feature = "hydrate").then(|| RwSignal::new(None)),
             action,
         };
         provide_context(context);
@@ -100,7 +101,7 @@ impl FormStatus {
         if !form.pending.get() {
             return None;
         }
-        form.data.get()
+        form.data?.get()
     }
 
     /// The value of one field being sent, while the form is (tracked; in an island).
@@ -109,7 +110,7 @@ impl FormStatus {
         if !form.pending.get() {
             return None;
         }
-        form.data.with(|data| data.as_ref()?.get(name).cloned())
+        form.data?.with(|data| data.as_ref()?.get(name).cloned())
     }
 
     /// Attributes for an element shown only while the form is being sent: it is `hidden` at
@@ -169,11 +170,15 @@ mod tests {
         let owner = Owner::new();
         owner.with(|| {
             if let Some(pending) = pending {
-                let context = FormContext::provide(RwSignal::new(pending), "/api/send");
-                context.data.set(Some(Fields::from([(
-                    "email".to_owned(),
-                    "<ada>@example.org".to_owned(),
-                )])));
+                // As an island's form provides it, with the fields it is sending.
+                provide_context(FormContext {
+                    pending: RwSignal::new(pending),
+                    data: Some(RwSignal::new(Some(Fields::from([(
+                        "email".to_owned(),
+                        "<ada>@example.org".to_owned(),
+                    )])))),
+                    action: "/api/send",
+                });
             }
             view! { <Status/> }.to_html()
         })

@@ -5,13 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::{body::Body, http::Request, response::Response, Router};
-use formwork::{
-    store::{memory::MemoryStore, Stores},
-    ActionError, Formwork, LocalPath,
-};
+use formwork::{ActionError, LocalPath};
 use leptos::prelude::*;
 use server_fn::ServerFn;
 use tower::ServiceExt;
+
+mod support;
 
 #[formwork::action(access = Public, revalidates = [])]
 async fn move_note(fail: bool) -> Result<(), ActionError> {
@@ -25,18 +24,7 @@ async fn move_note(fail: bool) -> Result<(), ActionError> {
 }
 
 async fn app() -> Router {
-    let options = LeptosOptions::builder()
-        .output_name("redirect-test")
-        .build();
-    let formwork = Formwork::builder(&options)
-        .stores(Stores::of(MemoryStore::new()))
-        .build()
-        .await
-        .unwrap();
-    formwork.around(Router::new().route(
-        "/api/{*fn_name}",
-        axum::routing::post(leptos_axum::handle_server_fns),
-    ))
+    support::actions("redirect-test").await
 }
 
 /// `fail` posted as a browser posts the form on `/notes/7`: `accept` says who asks.

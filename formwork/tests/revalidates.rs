@@ -7,12 +7,8 @@
 #![cfg(feature = "ssr")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::{body::Body, http::Request, Router};
-use formwork::{
-    revalidate_path, revalidate_tag,
-    store::{memory::MemoryStore, Stores},
-    Formwork,
-};
+use axum::{body::Body, http::Request};
+use formwork::{revalidate_path, revalidate_tag};
 use leptos::prelude::*;
 use server_fn::ServerFn;
 use support::Capture;
@@ -43,18 +39,7 @@ async fn what_an_action_revalidates_outside_its_declaration_is_done_and_logged()
     let _default = tracing::subscriber::set_default(subscriber);
     tracing::callsite::rebuild_interest_cache();
 
-    let options = LeptosOptions::builder()
-        .output_name("revalidates-test")
-        .build();
-    let formwork = Formwork::builder(&options)
-        .stores(Stores::of(MemoryStore::new()))
-        .build()
-        .await
-        .unwrap();
-    let app = formwork.around(Router::new().route(
-        "/api/{*fn_name}",
-        axum::routing::post(leptos_axum::handle_server_fns),
-    ));
+    let app = support::actions("revalidates-test").await;
     let call = |body: &'static str| {
         Request::post(KeepNote::PATH)
             .header("content-type", "application/x-www-form-urlencoded")

@@ -6,13 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::{body::Body, http::Request, response::Response, Router};
-use formwork::{
-    store::{memory::MemoryStore, Stores},
-    ActionError, Formwork, Rule,
-};
+use formwork::{ActionError, Rule};
 use leptos::prelude::*;
 use server_fn::ServerFn;
 use tower::ServiceExt;
+
+mod support;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,16 +46,7 @@ async fn place_order(#[server(flatten)] order: Order) -> Result<String, ActionEr
 }
 
 async fn app() -> Router {
-    let options = LeptosOptions::builder().output_name("schema-kinds").build();
-    let formwork = Formwork::builder(&options)
-        .stores(Stores::of(MemoryStore::new()))
-        .build()
-        .await
-        .unwrap();
-    formwork.around(Router::new().route(
-        "/api/{*fn_name}",
-        axum::routing::post(leptos_axum::handle_server_fns),
-    ))
+    support::actions("schema-kinds").await
 }
 
 async fn post(app: &Router, body: &str, accept: &str) -> Response {

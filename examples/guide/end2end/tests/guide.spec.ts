@@ -1,5 +1,5 @@
 import { test as base, expect, type Page } from "@playwright/test";
-import { harness } from "../../../../formwork/e2e/index";
+import { harness, hold } from "../../../../formwork/e2e/index";
 
 // Each guide page's example, exercised as a reader would use it: every scenario runs with
 // JavaScript and without (`bothWays`), and both runs must end the same. One server, one
@@ -49,18 +49,10 @@ bothWays("the schema refuses a short note at its field, and nothing is added", a
 bothWays("while a note is on its way the form says what it is saving, and the list shows it at once", async ({ page, js }) => {
   await open(page, js, "/notes");
   const text = unique("Walk the dog");
-  let arrived!: () => void;
-  const posted = new Promise<void>((resolve) => (arrived = resolve));
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route("**/api/add_note*", async (route) => {
-    arrived();
-    await held;
-    await route.continue();
-  });
+  const release = await hold(page, "add_note");
   await page.getByLabel("Note").fill(text);
   const clicked = page.getByRole("button", { name: "Add" }).click();
-  await posted;
+  await release.arrived;
   const saving = page.locator("p.saving");
   // Without JavaScript the browser is posting the form and shows its own progress: there is
   // no page to look at until the answer comes.
