@@ -681,34 +681,30 @@ where
     FormSnapshot::default()
 }
 
-/// The page the form is on (path and query), which a plain post returns to.
-/// In the browser it is left empty: the server's markup already holds the value, and
-/// hydration keeps server-rendered attribute values as they are.
-pub(crate) fn current_page() -> String {
-    #[cfg(feature = "ssr")]
-    return crate::request::with(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
-        .flatten()
-        .unwrap_or_else(|| "/".to_owned());
-    #[cfg(not(feature = "ssr"))]
-    String::new()
-}
-
-/// A fresh one-time token for a rendered form (see the pipeline): repeated plain posts of
-/// one rendering run the action once. Empty in the browser, where hydration keeps the
-/// server's value.
+/// What every rendered form carries in its hidden fields: the page it is on (path and
+/// query), which a plain post returns to, and a fresh one-time token (see the pipeline):
+/// repeated plain posts of one rendering run the action once. Signed with the server's key,
+/// the token also vouches for the form's origin when a browser sends no provenance headers
+/// (see [`crate::origin`]).
 ///
-/// Signed with the server's key, it also vouches for the form's origin when a browser sends
-/// no provenance headers (see [`crate::origin`]).
-pub(crate) fn once_token() -> String {
+/// Both are empty in the browser: the server's markup already holds the values, and
+/// hydration keeps server-rendered attribute values as they are.
+pub(crate) fn hidden_fields() -> (String, String) {
     #[cfg(feature = "ssr")]
     return {
+        // One context for both (a form looks it up once).
         match use_context::<crate::page_cache::FormTokens>() {
-            Some(tokens) => tokens.issue(),
-            None => format!("{:032x}", rand::random::<u128>()),
+            Some(tokens) => (tokens.page_path().to_owned(), tokens.issue()),
+            None => (
+                crate::request::with(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+                    .flatten()
+                    .unwrap_or_else(|| "/".to_owned()),
+                format!("{:032x}", rand::random::<u128>()),
+            ),
         }
     };
     #[cfg(not(feature = "ssr"))]
-    String::new()
+    (String::new(), String::new())
 }
 
 /// A form that posts to the action behind `state`.
@@ -747,6 +743,7 @@ where
     let content = form_children(children());
 
     mark_ready(node);
+    let (return_to, once) = hidden_fields();
 
     #[cfg(feature = "hydrate")]
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -779,8 +776,8 @@ where
             on:focusout=on_leave
             on:input=on_input
         >
-            <input type="hidden" name=RETURN_FIELD value=current_page()/>
-            <input type="hidden" name=ONCE_FIELD value=once_token()/>
+            <input type="hidden" name=RETURN_FIELD value=return_to/>
+            <input type="hidden" name=ONCE_FIELD value=once/>
             {(!secret.is_empty()).then(|| view! {
                 <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
             })}

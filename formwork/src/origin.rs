@@ -30,11 +30,63 @@ pub fn new_form_token(key: &SigningKey) -> String {
     sign_form_token(key, &format!("{:032x}", rand::random::<u128>()))
 }
 
-/// Whether `token` is a form token this server signed.
+/// The form tokens of one rendered page: a random page id, signed once, and for each form
+/// that id with the form's number, `<32 hex digits>-<n>.<signature>`. Id and number are the
+/// form's one-time submission id; the signature, the page's, shows the server made it. A page
+/// with twenty forms signs once, not twenty times.
+///
+/// What a token vouches for is unchanged: that the server rendered a form (any visitor can
+/// have the server render one, so a token is never a credential), and which rendering a
+/// repeated submission repeats.
+pub struct PageTokens {
+    page: String,
+    tag: String,
+    next: std::sync::atomic::AtomicU32,
+}
+
+impl PageTokens {
+    /// The tokens of a new page.
+    pub fn new(key: &SigningKey) -> Self {
+        let page = format!("{:032x}", rand::random::<u128>());
+        Self {
+            tag: key.tag(&[b"form", page.as_bytes()]),
+            page,
+            next: Default::default(),
+        }
+    }
+
+    /// The next form's token.
+    pub fn issue(&self) -> String {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{}-{n}.{}", self.page, self.tag)
+    }
+}
+
+/// The submission id a form token names (what comes before its signature), if it has the
+/// shape of one of ours: 32 hex digits, perhaps with a page's form number.
+pub fn submission_id(token: &str) -> Option<&str> {
+    let id = token.split('.').next().unwrap_or_default();
+    let (random, number) = match id.split_once('-') {
+        Some((random, number)) => (random, Some(number)),
+        None => (id, None),
+    };
+    let random_ok = random.len() == 32 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    let number_ok =
+        number.is_none_or(|n| (1..=10).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()));
+    (random_ok && number_ok).then_some(id)
+}
+
+/// Whether `token` is a form token this server signed (one form's, or one of a page's).
 pub fn check_form_token(key: &SigningKey, token: &str) -> bool {
-    token
-        .split_once('.')
-        .is_some_and(|(id, tag)| key.check(&[b"form", id.as_bytes()], tag))
+    let Some((id, tag)) = token.split_once('.') else {
+        return false;
+    };
+    let Some(id) = submission_id(id) else {
+        return false;
+    };
+    // A page's token signs the page's id; the form's number is its own.
+    let signed = id.split_once('-').map_or(id, |(page, _)| page);
+    key.check(&[b"form", signed.as_bytes()], tag)
 }
 
 /// Which origins may post to the site's actions.
@@ -268,6 +320,39 @@ mod tests {
         assert!(!check_form_token(&SigningKey::random(), &token));
         assert!(!check_form_token(&key, "0123456789abcdef0123456789abcdef"));
         assert!(!check_form_token(&key, &token.replacen('0', "1", 1)));
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_pages_tokens_share_one_signature_and_each_names_its_own_submission() {
+        let key = SigningKey::random();
+        let page = PageTokens::new(&key);
+        let (first, second) = (page.issue(), page.issue());
+        assert_ne!(first, second);
+        for token in [&first, &second] {
+            assert!(check_form_token(&key, token), "{token}");
+            assert!(!check_form_token(&SigningKey::random(), token));
+        }
+        let (id, tag) = first.split_once('.').unwrap();
+        assert_eq!(submission_id(&first), Some(id));
+        assert!(id.ends_with("-0"), "{id}");
+        assert_eq!(
+            second.split_once('.').unwrap().1,
+            tag,
+            "one signature for the page"
+        );
+        // Another page's signature, a changed page id, or a number that is not one: refused.
+        let other = PageTokens::new(&key).issue();
+        let other_tag = other.split_once('.').unwrap().1;
+        assert!(!check_form_token(&key, &format!("{id}.{other_tag}")));
+        assert!(!check_form_token(&key, &first.replacen('0', "1", 1)));
+        let page_id = id.split_once('-').unwrap().0;
+        for number in ["", "x", "-1", "12345678901"] {
+            let forged = format!("{page_id}-{number}.{tag}");
+            assert!(!check_form_token(&key, &forged), "{forged}");
+            assert_eq!(submission_id(&forged), None, "{forged}");
+        }
+        assert_eq!(submission_id("../../x"), None);
     }
 
     #[test]

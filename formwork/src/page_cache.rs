@@ -107,6 +107,11 @@ mod server {
     /// per request by `Formwork::provide_context`.
     #[derive(Clone)]
     pub(crate) struct FormTokens {
+        /// The page's tokens, made when the first form asks (a page without forms signs
+        /// nothing).
+        page: Arc<std::sync::OnceLock<crate::origin::PageTokens>>,
+        /// The page's path and query (what a plain post returns to), read once.
+        path: Arc<str>,
         key: SigningKey,
         recording: Option<Recording>,
     }
@@ -114,15 +119,33 @@ mod server {
     impl FormTokens {
         /// For the request being rendered.
         pub(crate) fn for_request(key: SigningKey) -> Self {
+            let path = crate::request::with(|parts| {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| Arc::<str>::from(p.as_str()))
+            })
+            .flatten()
+            .unwrap_or_else(|| Arc::from("/"));
             Self {
+                page: Arc::default(),
+                path,
                 key,
                 recording: recording(),
             }
         }
 
+        /// The path and query of the page being rendered.
+        pub(crate) fn page_path(&self) -> &str {
+            &self.path
+        }
+
         /// A fresh one-time token for a form; a hole in the page, if the page may be kept.
         pub(crate) fn issue(&self) -> String {
-            let token = crate::origin::new_form_token(&self.key);
+            let token = self
+                .page
+                .get_or_init(|| crate::origin::PageTokens::new(&self.key))
+                .issue();
             if let Some(recording) = &self.recording {
                 unpoisoned(recording.0.lock()).tokens.push(token.clone());
             }
@@ -405,9 +428,8 @@ mod server {
         /// A copy for one visitor: its own nonce and form tokens.
         fn serve(&self, key: &SigningKey) -> Response {
             let nonce = leptos::nonce::Nonce::new().to_string();
-            let tokens: Vec<String> = (0..self.tokens)
-                .map(|_| crate::origin::new_form_token(key))
-                .collect();
+            let page = crate::origin::PageTokens::new(key);
+            let tokens: Vec<String> = (0..self.tokens).map(|_| page.issue()).collect();
             let mut body = Vec::with_capacity(self.len + 64);
             for piece in &self.pieces {
                 match piece {

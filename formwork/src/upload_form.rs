@@ -15,7 +15,7 @@
 //! box.
 
 use crate::{
-    form::{current_page, form_children, once_token, summary, FieldIds},
+    form::{form_children, hidden_fields, summary, FieldIds},
     messages::{text, Message},
     protocol::{ONCE_FIELD, RETURN_FIELD},
     ActionError, FormState,
@@ -44,6 +44,7 @@ where
     // The children note their inputs' ids before the summary above them renders.
     let ids = FieldIds::provide();
     let content = form_children(children());
+    let (return_to, once) = hidden_fields();
     view! {
         <form
             action=A::PATH
@@ -52,8 +53,8 @@ where
             class=class
             data-fw-form="upload"
         >
-            <input type="hidden" name=RETURN_FIELD value=current_page()/>
-            <input type="hidden" name=ONCE_FIELD value=once_token()/>
+            <input type="hidden" name=RETURN_FIELD value=return_to/>
+            <input type="hidden" name=ONCE_FIELD value=once/>
             {summary(state, Some(ids))}
             {content}
         </form>

@@ -1021,8 +1021,11 @@ async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_
     let app = TestApp::spawn().await;
     let (_, html) = app.get("/posts").await;
     let token = once_token(&html);
+    // The page's id and the form's number on it, then the page's signature.
     let (id, signature) = token.split_once('.').unwrap();
-    assert_eq!((id.len(), signature.is_empty()), (32, false), "{token}");
+    let (page, number) = id.split_once('-').unwrap();
+    assert_eq!((page.len(), signature.is_empty()), (32, false), "{token}");
+    assert!(number.parse::<u32>().is_ok(), "{token}");
     assert_ne!(
         once_token(&app.get("/posts").await.1),
         token,

@@ -104,12 +104,11 @@ fn read_fields<'a>(
             RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
             ITEM_FIELD => form.item = Some(value.into_owned()),
-            // Tokens are the server's own (32 hex digits, then perhaps `.signature`);
-            // anything else is ignored.
+            // Tokens are the server's own (32 hex digits, perhaps a page's form number, then
+            // perhaps `.signature`); anything else is ignored.
             ONCE_FIELD => {
-                let id = value.split('.').next().unwrap_or_default();
-                if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    form.once = Some(id.to_owned());
+                if let Some(id) = crate::origin::submission_id(&value).map(str::to_owned) {
+                    form.once = Some(id);
                     form.signed_once = Some(value.into_owned());
                 }
             }
