@@ -73,10 +73,16 @@ wrk.headers["Accept"] = "text/html"
 wrk.headers["Referer"] = "$BASE/posts"
 wrk.headers["Cookie"] = "fw_session=$SESSION"
 wrk.headers["Sec-Fetch-Site"] = "same-origin"
-counter = 0
+-- Every post a title of its own, as people write them (wrk's threads count apart, so each
+-- thread's titles carry its number): a taken slug's search is not what is measured here.
+local counter = 0
+local id = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) id = tid or 0 end
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, "title=Load+test+" .. counter .. "&content=Posted+by+wrk.")
+  return wrk.format(nil, nil, nil, "title=Load+test+" .. id .. "-" .. counter .. "&content=Posted+by+wrk.")
 end
 LUA
 

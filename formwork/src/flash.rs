@@ -111,6 +111,22 @@ mod server {
         /// Records how the first submission of `token` ended.
         async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String>;
 
+        /// Records how the first submission of `token` ended (as
+        /// [`finish_submission`](Self::finish_submission)) and keeps the flash of that
+        /// outcome under `id` (as [`put_flash`](Self::put_flash)): what a plain form post
+        /// writes after its action. The SQL stores send both statements in one round trip.
+        async fn finish_submission_with_flash(
+            &self,
+            token: &str,
+            outcome: &str,
+            id: &str,
+            payload: &str,
+            expires_at: i64,
+        ) -> Result<(), String> {
+            self.finish_submission(token, outcome).await?;
+            self.put_flash(id, payload, expires_at).await
+        }
+
         /// How the first submission of `token` ended, once it has.
         async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String>;
     }

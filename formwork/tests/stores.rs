@@ -426,6 +426,38 @@ async fn a_submission_token_is_claimed_once_and_remembers_its_outcome(db: &Backe
         .unwrap());
 }
 
+async fn a_first_outcome_and_its_flash_are_written_together(db: &Backend) {
+    let store = db.stores.flash.clone();
+    let now = 1_800_000_000;
+    assert!(store.claim_submission("t9", now, now + 60).await.unwrap());
+    store
+        .finish_submission_with_flash("t9", "{\"first\":1}", "f9", "{\"shown\":1}", now + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.submission_outcome("t9").await.unwrap().as_deref(),
+        Some("{\"first\":1}"),
+        "a repeat finds the outcome"
+    );
+    assert_eq!(
+        store.take_flash("f9", now).await.unwrap().as_deref(),
+        Some("{\"shown\":1}"),
+        "the page after the redirect finds the flash"
+    );
+    assert_eq!(store.take_flash("f9", now).await.unwrap(), None, "once");
+    // Each part is what it would be alone: an unclaimed token records nothing, and the
+    // flash is kept all the same.
+    store
+        .finish_submission_with_flash("never", "{}", "f10", "{\"b\":2}", now + 60)
+        .await
+        .unwrap();
+    assert_eq!(store.submission_outcome("never").await.unwrap(), None);
+    assert_eq!(
+        store.take_flash("f10", now).await.unwrap().as_deref(),
+        Some("{\"b\":2}")
+    );
+}
+
 async fn flashes_are_single_use_and_expire(db: &Backend) {
     let flash = db.stores.flash.clone();
     let now = 1_800_000_000;
@@ -484,6 +516,7 @@ macro_rules! conformance {
                 sessions_name_their_user_until_they_expire_or_end,
                 a_users_sessions_are_listed_and_the_others_end_together,
                 a_submission_token_is_claimed_once_and_remembers_its_outcome,
+                a_first_outcome_and_its_flash_are_written_together,
                 flashes_are_single_use_and_expire,
                 jobs_are_leased_retried_and_kept_when_dead,
                 concurrent_claims_never_share_a_job,
@@ -541,4 +574,41 @@ async fn migrations_apply_once_and_refuse_a_changed_history() {
         }
         db.finish().await;
     }
+}
+
+/// Every connection `sqlite::open` hands out is set up as its docs say, the first and any
+/// later one: WAL, foreign keys, and the checkpoint mark.
+#[tokio::test]
+async fn every_connection_of_an_opened_sqlite_database_is_set_up_alike() {
+    let dir = std::env::temp_dir().join(format!("formwork-open-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = sqlite::open(
+        &format!("sqlite:{}", dir.join("test.db").display()),
+        std::time::Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
+    // Hold several connections at once, so more than one is opened and asked.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut connection = pool.acquire().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let mark: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), keys), ("wal", 1));
+        assert_eq!(mark, i64::from(sqlite::WAL_PAGES_BEFORE_CHECKPOINT));
+        held.push(connection);
+    }
+    drop(held);
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -39,10 +39,13 @@ pub(crate) async fn redirect(
 
 /// Where a flash is kept for the page after the redirect.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Keep {
+pub(crate) enum Keep<'a> {
     /// In the flash store, its cookie holding only a signed id (falling back to the cookie
     /// when the store cannot be written).
     Store,
+    /// As [`Keep::Store`], written together with the record of how the first submission of
+    /// `token` ended (see `pipeline::once`): one round trip for both.
+    WithOutcome { token: &'a str, outcome: &'a str },
     /// Whole in its signed cookie: the store is the database, and it is known to be down.
     Cookie,
 }
@@ -53,7 +56,7 @@ pub(crate) async fn store_and_redirect(
     settings: &FlashSettings,
     flash: &Flash,
     target: Option<LocalPath>,
-    keep_in: Keep,
+    keep_in: Keep<'_>,
 ) -> Response {
     let location = target.map_or_else(|| "/".to_owned(), |t| t.to_string());
     let mut response = Response::builder()
@@ -75,6 +78,16 @@ pub(crate) async fn store_and_redirect(
     let expires_at = crate::unix_now() + FLASH_TTL.as_secs() as i64;
     let stored = match keep_in {
         Keep::Store => settings.store.put_flash(&id, &payload, expires_at).await,
+        Keep::WithOutcome { token, outcome } => {
+            let stored = settings
+                .store
+                .finish_submission_with_flash(token, outcome, &id, &payload, expires_at)
+                .await;
+            if let Err(error) = &stored {
+                tracing::error!(%error, "could not record a submission's outcome; repeats will wait in vain");
+            }
+            stored
+        }
         Keep::Cookie => Err("the database is unavailable".to_owned()),
     };
     let value = match stored {

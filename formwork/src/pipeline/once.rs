@@ -94,17 +94,25 @@ pub(super) async fn remember(
     flash: &Flash,
     target: Option<&LocalPath>,
 ) {
-    let remembered = Remembered {
-        flash: flash.clone(),
-        target: target.map(ToString::to_string),
-    };
-    let stored = match serde_json::to_string(&remembered) {
-        Ok(outcome) => settings.store.finish_submission(token, &outcome).await,
-        Err(error) => Err(error.to_string()),
+    let stored = match record(flash, target) {
+        Some(outcome) => settings.store.finish_submission(token, &outcome).await,
+        None => Err("the outcome could not be encoded".to_owned()),
     };
     if let Err(error) = stored {
         tracing::error!(%error, "could not record a submission's outcome; repeats will wait in vain");
     }
+}
+
+/// The record of how a first submission ended (`flash`, sent on to `target`), as
+/// [`FlashStore::finish_submission`](crate::flash::FlashStore::finish_submission) keeps it.
+pub(super) fn record(flash: &Flash, target: Option<&LocalPath>) -> Option<String> {
+    let remembered = Remembered {
+        flash: flash.clone(),
+        target: target.map(ToString::to_string),
+    };
+    serde_json::to_string(&remembered)
+        .inspect_err(|error| tracing::error!(%error, "could not encode a submission's outcome"))
+        .ok()
 }
 
 /// How the first submission of `token` ended, waiting for it to end (at most

@@ -204,13 +204,15 @@ async fn form_post(
     };
     // An action the database failed under (503) changed nothing, and the database would keep
     // this answer waiting: the outcome is not recorded, and the flash rides in its cookie.
-    let keep_in = if database_down {
-        Keep::Cookie
-    } else {
-        if let Some(token) = once {
-            remember(settings, &token, &flash, target.as_ref()).await;
-        }
-        Keep::Store
+    // The first outcome of a submission and its flash are written together.
+    let outcome = once
+        .as_deref()
+        .filter(|_| !database_down)
+        .and_then(|token| Some((token, super::once::record(&flash, target.as_ref())?)));
+    let keep_in = match &outcome {
+        _ if database_down => Keep::Cookie,
+        Some((token, outcome)) => Keep::WithOutcome { token, outcome },
+        None => Keep::Store,
     };
     let mut redirect = store_and_redirect(settings, &flash, target, keep_in).await;
     for (name, value) in carried {

@@ -51,5 +51,8 @@ super::sql::framework_queries!(
     PgStore,
     "PostgreSQL",
     sqlx::Postgres,
-    "FOR UPDATE SKIP LOCKED"
+    "FOR UPDATE SKIP LOCKED",
+    // The outcome and the flash: one statement.
+    "WITH finished AS (UPDATE formwork_submissions SET outcome = $1 WHERE token = $2) \
+     INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($3, $4, $5)"
 );

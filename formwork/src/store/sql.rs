@@ -106,9 +106,11 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
-/// adds to pick rows no other worker holds.
+/// adds to pick rows no other worker holds, and `$finish_with_flash` records a submission's
+/// outcome (`$1`, token `$2`) and inserts its flash (`$3` id, `$4` payload, `$5` expiry) in
+/// one round trip.
 macro_rules! framework_queries {
-    ($store:ident, $name:literal, $db:ty, $lock:literal) => {
+    ($store:ident, $name:literal, $db:ty, $lock:literal, $finish_with_flash:literal) => {
         #[doc = concat!("formwork's flashes, submissions, sessions and jobs in a ", $name, " database.")]
         #[derive(Clone)]
         pub struct $store {
@@ -211,6 +213,34 @@ macro_rules! framework_queries {
                 sqlx::query("UPDATE formwork_submissions SET outcome = $1 WHERE token = $2")
                     .bind(outcome)
                     .bind(token)
+                    .execute(&self.pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn finish_submission_with_flash(
+                &self,
+                token: &str,
+                outcome: &str,
+                id: &str,
+                payload: &str,
+                expires_at: i64,
+            ) -> Result<(), String> {
+                let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
+                if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
+                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                sqlx::query($finish_with_flash)
+                    .bind(outcome)
+                    .bind(token)
+                    .bind(id)
+                    .bind(payload)
+                    .bind(expires_at)
                     .execute(&self.pool)
                     .await
                     .map(drop)
