@@ -725,6 +725,13 @@ pub fn ActionForm<A, C>(
     /// server's answer replaces it (see [`crate::preview`]). For forms outside islands.
     #[prop(optional)]
     preview: Option<crate::preview::Preview>,
+    /// With JavaScript, the form sends itself when one of its controls changes (a choice
+    /// that is its own control: a theme's radio buttons, a "done" checkbox). Without, it is
+    /// sent by its submit button as always: hide that button from script-driven pages with
+    /// [`FormStatus::hidden_with_js`](crate::FormStatus::hidden_with_js). For forms outside
+    /// islands (the browser runtime does it; an island calls its action itself).
+    #[prop(optional)]
+    submit_on_change: bool,
     /// Typed rather than boxed as a `Children` view: an island then carries only the
     /// hydration code its own markup needs (measured: about 2 KB of WASM less).
     children: TypedChildren<C>,
@@ -771,6 +778,7 @@ where
             class=class
             data-fw-form="action"
             data-fw-preview=preview
+            data-fw-submit-on=submit_on_change.then_some("change")
             aria-busy=move || state.pending.get().then_some("true")
             on:submit=on_submit
             on:focusout=on_leave

@@ -140,6 +140,18 @@ impl FormStatus {
         )
     }
 
+    /// Attributes for an element only a browser without JavaScript needs: the Save button of
+    /// a form that sends itself ([`ActionForm`](crate::ActionForm)'s `submit_on_change`). It
+    /// is hidden once the browser runtime drives the form (in an island, once hydrated).
+    pub fn hidden_with_js(self) -> impl Attribute {
+        let hydrated = RwSignal::new(false);
+        Effect::new(move |_| hydrated.set(true));
+        (
+            custom_attribute(STATUS_ATTRIBUTE, "no-js"),
+            leptos::attr::hidden(move || hydrated.get()),
+        )
+    }
+
     /// The value of field `name` being sent, as text that follows the form (empty at rest):
     /// "Sending as {email}…". A plain `<span>`: give the line around it `role="status"` if it
     /// should be announced.
@@ -162,6 +174,7 @@ mod tests {
             <p class="sending" {..status.shown_while_pending()}>"Sending as " {status.sent("email")}</p>
             <p class="hint" {..status.hidden_while_pending()}>"We answer within a day."</p>
             <fieldset {..status.disabled_while_pending()}></fieldset>
+            <div class="save" {..status.hidden_with_js()}></div>
             <span class="action">{status.action()}</span>
         }
     }
@@ -230,6 +243,12 @@ mod tests {
         );
         assert!(
             html.contains(r#"<span class="action">/api/send</span>"#),
+            "{html}"
+        );
+        // The server's markup is for a browser without JavaScript: the runtime hides it.
+        let save = tag(&html, r#"class="save""#);
+        assert!(
+            save.contains(r#"data-fw-status="no-js""#) && !has(save, "hidden"),
             "{html}"
         );
     }

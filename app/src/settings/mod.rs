@@ -8,7 +8,7 @@ pub mod profile;
 pub mod sessions;
 
 use formwork::Title;
-use formwork::{use_action, ActionError, ActionForm, FormSnapshot, FormState, Rule, SubmitButton};
+use formwork::{use_form_status, ActionError, ActionForm, FormState, Preview, Rule, SubmitButton};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -81,113 +81,61 @@ pub async fn set_theme(#[server(flatten)] choice: ThemeChoice) -> Result<Theme, 
 /// `/settings`
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let (current, snapshot) = (Theme::current(), formwork::form::snapshot::<SetTheme>());
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
         {formwork::identity::current().map(|_| view! {
             <p><a href="/settings/profile">"Your profile: the name shown next to your posts and comments"</a></p>
         })}
-        <ThemePicker current snapshot/>
+        <ThemePicker current=Theme::current()/>
         <sessions::SessionList/>
     }
 }
 
-/// The theme picker. Without JavaScript it is a form with a Save button. With JavaScript the
-/// choice is the control: picking a theme shows it at once and saves it from the radio's
-/// change handler ([`use_action`]), and the page goes back to the theme it had if the server
-/// refuses. The button is then not needed and is hidden.
-#[island]
-fn ThemePicker(current: Theme, snapshot: FormSnapshot<Theme>) -> impl IntoView {
-    let state = FormState::<SetTheme>::restore(snapshot);
-    let save = use_action::<SetTheme>().optimistic_with(move |call: &SetTheme| {
-        let before = page_theme().unwrap_or(current);
-        show_theme(call.choice.theme);
-        Box::new(move || show_theme(before))
-    });
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+/// The theme picker, a server component like every form of the app. Without JavaScript it is
+/// a form with a Save button. With it the choice is the control: picking a theme sends the
+/// form (`submit_on_change`) and shows the theme at once (a preview of the page's
+/// `data-theme`); the page the server answers with is the truth, so a refused theme goes
+/// back to the one the page had, with the reason. The button is then not needed and is hidden.
+#[component]
+fn ThemePicker(current: Theme) -> impl IntoView {
+    let state = FormState::<SetTheme>::new();
     view! {
-        <ActionForm state=state class="settings">
-            <fieldset aria-busy=move || save.pending().then_some("true")>
-                <legend>"Theme"</legend>
-                {Theme::ALL
-                    .into_iter()
-                    .map(|theme| {
-                        let id = format!("theme-{}", theme.as_str());
-                        let target = id.clone();
-                        view! {
-                            <label class="choice" for=target>
-                                <input type="radio" id=id name="theme" value=theme.as_str()
-                                    checked=theme == current
-                                    on:change=move |_| save.call(SetTheme { choice: ThemeChoice { theme } })/>
-                                {theme.label()}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-                {state.success(|theme| view! {
-                    <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
-                })}
-                {move || {
-                    if save.pending() {
-                        Some(view! { <p class="sending" role="status">"Saving…"</p> }.into_any())
-                    } else {
-                        save.value().map(|theme| view! {
-                            <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
-                        }.into_any())
-                    }
-                }}
-                {move || save.error().map(|error| {
-                    // A refused theme is the field's problem: its own words, not the form's.
-                    let text = error
-                        .field_messages("theme")
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| error.to_string());
-                    view! { <p class="form-error" role="alert">{text}</p> }
-                })}
-                <div class="actions" hidden=move || hydrated.get()>
-                    <SubmitButton label="Save" pending_label="Saving…"/>
-                </div>
-            </fieldset>
+        <ActionForm state=state class="settings" submit_on_change=true
+            preview=Preview::new().attr("html", "data-theme", "theme")>
+            <ThemeFields current state/>
         </ActionForm>
     }
 }
 
-/// The theme the page shows now (`<html data-theme>`); none on the server.
-fn page_theme() -> Option<Theme> {
-    #[cfg(feature = "hydrate")]
-    return match document()
-        .document_element()?
-        .get_attribute("data-theme")?
-        .as_str()
-    {
-        "light" => Some(Theme::Light),
-        "dark" => Some(Theme::Dark),
-        "system" => Some(Theme::System),
-        _ => None,
-    };
-    #[cfg(not(feature = "hydrate"))]
-    None
-}
-
-/// Shows `theme` on the page, and as the picker's choice.
-fn show_theme(theme: Theme) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        let page = document();
-        if let Some(root) = page.document_element() {
-            let _ = root.set_attribute("data-theme", theme.as_str());
-        }
-        if let Some(input) = page
-            .get_element_by_id(&format!("theme-{}", theme.as_str()))
-            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
-        {
-            input.set_checked(true);
-        }
+/// The picker's fields, inside its form (they follow its status).
+#[component]
+fn ThemeFields(current: Theme, state: FormState<SetTheme>) -> impl IntoView {
+    let status = use_form_status();
+    view! {
+        <fieldset>
+            <legend>"Theme"</legend>
+            {Theme::ALL
+                .into_iter()
+                .map(|theme| {
+                    let id = format!("theme-{}", theme.as_str());
+                    let target = id.clone();
+                    view! {
+                        <label class="choice" for=target>
+                            <input type="radio" id=id name="theme" value=theme.as_str()
+                                checked=theme == current/>
+                            {theme.label()}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            {state.success(|theme| view! {
+                <p class="form-success" role="status">{format!("Saved: {}.", theme.label())}</p>
+            })}
+            <p class="sending" role="status" {..status.shown_while_pending()}>"Saving…"</p>
+            <div class="actions" {..status.hidden_with_js()}>
+                <SubmitButton label="Save" pending_label="Saving…"/>
+            </div>
+        </fieldset>
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = theme;
 }

@@ -8,7 +8,8 @@
 //   the page there in place of this one, with a history entry and no document load (a page
 //   with islands, or one that cannot be shown, is a document load).
 // - Previews (`data-fw-preview` on such a form): what the page shows at once while the form is
-//   on its way, until the server's page replaces it (see `formwork::preview`).
+//   on its way, until the server's page replaces it (see `formwork::preview`). A form marked
+//   `data-fw-submit-on="change"` sends itself when a control changes.
 // - Uploads (`<form data-fw-form="upload">`, anywhere): the same, sent with `XMLHttpRequest`
 //   to show the bytes sent, with a button that cancels, and each file's size checked before a
 //   byte goes.
@@ -293,7 +294,7 @@ function pending(form, on, data) {
   for (const el of form.querySelectorAll("[data-fw-status]")) {
     const when = el.getAttribute("data-fw-status");
     if (when === "disabled") el.disabled = on;
-    else el.hidden = (when === "pending") !== on;
+    else if (when !== "no-js") el.hidden = (when === "pending") !== on;
   }
   for (const el of form.querySelectorAll("[data-fw-sending]")) {
     const value = on && data ? data.get(el.getAttribute("data-fw-sending")) : "";
@@ -904,6 +905,8 @@ doc.addEventListener("visibilitychange", () => {
 function ready() {
   for (const form of doc.querySelectorAll("form[data-fw-form]:not([data-fw-ready])")) {
     if (enhanced(form) || form.getAttribute("data-fw-form") === "query") form.setAttribute(READY, "");
+    // What only a browser without JavaScript needs (`FormStatus::hidden_with_js`).
+    if (enhanced(form)) for (const el of form.querySelectorAll('[data-fw-status="no-js"]')) el.hidden = true;
   }
 }
 
@@ -923,6 +926,13 @@ doc.addEventListener("click", (event) => {
     event.preventDefault();
     upload.abort();
   }
+});
+// A form that sends itself (`submit_on_change`): a changed control sends it, as its button would.
+doc.addEventListener("change", (event) => {
+  const form = event.target.form;
+  if (!form || !enhanced(form) || form.getAttribute("data-fw-submit-on") !== "change") return;
+  if (!event.target.name || inFlight.has(form)) return;
+  form.requestSubmit();
 });
 doc.addEventListener("focusout", (event) => {
   const form = event.target.form;
