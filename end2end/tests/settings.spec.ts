@@ -71,6 +71,26 @@ test.describe("settings", () => {
     await expectNoReload(page, js);
   });
 
+  // A second pick while the first is on its way is not lost: with JavaScript it is sent once
+  // the first is answered; without, the Save button sends the last pick. Both end on it.
+  test("a theme picked again while the first pick is being saved is the one kept", async ({ page, js }) => {
+    await open(page, js, "/settings");
+    const release = await hold(page, "set_theme");
+    await page.getByLabel("Dark", { exact: true }).check();
+    if (js) await release.arrived;
+    await page.getByLabel("Light", { exact: true }).check();
+    release();
+    if (!js) await page.getByRole("button", { name: "Save" }).click();
+    // With JavaScript the first answer says "Saved: Dark." while the second is on its way.
+    await expect(page.getByRole("status").filter({ hasText: "Saved:" })).toHaveText("Saved: Light.");
+    await expect(page.getByRole("status")).toHaveCount(1);
+    await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+    await expect(page.getByLabel("Light", { exact: true })).toBeChecked();
+    await expectNoReload(page, js);
+    await page.reload();
+    await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  });
+
   test("the session list names each browser, and signing out everywhere else ends the others", async ({ page, js, browser }) => {
     const user = await signUp(page);
     // The same person on a phone: another browser, with its own User-Agent.

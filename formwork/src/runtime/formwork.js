@@ -338,6 +338,8 @@ function twin(form, fresh) {
 }
 
 const inFlight = new WeakSet();
+/** On a form that sends itself: changed again while on its way (`submit_on_change`). */
+const AGAIN = "data-fw-again";
 
 /**
  * Submissions on their way: `form` is the form as the page shows it now (a swap for another
@@ -349,6 +351,7 @@ async function submit(event) {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !enhanced(form) || event.defaultPrevented) return;
   event.preventDefault();
+  let again = null;
   if (inFlight.has(form)) return; // one submission at a time: a double click sends once
   if (!checkAll(form)) return;
   const data = new FormData(form, event.submitter);
@@ -387,7 +390,12 @@ async function submit(event) {
     if (!page.ok) throw await failure(page);
     // The server's page shows the outcome: the preview is done with.
     sending.delete(record);
-    adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), record.form, focused);
+    const mine = adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), record.form, focused);
+    if (mine && record.form.hasAttribute(AGAIN)) {
+      // The latest choice, into the form the page now shows, and on its way in turn.
+      carry(record.form, mine);
+      again = mine;
+    }
     connectSoon();
   } catch (problem) {
     // A string is the server's answer, in words; anything else means no answer (offline).
@@ -396,6 +404,7 @@ async function submit(event) {
     record.undo();
     pending(record.form, false);
     summarize(record.form, typeof problem === "string" ? problem : say("Unreachable"), true);
+    if (record.form.hasAttribute(AGAIN)) again = record.form;
   } finally {
     sending.delete(record);
     inFlight.delete(form);
@@ -403,6 +412,10 @@ async function submit(event) {
     live.submitting -= 1;
     // What the stream said meanwhile, now: its own revalidation is known by then, and skipped.
     if (!live.submitting) live.deferred.splice(0).forEach(([id, items]) => revalidate(id, items));
+    if (again) {
+      again.removeAttribute(AGAIN);
+      again.requestSubmit();
+    }
   }
 }
 
@@ -463,7 +476,7 @@ let dirty = new Set();
  * lives only in this tab: the islands (hydrated, with their own state), what the user typed in
  * other forms and has not sent, the focus, and the scroll position. The sent form is the
  * server's, like everything else: cleared after a success, its input and messages after a
- * refusal.
+ * refusal. Returns the sent form's twin on the new page, if it has one.
  */
 function adoptPage(fresh, sent, focused) {
   const mine = twin(sent, fresh);
@@ -485,6 +498,7 @@ function adoptPage(fresh, sent, focused) {
   ready();
   stillSending();
   if (mine) refocus(mine, focused);
+  return mine;
 }
 
 /** What the user typed in `form` (not yet sent), into its twin `theirs`. */
@@ -931,7 +945,9 @@ doc.addEventListener("click", (event) => {
 doc.addEventListener("change", (event) => {
   const form = event.target.form;
   if (!form || !enhanced(form) || form.getAttribute("data-fw-submit-on") !== "change") return;
-  if (!event.target.name || inFlight.has(form)) return;
+  if (!event.target.name) return;
+  // Changed again while the last change is on its way: sent once that one is answered.
+  if (inFlight.has(form)) return form.setAttribute(AGAIN, "");
   form.requestSubmit();
 });
 doc.addEventListener("focusout", (event) => {
