@@ -696,9 +696,7 @@ pub(crate) fn hidden_fields() -> (String, String) {
         match use_context::<crate::page_cache::FormTokens>() {
             Some(tokens) => (tokens.page_path().to_owned(), tokens.issue()),
             None => (
-                crate::request::with(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
-                    .flatten()
-                    .unwrap_or_else(|| "/".to_owned()),
+                crate::request::page(),
                 format!("{:032x}", rand::random::<u128>()),
             ),
         }

@@ -96,6 +96,14 @@ mod request {
     pub(crate) fn with<R>(f: impl FnOnce(&http::request::Parts) -> R) -> Option<R> {
         leptos::reactive::owner::with_context::<http::request::Parts, R>(f)
     }
+
+    /// The path and query of the request being served (`/` outside one): the page a plain
+    /// post returns to.
+    pub(crate) fn page() -> String {
+        with(|parts| parts.uri.path_and_query().map(|p| p.to_string()))
+            .flatten()
+            .unwrap_or_else(|| "/".to_owned())
+    }
 }
 #[cfg(feature = "ssr")]
 pub mod store;

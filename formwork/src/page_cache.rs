@@ -119,17 +119,9 @@ mod server {
     impl FormTokens {
         /// For the request being rendered.
         pub(crate) fn for_request(key: SigningKey) -> Self {
-            let path = crate::request::with(|parts| {
-                parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| Arc::<str>::from(p.as_str()))
-            })
-            .flatten()
-            .unwrap_or_else(|| Arc::from("/"));
             Self {
                 page: Arc::default(),
-                path,
+                path: crate::request::page().into(),
                 key,
                 recording: recording(),
             }

@@ -139,6 +139,20 @@ macro_rules! framework_queries {
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
+
+            /// Sweeps the flashes nobody came back for, once a minute at most, on the way to
+            /// keeping one that expires at `expires_at`.
+            async fn sweep_flashes(&self, expires_at: i64) -> Result<(), String> {
+                let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
+                if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
+                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            }
         }
 
         #[async_trait::async_trait]
@@ -149,15 +163,7 @@ macro_rules! framework_queries {
                 payload: &str,
                 expires_at: i64,
             ) -> Result<(), String> {
-                // Flashes nobody came back for are swept on the way, once a minute at most.
-                let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
-                if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
-                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+                self.sweep_flashes(expires_at).await?;
                 sqlx::query(
                     "INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($1, $2, $3)",
                 )
@@ -227,14 +233,7 @@ macro_rules! framework_queries {
                 payload: &str,
                 expires_at: i64,
             ) -> Result<(), String> {
-                let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
-                if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
-                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
+                self.sweep_flashes(expires_at).await?;
                 sqlx::query($finish_with_flash)
                     .bind(outcome)
                     .bind(token)
