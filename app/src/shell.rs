@@ -25,6 +25,14 @@ pub(crate) fn shared() {
     formwork::page_cache::share(std::time::Duration::from_secs(60));
 }
 
+/// A page that shows a visitor with cookies (a signed-in user) nothing of theirs but who they
+/// are and data that every write revalidates says so too: their next view of it comes from
+/// memory, for up to a minute, until the next revalidation, or at once no longer when they
+/// sign out or their role changes (see `formwork::page_cache::keep_per_visitor`).
+pub(crate) fn kept_per_visitor() {
+    formwork::page_cache::keep_per_visitor(std::time::Duration::from_secs(60));
+}
+
 /// The whole HTML document. Islands hydrate from the script that `HydrationScripts` adds.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

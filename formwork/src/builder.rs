@@ -204,9 +204,10 @@ impl Formwork {
     /// - the live stream's route, and the site's built files (`/pkg/…`, cached for a year
     ///   when cargo-leptos hashes their names, and then answered from memory, compressed
     ///   once: [`crate::assets`]);
-    /// - the action pipeline in front of every route (actions, pages, files);
-    /// - in front of it, the shared pages ([`crate::page_cache`]): a page that shares itself
-    ///   is answered from memory to visitors without cookies;
+    /// - the kept pages ([`crate::page_cache`]): a page that shares itself is answered from
+    ///   memory to visitors without cookies, and one kept per visitor to that visitor again;
+    /// - the action pipeline in front of every route (actions, pages, files), and so of the
+    ///   kept pages: who is asking is known before a visitor's page is served again;
     /// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`,
     ///   `X-Frame-Options: DENY`, and the strictest Content-Security-Policy on any response
     ///   that sets none (pages set theirs, see [`crate::Scripts`]);
@@ -231,11 +232,13 @@ impl Formwork {
                 axum::routing::get(crate::live::stream).with_state(self.0.live.clone()),
             )
             .nest_service(&format!("/{}", self.0.site.pkg_dir), self.site_files());
+        // The kept pages sit inside the pipeline: a page kept for a visitor is served again
+        // only once the pipeline knows who is asking, and never with a flash to show.
+        let router = router.layer(axum::middleware::from_fn_with_state(
+            self.0.pages.clone(),
+            crate::page_cache::serve,
+        ));
         crate::pipeline::install(router, self.0.pipeline.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                self.0.pages.clone(),
-                crate::page_cache::serve,
-            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.0.assets.clone(),
                 crate::assets::serve,
@@ -430,13 +433,13 @@ impl Formwork {
             (
                 "formwork_shared_page_hits_total",
                 "counter",
-                "Pages answered from memory (shared pages, visitors without cookies).",
+                "Page views answered from memory (shared pages, and visitors' own kept pages).",
                 pages.hits,
             ),
             (
                 "formwork_shared_pages_kept_total",
                 "counter",
-                "Renders of shared pages kept in memory.",
+                "Renders kept in memory (shared pages, and visitors' own kept pages).",
                 pages.kept,
             ),
             (
@@ -586,9 +589,11 @@ impl Builder {
         self
     }
 
-    /// How many shared pages are kept in memory at most (1,000 by default; `0` keeps none):
-    /// pages that call [`page_cache::share`](crate::page_cache::share), rendered for visitors
-    /// without cookies. Past it the oldest go first; each page is at most 1 MiB.
+    /// How many pages are kept in memory at most (1,000 by default; `0` keeps none): pages
+    /// that call [`page_cache::share`](crate::page_cache::share), rendered for visitors
+    /// without cookies, and those that call
+    /// [`page_cache::keep_per_visitor`](crate::page_cache::keep_per_visitor), one per visitor.
+    /// Past it the oldest go first; each page is at most 1 MiB, and all of them 64 MiB.
     pub fn shared_pages(mut self, capacity: usize) -> Self {
         self.shared_pages = capacity;
         self

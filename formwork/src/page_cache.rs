@@ -1,6 +1,8 @@
-//! Shared pages: a page that is the same for every visitor who sends no cookies is rendered
+//! Kept pages: a page that is the same for every visitor who sends no cookies is rendered
 //! once and then served from memory, until any revalidation or its `max_age`. The analogue of
-//! Next.js' full route cache with `export const revalidate = …`, opted into by the page:
+//! Next.js' full route cache with `export const revalidate = …`, opted into by the page. A
+//! page may also be kept for each visitor who does send cookies (a signed-in user, say), and
+//! served again from memory to that visitor alone:
 //!
 //! ```
 //! use formwork::prelude::*;
@@ -10,21 +12,28 @@
 //! fn PostsPage() -> impl IntoView {
 //!     // The same for every signed-out visitor; its data comes through `formwork::cache`.
 //!     formwork::page_cache::share(Duration::from_secs(60));
+//!     // And for a signed-in one, the same on their next view (it reads nothing of theirs
+//!     // that a write would change without revalidating).
+//!     formwork::page_cache::keep_per_visitor(Duration::from_secs(60));
 //!     view! { <h1>"Posts"</h1> }
 //! }
 //! ```
 //!
-//! What is shared, and what is not:
+//! What is kept, and what is not:
 //!
-//! - Only a `GET` with no `Cookie` and no `Authorization` header is served from memory or
-//!   kept: a signed-in visitor, or one with a message waiting (a flash), always gets a render
-//!   of their own. So is every request of the browser runtime.
-//! - Only a `200` HTML page that sets no cookie is kept, and only when the page said
-//!   [`share`] during its render.
+//! - Only a `GET` page view is served from memory or kept: never a request with an
+//!   `Authorization` header, one that brings a message (a flash), or one of the browser
+//!   runtime's.
+//! - A request without cookies gets the page [`share`]d by every such visitor. A request with
+//!   cookies gets only a page kept for its own cookies ([`keep_per_visitor`]), and only while
+//!   its session still names the same user with the same rank. That is checked on every
+//!   request through the session cache, which the invalidation bus keeps current. A sign-out
+//!   or a role change takes effect at once, on every instance.
+//! - Only a `200` HTML page that sets no cookie is kept, and only when the page said so
+//!   during its render.
 //! - Each copy served gets its own script nonce (in the page and in its
 //!   `Content-Security-Policy`) and a fresh one-time token for every form on it: the holes
-//!   left in the kept page. Nothing else of a render is per request for a visitor without
-//!   cookies.
+//!   left in the kept page. Nothing else of a render is per request for one visitor.
 //! - **Any revalidation** ([`revalidate_tag`](crate::revalidate_tag),
 //!   [`revalidate_path`](crate::revalidate_path), one heard from another instance over the
 //!   invalidation bus) ends every kept page at once, and a render that a revalidation
@@ -35,7 +44,9 @@
 //!   complete instead of streamed. Pages from memory are complete at once.
 //!
 //! The kept pages are bounded in number ([`Builder::shared_pages`](crate::Builder::shared_pages),
-//! 1,000 by default: the oldest go first) and in size (1 MiB each); `/metrics` counts them.
+//! 1,000 by default, both kinds together: the oldest go first), in size (1 MiB each) and in
+//! the memory they hold together (64 MiB); `/metrics` counts them. A visitor's page is held
+//! under a digest of their cookies, never under the cookies themselves.
 
 use std::time::Duration;
 
@@ -51,6 +62,20 @@ pub fn share(max_age: Duration) {
     let _ = max_age;
 }
 
+/// Says that this page, rendered for a visitor who sends cookies (signed in or not), may be
+/// served again to that visitor alone: a request with the same cookies, whose session still
+/// names the same user with the same rank, for up to `max_age`, or until anything is
+/// revalidated (see the module). Call it only in a page that reads nothing of the visitor's
+/// that a write would change without revalidating. On the server only, like [`share`].
+pub fn keep_per_visitor(max_age: Duration) {
+    #[cfg(feature = "ssr")]
+    if let Some(recording) = server::recording() {
+        crate::cache::unpoisoned(recording.0.lock()).visitor_max_age = Some(max_age);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = max_age;
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) use server::{note_nonce, serve, FormTokens, DEFAULT_CAPACITY};
 #[cfg(feature = "ssr")]
@@ -60,6 +85,7 @@ pub use server::{PageCache, PageCacheStats};
 mod server {
     use crate::{
         cache::{unpoisoned, DataCache},
+        identity::Principal,
         signing::SigningKey,
     };
     use axum::{
@@ -71,6 +97,7 @@ mod server {
     use bytes::{Bytes, BytesMut};
     use http::{header, HeaderMap, HeaderValue, StatusCode};
     use http_body_util::BodyExt;
+    use sha2::{Digest, Sha256};
     use std::{
         collections::{HashMap, VecDeque},
         sync::{
@@ -82,6 +109,10 @@ mod server {
 
     /// The largest page kept.
     const MAX_PAGE_BYTES: usize = 1024 * 1024;
+    /// How much of a hole's text the render is searched for (see [`Page::cut`]).
+    const HOLE_START: usize = 16;
+    /// The most the kept pages hold together.
+    const MAX_TOTAL_BYTES: usize = 64 * 1024 * 1024;
     /// How many pages are kept by default.
     pub(crate) const DEFAULT_CAPACITY: usize = 1_000;
 
@@ -94,6 +125,7 @@ mod server {
     #[derive(Default)]
     pub(super) struct Notes {
         pub(super) max_age: Option<Duration>,
+        pub(super) visitor_max_age: Option<Duration>,
         nonce: Option<String>,
         tokens: Vec<String>,
     }
@@ -162,7 +194,7 @@ mod server {
         pages: RwLock<HashMap<String, Arc<Page>>>,
         /// Keys in the order they were kept, with the page's sequence number: the oldest go
         /// first past the capacity.
-        order: Mutex<(VecDeque<(String, u64)>, u64)>,
+        order: Mutex<Order>,
         capacity: usize,
         /// Its purges end the kept pages.
         data: DataCache,
@@ -183,8 +215,71 @@ mod server {
         pub pages: u64,
     }
 
+    /// The kept pages' order, and what they hold.
+    #[derive(Default)]
+    struct Order {
+        queue: VecDeque<(String, u64)>,
+        next: u64,
+        bytes: usize,
+    }
+
+    /// Whom a request's page is for: what it is kept under, and who must be asking when it
+    /// is served again.
+    struct Visitor {
+        key: String,
+        /// `None` for anyone without cookies.
+        cookies: Option<Option<Principal>>,
+    }
+
+    impl Visitor {
+        /// `None` for a request that is neither served from memory nor kept (see the module).
+        fn of(request: &Request) -> Option<Self> {
+            let headers = request.headers();
+            if request.method() != http::Method::GET
+                || headers.contains_key(header::AUTHORIZATION)
+                || headers.contains_key(crate::protocol::ENHANCED_HEADER)
+                || request
+                    .extensions()
+                    .get::<crate::flash::ReceivedFlash>()
+                    .is_some()
+            {
+                return None;
+            }
+            let page = request.uri().path_and_query()?.as_str();
+            let mut cookies = headers.get_all(header::COOKIE).iter().peekable();
+            if cookies.peek().is_none() {
+                return Some(Self {
+                    key: page.to_owned(),
+                    cookies: None,
+                });
+            }
+            // A digest, so the cookies (a session's token) are not kept; a URI holds no
+            // newline, so no page's key is another's.
+            let mut digest = Sha256::new();
+            for cookie in cookies {
+                digest.update(cookie.as_bytes());
+                digest.update(b"\n");
+            }
+            Some(Self {
+                key: format!("{page}\n{}", crate::hex(&digest.finalize())),
+                cookies: Some(request.extensions().get::<Principal>().cloned()),
+            })
+        }
+
+        /// How long the render noted it may be kept for this visitor.
+        fn max_age(&self, notes: &Notes) -> Option<Duration> {
+            match self.cookies {
+                None => notes.max_age,
+                Some(_) => notes.visitor_max_age,
+            }
+        }
+    }
+
     /// A kept page: its head, and its body in pieces around the holes.
     struct Page {
+        /// Who it was rendered for, when that was a visitor with cookies: served again only
+        /// while the session names the same user, with the same rank.
+        principal: Option<Principal>,
         headers: HeaderMap,
         pieces: Vec<Piece>,
         /// The old nonce, to replace in the policy header.
@@ -229,48 +324,50 @@ mod server {
             }
         }
 
-        fn live(&self, key: &str) -> Option<Arc<Page>> {
+        fn live(&self, visitor: &Visitor) -> Option<Arc<Page>> {
             let epoch = self.inner.data.epoch();
             let now = Instant::now();
+            let principal = visitor.cookies.as_ref().and_then(Option::as_ref);
             unpoisoned(self.inner.pages.read())
-                .get(key)
-                .filter(|page| page.epoch == epoch && now < page.expires_at)
+                .get(&visitor.key)
+                .filter(|page| {
+                    page.epoch == epoch
+                        && now < page.expires_at
+                        && page.principal.as_ref() == principal
+                })
                 .cloned()
         }
 
         fn keep(&self, key: String, page: Page) {
             let mut order = unpoisoned(self.inner.order.lock());
-            let (queue, next) = &mut *order;
-            let seq = *next;
-            *next += 1;
+            let order = &mut *order;
+            let seq = order.next;
+            order.next += 1;
+            order.bytes += page.len;
             let mut pages = unpoisoned(self.inner.pages.write());
-            pages.insert(key.clone(), Arc::new(Page { seq, ..page }));
-            queue.push_back((key, seq));
-            while pages.len() > self.inner.capacity {
-                let Some((oldest, seq)) = queue.pop_front() else {
+            if let Some(replaced) = pages.insert(key.clone(), Arc::new(Page { seq, ..page })) {
+                order.bytes -= replaced.len;
+            }
+            order.queue.push_back((key, seq));
+            while pages.len() > self.inner.capacity || order.bytes > MAX_TOTAL_BYTES {
+                let Some((oldest, seq)) = order.queue.pop_front() else {
                     break;
                 };
                 if pages.get(&oldest).is_some_and(|page| page.seq == seq) {
-                    pages.remove(&oldest);
+                    if let Some(evicted) = pages.remove(&oldest) {
+                        order.bytes -= evicted.len;
+                    }
                 }
             }
             // Keys replaced since they were queued leave stale places behind: drop them
             // when they outnumber the pages, so the queue stays bounded too.
-            if queue.len() > 2 * self.inner.capacity.max(16) {
-                queue.retain(|(key, seq)| pages.get(key).is_some_and(|page| page.seq == *seq));
+            if order.queue.len() > 2 * self.inner.capacity.max(16) {
+                order
+                    .queue
+                    .retain(|(key, seq)| pages.get(key).is_some_and(|page| page.seq == *seq));
             }
             self.inner.kept.fetch_add(1, Ordering::Relaxed);
         }
-    }
-
-    /// Whether this request may be answered with a shared page: nothing in it is the
-    /// visitor's own.
-    fn is_anonymous_get(request: &Request) -> bool {
-        let headers = request.headers();
-        request.method() == http::Method::GET
-            && !headers.contains_key(header::COOKIE)
-            && !headers.contains_key(header::AUTHORIZATION)
-            && !headers.contains_key(crate::protocol::ENHANCED_HEADER)
     }
 
     /// Whether a render's response may be kept.
@@ -290,19 +387,19 @@ mod server {
         mut request: Request,
         next: Next,
     ) -> Response {
-        if cache.inner.capacity == 0 || !is_anonymous_get(&request) {
+        if cache.inner.capacity == 0 {
             return next.run(request).await;
         }
-        let Some(key) = request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-        else {
+        let Some(visitor) = Visitor::of(&request) else {
             return next.run(request).await;
         };
-        if let Some(page) = cache.live(&key) {
+        if let Some(page) = cache.live(&visitor) {
             cache.inner.hits.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(page = key, "shared page served from memory");
+            tracing::debug!(
+                page = request.uri().path(),
+                own = visitor.cookies.is_some(),
+                "page served from memory"
+            );
             return page.serve(&cache.inner.key);
         }
         let epoch = cache.inner.data.epoch();
@@ -310,7 +407,7 @@ mod server {
         request.extensions_mut().insert(recording.clone());
         let response = next.run(request).await;
         let notes = std::mem::take(&mut *unpoisoned(recording.0.lock()));
-        let (Some(max_age), Some(nonce)) = (notes.max_age, notes.nonce) else {
+        let (Some(max_age), Some(nonce)) = (visitor.max_age(&notes), notes.nonce) else {
             return response;
         };
         if max_age.is_zero() || !is_keepable(&response) {
@@ -319,8 +416,10 @@ mod server {
         let (parts, body) = response.into_parts();
         match whole(body).await {
             Ok(bytes) => {
-                let page = Page::cut(&bytes, &parts.headers, nonce, &notes.tokens, epoch, max_age);
-                cache.keep(key, page);
+                let mut page =
+                    Page::cut(&bytes, &parts.headers, nonce, &notes.tokens, epoch, max_age);
+                page.principal = visitor.cookies.flatten();
+                cache.keep(visitor.key, page);
                 Response::from_parts(parts, Body::from(bytes))
             }
             Err(rest) => Response::from_parts(parts, rest),
@@ -370,42 +469,62 @@ mod server {
             epoch: u64,
             max_age: Duration,
         ) -> Self {
-            let mut holes: Vec<(usize, usize, Piece)> = Vec::new();
-            let mut find = |needle: &str, piece: &dyn Fn() -> Piece| {
-                let needle = needle.as_bytes();
-                if needle.is_empty() {
-                    return;
+            // Each needle with the hole it is (`None`: the nonce).
+            let needles: Vec<(&[u8], Option<usize>)> = std::iter::once((nonce.as_bytes(), None))
+                .chain(
+                    tokens
+                        .iter()
+                        .enumerate()
+                        .map(|(i, token)| (token.as_bytes(), Some(i))),
+                )
+                .filter(|(needle, _)| !needle.is_empty())
+                .collect();
+            // A page's form tokens share their start (the page's id): the render is searched
+            // once per distinct start, not once per token, and each place found is told apart
+            // by the rest.
+            let mut starts: Vec<(&[u8], Vec<usize>)> = Vec::new();
+            for (i, (needle, _)) in needles.iter().enumerate() {
+                let start = &needle[..needle.len().min(HOLE_START)];
+                match starts.iter_mut().find(|(known, _)| *known == start) {
+                    Some((_, members)) => members.push(i),
+                    None => starts.push((start, vec![i])),
                 }
-                let mut from = 0;
-                while let Some(at) = body[from..]
-                    .windows(needle.len())
-                    .position(|window| window == needle)
-                {
-                    holes.push((from + at, needle.len(), piece()));
-                    from += at + needle.len();
+            }
+            let mut holes: Vec<(usize, usize, Option<usize>)> = Vec::new();
+            for (start, members) in &starts {
+                for at in memchr::memmem::find_iter(body, start) {
+                    let rest = &body[at..];
+                    if let Some(&(needle, hole)) = members
+                        .iter()
+                        .map(|&i| &needles[i])
+                        .filter(|(needle, _)| rest.starts_with(needle))
+                        .max_by_key(|(needle, _)| needle.len())
+                    {
+                        holes.push((at, needle.len(), hole));
+                    }
                 }
-            };
-            find(&nonce, &|| Piece::Nonce);
-            for (i, token) in tokens.iter().enumerate() {
-                find(token, &|| Piece::Token(i));
             }
             holes.sort_by_key(|(at, _, _)| *at);
             let mut pieces = Vec::with_capacity(holes.len() * 2 + 1);
             let mut from = 0;
-            for (at, len, piece) in holes {
+            for (at, len, hole) in holes {
                 // Overlaps cannot happen (a nonce and a token share no text), but a kept page
                 // must never be garbled if one did.
                 if at < from {
                     continue;
                 }
                 pieces.push(Piece::Text(body.slice(from..at)));
-                pieces.push(piece);
+                pieces.push(match hole {
+                    None => Piece::Nonce,
+                    Some(i) => Piece::Token(i),
+                });
                 from = at + len;
             }
             pieces.push(Piece::Text(body.slice(from..)));
             let mut headers = headers.clone();
             headers.remove(header::CONTENT_LENGTH);
             Self {
+                principal: None,
                 headers,
                 pieces,
                 len: body.len(),
@@ -450,6 +569,29 @@ mod server {
     #[allow(clippy::unwrap_used)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn the_kept_pages_hold_at_most_their_memory_budget_the_oldest_going_first() {
+            let cache = PageCache::new(1_000, DataCache::new(), SigningKey::random());
+            let body = Bytes::from(vec![b'x'; 1_000_000]);
+            let page = || {
+                let headers = HeaderMap::new();
+                Page::cut(&body, &headers, "N".into(), &[], 0, Duration::from_secs(60))
+            };
+            let fit = MAX_TOTAL_BYTES / body.len();
+            for n in 0..fit + 10 {
+                cache.keep(format!("/page/{n}"), page());
+            }
+            // Replacing a page counts it once.
+            cache.keep(format!("/page/{}", fit + 9), page());
+            let pages = unpoisoned(cache.inner.pages.read());
+            assert_eq!(pages.len(), fit);
+            assert!(!pages.contains_key("/page/0") && !pages.contains_key("/page/9"));
+            assert!(
+                pages.contains_key("/page/10") && pages.contains_key(&format!("/page/{}", fit + 9))
+            );
+            assert_eq!(unpoisoned(cache.inner.order.lock()).bytes, fit * body.len());
+        }
 
         #[test]
         fn a_kept_page_gets_its_own_nonce_and_tokens_for_each_visitor() {

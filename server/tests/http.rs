@@ -68,6 +68,16 @@ impl TestApp {
         (status, text(response).await)
     }
 
+    /// A page view that is rendered, never served from memory: each one carries a cookie no
+    /// other view has (see `formwork::page_cache`).
+    async fn render(&self, path: &str) -> (StatusCode, String) {
+        static VIEWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let response = self.get_with_cookie(path, Some(&format!("view={n}"))).await;
+        let status = response.status();
+        (status, text(response).await)
+    }
+
     /// A page view, as the signed-in user's browser sends it, optionally carrying another
     /// cookie (`name=value`).
     async fn get_with_cookie(&self, path: &str, cookie: Option<&str>) -> Response<Body> {
@@ -1672,9 +1682,9 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
     let (hits, misses) = ("formwork_cache_hits_total", "formwork_cache_misses_total");
 
     // The second view of a page is served from the cache.
-    app.get("/posts").await;
+    app.render("/posts").await;
     let (h0, m0) = (metric(&app, hits).await, metric(&app, misses).await);
-    let (_, html) = app.get("/posts").await;
+    let (_, html) = app.render("/posts").await;
     assert!(html.contains(">First<"));
     assert!(metric(&app, hits).await > h0, "a hit");
     assert_eq!(metric(&app, misses).await, m0, "no miss");
@@ -1703,10 +1713,10 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
     );
 
     // A comment purges that post's comments, and leaves the list and the post cached.
-    let (_, post_page) = app.get("/posts/first").await;
+    let (_, post_page) = app.render("/posts/first").await;
     let post_id = field_value(&post_page, "post");
-    app.get("/posts").await;
-    app.get("/posts/first").await;
+    app.render("/posts").await;
+    app.render("/posts/first").await;
     let misses_before = metric(&app, misses).await;
     let response = app
         .script_post(
@@ -1727,13 +1737,13 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
         revalidated[0].starts_with("tag:comments:"),
         "{revalidated:?}"
     );
-    app.get("/posts").await;
+    app.render("/posts").await;
     assert_eq!(
         metric(&app, misses).await,
         misses_before,
         "the list stayed cached"
     );
-    let (_, post_page) = app.get("/posts/first").await;
+    let (_, post_page) = app.render("/posts/first").await;
     assert!(post_page.contains(">Nice<"), "the comment shows at once");
     assert_eq!(
         metric(&app, misses).await,
@@ -1838,6 +1848,116 @@ async fn a_shared_page_is_served_from_memory_without_cookies_each_copy_its_own_u
     anonymous_get(&app, "/settings").await;
     anonymous_get(&app, "/settings").await;
     assert_eq!(metric(&app, hits).await, h1);
+    app.db.drop_database().await;
+}
+
+/// `html` with every form's one-time token blanked out.
+fn without_tokens(html: &str) -> String {
+    const FIELD: &str = "name=\"__fw_once\" value=\"";
+    let mut parts = html.split(FIELD);
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        out.push_str(FIELD);
+        out.push_str(&part[part.find('"').unwrap()..]);
+    }
+    out
+}
+
+/// A signed-in user's page view, with its nonce and its markup.
+async fn own_view(app: &TestApp, cookie: &str, path: &str) -> (String, String) {
+    let response = app
+        .send(
+            Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (csp_nonce(&csp), text(response).await)
+}
+
+#[tokio::test]
+async fn a_visitors_page_is_kept_for_them_alone_until_a_write_their_sign_out_or_a_flash() {
+    let app = TestApp::spawn().await;
+    app.script_post(CreatePost::PATH, FORM, "title=First&content=x")
+        .await;
+    let hits = "formwork_shared_page_hits_total";
+    let me = app.cookies(None);
+
+    // The second view is the page kept for this visitor: the same words, its own nonce and
+    // one-time tokens.
+    let (nonce_a, first) = own_view(&app, &me, "/posts").await;
+    let h0 = metric(&app, hits).await;
+    let (nonce_b, second) = own_view(&app, &me, "/posts").await;
+    assert_eq!(metric(&app, hits).await, h0 + 1, "served from memory");
+    for page in [&first, &second] {
+        assert!(
+            page.contains("Signed in as <strong>tester</strong>"),
+            "{page}"
+        );
+        assert!(page.contains(">First<") && page.contains("name=\"title\""));
+    }
+    assert_ne!(nonce_a, nonce_b);
+    assert!(!second.contains(&nonce_a), "no other copy's nonce");
+    let (token_a, token_b) = (once_token(&first), once_token(&second));
+    assert_ne!(token_a, token_b);
+    let key = formwork::signing::SigningKey::new(SECRET.as_bytes()).unwrap();
+    assert!(formwork::origin::check_form_token(&key, &token_b));
+    assert_eq!(
+        without_tokens(&first.replace(&nonce_a, "N")),
+        without_tokens(&second.replace(&nonce_b, "N"))
+    );
+
+    // Nobody else gets it: not another user, and not the same user with other cookies.
+    let stores = app.db.stores().await;
+    let (_, other) = common::signed_in(&stores, "other", app::roles::Role::User).await;
+    let (_, theirs) = own_view(&app, &other, "/posts").await;
+    assert!(theirs.contains("Signed in as <strong>other</strong>"));
+    assert!(!theirs.contains("Signed in as <strong>tester"), "{theirs}");
+    let (_, dark) = own_view(&app, &app.cookies(Some("fw_theme=dark")), "/posts").await;
+    assert!(dark.contains("data-theme=\"dark\""), "{dark}");
+    let (_, anonymous) = anonymous_get(&app, "/posts").await;
+    assert!(!anonymous.contains("Signed in as"), "{anonymous}");
+    assert_eq!(metric(&app, hits).await, h0 + 1, "each of them rendered");
+
+    // A message to show (a flash) is a render of its own, shown once; the kept page never
+    // holds it.
+    let refused = app
+        .form_post(CreatePost::PATH, "title=+&content=Kept+text", "/posts")
+        .await;
+    let flash = flash_cookie(&refused).expect("a flash cookie");
+    let with_flash = text(app.get_with_cookie("/posts", Some(&flash)).await).await;
+    assert!(
+        with_flash.contains("Title cannot be empty."),
+        "{with_flash}"
+    );
+    let (_, after) = own_view(&app, &me, "/posts").await;
+    assert_eq!(metric(&app, hits).await, h0 + 2, "the kept page again");
+    assert!(!after.contains("Title cannot be empty.") && !after.contains("Kept text"));
+
+    // A write ends it: the next view is rendered, with the new post.
+    app.script_post(CreatePost::PATH, FORM, "title=Second&content=x")
+        .await;
+    let (_, after) = own_view(&app, &me, "/posts").await;
+    assert!(after.contains(">Second<"), "{after}");
+    own_view(&app, &me, "/posts").await;
+    assert_eq!(metric(&app, hits).await, h0 + 3, "kept again");
+
+    // Signing out revalidates nothing, yet the old cookie never gets the signed-in page again.
+    let out = app
+        .script_post(app::accounts::log_out::LogOut::PATH, FORM, "")
+        .await;
+    assert_eq!(out.status(), StatusCode::OK);
+    let (_, signed_out) = own_view(&app, &me, "/posts").await;
+    assert!(!signed_out.contains("Signed in as"), "{signed_out}");
+    assert!(!signed_out.contains("name=\"title\""), "no new-post form");
+    assert_eq!(metric(&app, hits).await, h0 + 3, "rendered for nobody");
     app.db.drop_database().await;
 }
 

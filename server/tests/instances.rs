@@ -189,8 +189,14 @@ async fn a_role_change_or_a_sign_out_on_one_instance_counts_on_the_other_through
             .status()
         }
     };
-    // B knows ada, a user: the admins' list is not hers. (B now remembers her session.)
+    // B knows ada, a user: the admins' list is not hers. (B now remembers her session, and
+    // keeps her /posts for her next view: a role change or a sign-out ends that too.)
     assert_eq!(signed_in_as(&b, &ada_session).await.as_deref(), Some("ada"));
+    assert_eq!(signed_in_as(&b, &ada_session).await.as_deref(), Some("ada"));
+    let admin_link = "href=\"/admin\"";
+    assert!(!common::page(&b, "/posts", Some(&ada_session))
+        .await
+        .contains(admin_link));
     assert_eq!(
         accounts_on_b(ada_session.clone()).await,
         StatusCode::FORBIDDEN
@@ -222,6 +228,12 @@ async fn a_role_change_or_a_sign_out_on_one_instance_counts_on_the_other_through
         accounts_on_b(ada_session.clone()).await == StatusCode::OK
     })
     .await;
+    assert!(
+        common::page(&b, "/posts", Some(&ada_session))
+            .await
+            .contains(admin_link),
+        "her page on B shows what an admin sees"
+    );
 
     // She signs out on A; on B her session is gone too.
     let out = a

@@ -25,6 +25,7 @@ use time::{macros::format_description, OffsetDateTime};
 #[component]
 pub fn PostsPage() -> impl IntoView {
     crate::shell::shared();
+    crate::shell::kept_per_visitor();
     let (before, after) = use_query_map().with_untracked(|query| {
         Cursor::from_query(
             query.get("before").as_deref(),
@@ -104,6 +105,7 @@ fn PostList(listing: PostListing) -> impl IntoView {
 #[component]
 pub fn PostPage() -> impl IntoView {
     crate::shell::shared();
+    crate::shell::kept_per_visitor();
     routed_post(|post| {
         let viewer = current();
         let editable = may_edit(viewer.as_ref(), post.author.as_ref());
