@@ -589,11 +589,12 @@ impl Builder {
         self
     }
 
-    /// How many pages are kept in memory at most (1,000 by default; `0` keeps none): pages
+    /// How many pages of each kind are kept in memory at most (1,000 by default; `0` keeps none): pages
     /// that call [`page_cache::share`](crate::page_cache::share), rendered for visitors
     /// without cookies, and those that call
     /// [`page_cache::keep_per_visitor`](crate::page_cache::keep_per_visitor), one per visitor.
-    /// Past it the oldest go first; each page is at most 1 MiB, and all of them 64 MiB.
+    /// Each kind is bounded apart: past `capacity` pages or 64 MiB the oldest go first, and
+    /// each page is at most 1 MiB.
     pub fn shared_pages(mut self, capacity: usize) -> Self {
         self.shared_pages = capacity;
         self

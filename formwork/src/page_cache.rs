@@ -44,9 +44,11 @@
 //!   complete instead of streamed. Pages from memory are complete at once.
 //!
 //! The kept pages are bounded in number ([`Builder::shared_pages`](crate::Builder::shared_pages),
-//! 1,000 by default, both kinds together: the oldest go first), in size (1 MiB each) and in
-//! the memory they hold together (64 MiB); `/metrics` counts them. A visitor's page is held
-//! under a digest of their cookies, never under the cookies themselves.
+//! 1,000 by default: the oldest go first), in size (1 MiB each) and in the memory they hold
+//! (64 MiB). The shared pages and the visitors' own are bounded apart, so that many visitors
+//! (or one who keeps changing cookies) never push the shared pages out. `/metrics` counts
+//! them. A visitor's page is held under a digest of their cookies, never under the cookies
+//! themselves.
 
 use std::time::Duration;
 
@@ -111,8 +113,8 @@ mod server {
     const MAX_PAGE_BYTES: usize = 1024 * 1024;
     /// How much of a hole's text the render is searched for (see [`Page::cut`]).
     const HOLE_START: usize = 16;
-    /// The most the kept pages hold together.
-    const MAX_TOTAL_BYTES: usize = 64 * 1024 * 1024;
+    /// The most each shelf of kept pages (shared, and visitors') holds.
+    const MAX_SHELF_BYTES: usize = 64 * 1024 * 1024;
     /// How many pages are kept by default.
     pub(crate) const DEFAULT_CAPACITY: usize = 1_000;
 
@@ -191,11 +193,11 @@ mod server {
     }
 
     struct Inner {
-        pages: RwLock<HashMap<String, Arc<Page>>>,
-        /// Keys in the order they were kept, with the page's sequence number: the oldest go
-        /// first past the capacity.
-        order: Mutex<Order>,
-        capacity: usize,
+        /// The pages shared by visitors without cookies.
+        shared: Shelf,
+        /// The pages kept for one visitor each: apart, so that many visitors (or one who
+        /// keeps changing cookies) never push the shared pages out.
+        visitors: Shelf,
         /// Its purges end the kept pages.
         data: DataCache,
         /// Signs the fresh form tokens.
@@ -215,7 +217,16 @@ mod server {
         pub pages: u64,
     }
 
-    /// The kept pages' order, and what they hold.
+    /// Kept pages, bounded in number and in bytes: past either bound the oldest go first.
+    struct Shelf {
+        pages: RwLock<HashMap<String, Arc<Page>>>,
+        /// Keys in the order they were kept, with the page's sequence number, and the bytes
+        /// held.
+        order: Mutex<Order>,
+        capacity: usize,
+    }
+
+    /// A shelf's pages in the order they were kept, and what they hold.
     #[derive(Default)]
     struct Order {
         queue: VecDeque<(String, u64)>,
@@ -304,9 +315,8 @@ mod server {
         pub fn new(capacity: usize, data: DataCache, key: SigningKey) -> Self {
             Self {
                 inner: Arc::new(Inner {
-                    pages: RwLock::default(),
-                    order: Mutex::default(),
-                    capacity,
+                    shared: Shelf::new(capacity),
+                    visitors: Shelf::new(capacity),
                     data,
                     key,
                     hits: AtomicU64::new(0),
@@ -317,10 +327,18 @@ mod server {
 
         /// The counts so far.
         pub fn stats(&self) -> PageCacheStats {
+            let held = |shelf: &Shelf| unpoisoned(shelf.pages.read()).len() as u64;
             PageCacheStats {
                 hits: self.inner.hits.load(Ordering::Relaxed),
                 kept: self.inner.kept.load(Ordering::Relaxed),
-                pages: unpoisoned(self.inner.pages.read()).len() as u64,
+                pages: held(&self.inner.shared) + held(&self.inner.visitors),
+            }
+        }
+
+        fn shelf(&self, visitor: &Visitor) -> &Shelf {
+            match visitor.cookies {
+                None => &self.inner.shared,
+                Some(_) => &self.inner.visitors,
             }
         }
 
@@ -328,7 +346,7 @@ mod server {
             let epoch = self.inner.data.epoch();
             let now = Instant::now();
             let principal = visitor.cookies.as_ref().and_then(Option::as_ref);
-            unpoisoned(self.inner.pages.read())
+            unpoisoned(self.shelf(visitor).pages.read())
                 .get(&visitor.key)
                 .filter(|page| {
                     page.epoch == epoch
@@ -338,18 +356,33 @@ mod server {
                 .cloned()
         }
 
+        fn keep(&self, visitor: Visitor, page: Page) {
+            self.shelf(&visitor).keep(visitor.key, page);
+            self.inner.kept.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    impl Shelf {
+        fn new(capacity: usize) -> Self {
+            Self {
+                pages: RwLock::default(),
+                order: Mutex::default(),
+                capacity,
+            }
+        }
+
         fn keep(&self, key: String, page: Page) {
-            let mut order = unpoisoned(self.inner.order.lock());
+            let mut order = unpoisoned(self.order.lock());
             let order = &mut *order;
             let seq = order.next;
             order.next += 1;
             order.bytes += page.len;
-            let mut pages = unpoisoned(self.inner.pages.write());
+            let mut pages = unpoisoned(self.pages.write());
             if let Some(replaced) = pages.insert(key.clone(), Arc::new(Page { seq, ..page })) {
                 order.bytes -= replaced.len;
             }
             order.queue.push_back((key, seq));
-            while pages.len() > self.inner.capacity || order.bytes > MAX_TOTAL_BYTES {
+            while pages.len() > self.capacity || order.bytes > MAX_SHELF_BYTES {
                 let Some((oldest, seq)) = order.queue.pop_front() else {
                     break;
                 };
@@ -361,12 +394,11 @@ mod server {
             }
             // Keys replaced since they were queued leave stale places behind: drop them
             // when they outnumber the pages, so the queue stays bounded too.
-            if order.queue.len() > 2 * self.inner.capacity.max(16) {
+            if order.queue.len() > 2 * self.capacity.max(16) {
                 order
                     .queue
                     .retain(|(key, seq)| pages.get(key).is_some_and(|page| page.seq == *seq));
             }
-            self.inner.kept.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -387,7 +419,7 @@ mod server {
         mut request: Request,
         next: Next,
     ) -> Response {
-        if cache.inner.capacity == 0 {
+        if cache.inner.shared.capacity == 0 {
             return next.run(request).await;
         }
         let Some(visitor) = Visitor::of(&request) else {
@@ -418,8 +450,8 @@ mod server {
             Ok(bytes) => {
                 let mut page =
                     Page::cut(&bytes, &parts.headers, nonce, &notes.tokens, epoch, max_age);
-                page.principal = visitor.cookies.flatten();
-                cache.keep(visitor.key, page);
+                page.principal = visitor.cookies.clone().flatten();
+                cache.keep(visitor, page);
                 Response::from_parts(parts, Body::from(bytes))
             }
             Err(rest) => Response::from_parts(parts, rest),
@@ -578,19 +610,31 @@ mod server {
                 let headers = HeaderMap::new();
                 Page::cut(&body, &headers, "N".into(), &[], 0, Duration::from_secs(60))
             };
-            let fit = MAX_TOTAL_BYTES / body.len();
+            let anyone = |n: usize| Visitor {
+                key: format!("/page/{n}"),
+                cookies: None,
+            };
+            let someone = |n: usize| Visitor {
+                key: format!("/page/{n}\nsomeone"),
+                cookies: Some(None),
+            };
+            cache.keep(anyone(0), page());
+            let fit = MAX_SHELF_BYTES / body.len();
             for n in 0..fit + 10 {
-                cache.keep(format!("/page/{n}"), page());
+                cache.keep(someone(n), page());
             }
             // Replacing a page counts it once.
-            cache.keep(format!("/page/{}", fit + 9), page());
-            let pages = unpoisoned(cache.inner.pages.read());
-            assert_eq!(pages.len(), fit);
-            assert!(!pages.contains_key("/page/0") && !pages.contains_key("/page/9"));
-            assert!(
-                pages.contains_key("/page/10") && pages.contains_key(&format!("/page/{}", fit + 9))
-            );
-            assert_eq!(unpoisoned(cache.inner.order.lock()).bytes, fit * body.len());
+            cache.keep(someone(fit + 9), page());
+            let visitors = unpoisoned(cache.inner.visitors.pages.read());
+            assert_eq!(visitors.len(), fit);
+            assert!(!visitors.contains_key(&someone(0).key));
+            assert!(!visitors.contains_key(&someone(9).key));
+            assert!(visitors.contains_key(&someone(10).key));
+            assert!(visitors.contains_key(&someone(fit + 9).key));
+            let bytes = unpoisoned(cache.inner.visitors.order.lock()).bytes;
+            assert_eq!(bytes, fit * body.len());
+            // The visitors' pages never pushed out the shared one.
+            assert!(cache.live(&anyone(0)).is_some());
         }
 
         #[test]
