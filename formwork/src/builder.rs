@@ -371,7 +371,7 @@ impl Formwork {
         &self.0.cache
     }
 
-    /// The shared pages kept in memory ([`crate::page_cache`]).
+    /// The pages kept in memory ([`crate::page_cache`]).
     pub fn shared_pages(&self) -> &crate::page_cache::PageCache {
         &self.0.pages
     }
@@ -433,14 +433,26 @@ impl Formwork {
             (
                 "formwork_shared_page_hits_total",
                 "counter",
-                "Page views answered from memory (shared pages, and visitors' own kept pages).",
+                "Page views without cookies answered from memory (shared pages).",
                 pages.hits,
             ),
             (
                 "formwork_shared_pages_kept_total",
                 "counter",
-                "Renders kept in memory (shared pages, and visitors' own kept pages).",
+                "Renders of shared pages kept in memory.",
                 pages.kept,
+            ),
+            (
+                "formwork_visitor_page_hits_total",
+                "counter",
+                "Page views with cookies answered with the page kept for that visitor.",
+                pages.visitor_hits,
+            ),
+            (
+                "formwork_visitor_pages_kept_total",
+                "counter",
+                "Renders kept in memory for one visitor each.",
+                pages.visitor_kept,
             ),
             (
                 "formwork_live_streams",

@@ -202,19 +202,23 @@ mod server {
         data: DataCache,
         /// Signs the fresh form tokens.
         key: SigningKey,
-        hits: AtomicU64,
-        kept: AtomicU64,
     }
 
-    /// What the shared pages have done since the process started.
+    /// What the kept pages have done since the process started.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct PageCacheStats {
-        /// Requests answered with a kept page.
+        /// Requests without cookies answered with a shared page.
         pub hits: u64,
-        /// Renders kept.
+        /// Shared renders kept.
         pub kept: u64,
-        /// Pages held now (some may have ended, and wait to be replaced).
+        /// Shared pages held now (some may have ended, and wait to be replaced).
         pub pages: u64,
+        /// Requests with cookies answered with the page kept for them.
+        pub visitor_hits: u64,
+        /// Renders kept for one visitor.
+        pub visitor_kept: u64,
+        /// Visitors' pages held now.
+        pub visitor_pages: u64,
     }
 
     /// Kept pages, bounded in number and in bytes: past either bound the oldest go first.
@@ -224,6 +228,10 @@ mod server {
         /// held.
         order: Mutex<Order>,
         capacity: usize,
+        /// Requests answered from the shelf.
+        hits: AtomicU64,
+        /// Renders kept on it.
+        kept: AtomicU64,
     }
 
     /// A shelf's pages in the order they were kept, and what they hold.
@@ -319,19 +327,20 @@ mod server {
                     visitors: Shelf::new(capacity),
                     data,
                     key,
-                    hits: AtomicU64::new(0),
-                    kept: AtomicU64::new(0),
                 }),
             }
         }
 
         /// The counts so far.
         pub fn stats(&self) -> PageCacheStats {
-            let held = |shelf: &Shelf| unpoisoned(shelf.pages.read()).len() as u64;
+            let (shared, visitors) = (&self.inner.shared, &self.inner.visitors);
             PageCacheStats {
-                hits: self.inner.hits.load(Ordering::Relaxed),
-                kept: self.inner.kept.load(Ordering::Relaxed),
-                pages: held(&self.inner.shared) + held(&self.inner.visitors),
+                hits: shared.hits.load(Ordering::Relaxed),
+                kept: shared.kept.load(Ordering::Relaxed),
+                pages: shared.held(),
+                visitor_hits: visitors.hits.load(Ordering::Relaxed),
+                visitor_kept: visitors.kept.load(Ordering::Relaxed),
+                visitor_pages: visitors.held(),
             }
         }
 
@@ -358,7 +367,6 @@ mod server {
 
         fn keep(&self, visitor: Visitor, page: Page) {
             self.shelf(&visitor).keep(visitor.key, page);
-            self.inner.kept.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -368,7 +376,13 @@ mod server {
                 pages: RwLock::default(),
                 order: Mutex::default(),
                 capacity,
+                hits: AtomicU64::new(0),
+                kept: AtomicU64::new(0),
             }
+        }
+
+        fn held(&self) -> u64 {
+            unpoisoned(self.pages.read()).len() as u64
         }
 
         fn keep(&self, key: String, page: Page) {
@@ -399,6 +413,7 @@ mod server {
                     .queue
                     .retain(|(key, seq)| pages.get(key).is_some_and(|page| page.seq == *seq));
             }
+            self.kept.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -426,7 +441,7 @@ mod server {
             return next.run(request).await;
         };
         if let Some(page) = cache.live(&visitor) {
-            cache.inner.hits.fetch_add(1, Ordering::Relaxed);
+            cache.shelf(&visitor).hits.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
                 page = request.uri().path(),
                 own = visitor.cookies.is_some(),

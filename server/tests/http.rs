@@ -1887,13 +1887,16 @@ async fn a_visitors_page_is_kept_for_them_alone_until_a_write_their_sign_out_or_
     let app = TestApp::spawn().await;
     app.script_post(CreatePost::PATH, FORM, "title=First&content=x")
         .await;
-    let hits = "formwork_shared_page_hits_total";
+    let (hits, shared_hits) = (
+        "formwork_visitor_page_hits_total",
+        "formwork_shared_page_hits_total",
+    );
     let me = app.cookies(None);
 
     // The second view is the page kept for this visitor: the same words, its own nonce and
     // one-time tokens.
     let (nonce_a, first) = own_view(&app, &me, "/posts").await;
-    let h0 = metric(&app, hits).await;
+    let (h0, s0) = (metric(&app, hits).await, metric(&app, shared_hits).await);
     let (nonce_b, second) = own_view(&app, &me, "/posts").await;
     assert_eq!(metric(&app, hits).await, h0 + 1, "served from memory");
     for page in [&first, &second] {
@@ -1925,6 +1928,11 @@ async fn a_visitors_page_is_kept_for_them_alone_until_a_write_their_sign_out_or_
     let (_, anonymous) = anonymous_get(&app, "/posts").await;
     assert!(!anonymous.contains("Signed in as"), "{anonymous}");
     assert_eq!(metric(&app, hits).await, h0 + 1, "each of them rendered");
+    assert_eq!(
+        metric(&app, shared_hits).await,
+        s0,
+        "the signed-out view too"
+    );
 
     // A message to show (a flash) is a render of its own, shown once; the kept page never
     // holds it.
