@@ -66,6 +66,13 @@ for n in $(seq 1 40); do
     -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
 done
 
+# Each wrk thread numbers its requests apart (its number, then its own count): the load
+# scripts' requests are each unlike any other.
+COUNTER_LUA='local counter = 0
+local id = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) id = tid or 0 end'
 cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -73,13 +80,9 @@ wrk.headers["Accept"] = "text/html"
 wrk.headers["Referer"] = "$BASE/posts"
 wrk.headers["Cookie"] = "fw_session=$SESSION"
 wrk.headers["Sec-Fetch-Site"] = "same-origin"
--- Every post a title of its own, as people write them (wrk's threads count apart, so each
--- thread's titles carry its number): a taken slug's search is not what is measured here.
-local counter = 0
-local id = 0
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) id = tid or 0 end
+-- Every post a title of its own, as people write them: a taken slug's search is not what is
+-- measured here.
+$COUNTER_LUA
 request = function()
   counter = counter + 1
   return wrk.format(nil, nil, nil, "title=Load+test+" .. id .. "-" .. counter .. "&content=Posted+by+wrk.")
@@ -90,11 +93,7 @@ LUA
 # kept page can answer it), after the cookies given.
 view_lua() { # file, cookies before the fresh one ("" for none)
   cat >"$1" <<LUA
-local counter = 0
-local id = 0
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) id = tid or 0 end
+$COUNTER_LUA
 request = function()
   counter = counter + 1
   wrk.headers["Cookie"] = "$2" .. "view=" .. id .. "-" .. counter

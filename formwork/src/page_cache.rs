@@ -57,9 +57,7 @@ use std::time::Duration;
 /// Call it in the page's component, on the server; in the browser it does nothing.
 pub fn share(max_age: Duration) {
     #[cfg(feature = "ssr")]
-    if let Some(recording) = server::recording() {
-        crate::cache::unpoisoned(recording.0.lock()).max_age = Some(max_age);
-    }
+    server::note(|notes| notes.max_age = Some(max_age));
     #[cfg(not(feature = "ssr"))]
     let _ = max_age;
 }
@@ -71,9 +69,7 @@ pub fn share(max_age: Duration) {
 /// that a write would change without revalidating. On the server only, like [`share`].
 pub fn keep_per_visitor(max_age: Duration) {
     #[cfg(feature = "ssr")]
-    if let Some(recording) = server::recording() {
-        crate::cache::unpoisoned(recording.0.lock()).visitor_max_age = Some(max_age);
-    }
+    server::note(|notes| notes.visitor_max_age = Some(max_age));
     #[cfg(not(feature = "ssr"))]
     let _ = max_age;
 }
@@ -181,8 +177,14 @@ mod server {
 
     /// The page's script nonce: a hole in a kept copy.
     pub(crate) fn note_nonce(nonce: &str) {
+        note(|notes| notes.nonce = Some(nonce.to_owned()));
+    }
+
+    /// Notes what the render says about itself, when its page may be kept.
+    pub(super) fn note(what: impl FnOnce(&mut Notes)) {
         if let Some(recording) = recording() {
-            unpoisoned(recording.0.lock()).nonce = Some(nonce.to_owned());
+            let mut notes = unpoisoned(recording.0.lock());
+            what(&mut notes);
         }
     }
 
@@ -246,8 +248,10 @@ mod server {
     /// is served again.
     struct Visitor {
         key: String,
-        /// `None` for anyone without cookies.
-        cookies: Option<Option<Principal>>,
+        /// Whether the request sent cookies: its page is then its own.
+        cookies: bool,
+        /// Who is asking (never anyone without cookies).
+        principal: Option<Principal>,
     }
 
     impl Visitor {
@@ -269,7 +273,8 @@ mod server {
             if cookies.peek().is_none() {
                 return Some(Self {
                     key: page.to_owned(),
-                    cookies: None,
+                    cookies: false,
+                    principal: None,
                 });
             }
             // A digest, so the cookies (a session's token) are not kept; a URI holds no
@@ -281,15 +286,17 @@ mod server {
             }
             Some(Self {
                 key: format!("{page}\n{}", crate::hex(&digest.finalize())),
-                cookies: Some(request.extensions().get::<Principal>().cloned()),
+                cookies: true,
+                principal: request.extensions().get::<Principal>().cloned(),
             })
         }
 
         /// How long the render noted it may be kept for this visitor.
         fn max_age(&self, notes: &Notes) -> Option<Duration> {
-            match self.cookies {
-                None => notes.max_age,
-                Some(_) => notes.visitor_max_age,
+            if self.cookies {
+                notes.visitor_max_age
+            } else {
+                notes.max_age
             }
         }
     }
@@ -345,22 +352,22 @@ mod server {
         }
 
         fn shelf(&self, visitor: &Visitor) -> &Shelf {
-            match visitor.cookies {
-                None => &self.inner.shared,
-                Some(_) => &self.inner.visitors,
+            if visitor.cookies {
+                &self.inner.visitors
+            } else {
+                &self.inner.shared
             }
         }
 
         fn live(&self, visitor: &Visitor) -> Option<Arc<Page>> {
             let epoch = self.inner.data.epoch();
             let now = Instant::now();
-            let principal = visitor.cookies.as_ref().and_then(Option::as_ref);
             unpoisoned(self.shelf(visitor).pages.read())
                 .get(&visitor.key)
                 .filter(|page| {
                     page.epoch == epoch
                         && now < page.expires_at
-                        && page.principal.as_ref() == principal
+                        && page.principal == visitor.principal
                 })
                 .cloned()
         }
@@ -444,7 +451,7 @@ mod server {
             cache.shelf(&visitor).hits.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
                 page = request.uri().path(),
-                own = visitor.cookies.is_some(),
+                own = visitor.cookies,
                 "page served from memory"
             );
             return page.serve(&cache.inner.key);
@@ -465,7 +472,7 @@ mod server {
             Ok(bytes) => {
                 let mut page =
                     Page::cut(&bytes, &parts.headers, nonce, &notes.tokens, epoch, max_age);
-                page.principal = visitor.cookies.clone().flatten();
+                page.principal = visitor.principal.clone();
                 cache.keep(visitor, page);
                 Response::from_parts(parts, Body::from(bytes))
             }
@@ -627,11 +634,13 @@ mod server {
             };
             let anyone = |n: usize| Visitor {
                 key: format!("/page/{n}"),
-                cookies: None,
+                cookies: false,
+                principal: None,
             };
             let someone = |n: usize| Visitor {
                 key: format!("/page/{n}\nsomeone"),
-                cookies: Some(None),
+                cookies: true,
+                principal: None,
             };
             cache.keep(anyone(0), page());
             let fit = MAX_SHELF_BYTES / body.len();

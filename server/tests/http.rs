@@ -1753,26 +1753,39 @@ async fn reads_are_cached_until_an_action_revalidates_exactly_their_tags() {
     app.db.drop_database().await;
 }
 
-/// A page view from a browser without cookies (a first visit, signed out).
-async fn anonymous(app: &TestApp, path: &str) -> Response<Body> {
-    app.send(
-        Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
+/// A page view from a browser that sends `cookie`, or none (a first visit, signed out).
+async fn view_with(app: &TestApp, cookie: Option<&str>, path: &str) -> Response<Body> {
+    let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    app.send(request.body(Body::empty()).unwrap()).await
 }
 
-/// [`anonymous`], for a page that is there: its nonce and its markup.
-async fn anonymous_get(app: &TestApp, path: &str) -> (String, String) {
-    let response = anonymous(app, path).await;
+/// A page view from a browser without cookies (a first visit, signed out).
+async fn anonymous(app: &TestApp, path: &str) -> Response<Body> {
+    view_with(app, None, path).await
+}
+
+/// [`view_with`], for a page that is there: its nonce and its markup.
+async fn viewed(app: &TestApp, cookie: Option<&str>, path: &str) -> (String, String) {
+    let response = view_with(app, cookie, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let csp = response.headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
     (csp_nonce(&csp), text(response).await)
+}
+
+/// [`anonymous`], for a page that is there: its nonce and its markup.
+async fn anonymous_get(app: &TestApp, path: &str) -> (String, String) {
+    viewed(app, None, path).await
+}
+
+/// A page view from the browser that sends `cookie`: its nonce and its markup.
+async fn own_view(app: &TestApp, cookie: &str, path: &str) -> (String, String) {
+    viewed(app, Some(cookie), path).await
 }
 
 #[tokio::test]
@@ -1861,25 +1874,6 @@ fn without_tokens(html: &str) -> String {
         out.push_str(&part[part.find('"').unwrap()..]);
     }
     out
-}
-
-/// A signed-in user's page view, with its nonce and its markup.
-async fn own_view(app: &TestApp, cookie: &str, path: &str) -> (String, String) {
-    let response = app
-        .send(
-            Request::get(path)
-                .header(header::ACCEPT, "text/html")
-                .header(header::COOKIE, cookie)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (csp_nonce(&csp), text(response).await)
 }
 
 #[tokio::test]
