@@ -494,6 +494,99 @@ async fn flashes_are_single_use_and_expire(db: &Backend) {
     assert!(flash.take_flash("kept", now).await.unwrap().is_some());
 }
 
+/// Many form posts at once: their claims, outcomes and flashes may be written together (the
+/// sqlx stores batch them), and each is still what it would be alone.
+async fn the_writes_of_many_posts_at_once_are_each_what_they_would_be_alone(db: &Backend) {
+    use futures::future::join_all;
+    let store = db.stores.flash.clone();
+    let now = 1_800_000_000;
+    // A claim that expired is claimed afresh by one of the posts below.
+    assert!(store
+        .claim_submission("late", now - 200, now - 100)
+        .await
+        .unwrap());
+    // Twenty tokens, each posted twice at the same moment, and one posted a second later.
+    let tokens: Vec<String> = (0..20).map(|n| format!("many{n}")).collect();
+    let claims = tokens
+        .iter()
+        .chain(&tokens)
+        .map(|token| (token.clone(), now))
+        .chain([("late".to_owned(), now), ("later".to_owned(), now + 1)])
+        .map(|(token, at)| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let won = store.claim_submission(&token, at, at + 60).await.unwrap();
+                (token, won)
+            })
+        });
+    let claimed = join_all(claims).await;
+    let mut winners: HashMap<String, usize> = HashMap::new();
+    for outcome in claimed {
+        let (token, won) = outcome.unwrap();
+        *winners.entry(token).or_default() += usize::from(won);
+    }
+    for token in tokens.iter().map(String::as_str).chain(["late", "later"]) {
+        assert_eq!(
+            winners.get(token),
+            Some(&1),
+            "{token} is claimed exactly once"
+        );
+    }
+
+    // Their outcomes and flashes at once; a payload with what JSON escapes.
+    let payload = "{\"text\":\"a \\\"quote\\\", \\\\ é 😀\\n\"}";
+    let finishes = tokens.iter().enumerate().map(|(n, token)| {
+        let store = store.clone();
+        let token = token.clone();
+        tokio::spawn(async move {
+            let outcome = format!("{{\"n\":{n}}}");
+            if n % 2 == 0 {
+                store
+                    .finish_submission_with_flash(
+                        &token,
+                        &outcome,
+                        &format!("flash{n}"),
+                        payload,
+                        now + 60,
+                    )
+                    .await
+            } else {
+                store.finish_submission(&token, &outcome).await
+            }
+        })
+    });
+    // A flash whose id another flash takes in the same moment: whichever is refused, its
+    // neighbours are kept.
+    let flashes = ["lone", "twin", "twin"].into_iter().map(|id| {
+        let store = store.clone();
+        tokio::spawn(async move { store.put_flash(id, "{}", now + 60).await })
+    });
+    for finished in join_all(finishes).await {
+        finished.unwrap().unwrap();
+    }
+    let kept = join_all(flashes).await;
+    assert!(kept[0].as_ref().unwrap().is_ok(), "{kept:?}");
+    assert!(
+        kept[1..].iter().any(|k| k.as_ref().unwrap().is_ok()),
+        "{kept:?}"
+    );
+    for (n, token) in tokens.iter().enumerate() {
+        assert_eq!(
+            store.submission_outcome(token).await.unwrap(),
+            Some(format!("{{\"n\":{n}}}")),
+            "{token}"
+        );
+        let flash = store.take_flash(&format!("flash{n}"), now).await.unwrap();
+        assert_eq!(
+            flash.as_deref(),
+            (n % 2 == 0).then_some(payload),
+            "flash{n}"
+        );
+    }
+    assert!(store.take_flash("lone", now).await.unwrap().is_some());
+    assert!(store.take_flash("twin", now).await.unwrap().is_some());
+}
+
 /// Each case as a test on the store `$make` gives.
 macro_rules! cases {
     ($make:expr; $($case:ident),* $(,)?) => {$(
@@ -517,6 +610,7 @@ macro_rules! conformance {
                 a_users_sessions_are_listed_and_the_others_end_together,
                 a_submission_token_is_claimed_once_and_remembers_its_outcome,
                 a_first_outcome_and_its_flash_are_written_together,
+                the_writes_of_many_posts_at_once_are_each_what_they_would_be_alone,
                 flashes_are_single_use_and_expire,
                 jobs_are_leased_retried_and_kept_when_dead,
                 concurrent_claims_never_share_a_job,

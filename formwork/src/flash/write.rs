@@ -44,7 +44,7 @@ pub(crate) enum Keep<'a> {
     /// when the store cannot be written).
     Store,
     /// As [`Keep::Store`], written together with the record of how the first submission of
-    /// `token` ended (see `pipeline::once`): one round trip for both.
+    /// `token` ended (see `pipeline::once`): one write for both, in the store's batch.
     WithOutcome { token: &'a str, outcome: &'a str },
     /// Whole in its signed cookie: the store is the database, and it is known to be down.
     Cookie,

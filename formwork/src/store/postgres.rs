@@ -47,12 +47,21 @@ pub async fn migrate(pool: &PgPool) -> Result<usize, StoreSetupError> {
     .await
 }
 
+// Each batch's rows are a JSON array, sent as text.
 super::sql::framework_queries!(
     PgStore,
     "PostgreSQL",
     sqlx::Postgres,
     "FOR UPDATE SKIP LOCKED",
-    // The outcome and the flash: one statement.
-    "WITH finished AS (UPDATE formwork_submissions SET outcome = $1 WHERE token = $2) \
-     INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($3, $4, $5)"
+    claims: "INSERT INTO formwork_submissions (token, expires_at) \
+             SELECT item ->> 0, (item ->> 1)::bigint \
+             FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
+             ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
+             WHERE formwork_submissions.expires_at < $2 RETURNING token",
+    outcomes: "UPDATE formwork_submissions SET outcome = item ->> 1 \
+               FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
+               WHERE formwork_submissions.token = item ->> 0",
+    flashes: "INSERT INTO formwork_flashes (id, payload, expires_at) \
+              SELECT item ->> 0, item ->> 1, (item ->> 2)::bigint \
+              FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item",
 );

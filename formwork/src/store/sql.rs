@@ -106,24 +106,90 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
-/// adds to pick rows no other worker holds, and `$finish_with_flash` records a submission's
-/// outcome (`$1`, token `$2`) and inserts its flash (`$3` id, `$4` payload, `$5` expiry) in
-/// one round trip.
+/// adds to pick rows no other worker holds. The writes of a form post go through the store's
+/// [`Writer`](super::batch::Writer), a batch at a time, each with one statement whose rows
+/// are a JSON array (`$1`):
+/// - `$claims` claims `[[token, expires_at], …]` where no claim unexpired at `$2` holds the
+///   token, returning each token it claimed;
+/// - `$outcomes` records `[[token, outcome], …]`;
+/// - `$flashes` inserts `[[id, payload, expires_at], …]`.
 macro_rules! framework_queries {
-    ($store:ident, $name:literal, $db:ty, $lock:literal, $finish_with_flash:literal) => {
+    (
+        $store:ident,
+        $name:literal,
+        $db:ty,
+        $lock:literal,
+        claims: $claims:literal,
+        outcomes: $outcomes:literal,
+        flashes: $flashes:literal $(,)?
+    ) => {
         #[doc = concat!("formwork's flashes, submissions, sessions and jobs in a ", $name, " database.")]
         #[derive(Clone)]
         pub struct $store {
             pool: sqlx::Pool<$db>,
             session_lookup: Option<String>,
             sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
+            writer: std::sync::Arc<std::sync::OnceLock<$crate::store::batch::Writer>>,
+        }
+
+        /// The statements of the store's writer.
+        struct Batches(sqlx::Pool<$db>);
+
+        #[async_trait::async_trait]
+        impl $crate::store::batch::Statements for Batches {
+            async fn apply(&self, rows: $crate::store::batch::Rows) -> $crate::store::batch::Applied {
+                use $crate::store::batch::{Applied, Failed};
+                let failed = |error: sqlx::Error| Failed {
+                    unavailable: $crate::store::sql::is_unavailable(&error),
+                    message: error.to_string(),
+                };
+                // One connection for the whole batch: one checkout, one check-in.
+                let mut connection = match self.0.acquire().await {
+                    Ok(connection) => connection,
+                    Err(error) => {
+                        let failed = failed(error);
+                        return Applied {
+                            claims: rows.claims.iter().map(|(now, _)| (*now, Err(failed.clone()))).collect(),
+                            outcomes: Err(failed.clone()),
+                            flashes: Err(failed),
+                        };
+                    }
+                };
+                let mut claims = std::collections::HashMap::new();
+                for (now, claimed) in rows.claims {
+                    let claimed = sqlx::query_scalar::<_, String>($claims)
+                        .bind(claimed)
+                        .bind(now)
+                        .fetch_all(&mut *connection)
+                        .await
+                        .map_err(failed);
+                    claims.insert(now, claimed);
+                }
+                let mut write = async |statement: &'static str, rows: Option<String>| match rows {
+                    None => Ok(()),
+                    Some(rows) => sqlx::query(statement)
+                        .bind(rows)
+                        .execute(&mut *connection)
+                        .await
+                        .map(drop)
+                        .map_err(failed),
+                };
+                let outcomes = write($outcomes, rows.outcomes).await;
+                let flashes = write($flashes, rows.flashes).await;
+                Applied { claims, outcomes, flashes }
+            }
         }
 
         impl $store {
             /// The store on `pool`, whose formwork tables are migrated ([`migrate`]). Nobody
             /// can sign in until [`principals`](Self::principals) says who the users are.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { pool, session_lookup: None, sweeps: Default::default() }
+                Self {
+                    pool,
+                    session_lookup: None,
+                    sweeps: Default::default(),
+                    writer: Default::default(),
+                }
             }
 
             /// Who a session names: one `SELECT` from the app's own tables of the columns `id`
@@ -138,6 +204,14 @@ macro_rules! framework_queries {
             /// The pool it queries.
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
+            }
+
+            /// The writer of the form posts' claims, outcomes and flashes, started by the
+            /// first of them.
+            fn writer(&self) -> &$crate::store::batch::Writer {
+                self.writer.get_or_init(|| {
+                    $crate::store::batch::Writer::start(Batches(self.pool.clone()))
+                })
             }
 
             /// Sweeps the flashes nobody came back for, once a minute at most, on the way to
@@ -164,16 +238,12 @@ macro_rules! framework_queries {
                 expires_at: i64,
             ) -> Result<(), String> {
                 self.sweep_flashes(expires_at).await?;
-                sqlx::query(
-                    "INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(payload)
-                .bind(expires_at)
-                .execute(&self.pool)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
+                let flash = $crate::store::batch::NewFlash {
+                    id: id.to_owned(),
+                    payload: payload.to_owned(),
+                    expires_at,
+                };
+                self.writer().finish(None, Some(flash)).await
             }
 
             async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
@@ -201,28 +271,11 @@ macro_rules! framework_queries {
                         .map_err(|e| e.to_string())?;
                 }
                 // A claim that expired but is not swept yet counts as none.
-                sqlx::query(
-                    "INSERT INTO formwork_submissions (token, expires_at) VALUES ($1, $2) \
-                     ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, \
-                     outcome = NULL WHERE formwork_submissions.expires_at < $3",
-                )
-                .bind(token)
-                .bind(expires_at)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map(|done| done.rows_affected() == 1)
-                .map_err(|e| e.to_string())
+                self.writer().claim(token, now, expires_at).await
             }
 
             async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String> {
-                sqlx::query("UPDATE formwork_submissions SET outcome = $1 WHERE token = $2")
-                    .bind(outcome)
-                    .bind(token)
-                    .execute(&self.pool)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                self.writer().finish(Some((token, outcome)), None).await
             }
 
             async fn finish_submission_with_flash(
@@ -234,16 +287,12 @@ macro_rules! framework_queries {
                 expires_at: i64,
             ) -> Result<(), String> {
                 self.sweep_flashes(expires_at).await?;
-                sqlx::query($finish_with_flash)
-                    .bind(outcome)
-                    .bind(token)
-                    .bind(id)
-                    .bind(payload)
-                    .bind(expires_at)
-                    .execute(&self.pool)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                let flash = $crate::store::batch::NewFlash {
+                    id: id.to_owned(),
+                    payload: payload.to_owned(),
+                    expires_at,
+                };
+                self.writer().finish(Some((token, outcome)), Some(flash)).await
             }
 
             async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String> {

@@ -68,12 +68,19 @@ pub async fn migrate(pool: &SqlitePool) -> Result<usize, StoreSetupError> {
     apply_migrations(pool, "BEGIN IMMEDIATE", "", MIGRATIONS).await
 }
 
-// The outcome and the flash: two statements, sent to the connection's thread at once.
+// Each batch's rows are a JSON array (`json_each`); `WHERE true` tells SQLite's parser that
+// the `ON CONFLICT` is the upsert's.
 super::sql::framework_queries!(
     SqliteStore,
     "SQLite",
     sqlx::Sqlite,
     "",
-    "UPDATE formwork_submissions SET outcome = $1 WHERE token = $2; \
-     INSERT INTO formwork_flashes (id, payload, expires_at) VALUES ($3, $4, $5)"
+    claims: "INSERT INTO formwork_submissions (token, expires_at) \
+             SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true \
+             ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
+             WHERE formwork_submissions.expires_at < $2 RETURNING token",
+    outcomes: "UPDATE formwork_submissions SET outcome = item.value ->> 1 \
+               FROM json_each($1) AS item WHERE formwork_submissions.token = item.value ->> 0",
+    flashes: "INSERT INTO formwork_flashes (id, payload, expires_at) \
+              SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)",
 );
