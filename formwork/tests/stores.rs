@@ -706,3 +706,60 @@ async fn every_connection_of_an_opened_sqlite_database_is_set_up_alike() {
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A write that finds another one holding SQLite's write lock waits for it, up to the time
+/// `sqlite::open` was given, and past that fails as the database being unavailable (503).
+#[tokio::test]
+async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable() {
+    let dir = std::env::temp_dir().join(format!("formwork-busy-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = sqlite::open(
+        &format!("sqlite:{}", dir.join("test.db").display()),
+        std::time::Duration::from_millis(300),
+    )
+    .await
+    .unwrap();
+    sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let insert = |pool: sqlx::SqlitePool, body: &'static str| async move {
+        sqlx::query("INSERT INTO notes (body) VALUES ($1)")
+            .bind(body)
+            .execute(&pool)
+            .await
+    };
+
+    // Another writer holds the lock for a moment, then commits: the write goes through after.
+    let mut holder = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let waiting = tokio::spawn(insert(pool.clone(), "after the other"));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "the write waits for the lock");
+    sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
+    waiting
+        .await
+        .unwrap()
+        .expect("the write went through once the lock was free");
+
+    // The lock held past the timeout: the write gives up, as unavailable.
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let error = insert(pool.clone(), "never").await.unwrap_err();
+    assert!(formwork::store::is_unavailable(&error), "{error:?}");
+    sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    drop(holder);
+
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM notes")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(bodies, ["after the other"]);
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -31,13 +31,15 @@ const MIGRATIONS: &[Migration] = &[(
 /// WAL, `synchronous = NORMAL`, foreign keys on. A query waits at most `acquire_timeout` for a
 /// connection or for the write lock; past it, it fails (and actions answer 503).
 ///
-/// Two things keep a write's cost to its own statements (measured with `bench/run.sh`):
+/// Three things keep a write's cost to its own statements (measured with `bench/run.sh`):
 /// - a connection is not pinged before each use (a file does not drop a connection the way a
 ///   network does; a broken one still fails its query, and the pool replaces it);
 /// - the WAL is checkpointed every [`WAL_PAGES_BEFORE_CHECKPOINT`] pages, not SQLite's
 ///   default 1,000: a page written many times between two checkpoints is copied back once.
 ///   The checkpoint stays SQLite's own (run by the write that crosses the mark, without
-///   holding up the other writers), so the WAL starts afresh after it under a steady load.
+///   holding up the other writers), so the WAL starts afresh after it under a steady load;
+/// - a write that finds another committing tries again within 100 µs, not after SQLite's
+///   1 to 100 ms, so the one write lock is seldom free while writes sleep.
 pub async fn open(url: &str, acquire_timeout: Duration) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
@@ -53,8 +55,68 @@ pub async fn open(url: &str, acquire_timeout: Duration) -> Result<SqlitePool, sq
         .max_connections(8)
         .acquire_timeout(acquire_timeout)
         .test_before_acquire(false)
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                let mut handle = connection.lock_handle().await?;
+                wait_briefly_while_busy(&mut handle, acquire_timeout);
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
+}
+
+/// A write waits for the one before it to commit, up to `timeout`, trying again every 100 µs
+/// for its first 10 ms and every millisecond after that.
+///
+/// SQLite's own wait (`busy_timeout`) sleeps 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries:
+/// under a steady stream of writes, each taking the lock for a fraction of a millisecond, the
+/// lock sits free while the writes waiting for it sleep (measured with `bench/run.sh`).
+fn wait_briefly_while_busy(handle: &mut sqlx::sqlite::LockedSqliteHandle<'_>, timeout: Duration) {
+    use std::os::raw::{c_int, c_void};
+
+    thread_local! {
+        /// When the wait of this connection's current write began (each connection runs on
+        /// a thread of its own).
+        static SINCE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+    }
+
+    extern "C" fn wait(timeout_ms: *mut c_void, tries: c_int) -> c_int {
+        let now = std::time::Instant::now();
+        let since = SINCE
+            .try_with(|since| {
+                if tries == 0 {
+                    since.set(Some(now));
+                }
+                since.get()
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(now);
+        let waited = now.saturating_duration_since(since);
+        if waited >= Duration::from_millis(timeout_ms as usize as u64) {
+            return 0;
+        }
+        std::thread::sleep(if waited < Duration::from_millis(10) {
+            Duration::from_micros(100)
+        } else {
+            Duration::from_millis(1)
+        });
+        1
+    }
+
+    let timeout_ms = usize::try_from(timeout.as_millis()).unwrap_or(usize::MAX);
+    #[allow(unsafe_code)]
+    // SAFETY: the handle is this connection's open database, held locked while the call
+    // runs. The callback is a plain function that never unwinds, and its argument is the
+    // timeout itself (a number, never dereferenced), so nothing it points at can dangle.
+    unsafe {
+        libsqlite3_sys::sqlite3_busy_handler(
+            handle.as_raw_handle().as_ptr(),
+            Some(wait),
+            timeout_ms as *mut c_void,
+        );
+    }
 }
 
 /// How many pages the WAL holds before a write checkpoints it (about 40 MB of 4 KiB pages).
