@@ -4,7 +4,8 @@
 #     repeat view, kept for the visitor, and rendered): throughput, p50/p99 latency at concurrency 32 (wrk) and the server's CPU per request
 #     (from /proc/<pid>/stat before and after), and the rendered page's CPU against a static
 #     page's rendered by the same stack in the same run
-#   - the no-JS create_post form POST of a signed-in user: throughput and latency (wrk)
+#   - the no-JS create_post form POST of a signed-in user, with its form's one-time token as a
+#     browser sends it: throughput and latency (wrk)
 #   - static assets (the favicon, the page's JS) over one keep-alive connection (p99 latency)
 #     and at concurrency 32 (throughput against the SSR page's), and the same for bare axum
 #     serving the favicon (bench/baseline): the floor this machine allows any tokio server
@@ -73,6 +74,14 @@ local id = 0
 local threads = 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 function init(args) id = tid or 0 end'
+# A browser's form post carries its rendered form's one-time token (`__fw_once`), which the
+# server claims before the action runs and under which it records the outcome. A page's
+# token signs the page's id, and each form on it has a number: the load numbers its forms
+# apart on one page, so that every post is a first submission, claimed and recorded.
+ONCE=$(curl -fsS -b "fw_session=$SESSION" "$BASE/posts" | grep -o 'name="__fw_once" value="[^"]*"' | head -n1 | cut -d'"' -f4)
+case $ONCE in *-*.*) ;; *) echo "no one-time form token on /posts: $ONCE" >&2; exit 1;; esac
+ONCE_PAGE=${ONCE%%-*}
+ONCE_SIGNATURE=${ONCE#*.}
 cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -85,7 +94,8 @@ wrk.headers["Sec-Fetch-Site"] = "same-origin"
 $COUNTER_LUA
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, "title=Load+test+" .. id .. "-" .. counter .. "&content=Posted+by+wrk.")
+  return wrk.format(nil, nil, nil, "title=Load+test+" .. id .. "-" .. counter .. "&content=Posted+by+wrk."
+    .. "&__fw_once=$ONCE_PAGE-" .. (id * 100000000 + counter) .. ".$ONCE_SIGNATURE")
 end
 LUA
 
@@ -128,7 +138,7 @@ goal "signed in: within 80% of signed out's rate ($RPS vs $page_rps from memory)
 load "GET /posts (signed in, rendered: each its own cookie)" 32 -s "$WORK/fresh-signed-in.lua" "$BASE/posts"
 goal "signed in, rendered: within 80% of signed out's rendered ($RPS vs $render_rps)" \
   "$(awk -v a="$RPS" -v b="$render_rps" 'BEGIN {print (a >= 0.8 * b) ? 1 : 0}')"
-load "POST create_post (no-JS form, 303)" 32 -s "$WORK/post.lua" "$BASE$ACTION"
+load "POST create_post (no-JS form with its one-time token, 303)" 32 -s "$WORK/post.lua" "$BASE$ACTION"
 create_rps=$RPS
 goal "no-JS create_post: at least 7,460 req/s (10x the peer's 746)" \
   "$(awk -v a="$RPS" 'BEGIN {print (a >= 7460) ? 1 : 0}')"
