@@ -455,6 +455,22 @@ impl Formwork {
                 pages.visitor_kept,
             ),
             (
+                "formwork_store_writes_total",
+                "counter",
+                "Form posts' own writes (claims, outcomes, flashes) to a SQL store.",
+                crate::store::WRITE_COUNTS
+                    .writes
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            (
+                "formwork_store_write_batches_total",
+                "counter",
+                "Rounds of statements those writes were made in, together.",
+                crate::store::WRITE_COUNTS
+                    .batches
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            (
                 "formwork_live_streams",
                 "gauge",
                 "Pages holding a live revalidation stream open.",

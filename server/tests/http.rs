@@ -1650,6 +1650,23 @@ async fn metrics_are_the_operators_and_count_requests_by_route_and_status() {
         !body.contains("no-such-page-4f2a"),
         "a path a client made up is never a label value"
     );
+
+    // A plain form post's own writes (its flash, at least) are counted, in batches.
+    let (writes, batches) = (
+        "formwork_store_writes_total",
+        "formwork_store_write_batches_total",
+    );
+    let before = metric(&app, writes).await;
+    let response = app
+        .form_post(CreatePost::PATH, "title=Counted&content=x", "/posts")
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(metric(&app, writes).await > before, "the flash was written");
+    let (all, rounds) = (metric(&app, writes).await, metric(&app, batches).await);
+    assert!(
+        rounds >= 1 && rounds <= all,
+        "{rounds} batches for {all} writes"
+    );
     app.db.drop_database().await;
 }
 

@@ -141,6 +141,13 @@ async fn write(statements: impl Statements, mut waiting: mpsc::Receiver<Write>) 
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
     while waiting.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
         let writes = std::mem::take(&mut batch);
+        let counts = &super::WRITE_COUNTS;
+        counts
+            .batches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        counts
+            .writes
+            .fetch_add(writes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let alone = writes.len() == 1;
         let (writes, failed) = apply(&statements, writes).await;
         match failed {

@@ -71,6 +71,20 @@ impl Stores {
     }
 }
 
+/// How many of a form post's own writes (claims, outcomes, flashes) the sqlx stores made, and
+/// in how many batches: their ratio is how many posts share a round of statements.
+#[derive(Default)]
+pub(crate) struct WriteCounts {
+    pub(crate) writes: std::sync::atomic::AtomicU64,
+    pub(crate) batches: std::sync::atomic::AtomicU64,
+}
+
+/// The process's [`WriteCounts`], for the metrics.
+pub(crate) static WRITE_COUNTS: WriteCounts = WriteCounts {
+    writes: std::sync::atomic::AtomicU64::new(0),
+    batches: std::sync::atomic::AtomicU64::new(0),
+};
+
 /// A store that cannot be set up: its migrations failed or its configuration is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSetupError(pub String);
