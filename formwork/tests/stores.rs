@@ -763,3 +763,88 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An app's writes through a backend's `Writer`: many at once, each answered with its own
+/// value once committed; one that fails after writing, or panics, leaves nothing and takes
+/// nothing from the others.
+macro_rules! writes_through_the_writer {
+    ($test:ident, $backend:expr, $users:ident, $writer:path) => {
+        #[tokio::test]
+        async fn $test() {
+            let db: Backend = $backend;
+            let Users::$users(pool) = &db.users else {
+                unreachable!("the backend's own pool")
+            };
+            let writer = <$writer>::new(pool.clone());
+            let writes = (0..30_i64).map(|n| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    writer
+                        .write(move |connection| {
+                            Box::pin(async move {
+                                sqlx::query(
+                                    "INSERT INTO test_users (id, name, level) VALUES ($1, $2, 0)",
+                                )
+                                .bind(1_000 + n)
+                                .bind(format!("writer {n}"))
+                                .execute(&mut *connection)
+                                .await?;
+                                match n {
+                                    7 => Err(sqlx::Error::Protocol("refused after writing".into())),
+                                    8 => panic!("a work that panics after writing"),
+                                    _ => Ok(n * 10),
+                                }
+                            })
+                        })
+                        .await
+                })
+            });
+            let answers = futures::future::join_all(writes).await;
+            for (n, answer) in (0_i64..).zip(&answers) {
+                match n {
+                    7 => assert!(
+                        matches!(answer, Ok(Err(error)) if error.to_string().contains("refused after writing")),
+                        "{answer:?}"
+                    ),
+                    8 => assert!(!matches!(answer, Ok(Ok(_))), "{answer:?}"),
+                    _ => assert_eq!(answer.as_ref().ok().and_then(|a| a.as_ref().ok()), Some(&(n * 10))),
+                }
+            }
+            // A key taken by an earlier write: that write fails as a unique violation.
+            let taken = writer
+                .write(|connection| {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO test_users (id, name, level) VALUES (1000, 'again', 0)")
+                            .execute(&mut *connection)
+                            .await
+                    })
+                })
+                .await
+                .unwrap_err();
+            assert!(
+                taken.as_database_error().is_some_and(|e| e.is_unique_violation()),
+                "{taken:?}"
+            );
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM test_users WHERE id >= 1000 ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+            let expected: Vec<i64> = (0..30).filter(|n| ![7, 8].contains(n)).map(|n| 1_000 + n).collect();
+            assert_eq!(ids, expected, "every write committed but the two that failed");
+            db.finish().await;
+        }
+    };
+}
+
+writes_through_the_writer!(
+    sqlite_writes_are_committed_together_each_answered_alone,
+    Backend::sqlite().await,
+    Sqlite,
+    sqlite::Writer
+);
+writes_through_the_writer!(
+    postgres_writes_are_each_committed_and_answered,
+    Backend::postgres().await,
+    Postgres,
+    postgres::Writer
+);

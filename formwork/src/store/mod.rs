@@ -22,6 +22,8 @@
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod batch;
+#[cfg(feature = "sqlite")]
+mod group_commit;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;

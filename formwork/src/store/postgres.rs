@@ -47,6 +47,39 @@ pub async fn migrate(pool: &PgPool) -> Result<usize, StoreSetupError> {
     .await
 }
 
+/// An app's writes, as SQLite's [`Writer`](super::sqlite::Writer) takes them, so that one
+/// store's code serves both backends. PostgreSQL takes many writers at once: each work runs in
+/// a transaction of its own, on a connection of its own.
+#[derive(Clone)]
+pub struct Writer {
+    pool: PgPool,
+}
+
+impl Writer {
+    /// The writer of the database `pool` connects to.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Runs `work` in a transaction, and answers once it is committed. The work's statements
+    /// are committed together, or not at all: when it returns an error, what it wrote is
+    /// rolled back.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut sqlx::PgConnection,
+            ) -> futures::future::BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        let mut transaction = self.pool.begin().await?;
+        let value = work(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(value)
+    }
+}
+
 // Each batch's rows are a JSON array, sent as text.
 super::sql::framework_queries!(
     PgStore,

@@ -13,6 +13,8 @@
 //! # let _ = store; Ok(()) }
 //! ```
 
+pub use super::group_commit::Writer;
+
 use super::{sql::Migration, StoreSetupError};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
