@@ -6,6 +6,8 @@ use std::time::Duration;
 
 pub struct PgStore {
     pool: PgPool,
+    /// Writes as the SQLite store makes them (each in a transaction of its own here).
+    writer: formwork::store::postgres::Writer,
 }
 
 impl PgStore {
@@ -15,7 +17,10 @@ impl PgStore {
         let pool = formwork::store::postgres::open(url, acquire_timeout).await?;
         formwork::store::postgres::migrate(&pool).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        let store = Self { pool };
+        let store = Self {
+            writer: formwork::store::postgres::Writer::new(pool.clone()),
+            pool,
+        };
         store
             .backfill_search()
             .await

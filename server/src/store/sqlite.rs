@@ -7,6 +7,8 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database's one writer, for the writes many requests make at once (posts).
+    writer: formwork::store::sqlite::Writer,
 }
 
 impl SqliteStore {
@@ -16,7 +18,10 @@ impl SqliteStore {
         let pool = formwork::store::sqlite::open(url, acquire_timeout).await?;
         formwork::store::sqlite::migrate(&pool).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        let store = Self { pool };
+        let store = Self {
+            writer: formwork::store::sqlite::Writer::new(pool.clone()),
+            pool,
+        };
         store
             .backfill_search()
             .await

@@ -302,16 +302,24 @@ macro_rules! post_queries {
                     base_slug: &str,
                     author_id: i64,
                 ) -> Result<Post, StoreError> {
-                    let insert = |slug: String| async move {
-                        sqlx::query_as::<_, PostRow>(POST_INSERT)
-                            .bind(slug)
-                            .bind(&post.title)
-                            .bind(&post.content)
-                            .bind(now())
-                            .bind(author_id)
-                            .bind(search_text(&post.title, &post.content))
-                            .fetch_one(&self.pool)
-                            .await
+                    // Through the database's writer: on SQLite, the posts published at the
+                    // same moment are committed together.
+                    let insert = |slug: String| {
+                        let (title, content) = (post.title.clone(), post.content.clone());
+                        let search = search_text(&post.title, &post.content);
+                        self.writer.write(move |connection| {
+                            Box::pin(async move {
+                                sqlx::query_as::<_, PostRow>(POST_INSERT)
+                                    .bind(slug)
+                                    .bind(title)
+                                    .bind(content)
+                                    .bind(now())
+                                    .bind(author_id)
+                                    .bind(search)
+                                    .fetch_one(&mut *connection)
+                                    .await
+                            })
+                        })
                     };
                     // Most titles are new: one statement. A taken slug is looked for once it
                     // turns out to be taken.
