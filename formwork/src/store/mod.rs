@@ -75,7 +75,6 @@ impl Stores {
 
 /// How many of a form post's own writes (claims, outcomes, flashes) the sqlx stores made, and
 /// in how many batches: their ratio is how many posts share a round of statements.
-#[derive(Default)]
 pub(crate) struct WriteCounts {
     pub(crate) writes: std::sync::atomic::AtomicU64,
     pub(crate) batches: std::sync::atomic::AtomicU64,
