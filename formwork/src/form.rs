@@ -34,14 +34,14 @@ pub type Outcome<T> = Result<T, ActionError>;
 ///
 /// `A` is the server function's argument type (`CreatePost` for `create_post`).
 pub struct FormState<A: ServerFn> {
-    pub(crate) pending: RwSignal<bool>,
-    pub(crate) outcome: RwSignal<Option<Outcome<A::Output>>>,
+    /// What can change while the page is open. `None` for a form that never will: one
+    /// rendered on the server outside an island (no code hydrates it; the browser runtime
+    /// drives it) with no submission to report. Such a form, a delete button on every row of
+    /// a list, then costs no reactive node at all (see [`FormState::restore`]).
+    pub(crate) live: Option<Live<A::Output>>,
     /// The input a plain post came back with, or the form's [`defaults`](Self::defaults); none
     /// for a fresh form (most of a page's forms), which then costs no reactive node for it.
     pub(crate) inputs: Option<StoredValue<BTreeMap<String, String>>>,
-    /// Messages the browser found itself, by field; they stand in for the server's until
-    /// the next submission (an empty list means "checked, and now fine").
-    pub(crate) local: RwSignal<FieldErrors>,
     /// The input that tells this form apart from others to the same action on the page.
     item: Option<&'static str>,
     /// What a submission shows at once, while in flight (see [`FormState::optimistic`]).
@@ -51,6 +51,23 @@ pub struct FormState<A: ServerFn> {
 
 /// A submitted form's fields, by name (the last value of a repeated name).
 pub type Fields = BTreeMap<String, String>;
+
+/// The reactive part of a [`FormState`] whose action answers with `T`.
+pub(crate) struct Live<T> {
+    pub(crate) pending: RwSignal<bool>,
+    pub(crate) outcome: RwSignal<Option<Outcome<T>>>,
+    /// Messages the browser found itself, by field; they stand in for the server's until
+    /// the next submission (an empty list means "checked, and now fine").
+    pub(crate) local: RwSignal<FieldErrors>,
+}
+
+impl<T> Clone for Live<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Live<T> {}
 
 impl<A: ServerFn> Clone for FormState<A> {
     fn clone(&self) -> Self {
@@ -78,8 +95,9 @@ where
         Self::restore_item(snapshot::<A>(), key, value)
     }
 
-    /// [`FormState::for_item`] for a form inside an island, from the snapshot its page
-    /// passed in as a prop.
+    /// [`FormState::for_item`] from a snapshot: the one an island's page passed in as a
+    /// prop, or one a component read itself with [`snapshot`] (to decide first whether it
+    /// has anything to show).
     pub fn restore_item(snapshot: FormSnapshot<A::Output>, key: &'static str, value: &str) -> Self {
         let state = if snapshot.inputs.get(key).map(String::as_str) == Some(value) {
             Self::restore(snapshot)
@@ -94,12 +112,20 @@ where
 
     /// The state for a form inside an island, from the snapshot its page passed in as a prop
     /// (see [`snapshot`]), so server and browser render the same.
+    ///
+    /// Rendered on the server outside an island, a form with no outcome to show is final:
+    /// it gets no signals, and [`ActionForm`] renders it without any reactive node
+    /// (measured on `/posts` signed in, twenty delete buttons: about a quarter of the CPU
+    /// per request).
     pub fn restore(snapshot: FormSnapshot<A::Output>) -> Self {
-        Self {
+        let live = (snapshot.outcome.is_some() || !final_render()).then(|| Live {
             pending: RwSignal::new(false),
             outcome: RwSignal::new(snapshot.outcome),
-            inputs: (!snapshot.inputs.is_empty()).then(|| StoredValue::new(snapshot.inputs)),
             local: RwSignal::new(FieldErrors::new()),
+        });
+        Self {
+            live,
+            inputs: (!snapshot.inputs.is_empty()).then(|| StoredValue::new(snapshot.inputs)),
             item: None,
             optimism: None,
             action: PhantomData,
@@ -135,12 +161,29 @@ where
 
     /// Whether a submission is in flight (always `false` without JavaScript).
     pub fn pending(&self) -> Signal<bool> {
-        self.pending.into()
+        match self.live {
+            Some(live) => live.pending.into(),
+            None => Signal::stored(false),
+        }
     }
 
     /// How the last submission ended, if there was one.
     pub fn outcome(&self) -> Signal<Option<Outcome<A::Output>>> {
-        self.outcome.into()
+        match self.live {
+            Some(live) => live.outcome.into(),
+            None => Signal::stored(None),
+        }
+    }
+
+    /// Reads the last outcome (tracked); `None` for a final form.
+    fn with_outcome<T>(
+        live: Option<Live<A::Output>>,
+        read: impl FnOnce(&Option<Outcome<A::Output>>) -> T,
+    ) -> T {
+        match live {
+            Some(live) => live.outcome.with(read),
+            None => read(&None),
+        }
     }
 
     /// Renders `view` with the last submission's value while it stands, and nothing
@@ -150,9 +193,9 @@ where
         &self,
         view: impl Fn(A::Output) -> V + Send + Sync + 'static,
     ) -> impl Fn() -> Option<V> + Send + Sync + 'static {
-        let outcome = self.outcome;
+        let live = self.live;
         move || {
-            outcome.with(|o| match o {
+            Self::with_outcome(live, |o| match o {
                 Some(Ok(value)) => Some(view(value.clone())),
                 _ => None,
             })
@@ -161,34 +204,44 @@ where
 
     /// The last submission's value, if it succeeded.
     pub fn value(&self) -> Signal<Option<A::Output>> {
-        let outcome = self.outcome;
-        Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|o| o.as_ref().ok().cloned())))
+        let live = self.live;
+        Signal::derive(move || {
+            Self::with_outcome(live, |o| o.as_ref().and_then(|o| o.as_ref().ok().cloned()))
+        })
     }
 
     /// The last submission's error, if it failed.
     pub fn error(&self) -> Signal<Option<ActionError>> {
-        let outcome = self.outcome;
-        Signal::derive(move || outcome.with(|o| o.as_ref().and_then(|o| o.as_ref().err().cloned())))
+        let live = self.live;
+        Signal::derive(move || {
+            Self::with_outcome(live, |o| o.as_ref().and_then(|o| o.as_ref().err().cloned()))
+        })
     }
 
     /// The messages for one field: the browser's own check if it made one since the last
     /// submission, else the last submission's (empty when there are none).
     pub fn field_errors(&self, field: &'static str) -> Signal<Vec<String>> {
-        let (outcome, local) = (self.outcome, self.local);
+        let Some(live) = self.live else {
+            return Signal::stored(Vec::new());
+        };
         Signal::derive(move || {
-            local.with(|l| l.get(field).cloned()).unwrap_or_else(|| {
-                outcome.with(|o| match o {
-                    Some(Err(e)) => e.field_messages(field).to_vec(),
-                    _ => Vec::new(),
+            live.local
+                .with(|l| l.get(field).cloned())
+                .unwrap_or_else(|| {
+                    live.outcome.with(|o| match o {
+                        Some(Err(e)) => e.field_messages(field).to_vec(),
+                        _ => Vec::new(),
+                    })
                 })
-            })
         })
     }
 
     /// Whether the browser's check found a problem that is still there.
     pub fn locally_invalid(&self) -> Signal<bool> {
-        let local = self.local;
-        Signal::derive(move || local_problems(local))
+        match self.live {
+            Some(live) => Signal::derive(move || local_problems(live.local)),
+            None => Signal::stored(false),
+        }
     }
 
     /// The form's fields, one typed handle each (`state.fields().title`): the fields of the
@@ -347,7 +400,7 @@ impl Field {
     /// [`TextInput`], [`TextArea`] and [`crate::FileInput`] note theirs themselves.
     pub fn anchor(self, id: impl Into<String>) -> String {
         let id = id.into();
-        if let Some(ids) = use_context::<FieldIds>() {
+        if let Some(ids) = use_context::<crate::status::FormContext>().and_then(|form| form.ids) {
             ids.0.update_value(|ids| ids.push((self.name, id.clone())));
         }
         id
@@ -561,11 +614,10 @@ fn local_problems(local: RwSignal<FieldErrors>) -> bool {
 pub(crate) struct FieldIds(StoredValue<Vec<(&'static str, String)>>);
 
 impl FieldIds {
-    /// A fresh list for a form's inputs, for the form's children to note theirs in.
-    pub(crate) fn provide() -> Self {
-        let ids = Self(StoredValue::new(Vec::new()));
-        provide_context(ids);
-        ids
+    /// A fresh list for a form's inputs, for the form's children to note theirs in (the
+    /// form provides it in its [`FormContext`](crate::status::FormContext)).
+    pub(crate) fn new() -> Self {
+        Self(StoredValue::new(Vec::new()))
     }
 }
 
@@ -577,33 +629,35 @@ where
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
     // Read straight from the state's signals: a form that never asks for `error()` carries
-    // no derived signal of its error type.
-    move || {
-        let (text, problems) = state.outcome.with(|outcome| {
-            state.local.with(|local| {
-                let server = match outcome {
-                    Some(Err(ActionError::Validation { fields, .. })) => Some(fields),
-                    _ => None,
-                };
-                let text = match outcome {
-                    Some(Err(ActionError::Validation { form, .. })) if !form.is_empty() => {
-                        Some(form.join(" "))
+    // no derived signal of its error type. A final form has nothing to say.
+    state.live.map(|live| {
+        move || {
+            let (text, problems) = live.outcome.with(|outcome| {
+                live.local.with(|local| {
+                    let server = match outcome {
+                        Some(Err(ActionError::Validation { fields, .. })) => Some(fields),
+                        _ => None,
+                    };
+                    let text = match outcome {
+                        Some(Err(ActionError::Validation { form, .. })) if !form.is_empty() => {
+                            Some(form.join(" "))
+                        }
+                        Some(Err(ActionError::Validation { .. })) => Some(fix_fields()),
+                        Some(Err(other)) => Some(other.to_string()),
+                        _ => local.values().any(|m| !m.is_empty()).then(fix_fields),
+                    };
+                    // The browser's own check stands in for the server's, field by field.
+                    let mut problems = server.cloned().unwrap_or_default();
+                    for (name, messages) in local {
+                        problems.insert(name.clone(), messages.clone());
                     }
-                    Some(Err(ActionError::Validation { .. })) => Some(fix_fields()),
-                    Some(Err(other)) => Some(other.to_string()),
-                    _ => local.values().any(|m| !m.is_empty()).then(fix_fields),
-                };
-                // The browser's own check stands in for the server's, field by field.
-                let mut problems = server.cloned().unwrap_or_default();
-                for (name, messages) in local {
-                    problems.insert(name.clone(), messages.clone());
-                }
-                problems.retain(|_, messages| !messages.is_empty());
-                (text, problems)
-            })
-        });
-        text.map(|text| summary_view(text, listed(problems, ids)))
-    }
+                    problems.retain(|_, messages| !messages.is_empty());
+                    (text, problems)
+                })
+            });
+            text.map(|text| summary_view(text, listed(problems, ids)))
+        }
+    })
 }
 
 /// The problems in the order of the form's inputs (the rest after them, by name), each with
@@ -681,6 +735,26 @@ where
     FormSnapshot::default()
 }
 
+/// Whether what is rendered now is final: on the server, outside any island of an islands
+/// app, where no code will ever hydrate it. Not inside an island, not in a fully hydrated
+/// app, not in the browser, and not without a render under way.
+pub(crate) fn final_render() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::reactive::owner::{IsHydrating, Owner};
+        // An island provides `IsHydrating(true)` to its body, and `false` to the server-only
+        // children it is given: where the context is, it decides (tachys asks it the same
+        // way). Elsewhere the request's shared context says whether the page hydrates at all:
+        // an islands app's render starts not hydrating, a fully hydrated app's does.
+        match use_context::<IsHydrating>() {
+            Some(IsHydrating(hydrating)) => !hydrating,
+            None => Owner::current_shared_context().is_some_and(|sc| !sc.get_is_hydrating()),
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
 /// What every rendered form carries in its hidden fields: the page it is on (path and
 /// query), which a plain post returns to, and a fresh one-time token (see the pipeline):
 /// repeated plain posts of one rendering run the action once. Signed with the server's key,
@@ -741,10 +815,28 @@ where
 {
     let children = children.into_inner();
     let preview = preview.map(|p| p.to_json());
+    let submit_on = submit_on_change.then_some("change");
+    let status = crate::status::FormContext::provide(state.live.map(|l| l.pending), A::PATH);
+    // A final form (see `FormState::restore`) is markup alone: no node, no handler, no
+    // summary, nothing reactive.
+    #[cfg(feature = "ssr")]
+    if state.live.is_none() {
+        let content = form_children(children());
+        let (return_to, once) = hidden_fields();
+        return leptos::either::Either::Left(view! {
+            <form action=A::PATH method="post" class=class data-fw-form="action" data-fw-preview=preview data-fw-submit-on=submit_on>
+                <input type="hidden" name=RETURN_FIELD value=return_to/>
+                <input type="hidden" name=ONCE_FIELD value=once/>
+                {(!secret.is_empty()).then(|| view! {
+                    <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
+                })}
+                {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
+                {content}
+            </form>
+        });
+    }
     let node = NodeRef::<html::Form>::new();
-    let status = crate::status::FormContext::provide(state.pending, A::PATH);
     // The children note their inputs' ids before the summary above them renders.
-    let ids = FieldIds::provide();
     let content = form_children(children());
 
     mark_ready(node);
@@ -768,7 +860,8 @@ where
     #[cfg(not(feature = "hydrate"))]
     let (on_leave, on_input) = (|_: leptos::ev::FocusEvent| {}, |_: leptos::ev::Event| {});
 
-    view! {
+    let live = state.live;
+    let form = view! {
         <form
             node_ref=node
             action=A::PATH
@@ -776,8 +869,8 @@ where
             class=class
             data-fw-form="action"
             data-fw-preview=preview
-            data-fw-submit-on=submit_on_change.then_some("change")
-            aria-busy=move || state.pending.get().then_some("true")
+            data-fw-submit-on=submit_on
+            aria-busy=move || live.is_some_and(|l| l.pending.get()).then_some("true")
             on:submit=on_submit
             on:focusout=on_leave
             on:input=on_input
@@ -788,10 +881,14 @@ where
                 <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
             })}
             {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
-            {summary(state, Some(ids))}
+            {summary(state, status.ids)}
             {content}
         </form>
-    }
+    };
+    #[cfg(feature = "ssr")]
+    return leptos::either::Either::Right(form);
+    #[cfg(not(feature = "ssr"))]
+    form
 }
 
 /// Marks an island's [`ActionForm`] `data-fw-ready` once it is hydrated: styles and tests can
@@ -858,7 +955,12 @@ fn submit<A>(
     use wasm_bindgen::JsCast;
 
     event.prevent_default();
-    if state.pending.get_untracked() {
+    // In the browser every form's state is live; a final one is only ever rendered on the
+    // server.
+    let Some(live) = state.live else {
+        return;
+    };
+    if live.pending.get_untracked() {
         return; // one submission at a time: a double click sends once
     }
     let Some(form) = event
@@ -873,7 +975,7 @@ fn submit<A>(
             .map(|data| crate::schema::check_fields(rules, |name| data.get(name).as_string()))
             .unwrap_or_default();
         let wanting = !problems.is_empty();
-        state.local.set(problems);
+        live.local.set(problems);
         if wanting {
             // Nothing is sent while a field is invalid; the summary of what is gets the focus.
             focus_summary(form);
@@ -891,7 +993,7 @@ fn submit<A>(
     if let Some(data) = status.data {
         data.set(Some(decode(&body)));
     }
-    state.pending.set(true);
+    live.pending.set(true);
     let shown = state
         .optimism
         .and_then(|shown| shown.try_get_value())
@@ -910,9 +1012,9 @@ fn submit<A>(
         };
         let succeeded = outcome.is_ok();
         crate::optimistic::finish(shown, &outcome, revalidated.as_ref());
-        state.local.set(FieldErrors::new());
-        state.outcome.set(Some(outcome));
-        state.pending.set(false);
+        live.local.set(FieldErrors::new());
+        live.outcome.set(Some(outcome));
+        live.pending.set(false);
         if let Some(data) = status.data {
             data.set(None);
         }
@@ -1033,7 +1135,10 @@ fn check_one<A: Action>(
     let Some(rule) = crate::schema::rule_of(<A::Schema as Schema>::FIELDS, &name) else {
         return;
     };
-    if !leaving && !state.local.with_untracked(|l| l.contains_key(&name)) {
+    let Some(live) = state.live else {
+        return;
+    };
+    if !leaving && !live.local.with_untracked(|l| l.contains_key(&name)) {
         return;
     }
     let Some(value) = form
@@ -1044,11 +1149,11 @@ fn check_one<A: Action>(
         return;
     };
     let messages = rule.check(&value).err().into_iter().collect::<Vec<_>>();
-    let flagged = state.local.with_untracked(|l| l.contains_key(&name));
+    let flagged = live.local.with_untracked(|l| l.contains_key(&name));
     // A field that was fine and still is stays out of the map, so the server's message for it
     // (a duplicate, say) is not hidden just because the user passed through.
     if !messages.is_empty() || flagged {
-        state.local.update(|l| {
+        live.local.update(|l| {
             l.insert(name, messages);
         });
     }
@@ -1228,6 +1333,146 @@ mod tests {
             matches!((title, body, other), (Some(t), Some(b), Some(o)) if t < b && b < o),
             "{list}"
         );
+    }
+
+    /// Runs `render` as a request's render does: in an islands app outside any island
+    /// (`Some(false)`), in a fully hydrated app or an island's body (`Some(true)`), or with no
+    /// render context at all (`None`).
+    fn in_render<T>(hydrating: Option<bool>, render: impl FnOnce() -> T) -> T {
+        use hydration_context::{SharedContext, SsrSharedContext};
+        let owner = match hydrating {
+            None => Owner::new(),
+            Some(hydrating) => {
+                let context = SsrSharedContext::new();
+                context.set_is_hydrating(hydrating);
+                Owner::new_root(Some(Arc::new(context)))
+            }
+        };
+        owner.with(render)
+    }
+
+    /// A status line, as an app's component inside a form reads it.
+    #[component]
+    fn ActionName() -> impl IntoView {
+        let status = crate::use_form_status();
+        view! { <span class="status" data-pending=status.pending().to_string()>{status.action()}</span> }
+    }
+
+    /// A row's form, with every kind of hidden field and an escaped label.
+    fn row_form(state: FormState<Demo>) -> String {
+        view! {
+            <ActionForm state=state class="row" secret=&["code"]>
+                <input type="hidden" name="id" value="7"/>
+                <ActionName/>
+                <button type="submit" aria-label="Delete “<b>&”">"Delete"</button>
+            </ActionForm>
+        }
+        .to_html()
+    }
+
+    /// The markup without hydration markers and with the one-time token's value left out
+    /// (fresh on every render).
+    fn comparable(html: &str) -> String {
+        let html = html.replace("<!>", "");
+        let Some(at) = html.find(r#"name="__fw_once" value=""#) else {
+            return html;
+        };
+        let value = at + r#"name="__fw_once" value=""#.len();
+        let end = value + html[value..].find('"').unwrap_or(0);
+        format!("{}{}", &html[..value], &html[end..])
+    }
+
+    #[test]
+    fn a_form_no_code_will_hydrate_is_final_and_renders_the_same_markup() {
+        let (live, html) = in_render(Some(false), || {
+            let state = FormState::<Demo>::for_item("id", "7");
+            (state.live.is_some(), row_form(state))
+        });
+        assert!(!live, "outside an island, with nothing to report");
+        let (hydrated_live, hydrated) = in_render(Some(true), || {
+            let state = FormState::<Demo>::for_item("id", "7");
+            (state.live.is_some(), row_form(state))
+        });
+        assert!(hydrated_live, "a hydrated form keeps its signals");
+        assert_eq!(comparable(&html), comparable(&hydrated));
+        for part in [
+            r#"<form action="/api/demo" method="post""#,
+            r#"data-fw-form="action""#,
+            r#"class="row""#,
+            r#"<input type="hidden" name="__fw_return""#,
+            r#"<input type="hidden" name="__fw_secret" value="code">"#,
+            r#"<input type="hidden" name="__fw_item" value="id">"#,
+            r#"<span data-pending="false" class="status">/api/demo</span>"#,
+            r#"aria-label="Delete “&lt;b&gt;&amp;”""#,
+        ] {
+            assert!(html.contains(part), "{part}: {html}");
+        }
+        assert!(
+            html.contains(r#"name="__fw_once" value=""#)
+                && !html.contains(r#"name="__fw_once" value="""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_form_is_live_wherever_it_may_change() {
+        // Inside an island's body, in a fully hydrated app, and with no render under way.
+        for hydrating in [Some(true), None] {
+            let live = in_render(hydrating, || FormState::<Demo>::new().live.is_some());
+            assert!(live, "{hydrating:?}");
+        }
+        let in_island = in_render(Some(false), || {
+            provide_context(leptos::reactive::owner::IsHydrating(true));
+            FormState::<Demo>::new().live.is_some()
+        });
+        assert!(in_island);
+        // Outside an island, a form with an outcome to show renders it.
+        let html = in_render(Some(false), || {
+            let state = FormState::<Demo>::restore(FormSnapshot {
+                outcome: Some(Err(ActionError::forbidden("Not yours."))),
+                inputs: BTreeMap::from([("id".to_owned(), "7".to_owned())]),
+            });
+            assert!(state.live.is_some());
+            row_form(state)
+        });
+        assert!(html.contains(">Not yours.</p>"), "{html}");
+        // Only the row that was submitted: another row's form is final and quiet.
+        let other = in_render(Some(false), || {
+            let snapshot = FormSnapshot {
+                outcome: Some(Err(ActionError::forbidden("Not yours."))),
+                inputs: BTreeMap::from([("id".to_owned(), "7".to_owned())]),
+            };
+            let state = FormState::<Demo>::restore_item(snapshot, "id", "8");
+            assert!(state.live.is_none());
+            row_form(state)
+        });
+        assert!(!other.contains("Not yours."), "{other}");
+    }
+
+    #[test]
+    fn a_final_form_reads_as_a_form_at_rest() {
+        in_render(Some(false), || {
+            let state = FormState::<Demo>::new();
+            assert!(!state.pending().get_untracked());
+            assert_eq!(state.outcome().get_untracked(), None);
+            assert_eq!(state.value().get_untracked(), None);
+            assert!(state.error().get_untracked().is_none());
+            assert!(state.field_errors("title").get_untracked().is_empty());
+            assert!(!state.locally_invalid().get_untracked());
+            let html = view! {
+                <ActionForm state=state>
+                    <TextInput field=state.field("title") id="t"/>
+                    {state.success(|value| view! { <p class="ok">{value}</p> })}
+                </ActionForm>
+            }
+            .to_html();
+            assert!(
+                html.contains(r#"id="t""#)
+                    && !html.contains("ok")
+                    && !html.contains("error-summary"),
+                "{html}"
+            );
+        });
     }
 
     #[test]

@@ -41,21 +41,29 @@ use leptos::{
 /// children.
 #[derive(Clone, Copy)]
 pub(crate) struct FormContext {
-    /// Whether a submission is in flight.
-    pub(crate) pending: RwSignal<bool>,
+    /// Whether a submission is in flight; `None` for a form that never changes (a final
+    /// render on the server: see [`crate::FormState::restore`]).
+    pub(crate) pending: Option<RwSignal<bool>>,
     /// The fields being sent, while one is: an island's submit sets them, so they exist only
     /// in the browser (a server render of a form makes no node for them).
     pub(crate) data: Option<RwSignal<Option<Fields>>>,
     /// The URL the form posts to.
     pub(crate) action: &'static str,
+    /// Where the form's inputs note their ids for its error summary; `None` when the form has
+    /// no summary to link from (a final render).
+    pub(crate) ids: Option<crate::form::FieldIds>,
 }
 
 impl FormContext {
-    pub(crate) fn provide(pending: RwSignal<bool>, action: &'static str) -> Self {
+    /// The context of a form whose state may change (`pending`), or of a final one (`None`):
+    /// provided for its children.
+    pub(crate) fn provide(pending: Option<RwSignal<bool>>, action: &'static str) -> Self {
+        let live = pending.is_some();
         let context = Self {
             pending,
-            data: cfg!(feature = "hydrate").then(|| RwSignal::new(None)),
+            data: (live && cfg!(feature = "hydrate")).then(|| RwSignal::new(None)),
             action,
+            ids: live.then(crate::form::FieldIds::new),
         };
         provide_context(context);
         context
@@ -86,7 +94,9 @@ impl FormStatus {
     /// and without JavaScript; outside an island the runtime shows it through the attributes
     /// below instead.
     pub fn pending(self) -> bool {
-        self.form.is_some_and(|form| form.pending.get())
+        self.form
+            .and_then(|form| form.pending)
+            .is_some_and(|pending| pending.get())
     }
 
     /// The URL of the action the form posts to (`/api/send_message`), or `None` outside a
@@ -97,20 +107,20 @@ impl FormStatus {
 
     /// The fields being sent, by name, while the form is (tracked; in an island).
     pub fn data(self) -> Option<Fields> {
-        let form = self.form?;
-        if !form.pending.get() {
+        if !self.pending() {
             return None;
         }
-        form.data?.get()
+        self.form?.data?.get()
     }
 
     /// The value of one field being sent, while the form is (tracked; in an island).
     pub fn value(self, name: &str) -> Option<String> {
-        let form = self.form?;
-        if !form.pending.get() {
+        if !self.pending() {
             return None;
         }
-        form.data?.with(|data| data.as_ref()?.get(name).cloned())
+        self.form?
+            .data?
+            .with(|data| data.as_ref()?.get(name).cloned())
     }
 
     /// Attributes for an element shown only while the form is being sent: it is `hidden` at
@@ -185,12 +195,13 @@ mod tests {
             if let Some(pending) = pending {
                 // As an island's form provides it, with the fields it is sending.
                 provide_context(FormContext {
-                    pending: RwSignal::new(pending),
+                    pending: Some(RwSignal::new(pending)),
                     data: Some(RwSignal::new(Some(Fields::from([(
                         "email".to_owned(),
                         "<ada>@example.org".to_owned(),
                     )])))),
                     action: "/api/send",
+                    ids: None,
                 });
             }
             view! { <Status/> }.to_html()

@@ -15,7 +15,7 @@
 //! box.
 
 use crate::{
-    form::{form_children, hidden_fields, summary, FieldIds},
+    form::{form_children, hidden_fields, summary},
     messages::{text, Message},
     protocol::{ONCE_FIELD, RETURN_FIELD},
     ActionError, FormState,
@@ -40,9 +40,8 @@ where
     C: IntoView + 'static,
 {
     let children = children.into_inner();
-    crate::status::FormContext::provide(state.pending, A::PATH);
+    let status = crate::status::FormContext::provide(state.live.map(|l| l.pending), A::PATH);
     // The children note their inputs' ids before the summary above them renders.
-    let ids = FieldIds::provide();
     let content = form_children(children());
     let (return_to, once) = hidden_fields();
     view! {
@@ -55,7 +54,7 @@ where
         >
             <input type="hidden" name=RETURN_FIELD value=return_to/>
             <input type="hidden" name=ONCE_FIELD value=once/>
-            {summary(state, Some(ids))}
+            {summary(state, status.ids)}
             {content}
         </form>
     }

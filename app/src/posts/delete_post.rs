@@ -49,12 +49,13 @@ pub fn DeletePostButton(id: i64, next: String, title: String, allowed: bool) -> 
     // A viewer who may not delete is offered nothing. Only a refused delete has something to
     // say here, so a page with no delete outcome to show signs nothing and builds no form
     // state for its rows (measured: half the CPU of a signed-out /posts).
-    if !allowed && formwork::form::snapshot::<DeletePost>().outcome.is_none() {
+    let snapshot = formwork::form::snapshot::<DeletePost>();
+    if !allowed && snapshot.outcome.is_none() {
         return EitherOf3::A(());
     }
     let id = bound::sign::<DeletePost>(&id);
     // Every post on the page has this form; an outcome belongs to the one that was submitted.
-    let state = FormState::<DeletePost>::for_item("id", &id);
+    let state = FormState::<DeletePost>::restore_item(snapshot, "id", &id);
     if !allowed {
         return EitherOf3::B(view! { <FormError state=state/> });
     }
