@@ -744,8 +744,10 @@ pub(crate) fn final_render() -> bool {
         use leptos::reactive::owner::{IsHydrating, Owner};
         // An island provides `IsHydrating(true)` to its body, and `false` to the server-only
         // children it is given: where the context is, it decides (tachys asks it the same
-        // way). Elsewhere the request's shared context says whether the page hydrates at all:
-        // an islands app's render starts not hydrating, a fully hydrated app's does.
+        // way). Being owned, it also holds for what the island renders later, once its data
+        // is ready (a `Suspense` in an island). Elsewhere the request's shared context says
+        // whether the page hydrates at all: an islands app's render stops hydrating in its
+        // `<head>` (`HydrationScripts`), a fully hydrated app's never does.
         match use_context::<IsHydrating>() {
             Some(IsHydrating(hydrating)) => !hydrating,
             None => Owner::current_shared_context().is_some_and(|sc| !sc.get_is_hydrating()),
@@ -1421,11 +1423,24 @@ mod tests {
             let live = in_render(hydrating, || FormState::<Demo>::new().live.is_some());
             assert!(live, "{hydrating:?}");
         }
-        let in_island = in_render(Some(false), || {
-            provide_context(leptos::reactive::owner::IsHydrating(true));
-            FormState::<Demo>::new().live.is_some()
+        // An island's body, as the island macro builds it; and the server-only children it is
+        // given, as it builds those.
+        let (in_island, in_its_children) = in_render(Some(false), || {
+            Owner::with_hydration(|| {
+                let body = FormState::<Demo>::new().live.is_some();
+                let children = Owner::with_no_hydration(|| FormState::<Demo>::new().live.is_some());
+                (body, children)
+            })
         });
-        assert!(in_island);
+        assert!(in_island && !in_its_children);
+        // What an island renders later, once its data is ready (a `Suspense` in it): built
+        // under the island's owner after its body, when the request no longer hydrates.
+        let later = in_render(Some(false), || {
+            let island = Owner::new();
+            island.with(|| Owner::with_hydration(|| ()));
+            island.with(|| FormState::<Demo>::new().live.is_some())
+        });
+        assert!(later);
         // Outside an island, a form with an outcome to show renders it.
         let html = in_render(Some(false), || {
             let state = FormState::<Demo>::restore(FormSnapshot {
