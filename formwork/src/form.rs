@@ -824,15 +824,10 @@ where
     #[cfg(feature = "ssr")]
     if state.live.is_none() {
         let content = form_children(children());
-        let (return_to, once) = hidden_fields();
+        let hidden = hidden_inputs(state.item, secret);
         return leptos::either::Either::Left(view! {
             <form action=A::PATH method="post" class=class data-fw-form="action" data-fw-preview=preview data-fw-submit-on=submit_on>
-                <input type="hidden" name=RETURN_FIELD value=return_to/>
-                <input type="hidden" name=ONCE_FIELD value=once/>
-                {(!secret.is_empty()).then(|| view! {
-                    <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
-                })}
-                {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
+                {hidden}
                 {content}
             </form>
         });
@@ -842,7 +837,7 @@ where
     let content = form_children(children());
 
     mark_ready(node);
-    let (return_to, once) = hidden_fields();
+    let hidden = hidden_inputs(state.item, secret);
 
     #[cfg(feature = "hydrate")]
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -877,12 +872,7 @@ where
             on:focusout=on_leave
             on:input=on_input
         >
-            <input type="hidden" name=RETURN_FIELD value=return_to/>
-            <input type="hidden" name=ONCE_FIELD value=once/>
-            {(!secret.is_empty()).then(|| view! {
-                <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
-            })}
-            {state.item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
+            {hidden}
             {summary(state, status.ids)}
             {content}
         </form>
@@ -891,6 +881,20 @@ where
     return leptos::either::Either::Right(form);
     #[cfg(not(feature = "ssr"))]
     form
+}
+
+/// An [`ActionForm`]'s hidden fields: the page and the one-time token ([`hidden_fields`]),
+/// the fields never kept, and the input that tells this form apart from its neighbours.
+fn hidden_inputs(item: Option<&'static str>, secret: &'static [&'static str]) -> impl IntoView {
+    let (return_to, once) = hidden_fields();
+    view! {
+        <input type="hidden" name=RETURN_FIELD value=return_to/>
+        <input type="hidden" name=ONCE_FIELD value=once/>
+        {(!secret.is_empty()).then(|| view! {
+            <input type="hidden" name=SECRET_FIELD value=secret.join(",")/>
+        })}
+        {item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
+    }
 }
 
 /// Marks an island's [`ActionForm`] `data-fw-ready` once it is hydrated: styles and tests can

@@ -58,12 +58,11 @@ impl FormContext {
     /// The context of a form whose state may change (`pending`), or of a final one (`None`):
     /// provided for its children.
     pub(crate) fn provide(pending: Option<RwSignal<bool>>, action: &'static str) -> Self {
-        let live = pending.is_some();
         let context = Self {
             pending,
-            data: (live && cfg!(feature = "hydrate")).then(|| RwSignal::new(None)),
+            data: cfg!(feature = "hydrate").then(|| RwSignal::new(None)),
             action,
-            ids: live.then(crate::form::FieldIds::new),
+            ids: pending.map(|_| crate::form::FieldIds::new()),
         };
         provide_context(context);
         context
