@@ -62,6 +62,24 @@ test.describe("todos", () => {
     await expect(page.locator(".todo-count")).toHaveText("1 to do");
   });
 
+  test("a change from another tab keeps what was typed here and not sent, and the focus", async ({ page, js, browser, context }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Mow lawn");
+    const other = await secondTab(browser, context);
+    const field = other.getByLabel("New title for Mow lawn", { exact: true });
+    await field.fill("Mow the lawn");
+    await expect(field).toBeFocused();
+    // This tab adds a todo: the other tab's list is rendered anew around the field.
+    await add(page, "Rake leaves");
+    await expect(row(other, "Rake leaves")).toBeVisible();
+    await expect(field).toHaveValue("Mow the lawn");
+    await expect(field).toBeFocused();
+    await expect(row(other, "Mow lawn")).toBeVisible();
+    await expectNoReload(other, true);
+    await other.context().close();
+  });
+
   test("a new todo shows at once, as the text that was typed, and settles into a real row", async ({ page, js }) => {
     await signUp(page);
     await open(page, js, "/todos");

@@ -778,12 +778,26 @@ function concerned(items) {
     .map((r) => r.name);
 }
 
-/** Replaces each named region with its markup in `fresh` (emptied when it has none). */
+/**
+ * Replaces each named region with its markup in `fresh` (emptied when it has none), keeping
+ * what the user typed in its forms and has not sent, and the focus, as a page swap does.
+ */
 function swapRegions(fresh, names) {
   for (const name of names) {
     const selector = `[data-fw-region="${CSS.escape(name)}"]`;
     const here = doc.querySelector(selector);
-    if (here) here.innerHTML = fresh.querySelector(selector)?.innerHTML ?? "";
+    if (!here) continue;
+    const focused = here.contains(doc.activeElement) ? doc.activeElement : null;
+    const kept = [...dirty].filter((f) => here.contains(f)).map((f) => [f, twin(f, fresh)]);
+    for (const [form, theirs] of kept) {
+      dirty.delete(form);
+      if (theirs) carry(form, theirs);
+    }
+    // Moved, not copied as markup: a carried value is the input's state, not an attribute.
+    const incoming = fresh.querySelector(selector);
+    here.replaceChildren(...(incoming ? [...incoming.childNodes].map((n) => doc.adoptNode(n)) : []));
+    const home = kept.find(([form]) => focused && form.contains(focused));
+    if (home && home[1]) refocus(home[1], focused);
   }
   if (names.length) {
     ready();
