@@ -62,6 +62,55 @@ test.describe("todos", () => {
     await expect(page.locator(".todo-count")).toHaveText("1 to do");
   });
 
+  test("a change's page that arrives after a later change's page does not undo the later change", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Buy milk");
+    await add(page, "Call Ada");
+    // With JavaScript, an answer is followed by the page it leads to. The tick's page, rendered
+    // before the rename, is held until the rename's page is shown: it arrives last, older than
+    // what the page shows.
+    let releasePage = () => {};
+    let asked = () => {};
+    const tickPageAsked = new Promise<void>((resolve) => (asked = resolve));
+    if (js) {
+      const gate = new Promise<void>((resolve) => (releasePage = resolve));
+      let first = true;
+      await page.route(
+        (url) => url.pathname === "/todos",
+        async (route) => {
+          if (route.request().resourceType() !== "fetch" || !first) return route.continue();
+          first = false;
+          // Rendered now, before the rename; delivered once the gate opens.
+          const response = await route.fetch();
+          asked();
+          await gate;
+          await route.fulfill({ response });
+        },
+      );
+    }
+    await tick(page, "Buy milk").click();
+    if (js) await tickPageAsked;
+    await page.getByLabel("New title for Call Ada", { exact: true }).fill("Call Ada back");
+    await page.getByRole("button", { name: "Rename Call Ada", exact: true }).click();
+    if (js) {
+      // The rename's page is shown (its form at rest) while the tick's is still on its way.
+      await expect(row(page, "Call Ada back").locator("form.todo-rename")).not.toHaveAttribute("aria-busy", "true");
+      await expect(row(page, "Buy milk").locator("form.todo-done")).toHaveAttribute("aria-busy", "true");
+      releasePage();
+      // The tick's page has arrived: no form is on its way any more.
+      await expect(page.locator("form[aria-busy]")).toHaveCount(0);
+    }
+    for (const shown of [false, true]) {
+      if (shown) await page.reload();
+      await expect(row(page, "Call Ada back")).toBeVisible();
+      await expect(row(page, "Call Ada")).toHaveCount(0);
+      await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
+      await expect(page.locator(".todo-count")).toHaveText("1 to do");
+      if (!shown) await expectNoReload(page, js);
+    }
+  });
+
   test("a change from another tab keeps what was typed here and not sent, and the focus", async ({ page, js, browser, context }) => {
     await signUp(page);
     await open(page, js, "/todos");

@@ -386,11 +386,24 @@ async function submit(event) {
     const items = listed(answer.headers.get("x-formwork-revalidated"));
     // Heard again on the stream, this revalidation is not acted on twice.
     if (id && remember(id)) tell(id, items);
+    // A page asked for later shows every write answered before it was asked for: an earlier
+    // one that arrives after it is older than what the page shows, and is not adopted.
+    const asked = ++pagesAsked;
     const page = await fetch(next.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     if (!page.ok) throw await failure(page);
     // The server's page shows the outcome: the preview is done with.
     sending.delete(record);
-    const mine = adoptPage(new DOMParser().parseFromString(await page.text(), "text/html"), record.form, focused);
+    const text = await page.text();
+    if (asked < pageShown) {
+      // The page shown already has this outcome: the form, as that page rendered it, is at
+      // rest, and a choice made while it was on its way goes now.
+      record.undo();
+      pending(record.form, false);
+      if (record.form.hasAttribute(AGAIN)) again = record.form;
+      return;
+    }
+    pageShown = asked;
+    const mine = adoptPage(new DOMParser().parseFromString(text, "text/html"), record.form, focused);
     if (mine && record.form.hasAttribute(AGAIN)) {
       // The latest choice, into the form the page now shows, and on its way in turn.
       carry(record.form, mine);
@@ -467,6 +480,10 @@ function progress(form, sent, total) {
   const megabytes = (bytes) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   if (words) words.textContent = say("UploadSent", { sent: megabytes(sent), total: megabytes(total) });
 }
+
+/** How many pages the answers to this page's forms asked for, and the latest one shown. */
+let pagesAsked = 0;
+let pageShown = 0;
 
 /** Forms the user typed in since they were rendered: what they typed outlives a swap. */
 let dirty = new Set();
