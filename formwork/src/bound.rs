@@ -98,10 +98,12 @@ impl<'de, T: FromStr> Deserialize<'de> for Bound<T> {
 /// tools; pages use [`sign`]).
 #[cfg(feature = "ssr")]
 pub fn sign_with(key: &crate::signing::SigningKey, action_path: &str, value: &str) -> String {
-    format!(
-        "{value}.{}",
-        key.tag(&[b"bound", action_path.as_bytes(), value.as_bytes()])
-    )
+    let tag = key.tag(&[b"bound", action_path.as_bytes(), value.as_bytes()]);
+    let mut signed = String::with_capacity(value.len() + 1 + tag.len());
+    signed.push_str(value);
+    signed.push('.');
+    signed.push_str(&tag);
+    signed
 }
 
 #[cfg(feature = "ssr")]
@@ -111,7 +113,14 @@ mod server {
 
     /// `value.signature` for `action`, with the key the server provided as context.
     pub fn sign(action: &str, value: &str) -> Option<String> {
-        use_context::<SigningKey>().map(|key| super::sign_with(&key, action, value))
+        // In a render, from the forms' scope (one lookup for a list's rows); else the context.
+        match crate::form::scope::current()
+            .as_ref()
+            .and_then(|scope| scope.key())
+        {
+            Some(key) => Some(super::sign_with(key, action, value)),
+            None => use_context::<SigningKey>().map(|key| super::sign_with(&key, action, value)),
+        }
     }
 
     /// Whether `tag` signs `value` for the action this request calls.

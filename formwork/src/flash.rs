@@ -155,13 +155,16 @@ mod server {
         A: server_fn::ServerFn<Error = ActionError>,
         A::Output: serde::de::DeserializeOwned,
     {
-        let Some(flash) =
-            crate::request::with(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
+        // In a render, from the forms' scope (one lookup for a list's rows); else the request.
+        let flash = match crate::form::scope::current() {
+            Some(scope) => scope.flash().cloned(),
+            None => crate::request::with(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
                 .flatten()
-        else {
+                .map(|flash| flash.0),
+        };
+        let Some(flash) = flash else {
             return FormSnapshot::default();
         };
-        let flash = flash.0;
         if flash.action != A::PATH {
             return FormSnapshot::default();
         }
