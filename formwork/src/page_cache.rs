@@ -536,25 +536,36 @@ mod server {
             // A page's form tokens share their start (the page's id): the render is searched
             // once per distinct start, not once per token, and each place found is told apart
             // by the rest.
+            // Each place found is looked up whole, once for each length its start's needles
+            // have (a page's tokens differ in length only by their number's digits), the
+            // longest first: not compared with every token of the page.
+            let whole: std::collections::HashMap<&[u8], Option<usize>> =
+                needles.iter().copied().collect();
             let mut starts: Vec<(&[u8], Vec<usize>)> = Vec::new();
-            for (i, (needle, _)) in needles.iter().enumerate() {
+            for (needle, _) in &needles {
                 let start = &needle[..needle.len().min(HOLE_START)];
-                match starts.iter_mut().find(|(known, _)| *known == start) {
-                    Some((_, members)) => members.push(i),
-                    None => starts.push((start, vec![i])),
+                let known = match starts.iter().position(|(known, _)| *known == start) {
+                    Some(known) => known,
+                    None => {
+                        starts.push((start, Vec::new()));
+                        starts.len() - 1
+                    }
+                };
+                let lengths = &mut starts[known].1;
+                if !lengths.contains(&needle.len()) {
+                    lengths.push(needle.len());
+                    lengths.sort_unstable_by(|a, b| b.cmp(a));
                 }
             }
             let mut holes: Vec<(usize, usize, Option<usize>)> = Vec::new();
-            for (start, members) in &starts {
+            for (start, lengths) in &starts {
                 for at in memchr::memmem::find_iter(body, start) {
-                    let rest = &body[at..];
-                    if let Some(&(needle, hole)) = members
-                        .iter()
-                        .map(|&i| &needles[i])
-                        .filter(|(needle, _)| rest.starts_with(needle))
-                        .max_by_key(|(needle, _)| needle.len())
-                    {
-                        holes.push((at, needle.len(), hole));
+                    let found = lengths.iter().find_map(|&len| {
+                        let candidate = body.get(at..at + len)?;
+                        whole.get(candidate).map(|&hole| (len, hole))
+                    });
+                    if let Some((len, hole)) = found {
+                        holes.push((at, len, hole));
                     }
                 }
             }
@@ -668,10 +679,21 @@ mod server {
                 crate::origin::new_form_token(&key),
                 crate::origin::new_form_token(&key),
             );
+            // And a list's forms: one page's tokens, which share their start and differ in
+            // length (forms 0 to 11).
+            let list = crate::origin::PageTokens::new(&key);
+            let rows: Vec<String> = (0..12).map(|_| list.issue()).collect();
+            let row_forms: String = rows
+                .iter()
+                .map(|token| format!("<form><input value=\"{token}\"></form>"))
+                .collect();
             let html = format!(
                 "<script nonce=\"N0NCE\">x</script><form><input value=\"{old_a}\"></form>\
-                 <form><input value=\"{old_b}\"></form><p>N0NCE-free text</p>"
+                 {row_forms}<form><input value=\"{old_b}\"></form><p>N0NCE-free text</p>"
             );
+            let mut old = vec![old_a.clone()];
+            old.extend(rows.iter().cloned());
+            old.push(old_b.clone());
             let mut headers = HeaderMap::new();
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
@@ -682,7 +704,7 @@ mod server {
                 &Bytes::from(html.clone()),
                 &headers,
                 "N0NCE".to_owned(),
-                &[old_a.clone(), old_b.clone()],
+                &old,
                 0,
                 Duration::from_secs(1),
             );
@@ -704,7 +726,7 @@ mod server {
                 let second = body(page.serve(&key)).await;
                 for served in [&first, &second] {
                     assert!(!served.contains("N0NCE"), "{served}");
-                    assert!(!served.contains(&old_a) && !served.contains(&old_b));
+                    assert!(old.iter().all(|token| !served.contains(token.as_str())));
                     assert!(served.ends_with("-free text</p>"));
                 }
                 assert_ne!(first, second);
@@ -713,14 +735,15 @@ mod server {
                     .and_then(|rest| rest.strip_suffix('\''))
                     .unwrap();
                 assert!(first.starts_with(&format!("<script nonce=\"{nonce}\">x</script>")));
-                // Two forms, two different tokens, each one this server's.
+                // Fourteen forms, fourteen different tokens, each one this server's.
                 let tokens: Vec<&str> = first
                     .split("value=\"")
                     .skip(1)
                     .map(|rest| rest.split('"').next().unwrap())
                     .collect();
-                assert_eq!(tokens.len(), 2);
-                assert_ne!(tokens[0], tokens[1]);
+                assert_eq!(tokens.len(), 14);
+                let distinct: std::collections::HashSet<&&str> = tokens.iter().collect();
+                assert_eq!(distinct.len(), 14);
                 assert!(tokens
                     .iter()
                     .all(|token| crate::origin::check_form_token(&key, token)));
