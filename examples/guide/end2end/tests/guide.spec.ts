@@ -15,7 +15,7 @@ function unique(label: string): string {
 
 async function addNote(page: Page, text: string): Promise<void> {
   await page.getByLabel("Note").fill(text);
-  await page.getByRole("button", { name: "Add" }).click();
+  await page.getByRole("button", { name: "Add", exact: true }).click();
   await expect(page.locator("p[role=status]")).toHaveText(`Added “${text}”.`);
 }
 
@@ -35,7 +35,7 @@ bothWays("the schema refuses a short note at its field, and nothing is added", a
   await open(page, js, "/notes");
   const before = await page.locator("#notes li").count();
   await page.getByLabel("Note").fill(" ab ");
-  await page.getByRole("button", { name: "Add" }).click();
+  await page.getByRole("button", { name: "Add", exact: true }).click();
   const error = page.locator("#text-error");
   await expect(error).toHaveText("Note needs at least 3 characters.");
   await expect(page.getByLabel("Note")).toHaveValue(" ab ");
@@ -51,7 +51,7 @@ bothWays("while a note is on its way the form says what it is saving, and the li
   const text = unique("Walk the dog");
   const release = await hold(page, "add_note");
   await page.getByLabel("Note").fill(text);
-  const clicked = page.getByRole("button", { name: "Add" }).click();
+  const clicked = page.getByRole("button", { name: "Add", exact: true }).click();
   await release.arrived;
   const saving = page.locator("p.saving");
   // Without JavaScript the browser is posting the form and shows its own progress: there is
@@ -141,7 +141,7 @@ bothWays("revalidate_path refreshes what the page read, here and in another tab"
   const read = async (p: Page) => Number((await p.locator(".count").textContent())?.match(/\d+/)?.[0]);
   await open(page, js, "/counter");
   const before = await read(page);
-  await page.getByRole("button", { name: "Add one" }).click();
+  await page.getByRole("button", { name: "Add one", exact: true }).click();
   await expect(page.locator(".count")).toHaveText(`Count: ${before + 1}`);
   await expect(watcher.locator(".count")).toHaveText(`Count: ${before + 1}`);
   await expectNoReload(page, js);
@@ -154,13 +154,13 @@ bothWays("revalidate_path refreshes what the page read, here and in another tab"
 bothWays("an action redirects when it succeeds, and stays at its form when it fails after redirect()", async ({ page, js }) => {
   await open(page, js, "/redirect");
   await page.getByLabel("Code").fill("hello");
-  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.getByRole("button", { name: "Unlock", exact: true }).click();
   await expect(page.locator("#code-error")).toHaveText("That is not the code.");
   await expect(page).toHaveURL(/\/redirect$/);
   await expect(page.getByLabel("Code")).toHaveValue("hello");
 
   await page.getByLabel("Code").fill("open sesame");
-  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.getByRole("button", { name: "Unlock", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Unlocked");
   await expect(page).toHaveURL(/\/redirect\/done$/);
   // With JavaScript the page there was shown in place: the document is the one opened.
@@ -176,12 +176,12 @@ bothWays("an action sets a cookie the page reads as it renders, and deletes it",
   await expect(page.locator(".greeting")).toHaveText("Hello, stranger!");
   await expect(page.locator(".agent code")).toContainText("Chrome");
   await page.getByLabel("Name").fill("Zoë; the <b>bold</b>");
-  await page.getByRole("button", { name: "Remember me" }).click();
+  await page.getByRole("button", { name: "Remember me", exact: true }).click();
   await expect(page.locator(".greeting")).toHaveText("Hello, Zoë; the <b>bold</b>!");
   const cookie = (await page.context().cookies()).find((c) => c.name === "guide_name");
   await page.reload();
   await expect(page.locator(".greeting")).toHaveText("Hello, Zoë; the <b>bold</b>!");
-  await page.getByRole("button", { name: "Forget me" }).click();
+  await page.getByRole("button", { name: "Forget me", exact: true }).click();
   await expect(page.locator(".greeting")).toHaveText("Hello, stranger!");
   const gone = !(await page.context().cookies()).some((c) => c.name === "guide_name");
   return { httpOnly: cookie?.httpOnly, path: cookie?.path, lasting: (cookie?.expires ?? -1) > Date.now() / 1000, gone };
@@ -190,7 +190,7 @@ bothWays("an action sets a cookie the page reads as it renders, and deletes it",
 // auth.md
 bothWays("the declared policies answer before the action runs: 401 signed out, 429 over the rate", async ({ page, js }) => {
   await open(page, js, "/members");
-  await page.getByRole("button", { name: "Enter the members' room" }).click();
+  await page.getByRole("button", { name: "Enter the members' room", exact: true }).click();
   await expect(page.locator("form.members").getByRole("alert")).toContainText("Please sign in to do this.");
   // Three waves a minute from one address: this run, or the one before it, reaches the fourth.
   let refused = "";
@@ -198,7 +198,7 @@ bothWays("the declared policies answer before the action runs: 401 signed out, 4
   for (let i = 0; i < 4 && !refused; i += 1) {
     // The last answer's words go first, so that the next ones are this click's.
     await wave.locator('[role="status"], [role="alert"]').evaluateAll((shown) => shown.forEach((el) => el.remove()));
-    await wave.getByRole("button", { name: "Wave" }).click();
+    await wave.getByRole("button", { name: "Wave", exact: true }).click();
     const alert = wave.getByRole("alert");
     await expect(alert.or(wave.getByRole("status"))).toBeVisible();
     if (await alert.count()) refused = (await alert.textContent()) ?? "";
@@ -213,10 +213,10 @@ bothWays("the declared policies answer before the action runs: 401 signed out, 4
 bothWays("a text file is counted, and one that is not text is refused at its field", async ({ page, js }) => {
   await open(page, js, "/uploads");
   await page.getByLabel("Text file").setInputFiles({ name: "list.txt", mimeType: "text/plain", buffer: Buffer.from("one\ntwo\nthree\n") });
-  await page.getByRole("button", { name: "Count lines" }).click();
+  await page.getByRole("button", { name: "Count lines", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("3 lines, 14 bytes.");
   await page.getByLabel("Text file").setInputFiles({ name: "image.txt", mimeType: "text/plain", buffer: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) });
-  await page.getByRole("button", { name: "Count lines" }).click();
+  await page.getByRole("button", { name: "Count lines", exact: true }).click();
   await expect(page.locator("#file-error")).toHaveText("Send a UTF-8 text file.");
   await expectNoReload(page, js);
   return { counted: "3 lines, 14 bytes.", refused: "Send a UTF-8 text file." };
@@ -241,7 +241,7 @@ bothWays("each kind of field refuses a wrong value at its field, in the browser 
   await set("price", "9.999");
   await set("email", "ada@example.org");
   await set("again", "ada@example.com");
-  await page.getByRole("button", { name: "Order" }).click();
+  await page.getByRole("button", { name: "Order", exact: true }).click();
   const said: Record<string, string> = {
     quantity: "Quantity must be a whole number, like 42.",
     price: "Price can have at most 2 digits after the point.",
@@ -263,13 +263,13 @@ bothWays("each kind of field refuses a wrong value at its field, in the browser 
   await page.getByLabel("Size").selectOption("large");
   await set("email", "taken@example.org");
   await set("again", "taken@example.org");
-  await page.getByRole("button", { name: "Order" }).click();
+  await page.getByRole("button", { name: "Order", exact: true }).click();
   await expect(page.locator("#email-error")).toHaveText("This address already has an order.");
 
   await set("email", "ada@example.org");
   await set("again", "ada@example.org");
   await page.getByLabel("Gift wrap").check();
-  await page.getByRole("button", { name: "Order" }).click();
+  await page.getByRole("button", { name: "Order", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Ordered: 2 × Large at 9.99, gift wrapped.");
   await expectNoReload(page, js);
   return { said, ordered: await page.getByRole("status").textContent() };
