@@ -111,16 +111,11 @@ mod server {
     use crate::signing::SigningKey;
     use leptos::prelude::use_context;
 
-    /// `value.signature` for `action`, with the key the server provided as context.
+    /// `value.signature` for `action`, with the key the server provided as context (read
+    /// through the forms' scope: one lookup for a list's rows).
     pub fn sign(action: &str, value: &str) -> Option<String> {
-        // In a render, from the forms' scope (one lookup for a list's rows); else the context.
-        match crate::form::scope::current()
-            .as_ref()
-            .and_then(|scope| scope.key())
-        {
-            Some(key) => Some(super::sign_with(key, action, value)),
-            None => use_context::<SigningKey>().map(|key| super::sign_with(&key, action, value)),
-        }
+        let scope = crate::form::scope::current()?;
+        scope.key().map(|key| super::sign_with(key, action, value))
     }
 
     /// Whether `tag` signs `value` for the action this request calls.

@@ -155,14 +155,9 @@ mod server {
         A: server_fn::ServerFn<Error = ActionError>,
         A::Output: serde::de::DeserializeOwned,
     {
-        // In a render, from the forms' scope (one lookup for a list's rows); else the request.
-        let flash = match crate::form::scope::current() {
-            Some(scope) => scope.flash().cloned(),
-            None => crate::request::with(|parts| parts.extensions.get::<ReceivedFlash>().cloned())
-                .flatten()
-                .map(|flash| flash.0),
-        };
-        let Some(flash) = flash else {
+        // Through the forms' scope: one lookup for a list's rows.
+        let Some(flash) = crate::form::scope::current().and_then(|scope| scope.flash().cloned())
+        else {
             return FormSnapshot::default();
         };
         if flash.action != A::PATH {

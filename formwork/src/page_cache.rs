@@ -534,11 +534,9 @@ mod server {
                 .filter(|(needle, _)| !needle.is_empty())
                 .collect();
             // A page's form tokens share their start (the page's id): the render is searched
-            // once per distinct start, not once per token, and each place found is told apart
-            // by the rest.
-            // Each place found is looked up whole, once for each length its start's needles
-            // have (a page's tokens differ in length only by their number's digits), the
-            // longest first: not compared with every token of the page.
+            // once per distinct start, not once per token. Each place found is looked up whole,
+            // once for each length its start's needles have (a page's tokens differ in length
+            // only by their number's digits), the longest first.
             let whole: std::collections::HashMap<&[u8], Option<usize>> =
                 needles.iter().copied().collect();
             let mut starts: Vec<(&[u8], Vec<usize>)> = Vec::new();

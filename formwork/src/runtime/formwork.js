@@ -497,11 +497,9 @@ let dirty = new Set();
  */
 function adoptPage(fresh, sent, focused) {
   const mine = twin(sent, fresh);
-  const kept = [...dirty].filter((f) => f !== sent && f.isConnected && !f.closest(ISLAND)).map((f) => [f, twin(f, fresh)]);
+  const kept = [...dirty].filter((f) => f !== sent && f.isConnected && !f.closest(ISLAND));
   dirty = new Set();
-  for (const [form, theirs] of kept) {
-    if (theirs) carry(form, theirs);
-  }
+  carryTyped(kept, fresh);
   adoptRoot(fresh);
   const body = doc.adoptNode(fresh.body);
   const top = (root) => [...root.querySelectorAll(ISLAND)].filter((el) => !el.parentElement.closest(ISLAND));
@@ -516,6 +514,15 @@ function adoptPage(fresh, sent, focused) {
   stillSending();
   if (mine) refocus(mine, focused);
   return mine;
+}
+
+/** What the user typed in each of `forms`, into its twin in `fresh`: the pairs [form, twin]. */
+function carryTyped(forms, fresh) {
+  return forms.map((form) => {
+    const theirs = twin(form, fresh);
+    if (theirs) carry(form, theirs);
+    return [form, theirs];
+  });
 }
 
 /** What the user typed in `form` (not yet sent), into its twin `theirs`. */
@@ -805,11 +812,9 @@ function swapRegions(fresh, names) {
     const here = doc.querySelector(selector);
     if (!here) continue;
     const focused = here.contains(doc.activeElement) ? doc.activeElement : null;
-    const kept = [...dirty].filter((f) => here.contains(f)).map((f) => [f, twin(f, fresh)]);
-    for (const [form, theirs] of kept) {
-      dirty.delete(form);
-      if (theirs) carry(form, theirs);
-    }
+    const typed = [...dirty].filter((f) => here.contains(f));
+    typed.forEach((f) => dirty.delete(f));
+    const kept = carryTyped(typed, fresh);
     // Moved, not copied as markup: a carried value is the input's state, not an attribute.
     const incoming = fresh.querySelector(selector);
     here.replaceChildren(...(incoming ? [...incoming.childNodes].map((n) => doc.adoptNode(n)) : []));
