@@ -69,8 +69,9 @@ pub enum BuildError {
 /// Where formwork's tables are, as the builder was told.
 enum Storage {
     Given(Stores),
+    /// The database, and the app's writer of it if the app gave its own.
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlx::SqlitePool, Option<crate::store::sqlite::Writer>),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
 }
@@ -504,7 +505,17 @@ impl Builder {
     /// [`crate::store::sqlite`]).
     #[cfg(feature = "sqlite")]
     pub fn sqlite(mut self, pool: sqlx::SqlitePool) -> Self {
-        self.storage = Some(Storage::Sqlite(pool));
+        self.storage = Some(Storage::Sqlite(pool, None));
+        self
+    }
+
+    /// formwork's tables in the SQLite database `writer` writes, migrated when built, and
+    /// formwork's own writes through `writer`: the app's writes through the same writer share
+    /// its transactions with formwork's (a form post's claim and outcome), where two writers
+    /// of one database would take turns at its lock.
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_writer(mut self, writer: crate::store::sqlite::Writer) -> Self {
+        self.storage = Some(Storage::Sqlite(writer.pool().clone(), Some(writer)));
         self
     }
 
@@ -784,12 +795,16 @@ impl Builder {
             None => Stores::of(crate::store::memory::MemoryStore::new()),
             Some(Storage::Given(stores)) => stores.clone(),
             #[cfg(feature = "sqlite")]
-            Some(Storage::Sqlite(pool)) => {
+            Some(Storage::Sqlite(pool, writer)) => {
                 use crate::store::sqlite;
                 if self.migrate {
                     sqlite::migrate(pool).await?;
                 }
                 let store = sqlite::SqliteStore::new(pool.clone());
+                let store = match writer {
+                    Some(writer) => store.with_writer(writer.clone()),
+                    None => store,
+                };
                 Stores::of(match principals {
                     Some(query) => store.principals(query)?,
                     None => store,

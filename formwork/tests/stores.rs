@@ -810,6 +810,20 @@ macro_rules! writes_through_the_writer {
                     _ => assert_eq!(answer.as_ref().ok().and_then(|a| a.as_ref().ok()), Some(&(n * 10))),
                 }
             }
+            // A work alone in its transaction that fails after writing leaves nothing either,
+            // and the writer goes on.
+            let alone = writer
+                .write(|connection| {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO test_users (id, name, level) VALUES (2000, 'alone', 0)")
+                            .execute(&mut *connection)
+                            .await?;
+                        Err::<(), _>(sqlx::Error::Protocol("refused alone".into()))
+                    })
+                })
+                .await
+                .unwrap_err();
+            assert!(alone.to_string().contains("refused alone"), "{alone:?}");
             // A key taken by an earlier write: that write fails as a unique violation.
             let taken = writer
                 .write(|connection| {
@@ -848,3 +862,67 @@ writes_through_the_writer!(
     Postgres,
     postgres::Writer
 );
+
+/// An app that gives formwork its writer (`Builder::sqlite_writer`) has one writer of its
+/// SQLite database: a form post's claim waits for the app's write in progress, and is then
+/// claimed, rather than failing at the database's lock when its busy timeout runs out, as a
+/// second writer of its own would.
+#[tokio::test]
+async fn formworks_writes_queue_behind_the_apps_on_the_writer_it_was_given() {
+    let dir =
+        std::env::temp_dir().join(format!("formwork-writer-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("test.db").display());
+    let busy_timeout = std::time::Duration::from_millis(100);
+    let pool = sqlite::open(&url, busy_timeout).await.unwrap();
+    let writer = sqlite::Writer::new(pool.clone());
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("writer-test")
+        .build();
+    let formwork = formwork::Formwork::builder(&options)
+        .sqlite_writer(writer.clone())
+        .build()
+        .await
+        .unwrap();
+
+    // The app's write holds the writer, and with it the database's write lock, until told.
+    let (started, holding) = tokio::sync::oneshot::channel();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let app_write = tokio::spawn({
+        let writer = writer.clone();
+        async move {
+            writer
+                .write(move |connection| {
+                    Box::pin(async move {
+                        sqlx::query("CREATE TABLE notes (title TEXT NOT NULL)")
+                            .execute(&mut *connection)
+                            .await?;
+                        let _ = started.send(());
+                        let _ = released.await;
+                        Ok(())
+                    })
+                })
+                .await
+        }
+    });
+    holding.await.unwrap();
+    let flash = formwork.stores().flash.clone();
+    let claim = tokio::spawn(async move {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        flash.claim_submission("a-form-token", now, now + 60).await
+    });
+    // Longer than the busy timeout: a claim that waited at the lock would have failed by now.
+    tokio::time::sleep(busy_timeout * 5).await;
+    release.send(()).unwrap();
+    app_write.await.unwrap().unwrap();
+    assert_eq!(
+        claim.await.unwrap(),
+        Ok(true),
+        "claimed once the app's write was committed"
+    );
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}

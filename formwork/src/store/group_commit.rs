@@ -9,7 +9,7 @@
 //! savepoint and fails alone.
 
 use futures::{future::BoxFuture, FutureExt};
-use sqlx::{Acquire, Connection, SqliteConnection, SqlitePool};
+use sqlx::{pool::PoolConnection, Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::{any::Any, panic::AssertUnwindSafe};
 use tokio::sync::{mpsc, oneshot};
 
@@ -65,6 +65,11 @@ impl Writer {
             pool,
             queue: Default::default(),
         }
+    }
+
+    /// The pool of the database it writes.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// Runs `work` on the writer's connection, within a transaction it shares with the other
@@ -137,47 +142,92 @@ fn copy(error: &sqlx::Error) -> sqlx::Error {
 
 async fn commit_together(pool: SqlitePool, mut waiting: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MOST_PER_COMMIT);
-    while waiting.recv_many(&mut batch, MOST_PER_COMMIT).await > 0 {
-        commit(&pool, std::mem::take(&mut batch)).await;
+    // The connection is kept from one transaction to the next while works keep coming: a
+    // connection given back to the pool is tested there with a round trip of its own.
+    let mut held: Option<PoolConnection<Sqlite>> = None;
+    loop {
+        if waiting.is_empty() {
+            // Nothing waits: the connection goes back to the pool for the readers.
+            held = None;
+        }
+        if waiting.recv_many(&mut batch, MOST_PER_COMMIT).await == 0 {
+            return;
+        }
+        let jobs = std::mem::take(&mut batch);
+        let mut connection = match held.take() {
+            Some(connection) => connection,
+            None => match pool.acquire().await {
+                Ok(connection) => connection,
+                Err(error) => {
+                    refuse(jobs, &error);
+                    continue;
+                }
+            },
+        };
+        if commit(&mut connection, jobs).await {
+            held = Some(connection);
+        }
     }
 }
 
+/// Answers each of `jobs` with `error`.
+fn refuse(jobs: impl IntoIterator<Item = Job>, error: &sqlx::Error) {
+    for job in jobs {
+        let _ = job.done.send(Err(copy(error)));
+    }
+}
+
+/// The savepoint each work runs in: one name, set again after each work (SQLite keeps a
+/// savepoint that was rolled back to, so a failed work leaves it in place for the next).
+const SAVEPOINT: &str = "SAVEPOINT formwork_work";
+/// What a work that succeeded is followed by when another comes after it: its writes kept in
+/// the transaction, and the next one's savepoint, in one round trip to the connection.
+const KEEP_AND_NEXT: &str = "RELEASE formwork_work; SAVEPOINT formwork_work";
+/// What a work that failed (or panicked) is followed by: its writes undone, the savepoint kept.
+const UNDO: &str = "ROLLBACK TO formwork_work";
+
 /// Runs `jobs` in one transaction, each in a savepoint, and answers each.
-async fn commit(pool: &SqlitePool, jobs: Vec<Job>) {
-    let refuse = |jobs: Vec<Job>, error: &sqlx::Error| {
-        for job in jobs {
-            let _ = job.done.send(Err(copy(error)));
-        }
-    };
-    let mut connection = match pool.acquire().await {
-        Ok(connection) => connection,
-        Err(error) => return refuse(jobs, &error),
-    };
+///
+/// The savepoints are SQLite's own statements, two of them sent together between works: one
+/// round trip to the connection's thread per work besides the work's own, where a savepoint
+/// begun and released apart took two. A transaction of one work takes no savepoint at all:
+/// its failure rolls back the whole transaction, which holds nothing else.
+///
+/// Answers whether `connection` may run the next transaction: not after a failure of the
+/// transaction itself, nor after a work panicked (perhaps half-way through a statement).
+async fn commit(connection: &mut SqliteConnection, jobs: Vec<Job>) -> bool {
     // The write lock first: no work runs until it is this transaction's.
     let mut transaction = match connection.begin_with("BEGIN IMMEDIATE").await {
         Ok(transaction) => transaction,
-        Err(error) => return refuse(jobs, &error),
+        Err(error) => {
+            refuse(jobs, &error);
+            return false;
+        }
     };
-    let mut written = Vec::with_capacity(jobs.len());
-    for Job { work, done } in jobs {
-        let mut savepoint = match transaction.begin().await {
-            Ok(savepoint) => savepoint,
-            Err(error) => {
-                let _ = done.send(Err(copy(&error)));
-                continue;
+    let alone = jobs.len() == 1;
+    if !alone {
+        if let Err(error) = sqlx::raw_sql(SAVEPOINT).execute(&mut *transaction).await {
+            refuse(jobs, &error);
+            return false;
+        }
+    }
+    let count = jobs.len();
+    let mut written = Vec::with_capacity(count);
+    let mut panicked = false;
+    let mut jobs = jobs.into_iter().enumerate();
+    while let Some((index, Job { work, done })) = jobs.next() {
+        let last = index + 1 == count;
+        let outcome = match AssertUnwindSafe(work(&mut transaction))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(value)) => {
+                written.push((done, value));
+                Ok(())
             }
-        };
-        match AssertUnwindSafe(work(&mut savepoint)).catch_unwind().await {
-            Ok(Ok(value)) => match savepoint.commit().await {
-                Ok(()) => written.push((done, value)),
-                Err(error) => {
-                    let _ = done.send(Err(error));
-                }
-            },
-            // Rolled back to its savepoint when dropped; the others' writes stay.
             Ok(Err(error)) => {
-                drop(savepoint);
                 let _ = done.send(Err(error));
+                Err(())
             }
             // Its caller hears of it as its answer is dropped.
             Err(panic) => {
@@ -185,21 +235,46 @@ async fn commit(pool: &SqlitePool, jobs: Vec<Job>) {
                     panic = crate::error::panic_message(panic.as_ref()),
                     "a write panicked; it was rolled back"
                 );
-                drop(savepoint);
+                drop(done);
+                panicked = true;
+                Err(())
             }
+        };
+        // Alone, a failed work is undone by rolling the whole transaction back (when
+        // `transaction` is dropped, below); the last work's savepoint ends with the commit.
+        let between = match outcome {
+            _ if alone => continue,
+            Ok(()) if last => continue,
+            Ok(()) => KEEP_AND_NEXT,
+            Err(()) => UNDO,
+        };
+        if let Err(error) = sqlx::raw_sql(between).execute(&mut *transaction).await {
+            // Where the transaction stands is unknown: nothing in it is kept.
+            tracing::error!(%error, "could not end a write's savepoint; its transaction is rolled back");
+            for (done, _) in written {
+                let _ = done.send(Err(copy(&error)));
+            }
+            refuse(jobs.map(|(_, job)| job), &error);
+            return false;
         }
+    }
+    if written.is_empty() {
+        // Nothing to keep: the transaction is rolled back as it is dropped.
+        return !panicked;
     }
     match transaction.commit().await {
         Ok(()) => {
             for (done, value) in written {
                 let _ = done.send(Ok(value));
             }
+            !panicked
         }
         Err(error) => {
             tracing::error!(%error, writes = written.len(), "writes committed together failed");
             for (done, _) in written {
                 let _ = done.send(Err(copy(&error)));
             }
+            false
         }
     }
 }

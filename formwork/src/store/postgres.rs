@@ -86,6 +86,8 @@ super::sql::framework_queries!(
     "PostgreSQL",
     sqlx::Postgres,
     "FOR UPDATE SKIP LOCKED",
+    writer: Writer,
+    batches_in_writer: false,
     claims: "INSERT INTO formwork_submissions (token, expires_at) \
              SELECT item ->> 0, (item ->> 1)::bigint \
              FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \

@@ -106,9 +106,12 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
-/// adds to pick rows no other worker holds. The writes of a form post go through the store's
-/// [`Writer`](super::batch::Writer), a batch at a time, each with one statement whose rows
-/// are a JSON array (`$1`):
+/// adds to pick rows no other worker holds. `$writer` is the backend's writer of an app's
+/// writes; with `batches_in_writer: true` (SQLite, one writer at a time) formwork's batches
+/// are written through it too, in the transaction it shares with the app's writes of that
+/// moment, rather than beside it on a connection of their own. The writes of a form post go
+/// through the store's [`Writer`](super::batch::Writer), a batch at a time, each with one
+/// statement whose rows are a JSON array (`$1`):
 /// - `$claims` claims `[[token, expires_at], …]` where no claim unexpired at `$2` holds the
 ///   token, returning each token it claimed;
 /// - `$outcomes` records `[[token, outcome], …]`;
@@ -119,6 +122,8 @@ macro_rules! framework_queries {
         $name:literal,
         $db:ty,
         $lock:literal,
+        writer: $writer:ty,
+        batches_in_writer: $in_writer:literal,
         claims: $claims:literal,
         outcomes: $outcomes:literal,
         flashes: $flashes:literal $(,)?
@@ -129,31 +134,26 @@ macro_rules! framework_queries {
             pool: sqlx::Pool<$db>,
             session_lookup: Option<String>,
             sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
-            writer: std::sync::Arc<std::sync::OnceLock<$crate::store::batch::Writer>>,
+            batches: std::sync::Arc<std::sync::OnceLock<$crate::store::batch::Writer>>,
+            writer: $writer,
         }
 
-        /// The statements of the store's writer.
-        struct Batches(sqlx::Pool<$db>);
+        /// The statements of the store's batches, and where they are written.
+        struct Batches {
+            pool: sqlx::Pool<$db>,
+            writer: $writer,
+        }
 
-        #[async_trait::async_trait]
-        impl $crate::store::batch::Statements for Batches {
-            async fn apply(&self, rows: $crate::store::batch::Rows) -> $crate::store::batch::Applied {
+        impl Batches {
+            /// One batch's statements on `connection`; each part answers for itself.
+            async fn write(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                rows: $crate::store::batch::Rows,
+            ) -> $crate::store::batch::Applied {
                 use $crate::store::batch::{Applied, Failed};
                 let failed = |error: sqlx::Error| Failed {
                     unavailable: $crate::store::sql::is_unavailable(&error),
                     message: error.to_string(),
-                };
-                // One connection for the whole batch: one checkout, one check-in.
-                let mut connection = match self.0.acquire().await {
-                    Ok(connection) => connection,
-                    Err(error) => {
-                        let failed = failed(error);
-                        return Applied {
-                            claims: rows.claims.iter().map(|(now, _)| (*now, Err(failed.clone()))).collect(),
-                            outcomes: Err(failed.clone()),
-                            flashes: Err(failed),
-                        };
-                    }
                 };
                 let mut claims = std::collections::HashMap::new();
                 for (now, claimed) in rows.claims {
@@ -180,16 +180,71 @@ macro_rules! framework_queries {
             }
         }
 
+        #[async_trait::async_trait]
+        impl $crate::store::batch::Statements for Batches {
+            async fn apply(&self, rows: $crate::store::batch::Rows) -> $crate::store::batch::Applied {
+                use $crate::store::batch::{Applied, Failed};
+                let nows: Vec<i64> = rows.claims.iter().map(|(now, _)| *now).collect();
+                let failed = |error: sqlx::Error| {
+                    let failed = Failed {
+                        unavailable: $crate::store::sql::is_unavailable(&error),
+                        message: error.to_string(),
+                    };
+                    Applied {
+                        claims: nows.iter().map(|now| (*now, Err(failed.clone()))).collect(),
+                        outcomes: Err(failed.clone()),
+                        flashes: Err(failed),
+                    }
+                };
+                if $in_writer {
+                    // Its statements each answer for themselves: a failed one (rolled back
+                    // alone, as a statement is) fails neither the others nor the work.
+                    return match self
+                        .writer
+                        .write(move |connection| Box::pin(async move { Ok(Self::write(connection, rows).await) }))
+                        .await
+                    {
+                        Ok(applied) => applied,
+                        Err(error) => failed(error),
+                    };
+                }
+                // One connection for the whole batch: one checkout, one check-in.
+                match self.pool.acquire().await {
+                    Ok(mut connection) => Self::write(&mut *connection, rows).await,
+                    Err(error) => failed(error),
+                }
+            }
+        }
+
         impl $store {
             /// The store on `pool`, whose formwork tables are migrated ([`migrate`]). Nobody
             /// can sign in until [`principals`](Self::principals) says who the users are.
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
                 Self {
+                    writer: <$writer>::new(pool.clone()),
                     pool,
                     session_lookup: None,
                     sweeps: Default::default(),
-                    writer: Default::default(),
+                    batches: Default::default(),
                 }
+            }
+
+            /// The database's writer that formwork's own writes go through. Give it the
+            /// app's writes too (or give the store the app's with
+            /// [`with_writer`](Self::with_writer)): on SQLite, a form post's claim, the action's
+            /// writes and the post's outcome then share the transactions of the one writer
+            /// the database allows, instead of two writers taking turns at its lock.
+            pub fn writer(&self) -> &$writer {
+                &self.writer
+            }
+
+            /// Writes formwork's own writes through `writer`, the app's writer of the same
+            /// database (see [`writer`](Self::writer)).
+            pub fn with_writer(mut self, writer: $writer) -> Self {
+                self.writer = writer;
+                // Batches this copy writes from now on go through `writer`.
+                self.batches = Default::default();
+                self
             }
 
             /// Who a session names: one `SELECT` from the app's own tables of the columns `id`
@@ -208,9 +263,12 @@ macro_rules! framework_queries {
 
             /// The writer of the form posts' claims, outcomes and flashes, started by the
             /// first of them.
-            fn writer(&self) -> &$crate::store::batch::Writer {
-                self.writer.get_or_init(|| {
-                    $crate::store::batch::Writer::start(Batches(self.pool.clone()))
+            fn batches(&self) -> &$crate::store::batch::Writer {
+                self.batches.get_or_init(|| {
+                    $crate::store::batch::Writer::start(Batches {
+                        pool: self.pool.clone(),
+                        writer: self.writer.clone(),
+                    })
                 })
             }
 
@@ -219,13 +277,23 @@ macro_rules! framework_queries {
             async fn sweep_flashes(&self, expires_at: i64) -> Result<(), String> {
                 let now = expires_at - $crate::flash::FLASH_TTL.as_secs() as i64;
                 if $crate::store::sql::sweep_due(&self.sweeps.flashes, now) {
-                    sqlx::query("DELETE FROM formwork_flashes WHERE expires_at < $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    self.sweep("DELETE FROM formwork_flashes WHERE expires_at < $1", now).await?;
                 }
                 Ok(())
+            }
+
+            /// Runs a sweep (`statement`, of the time `now`) through the store's writer, as
+            /// formwork's other writes.
+            async fn sweep(&self, statement: &'static str, now: i64) -> Result<(), String> {
+                self.writer
+                    .write(move |connection| {
+                        Box::pin(async move {
+                            sqlx::query(statement).bind(now).execute(&mut *connection).await
+                        })
+                    })
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
             }
         }
 
@@ -243,7 +311,7 @@ macro_rules! framework_queries {
                     payload: payload.to_owned(),
                     expires_at,
                 };
-                self.writer().finish(None, Some(flash)).await
+                self.batches().finish(None, Some(flash)).await
             }
 
             async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
@@ -264,18 +332,15 @@ macro_rules! framework_queries {
                 expires_at: i64,
             ) -> Result<bool, String> {
                 if $crate::store::sql::sweep_due(&self.sweeps.submissions, now) {
-                    sqlx::query("DELETE FROM formwork_submissions WHERE expires_at < $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    self.sweep("DELETE FROM formwork_submissions WHERE expires_at < $1", now)
+                        .await?;
                 }
                 // A claim that expired but is not swept yet counts as none.
-                self.writer().claim(token, now, expires_at).await
+                self.batches().claim(token, now, expires_at).await
             }
 
             async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String> {
-                self.writer().finish(Some((token, outcome)), None).await
+                self.batches().finish(Some((token, outcome)), None).await
             }
 
             async fn finish_submission_with_flash(
@@ -292,7 +357,7 @@ macro_rules! framework_queries {
                     payload: payload.to_owned(),
                     expires_at,
                 };
-                self.writer().finish(Some((token, outcome)), Some(flash)).await
+                self.batches().finish(Some((token, outcome)), Some(flash)).await
             }
 
             async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String> {

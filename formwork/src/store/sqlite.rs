@@ -139,6 +139,8 @@ super::sql::framework_queries!(
     "SQLite",
     sqlx::Sqlite,
     "",
+    writer: Writer,
+    batches_in_writer: true,
     claims: "INSERT INTO formwork_submissions (token, expires_at) \
              SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true \
              ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \

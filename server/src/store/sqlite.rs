@@ -29,9 +29,11 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// formwork's store on the same database.
+    /// formwork's store on the same database, writing through the same writer: a post's
+    /// claim, its action's writes and its outcome share the writer's transactions.
     pub fn framework(&self) -> anyhow::Result<formwork::store::sqlite::SqliteStore> {
         Ok(formwork::store::sqlite::SqliteStore::new(self.pool.clone())
+            .with_writer(self.writer.clone())
             .principals(super::PRINCIPALS)?)
     }
 }
