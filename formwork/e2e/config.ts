@@ -58,6 +58,9 @@ export function formworkConfig(overrides: PlaywrightTestConfig = {}): Playwright
     // A server the config starts itself (`webServer`) is waited for by Playwright already.
     globalSetup: overrides.webServer ? undefined : join(__dirname, "ready.ts"),
     ...overrides,
-    use: { baseURL, launchOptions, ...overrides.use },
+    // A failed test leaves its trace (the network, the console, the page before and after each
+    // step) in test-results/, for `npx playwright show-trace`: a failure that happens once in
+    // many runs can be read afterwards. A test that passes leaves nothing.
+    use: { baseURL, launchOptions, trace: "retain-on-failure", ...overrides.use },
   };
 }
