@@ -914,8 +914,12 @@ async fn formworks_writes_queue_behind_the_apps_on_the_writer_it_was_given() {
             .as_secs() as i64;
         flash.claim_submission("a-form-token", now, now + 60).await
     });
-    // Longer than the busy timeout: a claim that waited at the lock would have failed by now.
-    tokio::time::sleep(busy_timeout * 5).await;
+    // The claim waits on the writer, behind the app's write; a claim that went to the lock
+    // instead fails once the busy timeout runs out.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while writer.waiting() == 0 && !claim.is_finished() && tokio::time::Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
     release.send(()).unwrap();
     app_write.await.unwrap().unwrap();
     assert_eq!(

@@ -67,6 +67,13 @@ impl Writer {
         }
     }
 
+    /// How many works wait for their turn (not counting those in the transaction running).
+    pub fn waiting(&self) -> usize {
+        self.queue
+            .get()
+            .map_or(0, |queue| queue.max_capacity() - queue.capacity())
+    }
+
     /// The pool of the database it writes.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

@@ -45,6 +45,15 @@ impl From<sqlx::Error> for crate::ActionError {
     }
 }
 
+/// A batch statement's failure, as the batch writer tells its callers.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn failure(error: &sqlx::Error) -> super::batch::Failed {
+    super::batch::Failed {
+        unavailable: is_unavailable(error),
+        message: error.to_string(),
+    }
+}
+
 /// Migrations: `(version, name, SQL)`, oldest first. A version once released never changes
 /// (its checksum is checked on every run); a change to the schema is a new migration.
 pub(crate) type Migration = (i64, &'static str, &'static str);
@@ -150,11 +159,8 @@ macro_rules! framework_queries {
                 connection: &mut <$db as sqlx::Database>::Connection,
                 rows: $crate::store::batch::Rows,
             ) -> $crate::store::batch::Applied {
-                use $crate::store::batch::{Applied, Failed};
-                let failed = |error: sqlx::Error| Failed {
-                    unavailable: $crate::store::sql::is_unavailable(&error),
-                    message: error.to_string(),
-                };
+                use $crate::store::batch::Applied;
+                let failed = |error: sqlx::Error| $crate::store::sql::failure(&error);
                 let mut claims = std::collections::HashMap::new();
                 for (now, claimed) in rows.claims {
                     let claimed = sqlx::query_scalar::<_, String>($claims)
@@ -183,13 +189,10 @@ macro_rules! framework_queries {
         #[async_trait::async_trait]
         impl $crate::store::batch::Statements for Batches {
             async fn apply(&self, rows: $crate::store::batch::Rows) -> $crate::store::batch::Applied {
-                use $crate::store::batch::{Applied, Failed};
+                use $crate::store::batch::Applied;
                 let nows: Vec<i64> = rows.claims.iter().map(|(now, _)| *now).collect();
                 let failed = |error: sqlx::Error| {
-                    let failed = Failed {
-                        unavailable: $crate::store::sql::is_unavailable(&error),
-                        message: error.to_string(),
-                    };
+                    let failed = $crate::store::sql::failure(&error);
                     Applied {
                         claims: nows.iter().map(|now| (*now, Err(failed.clone()))).collect(),
                         outcomes: Err(failed.clone()),
