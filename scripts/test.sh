@@ -222,7 +222,7 @@ end_to_end() {
       OBJECTS_DIR="$WORK/idle-objects" RUST_LOG=warn \
       E2E_PORT="$(fw_free_port)" E2E_SERVER="$CARGO_TARGET_DIR/release/server" \
       E2E_REDIS_URL="$FORMWORK_TEST_REDIS_URL" \
-      cargo leptos end-to-end --release "${FW_LEPTOS_ARGS[@]}")
+      cargo leptos end-to-end --release "${FW_LEPTOS_ARGS[@]}" 2>&1 | tee "$WORK/browser-app.log")
 }
 
 # The quick start, as its README runs it: `cargo leptos end-to-end --project hello-form` builds
@@ -233,7 +233,8 @@ quick_start() {
   addr="127.0.0.1:$(fw_free_port)"
   (cd examples/hello-form/end2end && npm ci --no-audit --no-fund --silent) || return 1
   LEPTOS_SITE_ADDR=$addr BASE_URL="http://$addr" DATABASE_URL="sqlite:$WORK/hello-form.db" \
-    RUST_LOG=warn cargo leptos end-to-end --project hello-form "${FW_LEPTOS_STD[@]}"
+    RUST_LOG=warn cargo leptos end-to-end --project hello-form "${FW_LEPTOS_STD[@]}" 2>&1 |
+    tee "$WORK/browser-hello-form.log"
 }
 
 # The guide's examples (docs/guide), as its first page runs them: `cargo leptos end-to-end
@@ -244,7 +245,21 @@ guide_examples() {
   addr="127.0.0.1:$(fw_free_port)"
   (cd examples/guide/end2end && npm ci --no-audit --no-fund --silent) || return 1
   LEPTOS_SITE_ADDR=$addr BASE_URL="http://$addr" DATABASE_URL="sqlite:$WORK/guide.db" \
-    RUST_LOG=warn cargo leptos end-to-end --project formwork-guide "${FW_LEPTOS_STD[@]}"
+    RUST_LOG=warn cargo leptos end-to-end --project formwork-guide "${FW_LEPTOS_STD[@]}" 2>&1 |
+    tee "$WORK/browser-guide.log"
+}
+
+# `browser_failures`: each failed browser case, where the summary can show it (a long log's
+# middle may be cut): the case's title, its error, and the line of the spec that failed.
+browser_failures() {
+  local log plain
+  for log in "$WORK"/browser-*.log; do
+    [ -f "$log" ] || continue
+    plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+    grep -a -q -E '^ +[0-9]+ (failed|flaky)$' <<<"$plain" || continue
+    echo "failed in $(basename "$log" .log):"
+    grep -a -E '^ +[0-9]+\) \[|^ +Error: |^ +> +[0-9]+ \|' <<<"$plain" | cut -c1-160 | head -n 12
+  done
 }
 
 step "cargo fmt --check" cargo fmt --all -- --check
@@ -273,5 +288,6 @@ echo
 echo "==================== summary ===================="
 printf '%s\n' "${RESULTS[@]}"
 echo "================================================="
+browser_failures
 echo "steps: $(( ${#RESULTS[@]} - FAILED )) passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -29,6 +29,32 @@ async function secondTab(browser: Browser, context: BrowserContext): Promise<Pag
   return page;
 }
 
+/**
+ * With JavaScript, an answer is followed by the page it leads to: the first such page asked
+ * for from now on is rendered at once but delivered only at `release()`. `asked` settles once
+ * it has been rendered. Without JavaScript nothing is held (each post's page is a document load).
+ */
+async function holdNextPage(page: Page, js: boolean): Promise<{ asked: Promise<void>; release: () => void }> {
+  let release = () => {};
+  let rendered = () => {};
+  const asked = new Promise<void>((resolve) => (rendered = resolve));
+  if (!js) return { asked, release };
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  await page.route(
+    (url) => url.pathname === "/todos",
+    async (route) => {
+      if (route.request().resourceType() !== "fetch" || !first) return route.continue();
+      first = false;
+      const response = await route.fetch();
+      rendered();
+      await gate;
+      await route.fulfill({ response });
+    },
+  );
+  return { asked, release };
+}
+
 test.describe("todos", () => {
   test("signed out, the page asks to sign in", async ({ page }) => {
     const response = await page.goto("/todos");
@@ -67,40 +93,50 @@ test.describe("todos", () => {
     await open(page, js, "/todos");
     await add(page, "Buy milk");
     await add(page, "Call Ada");
-    // With JavaScript, an answer is followed by the page it leads to. The tick's page, rendered
-    // before the rename, is held until the rename's page is shown: it arrives last, older than
-    // what the page shows.
-    let releasePage = () => {};
-    let asked = () => {};
-    const tickPageAsked = new Promise<void>((resolve) => (asked = resolve));
-    if (js) {
-      const gate = new Promise<void>((resolve) => (releasePage = resolve));
-      let first = true;
-      await page.route(
-        (url) => url.pathname === "/todos",
-        async (route) => {
-          if (route.request().resourceType() !== "fetch" || !first) return route.continue();
-          first = false;
-          // Rendered now, before the rename; delivered once the gate opens.
-          const response = await route.fetch();
-          asked();
-          await gate;
-          await route.fulfill({ response });
-        },
-      );
-    }
+    // The tick's page, rendered before the rename, is held until the rename's page is shown:
+    // it arrives last, older than what the page shows.
+    const tickPage = await holdNextPage(page, js);
     await tick(page, "Buy milk").click();
-    if (js) await tickPageAsked;
+    if (js) await tickPage.asked;
     await page.getByLabel("New title for Call Ada", { exact: true }).fill("Call Ada back");
     await page.getByRole("button", { name: "Rename Call Ada", exact: true }).click();
     if (js) {
       // The rename's page is shown (its form at rest) while the tick's is still on its way.
       await expect(row(page, "Call Ada back").locator("form.todo-rename")).not.toHaveAttribute("aria-busy", "true");
       await expect(row(page, "Buy milk").locator("form.todo-done")).toHaveAttribute("aria-busy", "true");
-      releasePage();
+      tickPage.release();
       // The tick's page has arrived: no form is on its way any more.
       await expect(page.locator("form[aria-busy]")).toHaveCount(0);
     }
+    for (const shown of [false, true]) {
+      if (shown) await page.reload();
+      await expect(row(page, "Call Ada back")).toBeVisible();
+      await expect(row(page, "Call Ada")).toHaveCount(0);
+      await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
+      await expect(page.locator(".todo-count")).toHaveText("1 to do");
+      if (!shown) await expectNoReload(page, js);
+    }
+  });
+
+  test("typing goes on where it was while another change's page lands around it", async ({ page, js }) => {
+    await signUp(page);
+    await open(page, js, "/todos");
+    await add(page, "Buy milk");
+    await add(page, "Call Ada");
+    // The tick's page lands while the rename box has the focus and part of the new title.
+    const tickPage = await holdNextPage(page, js);
+    await tick(page, "Buy milk").click();
+    if (js) await tickPage.asked;
+    const box = page.getByLabel("New title for Call Ada", { exact: true });
+    await box.fill("Call");
+    tickPage.release();
+    await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
+    await expect(page.locator("form[aria-busy]")).toHaveCount(0);
+    // The page is the server's now; the box is still the one being typed in, caret and all.
+    await expect(box).toBeFocused();
+    await expect(box).toHaveValue("Call");
+    await page.keyboard.type(" Ada back");
+    await page.keyboard.press("Enter");
     for (const shown of [false, true]) {
       if (shown) await page.reload();
       await expect(row(page, "Call Ada back")).toBeVisible();
@@ -125,6 +161,14 @@ test.describe("todos", () => {
     await expect(field).toHaveValue("Mow the lawn");
     await expect(field).toBeFocused();
     await expect(row(other, "Mow lawn")).toBeVisible();
+    // A field only focused, nothing typed in it yet: the keys pressed next still go there.
+    const next = other.getByLabel("New todo", { exact: true });
+    await next.focus();
+    await add(page, "Sweep yard");
+    await expect(row(other, "Sweep yard")).toBeVisible();
+    await expect(next).toBeFocused();
+    await other.keyboard.type("Oil gate");
+    await expect(next).toHaveValue("Oil gate");
     await expectNoReload(other, true);
     await other.context().close();
   });

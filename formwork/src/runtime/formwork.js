@@ -497,6 +497,8 @@ let dirty = new Set();
  */
 function adoptPage(fresh, sent, focused) {
   const mine = twin(sent, fresh);
+  // Where the user is now, outside the sent form: typing elsewhere while it was on its way.
+  const focus = sent.contains(doc.activeElement) ? null : whereFocused(fresh);
   const kept = [...dirty].filter((f) => f !== sent && f.isConnected && !f.closest(ISLAND));
   dirty = new Set();
   carryTyped(kept, fresh);
@@ -512,17 +514,55 @@ function adoptPage(fresh, sent, focused) {
   scrollTo(x, y);
   ready();
   stillSending();
-  if (mine) refocus(mine, focused);
+  if (!giveBack(focus) && mine) refocus(mine, focused);
   return mine;
 }
 
-/** What the user typed in each of `forms`, into its twin in `fresh`: the pairs [form, twin]. */
+/**
+ * The focused element and its caret, before a swap, with its counterpart in `fresh` (the same
+ * field of the same form, or the element of the same id): what `giveBack` focuses again after
+ * it. Keystrokes sent meanwhile would otherwise land nowhere. Null when nothing has the focus.
+ */
+function whereFocused(fresh) {
+  const el = doc.activeElement;
+  if (!el || el === doc.body || el === doc.documentElement) return null;
+  let caret = null;
+  try {
+    if (typeof el.selectionStart === "number") caret = [el.selectionStart, el.selectionEnd, el.selectionDirection];
+  } catch {
+    // A kind of input without a caret.
+  }
+  let theirs = el.id ? fresh.getElementById(el.id) : null;
+  const form = el.form;
+  if (form && form.hasAttribute("data-fw-form")) {
+    const other = twin(form, fresh);
+    const alike = (f) => f.name === el.name && f.type === el.type;
+    theirs = other ? [...other.elements].filter(alike)[[...form.elements].filter(alike).indexOf(el)] || null : null;
+  }
+  return { el, theirs, caret };
+}
+
+/** Focuses again what `whereFocused` found (itself if a swap kept it, an island's), caret too. */
+function giveBack(focus) {
+  const target = focus && (focus.el.isConnected ? focus.el : focus.theirs);
+  if (!target || !target.isConnected) return false;
+  target.focus({ preventScroll: true });
+  if (focus.caret) {
+    try {
+      target.setSelectionRange(...focus.caret);
+    } catch {
+      // A kind of input without a caret.
+    }
+  }
+  return doc.activeElement === target;
+}
+
+/** What the user typed in each of `forms`, into its twin in `fresh`. */
 function carryTyped(forms, fresh) {
-  return forms.map((form) => {
+  for (const form of forms) {
     const theirs = twin(form, fresh);
     if (theirs) carry(form, theirs);
-    return [form, theirs];
-  });
+  }
 }
 
 /** What the user typed in `form` (not yet sent), into its twin `theirs`. */
@@ -811,15 +851,14 @@ function swapRegions(fresh, names) {
     const selector = `[data-fw-region="${CSS.escape(name)}"]`;
     const here = doc.querySelector(selector);
     if (!here) continue;
-    const focused = here.contains(doc.activeElement) ? doc.activeElement : null;
+    const focus = here.contains(doc.activeElement) ? whereFocused(fresh) : null;
     const typed = [...dirty].filter((f) => here.contains(f));
     typed.forEach((f) => dirty.delete(f));
-    const kept = carryTyped(typed, fresh);
+    carryTyped(typed, fresh);
     // Moved, not copied as markup: a carried value is the input's state, not an attribute.
     const incoming = fresh.querySelector(selector);
     here.replaceChildren(...(incoming ? [...incoming.childNodes].map((n) => doc.adoptNode(n)) : []));
-    const home = kept.find(([form]) => focused && form.contains(focused));
-    if (home && home[1]) refocus(home[1], focused);
+    giveBack(focus);
   }
   if (names.length) {
     ready();
