@@ -20,7 +20,10 @@
 //   `window.formwork` (see `formwork::live::client`).
 //
 // The server writes the catalog's sentences this file needs in front of it, as `MESSAGES`,
-// and serves the whole under a name hashed from its content (see `formwork::runtime`).
+// and serves the whole under a name hashed from its content (see `formwork::runtime`). It
+// serves each line trimmed, without comments and blank lines: a comment here sits on lines
+// of its own (or after code on its line, then kept), and no string or template literal spans
+// lines.
 
 const doc = document;
 const ISLAND = "leptos-island";

@@ -78,9 +78,10 @@ impl Runtime {
     }
 }
 
-/// The served script: the catalog's sentences, then the source without its comment lines
-/// (whole lines only: `//` ones and one-line `/** … */` ones; the source keeps every comment
-/// that shares a line with code on its own line, so nothing else changes).
+/// The served script: the catalog's sentences, then the source's code, each line trimmed,
+/// without its comments and blank lines. Whole lines only: `//` lines, and `/* … */` blocks
+/// that start a line and end one. This holds because the source keeps every comment on lines
+/// of its own, and no string or template literal of it spans lines (see its header).
 fn script(messages: &Messages) -> String {
     let sentences = BROWSER_MESSAGES
         .iter()
@@ -88,11 +89,23 @@ fn script(messages: &Messages) -> String {
         .collect::<std::collections::BTreeMap<_, _>>();
     let json = serde_json::to_string(&sentences).unwrap_or_else(|_| "{}".to_owned());
     let mut out = format!("const MESSAGES = {json};\n");
-    for line in SOURCE.lines() {
+    out.push_str(&code_lines(SOURCE));
+    out
+}
+
+/// `source` without its comment lines, comment blocks and blank lines, each line trimmed.
+fn code_lines(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut in_block = false;
+    for line in source.lines() {
         let code = line.trim();
-        let comment = code.starts_with("//") || (code.starts_with("/**") && code.ends_with("*/"));
-        if !code.is_empty() && !comment {
-            out.push_str(line);
+        if in_block || code.starts_with("/*") {
+            // A block ends on the line that ends with its `*/`: its opening line may be it.
+            in_block = !code.ends_with("*/");
+            continue;
+        }
+        if !code.is_empty() && !code.starts_with("//") {
+            out.push_str(code);
             out.push('\n');
         }
     }
@@ -130,10 +143,62 @@ mod tests {
         let comment_lines = english
             .1
             .lines()
-            .filter(|l| l.trim().starts_with("//"))
+            .filter(|l| {
+                let l = l.trim();
+                l.starts_with("//") || l.starts_with("/*") || l.starts_with('*')
+            })
             .count();
-        assert_eq!(comment_lines, 0, "comment lines are left out");
-        assert!(english.1.len() < SOURCE.len(), "comment lines are left out");
+        assert_eq!(comment_lines, 0, "comments are left out");
+        assert!(english.1.len() < SOURCE.len(), "comments are left out");
+    }
+
+    #[test]
+    fn comments_blank_lines_and_indentation_go_and_code_stays_in_order() {
+        let source = "// a note\n\
+            /** One line. */\n\
+            const a = 1; // kept: it shares its line with code\n\
+            \n\
+            /**\n\
+             * A block,\n\
+             * over lines.\n\
+             */\n\
+            function f(x) {\n\
+            \x20   return x * 2; /* inline */\n\
+            }\n\
+            /* another\n\
+            block */\n\
+            const b = \"/* not a comment */\";\n";
+        assert_eq!(
+            code_lines(source),
+            "const a = 1; // kept: it shares its line with code\n\
+             function f(x) {\n\
+             return x * 2; /* inline */\n\
+             }\n\
+             const b = \"/* not a comment */\";\n"
+        );
+    }
+
+    /// Every line the served script leaves out of the real source is a comment or blank, and
+    /// every other line is there, trimmed, in order.
+    #[test]
+    fn the_served_source_is_the_source_less_its_comments() {
+        let kept = code_lines(SOURCE);
+        let mut kept = kept.lines().peekable();
+        let mut in_block = false;
+        for line in SOURCE.lines() {
+            let code = line.trim();
+            if kept.peek() == Some(&code) && !in_block && !code.is_empty() {
+                kept.next();
+                continue;
+            }
+            let comment =
+                in_block || code.is_empty() || code.starts_with("//") || code.starts_with("/*");
+            assert!(comment, "a line of code was left out: {line}");
+            if code.starts_with("/*") || in_block {
+                in_block = !code.ends_with("*/");
+            }
+        }
+        assert_eq!(kept.next(), None, "every kept line is the source's");
     }
 
     /// The script names what crosses to the server as `protocol` does.
