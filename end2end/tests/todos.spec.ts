@@ -55,6 +55,33 @@ async function holdNextPage(page: Page, js: boolean): Promise<{ asked: Promise<v
   return { asked, release };
 }
 
+/**
+ * A user with "Buy milk" and "Call Ada" on /todos ticks "Buy milk"; with JavaScript its page
+ * is then held (rendered, not yet delivered) until `release()`.
+ */
+async function tickWithPageHeld(page: Page, js: boolean): Promise<{ release: () => void }> {
+  await signUp(page);
+  await open(page, js, "/todos");
+  await add(page, "Buy milk");
+  await add(page, "Call Ada");
+  const tickPage = await holdNextPage(page, js);
+  await tick(page, "Buy milk").click();
+  if (js) await tickPage.asked;
+  return tickPage;
+}
+
+/** "Buy milk" ticked and "Call Ada" renamed "Call Ada back", as shown and after a reload. */
+async function expectTickedAndRenamed(page: Page, js: boolean): Promise<void> {
+  for (const shown of [false, true]) {
+    if (shown) await page.reload();
+    await expect(row(page, "Call Ada back")).toBeVisible();
+    await expect(row(page, "Call Ada")).toHaveCount(0);
+    await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
+    await expect(page.locator(".todo-count")).toHaveText("1 to do");
+    if (!shown) await expectNoReload(page, js);
+  }
+}
+
 test.describe("todos", () => {
   test("signed out, the page asks to sign in", async ({ page }) => {
     const response = await page.goto("/todos");
@@ -89,15 +116,9 @@ test.describe("todos", () => {
   });
 
   test("a change's page that arrives after a later change's page does not undo the later change", async ({ page, js }) => {
-    await signUp(page);
-    await open(page, js, "/todos");
-    await add(page, "Buy milk");
-    await add(page, "Call Ada");
     // The tick's page, rendered before the rename, is held until the rename's page is shown:
     // it arrives last, older than what the page shows.
-    const tickPage = await holdNextPage(page, js);
-    await tick(page, "Buy milk").click();
-    if (js) await tickPage.asked;
+    const tickPage = await tickWithPageHeld(page, js);
     await page.getByLabel("New title for Call Ada", { exact: true }).fill("Call Ada back");
     await page.getByRole("button", { name: "Rename Call Ada", exact: true }).click();
     if (js) {
@@ -108,25 +129,12 @@ test.describe("todos", () => {
       // The tick's page has arrived: no form is on its way any more.
       await expect(page.locator("form[aria-busy]")).toHaveCount(0);
     }
-    for (const shown of [false, true]) {
-      if (shown) await page.reload();
-      await expect(row(page, "Call Ada back")).toBeVisible();
-      await expect(row(page, "Call Ada")).toHaveCount(0);
-      await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
-      await expect(page.locator(".todo-count")).toHaveText("1 to do");
-      if (!shown) await expectNoReload(page, js);
-    }
+    await expectTickedAndRenamed(page, js);
   });
 
   test("typing goes on where it was while another change's page lands around it", async ({ page, js }) => {
-    await signUp(page);
-    await open(page, js, "/todos");
-    await add(page, "Buy milk");
-    await add(page, "Call Ada");
     // The tick's page lands while the rename box has the focus and part of the new title.
-    const tickPage = await holdNextPage(page, js);
-    await tick(page, "Buy milk").click();
-    if (js) await tickPage.asked;
+    const tickPage = await tickWithPageHeld(page, js);
     const box = page.getByLabel("New title for Call Ada", { exact: true });
     await box.fill("Call");
     tickPage.release();
@@ -137,14 +145,7 @@ test.describe("todos", () => {
     await expect(box).toHaveValue("Call");
     await page.keyboard.type(" Ada back");
     await page.keyboard.press("Enter");
-    for (const shown of [false, true]) {
-      if (shown) await page.reload();
-      await expect(row(page, "Call Ada back")).toBeVisible();
-      await expect(row(page, "Call Ada")).toHaveCount(0);
-      await expect(tick(page, "Buy milk")).toHaveAttribute("aria-checked", "true");
-      await expect(page.locator(".todo-count")).toHaveText("1 to do");
-      if (!shown) await expectNoReload(page, js);
-    }
+    await expectTickedAndRenamed(page, js);
   });
 
   test("a change from another tab keeps what was typed here and not sent, and the focus", async ({ page, js, browser, context }) => {

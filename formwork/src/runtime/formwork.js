@@ -536,11 +536,9 @@ function whereFocused(fresh) {
     // A kind of input without a caret.
   }
   let theirs = el.id ? fresh.getElementById(el.id) : null;
-  const form = el.form;
-  if (form && form.hasAttribute("data-fw-form")) {
-    const other = twin(form, fresh);
-    const alike = (f) => f.name === el.name && f.type === el.type;
-    theirs = other ? [...other.elements].filter(alike)[[...form.elements].filter(alike).indexOf(el)] || null : null;
+  if (el.form && el.form.hasAttribute("data-fw-form")) {
+    const other = twin(el.form, fresh);
+    theirs = other && sameField(el, other);
   }
   return { el, theirs, caret };
 }
@@ -568,13 +566,17 @@ function carryTyped(forms, fresh) {
   }
 }
 
+/** `field`'s counterpart in the form `theirs`: the n-th of its name and type, as it is in its own. */
+function sameField(field, theirs) {
+  const alike = (f) => f.name === field.name && f.type === field.type;
+  return [...theirs.elements].filter(alike)[[...field.form.elements].filter(alike).indexOf(field)] || null;
+}
+
 /** What the user typed in `form` (not yet sent), into its twin `theirs`. */
 function carry(form, theirs) {
   for (const field of form.elements) {
     if (!field.name || field.type === "hidden" || field.type === "submit" || field.type === "file") continue;
-    const twins = [...theirs.elements].filter((t) => t.name === field.name && t.type === field.type);
-    const mates = [...form.elements].filter((t) => t.name === field.name && t.type === field.type);
-    const match = twins[mates.indexOf(field)];
+    const match = sameField(field, theirs);
     if (!match) continue;
     if (field.type === "checkbox" || field.type === "radio") match.checked = field.checked;
     else match.value = field.value;
