@@ -296,18 +296,23 @@ impl Formwork {
         D: leptos::IntoView + 'static,
     {
         use leptos_axum::LeptosRoutes;
+        // Behind one count each: axum clones a route's handler, and what it holds, for every
+        // request (one answered from memory too).
         let formwork = self.clone();
-        let provide = move || {
+        let provide = std::sync::Arc::new(move || {
             formwork.provide_context();
             context();
-        };
-        let options = <LeptosOptions as axum::extract::FromRef<S>>::from_ref(state);
+        });
+        let provide = move || provide();
+        let options = std::sync::Arc::new(<LeptosOptions as axum::extract::FromRef<S>>::from_ref(
+            state,
+        ));
         axum::Router::new()
             .leptos_routes_with_context(
                 state,
                 leptos_axum::generate_route_list(app),
                 provide.clone(),
-                move || shell(options.clone()),
+                move || shell(LeptosOptions::clone(&options)),
             )
             .fallback(leptos_axum::file_and_error_handler_with_context::<S, D>(
                 provide, shell,

@@ -8,7 +8,7 @@
 use crate::{
     config::Config,
     ops::{healthz, metrics},
-    state::{ServerState, Services},
+    state::{ServerState, Services, Shared},
     store::Stores,
 };
 use app::{shell, state::AppState, App};
@@ -64,7 +64,7 @@ pub async fn router(
         jobs,
         objects,
     };
-    let state = ServerState {
+    let state = ServerState::new(Shared {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
         formwork: formwork.clone(),
@@ -75,7 +75,7 @@ pub async fn router(
                 .map(|s| Arc::from(s.as_bytes())),
             bus: stores.framework.bus,
         },
-    };
+    });
     // Every page and action gets formwork's context and the app's.
     let pages = formwork.pages(&state, App, shell, move || provide_context(app.clone()));
     let router = Router::new()
