@@ -764,11 +764,60 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// What a test's write does after inserting its row.
+#[derive(Clone, Copy)]
+enum Then {
+    Answer(i64),
+    Refuse(&'static str),
+    Panic,
+}
+
+/// A row of `test_users` inserted through SQLite's writer, then `then`.
+async fn sqlite_write(writer: &sqlite::Writer, id: i64, then: Then) -> Result<i64, sqlx::Error> {
+    use sqlite::rusqlite;
+    writer
+        .write(move |connection| {
+            connection
+                .prepare_cached("INSERT INTO test_users (id, name, level) VALUES ($1, $2, 0)")?
+                .execute((id, format!("writer {id}")))?;
+            match then {
+                Then::Answer(value) => Ok(value),
+                Then::Refuse(why) => Err(rusqlite::Error::ToSqlConversionFailure(why.into())),
+                Then::Panic => panic!("a work that panics after writing"),
+            }
+        })
+        .await
+}
+
+/// The same through PostgreSQL's writer.
+async fn postgres_write(
+    writer: &postgres::Writer,
+    id: i64,
+    then: Then,
+) -> Result<i64, sqlx::Error> {
+    writer
+        .write(move |connection| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO test_users (id, name, level) VALUES ($1, $2, 0)")
+                    .bind(id)
+                    .bind(format!("writer {id}"))
+                    .execute(&mut *connection)
+                    .await?;
+                match then {
+                    Then::Answer(value) => Ok(value),
+                    Then::Refuse(why) => Err(sqlx::Error::Protocol(why.into())),
+                    Then::Panic => panic!("a work that panics after writing"),
+                }
+            })
+        })
+        .await
+}
+
 /// An app's writes through a backend's `Writer`: many at once, each answered with its own
 /// value once committed; one that fails after writing, or panics, leaves nothing and takes
 /// nothing from the others.
 macro_rules! writes_through_the_writer {
-    ($test:ident, $backend:expr, $users:ident, $writer:path) => {
+    ($test:ident, $backend:expr, $users:ident, $writer:path, $write:ident) => {
         #[tokio::test]
         async fn $test() {
             let db: Backend = $backend;
@@ -779,24 +828,12 @@ macro_rules! writes_through_the_writer {
             let writes = (0..30_i64).map(|n| {
                 let writer = writer.clone();
                 tokio::spawn(async move {
-                    writer
-                        .write(move |connection| {
-                            Box::pin(async move {
-                                sqlx::query(
-                                    "INSERT INTO test_users (id, name, level) VALUES ($1, $2, 0)",
-                                )
-                                .bind(1_000 + n)
-                                .bind(format!("writer {n}"))
-                                .execute(&mut *connection)
-                                .await?;
-                                match n {
-                                    7 => Err(sqlx::Error::Protocol("refused after writing".into())),
-                                    8 => panic!("a work that panics after writing"),
-                                    _ => Ok(n * 10),
-                                }
-                            })
-                        })
-                        .await
+                    let then = match n {
+                        7 => Then::Refuse("refused after writing"),
+                        8 => Then::Panic,
+                        _ => Then::Answer(n * 10),
+                    };
+                    $write(&writer, 1_000 + n, then).await
                 })
             });
             let answers = futures::future::join_all(writes).await;
@@ -812,29 +849,12 @@ macro_rules! writes_through_the_writer {
             }
             // A work alone in its transaction that fails after writing leaves nothing either,
             // and the writer goes on.
-            let alone = writer
-                .write(|connection| {
-                    Box::pin(async move {
-                        sqlx::query("INSERT INTO test_users (id, name, level) VALUES (2000, 'alone', 0)")
-                            .execute(&mut *connection)
-                            .await?;
-                        Err::<(), _>(sqlx::Error::Protocol("refused alone".into()))
-                    })
-                })
+            let alone = $write(&writer, 2_000, Then::Refuse("refused alone"))
                 .await
                 .unwrap_err();
             assert!(alone.to_string().contains("refused alone"), "{alone:?}");
             // A key taken by an earlier write: that write fails as a unique violation.
-            let taken = writer
-                .write(|connection| {
-                    Box::pin(async move {
-                        sqlx::query("INSERT INTO test_users (id, name, level) VALUES (1000, 'again', 0)")
-                            .execute(&mut *connection)
-                            .await
-                    })
-                })
-                .await
-                .unwrap_err();
+            let taken = $write(&writer, 1_000, Then::Answer(0)).await.unwrap_err();
             assert!(
                 taken.as_database_error().is_some_and(|e| e.is_unique_violation()),
                 "{taken:?}"
@@ -854,13 +874,15 @@ writes_through_the_writer!(
     sqlite_writes_are_committed_together_each_answered_alone,
     Backend::sqlite().await,
     Sqlite,
-    sqlite::Writer
+    sqlite::Writer,
+    sqlite_write
 );
 writes_through_the_writer!(
     postgres_writes_are_each_committed_and_answered,
     Backend::postgres().await,
     Postgres,
-    postgres::Writer
+    postgres::Writer,
+    postgres_write
 );
 
 /// An app that gives formwork its writer (`Builder::sqlite_writer`) has one writer of its
@@ -893,14 +915,10 @@ async fn formworks_writes_queue_behind_the_apps_on_the_writer_it_was_given() {
         async move {
             writer
                 .write(move |connection| {
-                    Box::pin(async move {
-                        sqlx::query("CREATE TABLE notes (title TEXT NOT NULL)")
-                            .execute(&mut *connection)
-                            .await?;
-                        let _ = started.send(());
-                        let _ = released.await;
-                        Ok(())
-                    })
+                    connection.execute_batch("CREATE TABLE notes (title TEXT NOT NULL)")?;
+                    let _ = started.send(());
+                    let _ = released.blocking_recv();
+                    Ok(())
                 })
                 .await
         }

@@ -58,6 +58,21 @@ pub(crate) struct Applied {
     pub(crate) flashes: Result<(), Failed>,
 }
 
+impl Applied {
+    /// A batch whose every part failed alike (its connection, or its writer's transaction).
+    /// `nows`: the times of the batch's claims.
+    pub(crate) fn failed(nows: impl IntoIterator<Item = i64>, failed: Failed) -> Self {
+        Self {
+            claims: nows
+                .into_iter()
+                .map(|now| (now, Err(failed.clone())))
+                .collect(),
+            outcomes: Err(failed.clone()),
+            flashes: Err(failed),
+        }
+    }
+}
+
 /// A flash to keep: its id, its payload and when it expires.
 pub(crate) struct NewFlash {
     pub(crate) id: String,

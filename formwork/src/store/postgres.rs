@@ -80,23 +80,93 @@ impl Writer {
     }
 }
 
-// Each batch's rows are a JSON array, sent as text.
 super::sql::framework_queries!(
     PgStore,
     "PostgreSQL",
     sqlx::Postgres,
     "FOR UPDATE SKIP LOCKED",
     writer: Writer,
-    batches_in_writer: false,
-    claims: "INSERT INTO formwork_submissions (token, expires_at) \
-             SELECT item ->> 0, (item ->> 1)::bigint \
-             FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
-             ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
-             WHERE formwork_submissions.expires_at < $2 RETURNING token",
-    outcomes: "UPDATE formwork_submissions SET outcome = item ->> 1 \
-               FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
-               WHERE formwork_submissions.token = item ->> 0",
-    flashes: "INSERT INTO formwork_flashes (id, payload, expires_at) \
-              SELECT item ->> 0, item ->> 1, (item ->> 2)::bigint \
-              FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item",
 );
+
+// Each batch's rows are a JSON array, sent as text.
+const CLAIMS: &str = "INSERT INTO formwork_submissions (token, expires_at) \
+     SELECT item ->> 0, (item ->> 1)::bigint \
+     FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
+     ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
+     WHERE formwork_submissions.expires_at < $2 RETURNING token";
+const OUTCOMES: &str = "UPDATE formwork_submissions SET outcome = item ->> 1 \
+     FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item \
+     WHERE formwork_submissions.token = item ->> 0";
+const FLASHES: &str = "INSERT INTO formwork_flashes (id, payload, expires_at) \
+     SELECT item ->> 0, item ->> 1, (item ->> 2)::bigint \
+     FROM jsonb_array_elements(CAST($1 AS TEXT)::jsonb) AS item";
+
+/// A store's batches, on PostgreSQL: one connection of the pool for the whole batch (one
+/// checkout, one check-in), each statement committed alone. PostgreSQL takes many writers at
+/// once: a batch does not wait for the app's writes.
+struct Batches {
+    pool: PgPool,
+}
+
+impl Batches {
+    fn new(pool: &PgPool, _writer: &Writer) -> Self {
+        Self { pool: pool.clone() }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::batch::Statements for Batches {
+    async fn apply(&self, rows: super::batch::Rows) -> super::batch::Applied {
+        match self.pool.acquire().await {
+            Ok(mut connection) => write(&mut connection, rows).await,
+            Err(error) => super::batch::Applied::failed(
+                rows.claims.iter().map(|(now, _)| *now),
+                super::sql::failure(&error),
+            ),
+        }
+    }
+}
+
+/// One batch's statements on `connection`; each part answers for itself.
+async fn write(
+    connection: &mut sqlx::PgConnection,
+    rows: super::batch::Rows,
+) -> super::batch::Applied {
+    let failed = |error: sqlx::Error| super::sql::failure(&error);
+    let mut claims = std::collections::HashMap::new();
+    for (now, claimed) in rows.claims {
+        let claimed = sqlx::query_scalar::<_, String>(CLAIMS)
+            .bind(claimed)
+            .bind(now)
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(failed);
+        claims.insert(now, claimed);
+    }
+    let mut write = async |statement: &'static str, rows: Option<String>| match rows {
+        None => Ok(()),
+        Some(rows) => sqlx::query(statement)
+            .bind(rows)
+            .execute(&mut *connection)
+            .await
+            .map(drop)
+            .map_err(failed),
+    };
+    let outcomes = write(OUTCOMES, rows.outcomes).await;
+    let flashes = write(FLASHES, rows.flashes).await;
+    super::batch::Applied {
+        claims,
+        outcomes,
+        flashes,
+    }
+}
+
+/// A sweep (`statement`, of the time `now`): one statement, committed alone.
+async fn sweep(writer: &Writer, statement: &'static str, now: i64) -> Result<(), String> {
+    sqlx::query(statement)
+        .bind(now)
+        .execute(&writer.pool)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}

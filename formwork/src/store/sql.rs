@@ -116,26 +116,17 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
 /// adds to pick rows no other worker holds. `$writer` is the backend's writer of an app's
-/// writes; with `batches_in_writer: true` (SQLite, one writer at a time) formwork's batches
-/// are written through it too, in the transaction it shares with the app's writes of that
-/// moment, rather than beside it on a connection of their own. The writes of a form post go
-/// through the store's [`Writer`](super::batch::Writer), a batch at a time, each with one
-/// statement whose rows are a JSON array (`$1`):
-/// - `$claims` claims `[[token, expires_at], …]` where no claim unexpired at `$2` holds the
-///   token, returning each token it claimed;
-/// - `$outcomes` records `[[token, outcome], …]`;
-/// - `$flashes` inserts `[[id, payload, expires_at], …]`.
+/// writes. The writes of a form post go through the store's
+/// [`Writer`](super::batch::Writer), a batch at a time; the backend's module says how and
+/// where a batch is written (its `Batches`, of the store's pool and writer, and the
+/// [`Statements`](super::batch::Statements) they run), and how a sweep is (its `sweep`).
 macro_rules! framework_queries {
     (
         $store:ident,
         $name:literal,
         $db:ty,
         $lock:literal,
-        writer: $writer:ty,
-        batches_in_writer: $in_writer:literal,
-        claims: $claims:literal,
-        outcomes: $outcomes:literal,
-        flashes: $flashes:literal $(,)?
+        writer: $writer:ty $(,)?
     ) => {
         #[doc = concat!("formwork's flashes, submissions, sessions and jobs in a ", $name, " database.")]
         #[derive(Clone)]
@@ -145,78 +136,6 @@ macro_rules! framework_queries {
             sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
             batches: std::sync::Arc<std::sync::OnceLock<$crate::store::batch::Writer>>,
             writer: $writer,
-        }
-
-        /// The statements of the store's batches, and where they are written.
-        struct Batches {
-            pool: sqlx::Pool<$db>,
-            writer: $writer,
-        }
-
-        impl Batches {
-            /// One batch's statements on `connection`; each part answers for itself.
-            async fn write(
-                connection: &mut <$db as sqlx::Database>::Connection,
-                rows: $crate::store::batch::Rows,
-            ) -> $crate::store::batch::Applied {
-                use $crate::store::batch::Applied;
-                let failed = |error: sqlx::Error| $crate::store::sql::failure(&error);
-                let mut claims = std::collections::HashMap::new();
-                for (now, claimed) in rows.claims {
-                    let claimed = sqlx::query_scalar::<_, String>($claims)
-                        .bind(claimed)
-                        .bind(now)
-                        .fetch_all(&mut *connection)
-                        .await
-                        .map_err(failed);
-                    claims.insert(now, claimed);
-                }
-                let mut write = async |statement: &'static str, rows: Option<String>| match rows {
-                    None => Ok(()),
-                    Some(rows) => sqlx::query(statement)
-                        .bind(rows)
-                        .execute(&mut *connection)
-                        .await
-                        .map(drop)
-                        .map_err(failed),
-                };
-                let outcomes = write($outcomes, rows.outcomes).await;
-                let flashes = write($flashes, rows.flashes).await;
-                Applied { claims, outcomes, flashes }
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::store::batch::Statements for Batches {
-            async fn apply(&self, rows: $crate::store::batch::Rows) -> $crate::store::batch::Applied {
-                use $crate::store::batch::Applied;
-                let nows: Vec<i64> = rows.claims.iter().map(|(now, _)| *now).collect();
-                let failed = |error: sqlx::Error| {
-                    let failed = $crate::store::sql::failure(&error);
-                    Applied {
-                        claims: nows.iter().map(|now| (*now, Err(failed.clone()))).collect(),
-                        outcomes: Err(failed.clone()),
-                        flashes: Err(failed),
-                    }
-                };
-                if $in_writer {
-                    // Its statements each answer for themselves: a failed one (rolled back
-                    // alone, as a statement is) fails neither the others nor the work.
-                    return match self
-                        .writer
-                        .write(move |connection| Box::pin(async move { Ok(Self::write(connection, rows).await) }))
-                        .await
-                    {
-                        Ok(applied) => applied,
-                        Err(error) => failed(error),
-                    };
-                }
-                // One connection for the whole batch: one checkout, one check-in.
-                match self.pool.acquire().await {
-                    Ok(mut connection) => Self::write(&mut *connection, rows).await,
-                    Err(error) => failed(error),
-                }
-            }
         }
 
         impl $store {
@@ -268,10 +187,7 @@ macro_rules! framework_queries {
             /// first of them.
             fn batches(&self) -> &$crate::store::batch::Writer {
                 self.batches.get_or_init(|| {
-                    $crate::store::batch::Writer::start(Batches {
-                        pool: self.pool.clone(),
-                        writer: self.writer.clone(),
-                    })
+                    $crate::store::batch::Writer::start(Batches::new(&self.pool, &self.writer))
                 })
             }
 
@@ -288,15 +204,7 @@ macro_rules! framework_queries {
             /// Runs a sweep (`statement`, of the time `now`) through the store's writer, as
             /// formwork's other writes.
             async fn sweep(&self, statement: &'static str, now: i64) -> Result<(), String> {
-                self.writer
-                    .write(move |connection| {
-                        Box::pin(async move {
-                            sqlx::query(statement).bind(now).execute(&mut *connection).await
-                        })
-                    })
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                sweep(&self.writer, statement, now).await
             }
         }
 

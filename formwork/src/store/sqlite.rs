@@ -14,6 +14,8 @@
 //! ```
 
 pub use super::group_commit::Writer;
+/// The SQLite library's statements, as the [`Writer`]'s works run them.
+pub use rusqlite;
 
 use super::{sql::Migration, StoreSetupError};
 use sqlx::{
@@ -132,21 +134,92 @@ pub async fn migrate(pool: &SqlitePool) -> Result<usize, StoreSetupError> {
     apply_migrations(pool, "BEGIN IMMEDIATE", "", MIGRATIONS).await
 }
 
-// Each batch's rows are a JSON array (`json_each`); `WHERE true` tells SQLite's parser that
-// the `ON CONFLICT` is the upsert's.
 super::sql::framework_queries!(
     SqliteStore,
     "SQLite",
     sqlx::Sqlite,
     "",
     writer: Writer,
-    batches_in_writer: true,
-    claims: "INSERT INTO formwork_submissions (token, expires_at) \
-             SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true \
-             ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
-             WHERE formwork_submissions.expires_at < $2 RETURNING token",
-    outcomes: "UPDATE formwork_submissions SET outcome = item.value ->> 1 \
-               FROM json_each($1) AS item WHERE formwork_submissions.token = item.value ->> 0",
-    flashes: "INSERT INTO formwork_flashes (id, payload, expires_at) \
-              SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)",
 );
+
+// Each batch's rows are a JSON array (`json_each`); `WHERE true` tells SQLite's parser that
+// the `ON CONFLICT` is the upsert's.
+const CLAIMS: &str = "INSERT INTO formwork_submissions (token, expires_at) \
+     SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true \
+     ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
+     WHERE formwork_submissions.expires_at < $2 RETURNING token";
+const OUTCOMES: &str = "UPDATE formwork_submissions SET outcome = item.value ->> 1 \
+     FROM json_each($1) AS item WHERE formwork_submissions.token = item.value ->> 0";
+const FLASHES: &str = "INSERT INTO formwork_flashes (id, payload, expires_at) \
+     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)";
+
+/// A store's batches, on SQLite: through the database's one writer, in the transaction it
+/// shares with the app's writes of that moment, rather than beside it (a second writer
+/// waiting at SQLite's lock).
+struct Batches {
+    writer: Writer,
+}
+
+impl Batches {
+    fn new(_pool: &SqlitePool, writer: &Writer) -> Self {
+        Self {
+            writer: writer.clone(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::batch::Statements for Batches {
+    async fn apply(&self, rows: super::batch::Rows) -> super::batch::Applied {
+        let nows: Vec<i64> = rows.claims.iter().map(|(now, _)| *now).collect();
+        // Its statements each answer for themselves: a failed one (rolled back alone, as a
+        // statement is) fails neither the others nor the work.
+        match self
+            .writer
+            .write(move |connection| Ok(write(connection, rows)))
+            .await
+        {
+            Ok(applied) => applied,
+            Err(error) => super::batch::Applied::failed(nows, super::sql::failure(&error)),
+        }
+    }
+}
+
+/// One batch's statements on the writer's connection; each part answers for itself.
+fn write(connection: &rusqlite::Connection, rows: super::batch::Rows) -> super::batch::Applied {
+    let failed =
+        |error: rusqlite::Error| super::sql::failure(&super::group_commit::from_rusqlite(error));
+    let mut claims = std::collections::HashMap::new();
+    for (now, claimed) in rows.claims {
+        let tokens = connection.prepare_cached(CLAIMS).and_then(|mut statement| {
+            statement
+                .query_map((claimed, now), |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        });
+        claims.insert(now, tokens.map_err(failed));
+    }
+    let write = |statement: &'static str, rows: Option<String>| match rows {
+        None => Ok(()),
+        Some(rows) => connection
+            .prepare_cached(statement)
+            .and_then(|mut statement| statement.execute([rows]))
+            .map(drop)
+            .map_err(failed),
+    };
+    let outcomes = write(OUTCOMES, rows.outcomes);
+    let flashes = write(FLASHES, rows.flashes);
+    super::batch::Applied {
+        claims,
+        outcomes,
+        flashes,
+    }
+}
+
+/// A sweep (`statement`, of the time `now`), through the writer as formwork's other writes.
+async fn sweep(writer: &Writer, statement: &'static str, now: i64) -> Result<(), String> {
+    writer
+        .write(move |connection| connection.prepare_cached(statement)?.execute([now]))
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: the scale-out store, shared by every instance.
 
+use super::sql::posts::{NewPostRow, PostRow, POST_INSERT};
 use anyhow::Context;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -37,6 +38,27 @@ impl PgStore {
     /// Revalidations between the instances sharing this database (`LISTEN/NOTIFY`).
     pub fn bus(&self) -> formwork::invalidation::postgres::PgInvalidations {
         formwork::invalidation::postgres::PgInvalidations::new(self.pool.clone())
+    }
+}
+
+impl PgStore {
+    /// Inserts a post, in a transaction of its own.
+    async fn insert_post(&self, post: NewPostRow) -> Result<PostRow, sqlx::Error> {
+        self.writer
+            .write(move |connection| {
+                Box::pin(async move {
+                    sqlx::query_as::<_, PostRow>(POST_INSERT)
+                        .bind(post.slug)
+                        .bind(post.title)
+                        .bind(post.content)
+                        .bind(post.created_at)
+                        .bind(post.author_id)
+                        .bind(post.search_text)
+                        .fetch_one(&mut *connection)
+                        .await
+                })
+            })
+            .await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file, opened as formwork's SQLite store opens it (WAL, foreign keys
 //! on, a busy timeout).
 
+use super::sql::posts::{NewPostRow, PostRow, POST_INSERT};
 use anyhow::Context;
 use sqlx::SqlitePool;
 use std::time::Duration;
@@ -35,6 +36,33 @@ impl SqliteStore {
         Ok(formwork::store::sqlite::SqliteStore::new(self.pool.clone())
             .with_writer(self.writer.clone())
             .principals(super::PRINCIPALS)?)
+    }
+}
+
+impl SqliteStore {
+    /// Inserts a post through the database's one writer: the posts published at the same
+    /// moment are committed together.
+    async fn insert_post(&self, post: NewPostRow) -> Result<PostRow, sqlx::Error> {
+        use formwork::store::sqlite::rusqlite::Error;
+        self.writer
+            .write(move |connection| {
+                let created_at = post
+                    .created_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|error| Error::ToSqlConversionFailure(Box::new(error)))?;
+                connection.prepare_cached(POST_INSERT)?.query_row(
+                    (
+                        post.slug,
+                        post.title,
+                        post.content,
+                        created_at,
+                        post.author_id,
+                        post.search_text,
+                    ),
+                    PostRow::from_sqlite,
+                )
+            })
+            .await
     }
 }
 

@@ -17,6 +17,31 @@ pub(crate) struct PostRow {
     pub author_avatar: Option<String>,
 }
 
+impl PostRow {
+    /// The row [`POST_INSERT`] returns, as SQLite's writer reads it (sqlx reads it as
+    /// [`sqlx::FromRow`] does elsewhere): the time as sqlx writes it, RFC 3339.
+    pub(crate) fn from_sqlite(
+        row: &formwork::store::sqlite::rusqlite::Row<'_>,
+    ) -> formwork::store::sqlite::rusqlite::Result<Self> {
+        use formwork::store::sqlite::rusqlite::{types::Type, Error};
+        let created_at: String = row.get("created_at")?;
+        let created_at =
+            OffsetDateTime::parse(&created_at, &time::format_description::well_known::Rfc3339)
+                .map_err(|error| Error::FromSqlConversionFailure(4, Type::Text, Box::new(error)))?;
+        Ok(Self {
+            id: row.get("id")?,
+            slug: row.get("slug")?,
+            title: row.get("title")?,
+            content: row.get("content")?,
+            created_at,
+            author_id: row.get("author_id")?,
+            author: row.get("author")?,
+            author_display_name: row.get("author_display_name")?,
+            author_avatar: row.get("author_avatar")?,
+        })
+    }
+}
+
 impl From<PostRow> for app::posts::model::Post {
     fn from(row: PostRow) -> Self {
         Self {
@@ -93,6 +118,18 @@ pub(crate) const POST_INSERT: &str = "INSERT INTO posts \
      (SELECT username FROM users WHERE users.id = posts.author_id) AS author, \
      (SELECT display_name FROM users WHERE users.id = posts.author_id) AS author_display_name, \
      (SELECT avatar_key FROM users WHERE users.id = posts.author_id) AS author_avatar";
+
+/// A post's row as [`POST_INSERT`] writes it (`$1` to `$6`), through the backend's writer
+/// (each backend's `insert_post`: on SQLite, the posts published at the same moment are
+/// committed together).
+pub(crate) struct NewPostRow {
+    pub slug: String,
+    pub title: String,
+    pub content: String,
+    pub created_at: OffsetDateTime,
+    pub author_id: i64,
+    pub search_text: String,
+}
 
 /// What a post is searched by: its title and content, [folded](app::search::query::fold) as
 /// the words of a query are, on two lines (a word has no whitespace, so none matches across).
@@ -235,8 +272,8 @@ macro_rules! post_queries {
             use crate::store::{
                 backend_error, is_unique_violation, now,
                 sql::posts::{
-                    next_free_slug, search_sql, search_text, suffix_range, PostRow, PostSummaryRow,
-                    EXCERPT_CHARS, POST_INSERT, POST_SELECT, SLUG_ATTEMPTS,
+                    next_free_slug, search_sql, search_text, suffix_range, NewPostRow, PostRow,
+                    PostSummaryRow, EXCERPT_CHARS, POST_SELECT, SLUG_ATTEMPTS,
                 },
             };
             use app::{
@@ -305,20 +342,13 @@ macro_rules! post_queries {
                     // Through the database's writer: on SQLite, the posts published at the
                     // same moment are committed together.
                     let insert = |slug: String| {
-                        let (title, content) = (post.title.clone(), post.content.clone());
-                        let search = search_text(&post.title, &post.content);
-                        self.writer.write(move |connection| {
-                            Box::pin(async move {
-                                sqlx::query_as::<_, PostRow>(POST_INSERT)
-                                    .bind(slug)
-                                    .bind(title)
-                                    .bind(content)
-                                    .bind(now())
-                                    .bind(author_id)
-                                    .bind(search)
-                                    .fetch_one(&mut *connection)
-                                    .await
-                            })
+                        self.insert_post(NewPostRow {
+                            slug,
+                            title: post.title.clone(),
+                            content: post.content.clone(),
+                            created_at: now(),
+                            author_id,
+                            search_text: search_text(&post.title, &post.content),
                         })
                     };
                     // Most titles are new: one statement. A taken slug is looked for once it
