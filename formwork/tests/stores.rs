@@ -764,6 +764,55 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A work on SQLite's writer that cannot take the write lock within the busy timeout (another
+/// connection holds it) fails as the database being unavailable (503), quickly, and the writer
+/// goes on once the lock is free.
+#[tokio::test]
+async fn a_writer_that_cannot_take_the_lock_in_time_fails_as_unavailable_and_goes_on() {
+    let dir = std::env::temp_dir().join(format!(
+        "formwork-writer-busy-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = sqlite::open(
+        &format!("sqlite:{}", dir.join("test.db").display()),
+        std::time::Duration::from_millis(200),
+    )
+    .await
+    .unwrap();
+    sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let writer = sqlite::Writer::new(pool.clone());
+    let insert = |body: &'static str| {
+        writer.write(move |connection| {
+            connection
+                .prepare_cached("INSERT INTO notes (body) VALUES ($1)")?
+                .execute([body])
+        })
+    };
+
+    let mut holder = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let error = insert("never").await.unwrap_err();
+    assert!(formwork::store::is_unavailable(&error), "{error:?}");
+    sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    drop(holder);
+
+    assert_eq!(insert("after").await.unwrap(), 1, "one row inserted");
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM notes")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(bodies, ["after"]);
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// What a test's write does after inserting its row.
 #[derive(Clone, Copy)]
 enum Then {
