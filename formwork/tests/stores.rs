@@ -707,22 +707,38 @@ async fn every_connection_of_an_opened_sqlite_database_is_set_up_alike() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A write that finds another one holding SQLite's write lock waits for it, up to the time
-/// `sqlite::open` was given, and past that fails as the database being unavailable (503).
-#[tokio::test]
-async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable() {
-    let dir = std::env::temp_dir().join(format!("formwork-busy-{}", uuid::Uuid::new_v4().simple()));
+/// A database for the lock tests, opened as `sqlite::open` opens one with a busy timeout of
+/// `busy`, with a table of notes; the folder it lives in.
+async fn notes_database(
+    name: &str,
+    busy: std::time::Duration,
+) -> (std::path::PathBuf, sqlx::SqlitePool) {
+    let dir =
+        std::env::temp_dir().join(format!("formwork-{name}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pool = sqlite::open(
-        &format!("sqlite:{}", dir.join("test.db").display()),
-        std::time::Duration::from_millis(300),
-    )
-    .await
-    .unwrap();
+    let pool = sqlite::open(&format!("sqlite:{}", dir.join("test.db").display()), busy)
+        .await
+        .unwrap();
     sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
         .execute(&pool)
         .await
         .unwrap();
+    (dir, pool)
+}
+
+/// The notes' bodies.
+async fn notes(pool: &sqlx::SqlitePool) -> Vec<String> {
+    sqlx::query_scalar("SELECT body FROM notes")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// A write that finds another one holding SQLite's write lock waits for it, up to the time
+/// `sqlite::open` was given, and past that fails as the database being unavailable (503).
+#[tokio::test]
+async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable() {
+    let (dir, pool) = notes_database("busy", std::time::Duration::from_millis(300)).await;
     let insert = |pool: sqlx::SqlitePool, body: &'static str| async move {
         sqlx::query("INSERT INTO notes (body) VALUES ($1)")
             .bind(body)
@@ -755,11 +771,7 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
     sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
     drop(holder);
 
-    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM notes")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(bodies, ["after the other"]);
+    assert_eq!(notes(&pool).await, ["after the other"]);
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -769,21 +781,7 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
 /// goes on once the lock is free.
 #[tokio::test]
 async fn a_writer_that_cannot_take_the_lock_in_time_fails_as_unavailable_and_goes_on() {
-    let dir = std::env::temp_dir().join(format!(
-        "formwork-writer-busy-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pool = sqlite::open(
-        &format!("sqlite:{}", dir.join("test.db").display()),
-        std::time::Duration::from_millis(200),
-    )
-    .await
-    .unwrap();
-    sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let (dir, pool) = notes_database("writer-busy", std::time::Duration::from_millis(200)).await;
     let writer = sqlite::Writer::new(pool.clone());
     let insert = |body: &'static str| {
         writer.write(move |connection| {
@@ -804,11 +802,7 @@ async fn a_writer_that_cannot_take_the_lock_in_time_fails_as_unavailable_and_goe
     drop(holder);
 
     assert_eq!(insert("after").await.unwrap(), 1, "one row inserted");
-    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM notes")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(bodies, ["after"]);
+    assert_eq!(notes(&pool).await, ["after"]);
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

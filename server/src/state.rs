@@ -36,35 +36,25 @@ impl std::ops::Deref for ServerState {
     }
 }
 
-/// Each part a handler takes as its state, from the whole.
+/// Each part a handler takes as its state, from the whole (the webhook, which revalidates,
+/// takes the cache and the live hub).
 macro_rules! parts {
-    ($($part:ty => $field:ident),* $(,)?) => {$(
+    ($($part:ty => |$state:ident| $get:expr),* $(,)?) => {$(
         impl axum::extract::FromRef<ServerState> for $part {
-            fn from_ref(state: &ServerState) -> Self {
-                state.$field.clone()
+            fn from_ref($state: &ServerState) -> Self {
+                $get.clone()
             }
         }
     )*};
 }
 
 parts! {
-    LeptosOptions => leptos_options,
-    AppState => app,
-    Formwork => formwork,
-    crate::api::webhooks::Webhooks => webhooks,
-}
-
-// Handlers that revalidate (the webhook) take the cache and the live hub as their state.
-impl axum::extract::FromRef<ServerState> for DataCache {
-    fn from_ref(state: &ServerState) -> Self {
-        state.formwork.cache().clone()
-    }
-}
-
-impl axum::extract::FromRef<ServerState> for LiveHub {
-    fn from_ref(state: &ServerState) -> Self {
-        state.formwork.live().clone()
-    }
+    LeptosOptions => |state| state.leptos_options,
+    AppState => |state| state.app,
+    Formwork => |state| state.formwork,
+    crate::api::webhooks::Webhooks => |state| state.webhooks,
+    DataCache => |state| state.formwork.cache(),
+    LiveHub => |state| state.formwork.live(),
 }
 
 /// What one instance shares between its requests and its jobs.

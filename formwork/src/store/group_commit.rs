@@ -285,8 +285,11 @@ fn busy_period(
             return true;
         }
         let jobs = std::mem::replace(batch, Vec::with_capacity(MOST_PER_COMMIT));
-        if !commit(&database, jobs) {
-            return database.is_autocommit() || database.execute_batch("ROLLBACK").is_ok();
+        commit(&database, jobs);
+        // A transaction that did not commit (nothing to keep, or a failure of its own) ends
+        // here; one that cannot end leaves the connection in a state nobody knows.
+        if !database.is_autocommit() && database.execute_batch("ROLLBACK").is_err() {
+            return false;
         }
     }
 }
@@ -309,27 +312,22 @@ const UNDO: &str = "ROLLBACK TO formwork_work";
 
 /// Runs `jobs` in one transaction, each in a savepoint, and answers each. A transaction of
 /// one work takes no savepoint: its failure rolls back the whole transaction, which holds
-/// nothing else.
-///
-/// Answers whether the transaction ended as it should (committed, or rolled back with
-/// nothing to keep); not after a failure of the transaction itself, nor after a work
-/// panicked.
-fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) -> bool {
+/// nothing else. A transaction that is not committed is left open, for the caller to roll
+/// back (a work's panic unwinds through its statements, which are reset as they drop: the
+/// connection is as usable as after any other failure).
+fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) {
     // The write lock first: no work runs until it is this transaction's.
     if let Err(error) = database.execute_batch("BEGIN IMMEDIATE") {
-        refuse(jobs, &from_rusqlite(error));
-        return database.is_autocommit();
+        return refuse(jobs, &from_rusqlite(error));
     }
     let alone = jobs.len() == 1;
     if !alone {
         if let Err(error) = database.execute_batch(SAVEPOINT) {
-            refuse(jobs, &from_rusqlite(error));
-            return false;
+            return refuse(jobs, &from_rusqlite(error));
         }
     }
     let count = jobs.len();
     let mut written = Vec::with_capacity(count);
-    let mut panicked = false;
     let mut jobs = jobs.into_iter().enumerate();
     while let Some((index, Job { work, done })) = jobs.next() {
         let last = index + 1 == count;
@@ -349,12 +347,11 @@ fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) -> bool {
                     "a write panicked; it was rolled back"
                 );
                 drop(done);
-                panicked = true;
                 Err(())
             }
         };
-        // Alone, a failed work is undone by rolling the whole transaction back (below); the
-        // last work's savepoint ends with the commit.
+        // Alone, a failed work is undone by rolling the whole transaction back (by the
+        // caller); the last work's savepoint ends with the commit.
         let between = match outcome {
             _ if alone => continue,
             Ok(()) if last => continue,
@@ -368,20 +365,18 @@ fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) -> bool {
             for (done, _) in written {
                 let _ = done.send(Err(copy(&error)));
             }
-            refuse(jobs.map(|(_, job)| job), &error);
-            return database.execute_batch("ROLLBACK").is_ok() && !panicked;
+            return refuse(jobs.map(|(_, job)| job), &error);
         }
     }
     if written.is_empty() {
-        // Nothing to keep.
-        return database.execute_batch("ROLLBACK").is_ok() && !panicked;
+        // Nothing to keep: rolled back by the caller.
+        return;
     }
     match database.execute_batch("COMMIT") {
         Ok(()) => {
             for (done, value) in written {
                 let _ = done.send(Ok(value));
             }
-            !panicked
         }
         Err(error) => {
             let error = from_rusqlite(error);
@@ -389,7 +384,6 @@ fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) -> bool {
             for (done, _) in written {
                 let _ = done.send(Err(copy(&error)));
             }
-            database.is_autocommit() || database.execute_batch("ROLLBACK").is_ok()
         }
     }
 }
