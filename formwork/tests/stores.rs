@@ -671,7 +671,7 @@ async fn migrations_apply_once_and_refuse_a_changed_history() {
 }
 
 /// Every connection `sqlite::open` hands out is set up as its docs say, the first and any
-/// later one: WAL, foreign keys, and the checkpoint mark.
+/// later one: WAL, foreign keys, temporary storage in memory, and the checkpoint mark.
 #[tokio::test]
 async fn every_connection_of_an_opened_sqlite_database_is_set_up_alike() {
     let dir = std::env::temp_dir().join(format!("formwork-open-{}", uuid::Uuid::new_v4().simple()));
@@ -698,7 +698,12 @@ async fn every_connection_of_an_opened_sqlite_database_is_set_up_alike() {
             .fetch_one(&mut *connection)
             .await
             .unwrap();
-        assert_eq!((mode.as_str(), keys), ("wal", 1));
+        // 2: memory.
+        let temp: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), keys, temp), ("wal", 1, 2));
         assert_eq!(mark, i64::from(sqlite::WAL_PAGES_BEFORE_CHECKPOINT));
         held.push(connection);
     }
@@ -803,6 +808,74 @@ async fn a_writer_that_cannot_take_the_lock_in_time_fails_as_unavailable_and_goe
 
     assert_eq!(insert("after").await.unwrap(), 1, "one row inserted");
     assert_eq!(notes(&pool).await, ["after"]);
+    pool.close().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The statements a writer runs before each commit run once per transaction that keeps a
+/// work, after its works and in it (they see the works' rows, and nothing of a work that
+/// failed); when one fails, the transaction's works fail with it and nothing is kept.
+#[tokio::test]
+async fn a_writers_statements_before_commit_end_each_transaction_that_keeps_a_work() {
+    let (dir, pool) = notes_database("before-commit", std::time::Duration::from_secs(2)).await;
+    sqlx::query("CREATE TABLE commits (notes INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let writer = sqlite::Writer::new(pool.clone()).before_commit(&[
+        "INSERT INTO commits (notes) SELECT count(*) FROM notes",
+        // Fails (NOT NULL) once a note asks for it: the whole transaction with it.
+        "INSERT INTO notes (body) SELECT NULL FROM notes WHERE body = 'spoil the commit'",
+    ]);
+    let insert = |body: &'static str| {
+        writer.write(move |connection| {
+            connection
+                .prepare_cached("INSERT INTO notes (body) VALUES ($1)")?
+                .execute([body])
+        })
+    };
+    let refused = || {
+        writer.write(|connection| {
+            connection.execute("INSERT INTO notes (body) VALUES ('refused')", [])?;
+            Err::<(), _>(sqlite::rusqlite::Error::QueryReturnedNoRows)
+        })
+    };
+    let commits = || async {
+        sqlx::query_scalar::<_, i64>("SELECT notes FROM commits ORDER BY rowid")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+
+    assert_eq!(insert("first").await.unwrap(), 1);
+    assert_eq!(
+        commits().await,
+        [1],
+        "run once, after the work, in its transaction"
+    );
+    // Several at once, in one transaction or several: each transaction ends with one run
+    // that sees every note written before it.
+    let (a, b, c) = tokio::join!(insert("a"), insert("b"), insert("c"));
+    assert_eq!((a.unwrap(), b.unwrap(), c.unwrap()), (1, 1, 1));
+    let after = commits().await;
+    assert_eq!(after.last(), Some(&4), "{after:?}");
+    assert!(after.windows(2).all(|w| w[0] < w[1]), "{after:?}");
+    let runs = after.len();
+    // A transaction that keeps nothing runs nothing.
+    refused().await.unwrap_err();
+    assert_eq!(commits().await.len(), runs);
+
+    let error = insert("spoil the commit").await.unwrap_err();
+    assert!(!formwork::store::is_unavailable(&error), "{error:?}");
+    assert_eq!(
+        commits().await.len(),
+        runs,
+        "nothing of that transaction is kept"
+    );
+    assert_eq!(notes(&pool).await, ["first", "a", "b", "c"]);
+    // The writer goes on.
+    assert_eq!(insert("d").await.unwrap(), 1);
+    assert_eq!(commits().await.last(), Some(&5));
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -59,6 +59,7 @@ struct Job {
 pub struct Writer {
     pool: SqlitePool,
     queue: std::sync::Arc<std::sync::OnceLock<mpsc::Sender<Job>>>,
+    before_commit: &'static [&'static str],
 }
 
 impl Writer {
@@ -67,7 +68,20 @@ impl Writer {
         Self {
             pool,
             queue: Default::default(),
+            before_commit: &[],
         }
+    }
+
+    /// Runs `statements` (one statement each) at the end of every transaction the writer
+    /// commits, after its works and before the commit, in that transaction: what is cheaper
+    /// once for many writes than once for each. A full-text index its works' rows were queued
+    /// for, say: inside a transaction, FTS5 writes what each statement (and each work's
+    /// savepoint) added to it as a segment of its own, and merges those later. When one
+    /// fails, the transaction's works fail with it, rolled back. Set it before the writer's
+    /// first write.
+    pub fn before_commit(mut self, statements: &'static [&'static str]) -> Self {
+        self.before_commit = statements;
+        self
     }
 
     /// How many works wait for their turn (not counting those in the transaction running).
@@ -101,13 +115,14 @@ impl Writer {
         let queue = self.queue.get_or_init(|| {
             let (queue, waiting) = mpsc::channel(4_096);
             let pool = self.pool.clone();
+            let before_commit = self.before_commit;
             // The pool's connections are taken and given back through the runtime that
             // writes first (the app's).
             let runtime = tokio::runtime::Handle::try_current();
             let started = std::thread::Builder::new()
                 .name("formwork-sqlite-writer".to_owned())
                 .spawn(move || match runtime {
-                    Ok(runtime) => commit_together(&runtime, pool, waiting),
+                    Ok(runtime) => commit_together(&runtime, pool, before_commit, waiting),
                     Err(error) => {
                         tracing::error!(%error, "the SQLite writer needs a Tokio runtime")
                     }
@@ -218,11 +233,23 @@ pub(crate) fn from_rusqlite(error: rusqlite::Error) -> sqlx::Error {
     }
 }
 
+/// How long the writer keeps its connection once no work waits. Writes that keep coming find
+/// it as they left it: its pages and its prepared statements at hand, no trip through the pool
+/// and sqlx's thread to take it again (measured: taken again for each busy moment, a post's
+/// writes read back a third of their pages and prepared most of their statements afresh). An
+/// idle writer gives it back to the readers.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How many statements the writer's connection keeps prepared: the works' own, formwork's and
+/// the transaction's.
+const STATEMENTS_KEPT: usize = 64;
+
 /// The writer's thread: a connection from the pool while works keep coming, its statements
-/// run here; given back to the pool (for the readers) when none waits.
+/// run here; given back to the pool (for the readers) once none came for [`LINGER`].
 fn commit_together(
     runtime: &tokio::runtime::Handle,
     pool: SqlitePool,
+    before_commit: &[&str],
     mut waiting: mpsc::Receiver<Job>,
 ) {
     // A connection given back to the pool is given back through the runtime.
@@ -237,61 +264,97 @@ fn commit_together(
                 continue;
             }
         };
-        if !busy_period(runtime, &mut connection, &mut waiting, &mut batch) {
+        let period = Period {
+            runtime,
+            pool: &pool,
+            before_commit,
+        };
+        if !period.run(&mut connection, &mut waiting, &mut batch) {
             // Where its transaction stands is unknown: it is not given back.
             connection.close_on_drop();
         }
     }
 }
 
-/// Runs the works waiting, a transaction at a time, until none waits. Answers whether the
-/// connection may be given back. The works run on this thread, outside any runtime: a plain
-/// function of the connection.
-fn busy_period(
-    runtime: &tokio::runtime::Handle,
-    connection: &mut PoolConnection<Sqlite>,
-    waiting: &mut mpsc::Receiver<Job>,
-    batch: &mut Vec<Job>,
-) -> bool {
-    // sqlx's thread for the connection waits while the handle is held here.
-    let mut handle = match runtime.block_on(connection.lock_handle()) {
-        Ok(handle) => handle,
-        Err(error) => {
-            refuse(batch.drain(..), &error);
-            return false;
-        }
-    };
-    #[allow(unsafe_code)]
-    // SAFETY: the handle is the connection's open database, locked for this thread alone
-    // while `handle` lives, and `database` is dropped before it (declared after it). A
-    // connection made `from_handle` never closes the handle; it finalizes only the statements
-    // it prepared itself.
-    let database =
-        match unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) } {
-            Ok(database) => database,
+/// What a busy period of the writer runs with.
+struct Period<'a> {
+    runtime: &'a tokio::runtime::Handle,
+    pool: &'a SqlitePool,
+    before_commit: &'a [&'a str],
+}
+
+impl Period<'_> {
+    /// Runs the works waiting, a transaction at a time, until none came for [`LINGER`] (or
+    /// every writer is gone, or the pool is closed). Answers whether the connection may be
+    /// given back. The works run on this thread, outside any runtime: a plain function of the
+    /// connection.
+    fn run(
+        &self,
+        connection: &mut PoolConnection<Sqlite>,
+        waiting: &mut mpsc::Receiver<Job>,
+        batch: &mut Vec<Job>,
+    ) -> bool {
+        let runtime = self.runtime;
+        // sqlx's thread for the connection waits while the handle is held here.
+        let mut handle = match runtime.block_on(connection.lock_handle()) {
+            Ok(handle) => handle,
             Err(error) => {
-                refuse(batch.drain(..), &from_rusqlite(error));
+                refuse(batch.drain(..), &error);
                 return false;
             }
         };
-    loop {
-        while batch.len() < MOST_PER_COMMIT {
-            match waiting.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        #[allow(unsafe_code)]
+        // SAFETY: the handle is the connection's open database, locked for this thread alone
+        // while `handle` lives, and `database` is dropped before it (declared after it). A
+        // connection made `from_handle` never closes the handle; it finalizes only the
+        // statements it prepared itself.
+        let database =
+            match unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) } {
+                Ok(database) => database,
+                Err(error) => {
+                    refuse(batch.drain(..), &from_rusqlite(error));
+                    return false;
+                }
+            };
+        database.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+        loop {
+            while batch.len() < MOST_PER_COMMIT {
+                match waiting.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if batch.is_empty() {
+                let next = async {
+                    let closed = std::pin::pin!(self.pool.close_event());
+                    match futures::future::select(std::pin::pin!(waiting.recv()), closed).await {
+                        futures::future::Either::Left((job, _)) => job,
+                        futures::future::Either::Right(_) => None,
+                    }
+                };
+                match runtime.block_on(tokio::time::timeout(LINGER, next)) {
+                    Ok(Some(job)) => {
+                        batch.push(job);
+                        continue;
+                    }
+                    // Idle, no writer left, or the pool closing.
+                    Ok(None) | Err(_) => return true,
+                }
+            }
+            let jobs = std::mem::replace(batch, Vec::with_capacity(MOST_PER_COMMIT));
+            commit(&database, self.before_commit, jobs);
+            // A transaction that did not commit (nothing to keep, or a failure of its own)
+            // ends here; one that cannot end leaves the connection in a state nobody knows.
+            if !database.is_autocommit() && run(&database, "ROLLBACK").is_err() {
+                return false;
             }
         }
-        if batch.is_empty() {
-            return true;
-        }
-        let jobs = std::mem::replace(batch, Vec::with_capacity(MOST_PER_COMMIT));
-        commit(&database, jobs);
-        // A transaction that did not commit (nothing to keep, or a failure of its own) ends
-        // here; one that cannot end leaves the connection in a state nobody knows.
-        if !database.is_autocommit() && database.execute_batch("ROLLBACK").is_err() {
-            return false;
-        }
     }
+}
+
+/// Runs one of the transaction's own statements, prepared once for the connection.
+fn run(database: &rusqlite::Connection, statement: &str) -> rusqlite::Result<()> {
+    database.prepare_cached(statement)?.execute([]).map(|_| ())
 }
 
 /// Answers each of `jobs` with `error`.
@@ -305,24 +368,24 @@ fn refuse(jobs: impl IntoIterator<Item = Job>, error: &sqlx::Error) {
 /// savepoint that was rolled back to, so a failed work leaves it in place for the next).
 const SAVEPOINT: &str = "SAVEPOINT formwork_work";
 /// What a work that succeeded is followed by when another comes after it: its writes kept in
-/// the transaction, and the next one's savepoint.
-const KEEP_AND_NEXT: &str = "RELEASE formwork_work; SAVEPOINT formwork_work";
+/// the transaction (and then the next one's savepoint).
+const KEEP: &str = "RELEASE formwork_work";
 /// What a work that failed (or panicked) is followed by: its writes undone, the savepoint kept.
 const UNDO: &str = "ROLLBACK TO formwork_work";
 
-/// Runs `jobs` in one transaction, each in a savepoint, and answers each. A transaction of
-/// one work takes no savepoint: its failure rolls back the whole transaction, which holds
-/// nothing else. A transaction that is not committed is left open, for the caller to roll
-/// back (a work's panic unwinds through its statements, which are reset as they drop: the
-/// connection is as usable as after any other failure).
-fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) {
+/// Runs `jobs` in one transaction, each in a savepoint, then `before_commit` when a work is
+/// kept, and answers each. A transaction of one work takes no savepoint: its failure rolls
+/// back the whole transaction, which holds nothing else. A transaction that is not committed
+/// is left open, for the caller to roll back (a work's panic unwinds through its statements,
+/// which are reset as they drop: the connection is as usable as after any other failure).
+fn commit(database: &rusqlite::Connection, before_commit: &[&str], jobs: Vec<Job>) {
     // The write lock first: no work runs until it is this transaction's.
-    if let Err(error) = database.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(error) = run(database, "BEGIN IMMEDIATE") {
         return refuse(jobs, &from_rusqlite(error));
     }
     let alone = jobs.len() == 1;
     if !alone {
-        if let Err(error) = database.execute_batch(SAVEPOINT) {
+        if let Err(error) = run(database, SAVEPOINT) {
             return refuse(jobs, &from_rusqlite(error));
         }
     }
@@ -355,10 +418,10 @@ fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) {
         let between = match outcome {
             _ if alone => continue,
             Ok(()) if last => continue,
-            Ok(()) => KEEP_AND_NEXT,
-            Err(()) => UNDO,
+            Ok(()) => run(database, KEEP).and_then(|()| run(database, SAVEPOINT)),
+            Err(()) => run(database, UNDO),
         };
-        if let Err(error) = database.execute_batch(between) {
+        if let Err(error) = between {
             // Where the transaction stands is unknown: nothing in it is kept.
             let error = from_rusqlite(error);
             tracing::error!(%error, "could not end a write's savepoint; its transaction is rolled back");
@@ -372,7 +435,24 @@ fn commit(database: &rusqlite::Connection, jobs: Vec<Job>) {
         // Nothing to keep: rolled back by the caller.
         return;
     }
-    match database.execute_batch("COMMIT") {
+    if let Err(error) = before_commit
+        .iter()
+        .try_for_each(|statement| run(database, statement))
+    {
+        // The works' transaction is not complete without them: none of it is kept (rolled
+        // back by the caller).
+        let error = from_rusqlite(error);
+        tracing::error!(
+            %error,
+            writes = written.len(),
+            "the statements before a commit failed; its writes are rolled back"
+        );
+        for (done, _) in written {
+            let _ = done.send(Err(copy(&error)));
+        }
+        return;
+    }
+    match run(database, "COMMIT") {
         Ok(()) => {
             for (done, value) in written {
                 let _ = done.send(Ok(value));
