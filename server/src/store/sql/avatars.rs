@@ -55,6 +55,15 @@ macro_rules! avatar_queries {
                     key: &str,
                 ) -> Result<Finish, StoreError> {
                     let mut tx = self.pool.begin().await.map_err(backend_error)?;
+                    // Write first (a no-op on the user's row): the transaction takes SQLite's
+                    // write lock, waiting its turn, before it reads. One that read first
+                    // could not write once another connection had committed since its read
+                    // (SQLite answers "database is locked" at once, without waiting).
+                    sqlx::query("UPDATE users SET avatar_pending = avatar_pending WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend_error)?;
                     // Only this upload's job finishes it, so the picture read here is the
                     // one the update replaces.
                     let replaced = sqlx::query_scalar::<_, Option<String>>(
