@@ -731,6 +731,17 @@ async fn notes_database(
     (dir, pool)
 }
 
+/// Inserts a note through `writer`; answers how many rows it inserted.
+async fn insert_note(writer: &sqlite::Writer, body: &'static str) -> Result<usize, sqlx::Error> {
+    writer
+        .write(move |connection| {
+            connection
+                .prepare_cached("INSERT INTO notes (body) VALUES ($1)")?
+                .execute([body])
+        })
+        .await
+}
+
 /// The notes' bodies.
 async fn notes(pool: &sqlx::SqlitePool) -> Vec<String> {
     sqlx::query_scalar("SELECT body FROM notes")
@@ -788,13 +799,7 @@ async fn a_write_waits_for_the_lock_until_its_timeout_then_fails_as_unavailable(
 async fn a_writer_that_cannot_take_the_lock_in_time_fails_as_unavailable_and_goes_on() {
     let (dir, pool) = notes_database("writer-busy", std::time::Duration::from_millis(200)).await;
     let writer = sqlite::Writer::new(pool.clone());
-    let insert = |body: &'static str| {
-        writer.write(move |connection| {
-            connection
-                .prepare_cached("INSERT INTO notes (body) VALUES ($1)")?
-                .execute([body])
-        })
-    };
+    let insert = |body: &'static str| insert_note(&writer, body);
 
     let mut holder = pool.acquire().await.unwrap();
     sqlx::query("BEGIN IMMEDIATE")
@@ -827,13 +832,7 @@ async fn a_writers_statements_before_commit_end_each_transaction_that_keeps_a_wo
         // Fails (NOT NULL) once a note asks for it: the whole transaction with it.
         "INSERT INTO notes (body) SELECT NULL FROM notes WHERE body = 'spoil the commit'",
     ]);
-    let insert = |body: &'static str| {
-        writer.write(move |connection| {
-            connection
-                .prepare_cached("INSERT INTO notes (body) VALUES ($1)")?
-                .execute([body])
-        })
-    };
+    let insert = |body: &'static str| insert_note(&writer, body);
     let refused = || {
         writer.write(|connection| {
             connection.execute("INSERT INTO notes (body) VALUES ('refused')", [])?;

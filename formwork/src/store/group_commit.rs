@@ -367,16 +367,14 @@ impl Period<'_> {
             }
         }
     }
-}
 
-impl Period<'_> {
     /// After a commit: a WAL past the mark is checkpointed on another of the pool's
     /// connections while the writer goes on; once that is done, the writer checkpoints what
     /// it wrote meanwhile (a few pages), so that the WAL starts afresh with its next
     /// transaction. A WAL four times past the mark (the other checkpoint far behind, or
     /// failing) is checkpointed here at once, as SQLite would.
     fn checkpoint(&self, database: &rusqlite::Connection, wal: &std::sync::Arc<Wal>) {
-        use std::sync::atomic::Ordering::{AcqRel, Relaxed};
+        use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
         let frames = wal.frames.swap(0, Relaxed);
         if frames == 0 {
             return;
@@ -398,10 +396,8 @@ impl Period<'_> {
                 if let Err(error) = done {
                     tracing::warn!(%error, "could not checkpoint the WAL beside the writer");
                 }
-                wal.running
-                    .store(false, std::sync::atomic::Ordering::Release);
-                wal.caught_up
-                    .store(true, std::sync::atomic::Ordering::Release);
+                wal.running.store(false, Release);
+                wal.caught_up.store(true, Release);
             });
         }
     }
