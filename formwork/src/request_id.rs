@@ -20,7 +20,7 @@ pub struct RequestId(Arc<str>);
 
 impl RequestId {
     fn new() -> Self {
-        Self(uuid::Uuid::new_v4().simple().to_string().into())
+        Self(crate::random_id().into())
     }
 
     /// The id as text.

@@ -119,7 +119,7 @@ pub async fn announce(
     if items.is_empty() {
         return;
     }
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = crate::random_id();
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(REVALIDATION_ID_HEADER, value);
     }

@@ -86,6 +86,7 @@ impl SqliteStore {
 }
 
 super::sql::sql_store!(SqliteStore, "sqlite", sqlite);
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
