@@ -164,10 +164,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// A fresh id: 128 bits from the thread's random generator (`rand`'s, a ChaCha generator
-/// seeded and reseeded from the operating system), as 32 lowercase hex digits. For the ids
-/// requests make as they are served (a request's id, a flash's, a revalidation's):
-/// `Uuid::new_v4` makes a `getrandom` system call for each (measured: three in each no-JS
-/// form post, one in every page view).
+/// seeded and reseeded from the operating system), as 32 lowercase hex digits. The one way
+/// formwork makes the ids requests make as they are served: a request's, a flash's, a
+/// revalidation's, a page's and a form's one-time ids. (`Uuid::new_v4` makes a `getrandom`
+/// system call for each: measured, three in each no-JS form post, one in every page view.)
 #[cfg(feature = "ssr")]
 pub(crate) fn random_id() -> String {
     hex(&rand::random::<u128>().to_be_bytes())
