@@ -381,10 +381,7 @@ impl Period<'_> {
         }
         let mark = i64::from(self.checkpoint_at);
         if wal.caught_up.swap(false, AcqRel) || i64::from(frames) >= 4 * mark {
-            let done = database.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            if let Err(error) = done {
-                tracing::warn!(%error, "could not checkpoint the WAL");
-            }
+            checkpoint_in_line(database);
             return;
         }
         if i64::from(frames) >= mark && !wal.running.swap(true, AcqRel) {
@@ -399,6 +396,36 @@ impl Period<'_> {
                 wal.running.store(false, Release);
                 wal.caught_up.store(true, Release);
             });
+        }
+    }
+}
+
+/// How long the writer waits its turn to checkpoint in line while another checkpoint runs
+/// (the one beside its writes, far behind): writes wait meanwhile, as they do while SQLite
+/// checkpoints in line itself.
+const CHECKPOINT_TURN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A checkpoint on the writer's connection, once any other has ended: SQLite runs one
+/// checkpoint at a time and answers another "busy" at once (the first column of the pragma's
+/// row), without checkpointing anything.
+fn checkpoint_in_line(database: &rusqlite::Connection) {
+    let deadline = std::time::Instant::now() + CHECKPOINT_TURN;
+    loop {
+        match database.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            row.get::<_, i64>(0)
+        }) {
+            Ok(0) => return,
+            Ok(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Ok(_) => {
+                tracing::warn!("could not checkpoint the WAL: another checkpoint held it");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not checkpoint the WAL");
+                return;
+            }
         }
     }
 }
