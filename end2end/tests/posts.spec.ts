@@ -228,7 +228,9 @@ test.describe("posts", () => {
     await page.getByLabel("Message").fill("Hello there, team!");
     await page.getByRole("button", { name: "Send" }).click();
     await expect(page.locator("#name-error")).toHaveText("Name needs at least 2 characters.");
-    expect(flashCookie).not.toBe("");
+    // The listener reads the headers asynchronously: it may finish after the page showed the
+    // refusal.
+    await expect.poll(() => flashCookie, { message: "the post set a flash cookie" }).not.toBe("");
 
     for (const value of [flashCookie, "00000000000000000000000000000000.forged", "garbage"]) {
       await context.addCookies([{ name: "fw_flash", value, url: baseURL! }]);
