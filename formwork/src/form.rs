@@ -849,7 +849,7 @@ pub(crate) fn hidden_fields() -> (String, String) {
     return {
         match scope::current().as_ref().and_then(scope::FormScope::tokens) {
             Some(tokens) => (tokens.page_path().to_owned(), tokens.issue()),
-            None => (crate::request::page(), crate::random_id()),
+            None => (crate::request::page(), crate::ordered_id()),
         }
     };
     #[cfg(not(feature = "ssr"))]

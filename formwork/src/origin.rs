@@ -27,7 +27,7 @@ pub fn sign_form_token(key: &SigningKey, id: &str) -> String {
 
 /// A fresh form token: a random submission id, signed.
 pub fn new_form_token(key: &SigningKey) -> String {
-    sign_form_token(key, &crate::random_id())
+    sign_form_token(key, &crate::ordered_id())
 }
 
 /// The form tokens of one rendered page: a random page id, signed once, and for each form
@@ -47,7 +47,7 @@ pub struct PageTokens {
 impl PageTokens {
     /// The tokens of a new page.
     pub fn new(key: &SigningKey) -> Self {
-        let page = crate::random_id();
+        let page = crate::ordered_id();
         Self {
             tag: key.tag(&[b"form", page.as_bytes()]),
             page,

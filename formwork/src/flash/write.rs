@@ -67,7 +67,7 @@ pub(crate) async fn store_and_redirect(
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    let id = crate::random_id();
+    let id = crate::ordered_id();
     let payload = match serde_json::to_string(flash) {
         Ok(payload) => payload,
         Err(error) => {
