@@ -5,7 +5,8 @@
 //! input travel to that next page in a flash:
 //!
 //! - the data stays on the server ([`FlashStore`], in the database, so any instance can read
-//!   it) and the browser holds only a random id, signed with the server's key;
+//!   it) and the browser holds only its id (the millisecond it was made, then 80 random
+//!   bits), signed with the server's key;
 //! - it is short-lived (60 seconds) and single-use: reading it deletes it, so a reload shows
 //!   a clean page and a replayed or forged cookie is ignored;
 //! - it never touches the URL, so nothing leaks into history, logs or Referer headers.

@@ -178,8 +178,8 @@ pub(crate) fn random_id() -> String {
 /// formwork keeps in its tables (a flash's, a page's and a form's one-time ids): a B-tree
 /// index of random keys puts each new row on a page of its own, so the rows a busy moment adds
 /// are written to as many pages; keys that follow the clock add them side by side, on the few
-/// last pages (measured on no-JS `create_post`, its flashes' ids: 28.5 KB written per post
-/// before, 22.9 KB after, and 8% less CPU).
+/// last pages (measured on no-JS `create_post`, whose flash ids were random: 33 to 35 KB
+/// written per post before, 28 to 29 KB after).
 #[cfg(feature = "ssr")]
 pub(crate) fn ordered_id() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};

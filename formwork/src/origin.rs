@@ -25,15 +25,17 @@ pub fn sign_form_token(key: &SigningKey, id: &str) -> String {
     format!("{id}.{}", key.tag(&[b"form", id.as_bytes()]))
 }
 
-/// A fresh form token: a random submission id, signed.
+/// A fresh form token: a new submission id (the millisecond it was made, then 80 random
+/// bits), signed.
 pub fn new_form_token(key: &SigningKey) -> String {
     sign_form_token(key, &crate::ordered_id())
 }
 
-/// The form tokens of one rendered page: a random page id, signed once, and for each form
-/// that id with the form's number, `<32 hex digits>-<n>.<signature>`. Id and number are the
-/// form's one-time submission id; the signature, the page's, shows the server made it. A page
-/// with twenty forms signs once, not twenty times.
+/// The form tokens of one rendered page: a new page id (the millisecond it was made, then 80
+/// random bits), signed once, and for each form that id with the form's number,
+/// `<32 hex digits>-<n>.<signature>`. Id and number are the form's one-time submission id; the
+/// signature, the page's, shows the server made it. A page with twenty forms signs once, not
+/// twenty times.
 ///
 /// What a token vouches for is unchanged: that the server rendered a form (any visitor can
 /// have the server render one, so a token is never a credential), and which rendering a
