@@ -182,11 +182,7 @@ pub(crate) fn random_id() -> String {
 /// written per post before, 28 to 29 KB after).
 #[cfg(feature = "ssr")]
 pub(crate) fn ordered_id() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    ordered_id_at(millis)
+    ordered_id_at(u64::try_from(jobs::now_ms()).unwrap_or_default())
 }
 
 /// [`ordered_id`] made at `millis` (its low 48 bits: the year 10889 before they wrap).
