@@ -9,6 +9,7 @@
 //! of its own rather than because the database is down, each of its writes is tried alone, so
 //! that one write's failure is never its neighbours'.
 
+use super::sql::NewFlash;
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::{mpsc, oneshot};
 
@@ -73,11 +74,19 @@ impl Applied {
     }
 }
 
-/// A flash to keep: its id, its payload and when it expires.
-pub(crate) struct NewFlash {
-    pub(crate) id: String,
-    pub(crate) payload: String,
-    pub(crate) expires_at: i64,
+#[async_trait::async_trait]
+impl super::sql::FormWrites for Writer {
+    async fn claim(&self, token: &str, now: i64, expires_at: i64) -> Result<bool, String> {
+        Writer::claim(self, token, now, expires_at).await
+    }
+
+    async fn finish(
+        &self,
+        outcome: Option<(&str, &str)>,
+        flash: Option<super::sql::NewFlash>,
+    ) -> Result<(), String> {
+        Writer::finish(self, outcome, flash).await
+    }
 }
 
 enum Write {

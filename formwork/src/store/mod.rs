@@ -15,12 +15,13 @@
 //! session lookup: one query per signed-in request.
 //!
 //! A plain form post writes to them twice: its submission token is claimed before the action
-//! runs, and its outcome and flash are kept after. The sqlx stores gather these writes from
-//! every post in flight and write each kind for all of them in one statement (`batch`), so
-//! that under load a post costs the database a fraction of a transaction of formwork's own
-//! besides the action's.
+//! runs, and its outcome and flash are kept after. Under load, a post costs the database a
+//! fraction of a transaction of formwork's own besides the action's: PostgreSQL's store gathers
+//! these writes from every post in flight and writes each kind for all of them in one
+//! statement (`batch`); SQLite's gives them to the database's one writer, which commits the
+//! writes of every post in flight together, the app's with formwork's (`group_commit`).
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(feature = "postgres")]
 mod batch;
 #[cfg(feature = "sqlite")]
 mod group_commit;

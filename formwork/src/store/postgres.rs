@@ -108,10 +108,9 @@ struct Batches {
     pool: PgPool,
 }
 
-impl Batches {
-    fn new(pool: &PgPool, _writer: &Writer) -> Self {
-        Self { pool: pool.clone() }
-    }
+/// A store's form-post writes on PostgreSQL: in batches ([`Batches`]).
+fn form_writes(pool: &PgPool, _writer: &Writer) -> Box<dyn super::sql::FormWrites> {
+    Box::new(super::batch::Writer::start(Batches { pool: pool.clone() }))
 }
 
 #[async_trait::async_trait]

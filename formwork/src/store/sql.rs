@@ -45,8 +45,33 @@ impl From<sqlx::Error> for crate::ActionError {
     }
 }
 
+/// Where a store writes a form post's own writes: its claim before the action runs, its
+/// outcome and flash after. PostgreSQL's store writes them in batches (`batch::Writer`);
+/// SQLite's gives each to the database's one writer, which commits them with the app's
+/// writes.
+#[async_trait::async_trait]
+pub(crate) trait FormWrites: Send + Sync + 'static {
+    /// Claims `token` unless an unexpired claim holds it (one that expired before `now` counts
+    /// as none): whether this call claimed it.
+    async fn claim(&self, token: &str, now: i64, expires_at: i64) -> Result<bool, String>;
+
+    /// Records `outcome` (`(token, outcome)`) and keeps `flash`, whichever are given.
+    async fn finish(
+        &self,
+        outcome: Option<(&str, &str)>,
+        flash: Option<NewFlash>,
+    ) -> Result<(), String>;
+}
+
+/// A flash to keep: its id, its payload and when it expires.
+pub(crate) struct NewFlash {
+    pub(crate) id: String,
+    pub(crate) payload: String,
+    pub(crate) expires_at: i64,
+}
+
 /// A batch statement's failure, as the batch writer tells its callers.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(feature = "postgres")]
 pub(crate) fn failure(error: &sqlx::Error) -> super::batch::Failed {
     super::batch::Failed {
         unavailable: is_unavailable(error),
@@ -116,10 +141,8 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
 /// adds to pick rows no other worker holds. `$writer` is the backend's writer of an app's
-/// writes. The writes of a form post go through the store's
-/// [`Writer`](super::batch::Writer), a batch at a time; the backend's module says how and
-/// where a batch is written (its `Batches`, of the store's pool and writer, and the
-/// [`Statements`](super::batch::Statements) they run), and how a sweep is (its `sweep`).
+/// writes. The writes of a form post go where the backend's `form_writes` (of the store's
+/// pool and writer) sends them ([`FormWrites`]), and its `sweep` says how a sweep is run.
 macro_rules! framework_queries {
     (
         $store:ident,
@@ -134,7 +157,7 @@ macro_rules! framework_queries {
             pool: sqlx::Pool<$db>,
             session_lookup: Option<String>,
             sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
-            batches: std::sync::Arc<std::sync::OnceLock<$crate::store::batch::Writer>>,
+            batches: std::sync::Arc<std::sync::OnceLock<Box<dyn $crate::store::sql::FormWrites>>>,
             writer: $writer,
         }
 
@@ -183,12 +206,12 @@ macro_rules! framework_queries {
                 &self.pool
             }
 
-            /// The writer of the form posts' claims, outcomes and flashes, started by the
-            /// first of them.
-            fn batches(&self) -> &$crate::store::batch::Writer {
-                self.batches.get_or_init(|| {
-                    $crate::store::batch::Writer::start(Batches::new(&self.pool, &self.writer))
-                })
+            /// Where the form posts' claims, outcomes and flashes are written (the
+            /// backend's [`form_writes`]), set up by the first of them.
+            fn batches(&self) -> &dyn $crate::store::sql::FormWrites {
+                self.batches
+                    .get_or_init(|| form_writes(&self.pool, &self.writer))
+                    .as_ref()
             }
 
             /// Sweeps the flashes nobody came back for, once a minute at most, on the way to
@@ -217,7 +240,7 @@ macro_rules! framework_queries {
                 expires_at: i64,
             ) -> Result<(), String> {
                 self.sweep_flashes(expires_at).await?;
-                let flash = $crate::store::batch::NewFlash {
+                let flash = $crate::store::sql::NewFlash {
                     id: id.to_owned(),
                     payload: payload.to_owned(),
                     expires_at,
@@ -263,7 +286,7 @@ macro_rules! framework_queries {
                 expires_at: i64,
             ) -> Result<(), String> {
                 self.sweep_flashes(expires_at).await?;
-                let flash = $crate::store::batch::NewFlash {
+                let flash = $crate::store::sql::NewFlash {
                     id: id.to_owned(),
                     payload: payload.to_owned(),
                     expires_at,

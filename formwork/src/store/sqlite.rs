@@ -147,76 +147,66 @@ super::sql::framework_queries!(
     writer: Writer,
 );
 
-// Each batch's rows are a JSON array (`json_each`); `WHERE true` tells SQLite's parser that
-// the `ON CONFLICT` is the upsert's.
-const CLAIMS: &str = "INSERT INTO formwork_submissions (token, expires_at) \
-     SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true \
+// `?N` binds the N-th value given (SQLite numbers `$N` by where each first appears).
+const CLAIM: &str = "INSERT INTO formwork_submissions (token, expires_at) VALUES (?1, ?2) \
      ON CONFLICT (token) DO UPDATE SET expires_at = excluded.expires_at, outcome = NULL \
-     WHERE formwork_submissions.expires_at < $2 RETURNING token";
-const OUTCOMES: &str = "UPDATE formwork_submissions SET outcome = item.value ->> 1 \
-     FROM json_each($1) AS item WHERE formwork_submissions.token = item.value ->> 0";
-const FLASHES: &str = "INSERT INTO formwork_flashes (id, payload, expires_at) \
-     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1)";
+     WHERE formwork_submissions.expires_at < ?3 RETURNING token";
+const OUTCOME: &str = "UPDATE formwork_submissions SET outcome = ?2 WHERE token = ?1";
+const FLASH: &str = "INSERT INTO formwork_flashes (id, payload, expires_at) VALUES (?1, ?2, ?3)";
 
-/// A store's batches, on SQLite: through the database's one writer, in the transaction it
-/// shares with the app's writes of that moment, rather than beside it (a second writer
-/// waiting at SQLite's lock).
-struct Batches {
+/// A store's form-post writes on SQLite: each given to the database's one writer, which
+/// commits it in the transaction it shares with the app's writes of that moment (rather than
+/// beside it: a second writer waiting at SQLite's lock). A claim is answered as soon as it
+/// ran ([`Writer::write_ahead`]): the action's writes and the post's outcome, which come
+/// after it through the same writer, are committed with it or after it, never without it.
+struct Direct {
     writer: Writer,
 }
 
-impl Batches {
-    fn new(_pool: &SqlitePool, writer: &Writer) -> Self {
-        Self {
-            writer: writer.clone(),
-        }
-    }
+fn form_writes(_pool: &SqlitePool, writer: &Writer) -> Box<dyn super::sql::FormWrites> {
+    Box::new(Direct {
+        writer: writer.clone(),
+    })
 }
 
 #[async_trait::async_trait]
-impl super::batch::Statements for Batches {
-    async fn apply(&self, rows: super::batch::Rows) -> super::batch::Applied {
-        let nows: Vec<i64> = rows.claims.iter().map(|(now, _)| *now).collect();
-        // Its statements each answer for themselves: a failed one (rolled back alone, as a
-        // statement is) fails neither the others nor the work.
-        match self
-            .writer
-            .write(move |connection| Ok(write(connection, rows)))
+impl super::sql::FormWrites for Direct {
+    async fn claim(&self, token: &str, now: i64, expires_at: i64) -> Result<bool, String> {
+        let token = token.to_owned();
+        self.writer
+            .write_ahead(move |connection| {
+                let mut claim = connection.prepare_cached(CLAIM)?;
+                let mut rows = claim.query((&token, expires_at, now))?;
+                Ok(rows.next()?.is_some())
+            })
             .await
-        {
-            Ok(applied) => applied,
-            Err(error) => super::batch::Applied::failed(nows, super::sql::failure(&error)),
-        }
+            .map_err(|error| error.to_string())
     }
-}
 
-/// One batch's statements on the writer's connection; each part answers for itself.
-fn write(connection: &rusqlite::Connection, rows: super::batch::Rows) -> super::batch::Applied {
-    let failed =
-        |error: rusqlite::Error| super::sql::failure(&super::group_commit::from_rusqlite(error));
-    let mut claims = std::collections::HashMap::new();
-    for (now, claimed) in rows.claims {
-        let tokens = connection.prepare_cached(CLAIMS).and_then(|mut statement| {
-            statement
-                .query_map((claimed, now), |row| row.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()
-        });
-        claims.insert(now, tokens.map_err(failed));
-    }
-    let write = |statement: &'static str, rows: Option<String>| match rows {
-        None => Ok(()),
-        Some(rows) => connection
-            .prepare_cached(statement)
-            .and_then(|mut statement| statement.execute([rows]))
-            .map(drop)
-            .map_err(failed),
-    };
-    let outcomes = write(OUTCOMES, rows.outcomes);
-    let flashes = write(FLASHES, rows.flashes);
-    super::batch::Applied {
-        claims,
-        outcomes,
-        flashes,
+    async fn finish(
+        &self,
+        outcome: Option<(&str, &str)>,
+        flash: Option<super::sql::NewFlash>,
+    ) -> Result<(), String> {
+        let outcome = outcome.map(|(token, outcome)| (token.to_owned(), outcome.to_owned()));
+        self.writer
+            .write_own(move |connection| {
+                if let Some((token, outcome)) = outcome {
+                    connection
+                        .prepare_cached(OUTCOME)?
+                        .execute((token, outcome))?;
+                }
+                if let Some(flash) = flash {
+                    connection.prepare_cached(FLASH)?.execute((
+                        flash.id,
+                        flash.payload,
+                        flash.expires_at,
+                    ))?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|error| error.to_string())
     }
 }
 
