@@ -593,9 +593,10 @@ const UNDO: &str = "ROLLBACK TO formwork_work";
 /// is left open, for the caller to roll back (a work's panic unwinds through its statements,
 /// which are reset as they drop: the connection is as usable as after any other failure).
 ///
-/// `ahead`: the works answered ahead in transactions that did not commit. They run first,
-/// before the savepoints; while one fails, so do `jobs`. They leave the list once committed,
-/// and the works this transaction answers ahead join it until it is.
+/// `ahead`: the works answered ahead in a transaction that did not commit. They run first,
+/// before the savepoints; while one fails, so do `jobs`. They leave the list once committed.
+/// The works this transaction answers ahead join it until it is, unless the list held some
+/// already: then they are answered once committed, as any other.
 fn commit(
     database: &rusqlite::Connection,
     before_commit: &[&str],
@@ -619,8 +620,9 @@ fn commit(
         tracing::error!(%error, writes = jobs.len(), "writes answered ahead could not be written again; the writes after them wait");
         return refuse(jobs, &error);
     }
+    let retrying = !ahead.is_empty();
     // With works written again before it, a work is not alone: its failure is its own.
-    let alone = jobs.len() == 1 && ahead.is_empty();
+    let alone = jobs.len() == 1 && !retrying;
     if !alone {
         if let Err(error) = run(database, SAVEPOINT) {
             return refuse(jobs, &from_rusqlite(error));
@@ -636,9 +638,12 @@ fn commit(
                 std::panic::catch_unwind(AssertUnwindSafe(|| work(database))),
                 None,
             ),
+            // While a transaction failed to commit (works wait to be written again), none
+            // is answered ahead: each is answered with its transaction, and the works
+            // written again stay as many as one transaction answered ahead.
             Kind::Ahead(work) => (
                 std::panic::catch_unwind(AssertUnwindSafe(|| work(database))),
-                Some(work),
+                (!retrying).then_some(work),
             ),
         };
         let outcome = match ran {
@@ -731,7 +736,8 @@ mod tests {
     /// A work answered ahead is answered before its transaction commits. When that
     /// transaction does not commit, the writer writes the work again first in each of its
     /// next transactions, and none of them commits without it; once one has, it is not
-    /// written again.
+    /// written again. Meanwhile, works that would be answered ahead are answered with their
+    /// transaction.
     #[tokio::test]
     async fn a_work_answered_ahead_is_written_again_until_a_transaction_with_it_commits() {
         /// Fails the commit of every transaction while `trip` holds a row.
@@ -774,16 +780,18 @@ mod tests {
             }
         };
 
-        // Answered, though its transaction did not commit.
-        let claimed = writer
-            .write_ahead(|connection| {
+        let claim = |token: &'static str| {
+            writer.write_ahead(move |connection| {
                 connection
-                    .prepare_cached("INSERT INTO claims (token) VALUES ('a')")?
-                    .execute([])
+                    .prepare_cached("INSERT INTO claims (token) VALUES ($1)")?
+                    .execute([token])
             })
-            .await;
-        assert_eq!(claimed.unwrap(), 1);
+        };
+        // Answered, though its transaction did not commit.
+        assert_eq!(claim("a").await.unwrap(), 1);
         assert!(rows("claims").await.is_empty());
+        // Once one did not commit, the next are answered with their own transaction.
+        assert!(claim("b").await.is_err());
         // A later write's transaction fails as long as the claim cannot be committed.
         assert!(note("while tripped").await.is_err());
         assert!(rows("claims").await.is_empty());
