@@ -102,6 +102,11 @@ mod server {
         /// sweeps claims that expired before `now` (the SQL stores: once a minute at most).
         /// `true` for the first claim (a claim expired before `now` counts as none), `false`
         /// when the token was claimed before: the form was submitted twice.
+        ///
+        /// A store may answer before the claim is on disk, provided nothing written after the
+        /// answer (the action's writes, the outcome) can be kept without it. SQLite's does:
+        /// its claim is answered once it ran in the writer's transaction, and is written
+        /// again, before anything else, while that transaction fails to commit.
         async fn claim_submission(
             &self,
             token: &str,
