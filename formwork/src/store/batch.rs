@@ -1,4 +1,5 @@
-//! formwork's own writes on the way of a form post, written together: the submission claims
+//! formwork's own writes on the way of a form post, written together (PostgreSQL's store; on
+//! SQLite the database's one writer does this, see `group_commit`): the submission claims
 //! before actions run, and the outcomes and flashes after. A form post used to write each of
 //! them in a transaction of its own; under load they now queue for one writer, which writes
 //! every claim waiting at that moment in one statement, then every outcome, then every flash.

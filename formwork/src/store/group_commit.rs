@@ -46,6 +46,19 @@ enum Kind {
     Ahead(Ahead),
 }
 
+impl Kind {
+    /// `work`, answered once its transaction is committed.
+    fn committed<T, F>(work: F) -> Self
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        Self::Committed(Box::new(move |connection: &rusqlite::Connection| {
+            work(connection).map(|value| Box::new(value) as Value)
+        }))
+    }
+}
+
 /// The writer of one SQLite database. Clones share it; it starts with the first write (on a
 /// thread of its own) and stops when the last clone is dropped.
 ///
@@ -136,10 +149,7 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let work = Kind::Committed(Box::new(move |connection: &rusqlite::Connection| {
-            work(connection).map(|value| Box::new(value) as Value)
-        }));
-        self.send(work, false).await
+        self.send(Kind::committed(work), false).await
     }
 
     /// Runs `work` as [`write`](Self::write) does, but answers as soon as it ran, before its
@@ -176,10 +186,7 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let work = Kind::Committed(Box::new(move |connection: &rusqlite::Connection| {
-            work(connection).map(|value| Box::new(value) as Value)
-        }));
-        self.send(work, true).await
+        self.send(Kind::committed(work), true).await
     }
 
     /// Queues `work` for the writer (started by the first), and waits for its answer.
