@@ -75,21 +75,6 @@ impl Applied {
     }
 }
 
-#[async_trait::async_trait]
-impl super::sql::FormWrites for Writer {
-    async fn claim(&self, token: &str, now: i64, expires_at: i64) -> Result<bool, String> {
-        Writer::claim(self, token, now, expires_at).await
-    }
-
-    async fn finish(
-        &self,
-        outcome: Option<(&str, &str)>,
-        flash: Option<super::sql::NewFlash>,
-    ) -> Result<(), String> {
-        Writer::finish(self, outcome, flash).await
-    }
-}
-
 enum Write {
     Claim {
         token: String,
@@ -119,13 +104,15 @@ impl Writer {
         Self { queue }
     }
 
-    /// Claims `token` unless an unexpired claim holds it: whether this call claimed it.
-    pub(crate) async fn claim(
-        &self,
-        token: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<bool, String> {
+    async fn send(&self, write: Write) -> Result<(), String> {
+        self.queue.send(write).await.map_err(|_| stopped())
+    }
+}
+
+/// Each write queued for the next batch, and answered once that batch is written.
+#[async_trait::async_trait]
+impl super::sql::FormWrites for Writer {
+    async fn claim(&self, token: &str, now: i64, expires_at: i64) -> Result<bool, String> {
         let (done, answer) = oneshot::channel();
         self.send(Write::Claim {
             token: token.to_owned(),
@@ -137,8 +124,7 @@ impl Writer {
         answer.await.unwrap_or_else(|_| Err(stopped()))
     }
 
-    /// Records `outcome` (`(token, outcome)`) and keeps `flash`, whichever are given.
-    pub(crate) async fn finish(
+    async fn finish(
         &self,
         outcome: Option<(&str, &str)>,
         flash: Option<NewFlash>,
@@ -151,10 +137,6 @@ impl Writer {
         })
         .await?;
         answer.await.unwrap_or_else(|_| Err(stopped()))
-    }
-
-    async fn send(&self, write: Write) -> Result<(), String> {
-        self.queue.send(write).await.map_err(|_| stopped())
     }
 }
 

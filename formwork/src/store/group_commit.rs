@@ -740,17 +740,10 @@ fn commit(
 mod tests {
     use super::*;
 
-    /// A work answered ahead is answered before its transaction commits. When that
-    /// transaction does not commit, the writer writes the work again first in each of its
-    /// next transactions, and none of them commits without it; once one has, it is not
-    /// written again. Meanwhile, works that would be answered ahead are answered with their
-    /// transaction.
-    #[tokio::test]
-    async fn a_work_answered_ahead_is_written_again_until_a_transaction_with_it_commits() {
-        /// Fails the commit of every transaction while `trip` holds a row.
-        static GUARD: &[&str] = &["INSERT INTO audit (ok) SELECT NOT EXISTS (SELECT 1 FROM trip)"];
+    /// A fresh database file, opened as formwork opens one, in a directory of its own.
+    async fn database(name: &str) -> (std::path::PathBuf, SqlitePool) {
         let dir = std::env::temp_dir().join(format!(
-            "formwork-writer-ahead-{}",
+            "formwork-writer-{name}-{}",
             uuid::Uuid::new_v4().simple()
         ));
         std::fs::create_dir_all(&dir).unwrap();
@@ -760,6 +753,19 @@ mod tests {
         )
         .await
         .unwrap();
+        (dir, pool)
+    }
+
+    /// A work answered ahead is answered before its transaction commits. When that
+    /// transaction does not commit, the writer writes the work again first in each of its
+    /// next transactions, and none of them commits without it; once one has, it is not
+    /// written again. Meanwhile, works that would be answered ahead are answered with their
+    /// transaction.
+    #[tokio::test]
+    async fn a_work_answered_ahead_is_written_again_until_a_transaction_with_it_commits() {
+        /// Fails the commit of every transaction while `trip` holds a row.
+        static GUARD: &[&str] = &["INSERT INTO audit (ok) SELECT NOT EXISTS (SELECT 1 FROM trip)"];
+        let (dir, pool) = database("ahead").await;
         for table in [
             "CREATE TABLE claims (token TEXT PRIMARY KEY)",
             "CREATE TABLE notes (body TEXT NOT NULL)",
@@ -824,17 +830,7 @@ mod tests {
     #[tokio::test]
     async fn the_writers_wal_is_checkpointed_and_starts_afresh() {
         const MARK: u32 = 40;
-        let dir = std::env::temp_dir().join(format!(
-            "formwork-writer-wal-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pool = super::super::sqlite::open(
-            &format!("sqlite:{}", dir.join("test.db").display()),
-            std::time::Duration::from_secs(2),
-        )
-        .await
-        .unwrap();
+        let (dir, pool) = database("wal").await;
         sqlx::query("CREATE TABLE notes (body TEXT NOT NULL)")
             .execute(&pool)
             .await

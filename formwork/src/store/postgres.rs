@@ -109,7 +109,7 @@ struct Batches {
 }
 
 /// A store's form-post writes on PostgreSQL: in batches ([`Batches`]).
-fn form_writes(pool: &PgPool, _writer: &Writer) -> Box<dyn super::sql::FormWrites> {
+fn start_form_writes(pool: &PgPool, _writer: &Writer) -> Box<dyn super::sql::FormWrites> {
     Box::new(super::batch::Writer::start(Batches { pool: pool.clone() }))
 }
 

@@ -141,7 +141,7 @@ pub(crate) fn sweep_due(last: &std::sync::atomic::AtomicI64, now: i64) -> bool {
 /// Defines the store `$store` on a pool of database `$db` (named `$name` in its docs) and
 /// implements `FlashStore`, `SessionStore` and `JobStore` for it; `$lock` is what a job claim
 /// adds to pick rows no other worker holds. `$writer` is the backend's writer of an app's
-/// writes. The writes of a form post go where the backend's `form_writes` (of the store's
+/// writes. The writes of a form post go where the backend's `start_form_writes` (of the store's
 /// pool and writer) sends them ([`FormWrites`]), and its `sweep` says how a sweep is run.
 macro_rules! framework_queries {
     (
@@ -157,7 +157,7 @@ macro_rules! framework_queries {
             pool: sqlx::Pool<$db>,
             session_lookup: Option<String>,
             sweeps: std::sync::Arc<$crate::store::sql::Sweeps>,
-            batches: std::sync::Arc<std::sync::OnceLock<Box<dyn $crate::store::sql::FormWrites>>>,
+            form_writes: std::sync::Arc<std::sync::OnceLock<Box<dyn $crate::store::sql::FormWrites>>>,
             writer: $writer,
         }
 
@@ -170,7 +170,7 @@ macro_rules! framework_queries {
                     pool,
                     session_lookup: None,
                     sweeps: Default::default(),
-                    batches: Default::default(),
+                    form_writes: Default::default(),
                 }
             }
 
@@ -187,8 +187,8 @@ macro_rules! framework_queries {
             /// database (see [`writer`](Self::writer)).
             pub fn with_writer(mut self, writer: $writer) -> Self {
                 self.writer = writer;
-                // Batches this copy writes from now on go through `writer`.
-                self.batches = Default::default();
+                // The form posts' writes this copy makes from now on go through `writer`.
+                self.form_writes = Default::default();
                 self
             }
 
@@ -207,10 +207,10 @@ macro_rules! framework_queries {
             }
 
             /// Where the form posts' claims, outcomes and flashes are written (the
-            /// backend's [`form_writes`]), set up by the first of them.
-            fn batches(&self) -> &dyn $crate::store::sql::FormWrites {
-                self.batches
-                    .get_or_init(|| form_writes(&self.pool, &self.writer))
+            /// backend's `start_form_writes`), set up by the first of them.
+            fn form_writes(&self) -> &dyn $crate::store::sql::FormWrites {
+                self.form_writes
+                    .get_or_init(|| start_form_writes(&self.pool, &self.writer))
                     .as_ref()
             }
 
@@ -245,7 +245,7 @@ macro_rules! framework_queries {
                     payload: payload.to_owned(),
                     expires_at,
                 };
-                self.batches().finish(None, Some(flash)).await
+                self.form_writes().finish(None, Some(flash)).await
             }
 
             async fn take_flash(&self, id: &str, now: i64) -> Result<Option<String>, String> {
@@ -270,11 +270,11 @@ macro_rules! framework_queries {
                         .await?;
                 }
                 // A claim that expired but is not swept yet counts as none.
-                self.batches().claim(token, now, expires_at).await
+                self.form_writes().claim(token, now, expires_at).await
             }
 
             async fn finish_submission(&self, token: &str, outcome: &str) -> Result<(), String> {
-                self.batches().finish(Some((token, outcome)), None).await
+                self.form_writes().finish(Some((token, outcome)), None).await
             }
 
             async fn finish_submission_with_flash(
@@ -291,7 +291,7 @@ macro_rules! framework_queries {
                     payload: payload.to_owned(),
                     expires_at,
                 };
-                self.batches().finish(Some((token, outcome)), Some(flash)).await
+                self.form_writes().finish(Some((token, outcome)), Some(flash)).await
             }
 
             async fn submission_outcome(&self, token: &str) -> Result<Option<String>, String> {

@@ -163,7 +163,7 @@ struct Direct {
     writer: Writer,
 }
 
-fn form_writes(_pool: &SqlitePool, writer: &Writer) -> Box<dyn super::sql::FormWrites> {
+fn start_form_writes(_pool: &SqlitePool, writer: &Writer) -> Box<dyn super::sql::FormWrites> {
     Box::new(Direct {
         writer: writer.clone(),
     })
