@@ -30,6 +30,11 @@
 //! [`sign`] has no key and gives an empty string; islands get signed values as props).
 //! A value is bound to its action, not to one field: an action with two bound fields of the
 //! same type should not rely on them being told apart.
+//!
+//! A form that many rows share ([`crate::items`]) signs once for all of them instead: it
+//! carries the list of values it offers, signed ([`sign_offer_with`]), and each row's button
+//! sends its plain value. Reading such a value checks that it is on the list the request
+//! brought.
 
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 use server_fn::ServerFn;
@@ -78,20 +83,87 @@ impl<T: Display> Serialize for Bound<T> {
 impl<'de, T: FromStr> Deserialize<'de> for Bound<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let signed = String::deserialize(deserializer)?;
-        let (value, tag) = signed
-            .rsplit_once('.')
-            .ok_or_else(|| D::Error::custom(tampered()))?;
         #[cfg(feature = "ssr")]
-        if !server::verify(value, tag) {
-            return Err(D::Error::custom(tampered()));
-        }
+        let value = match signed.rsplit_once('.') {
+            Some((value, tag)) if server::verify(value, tag) => value,
+            // A row's plain value, on the list its shared form offered.
+            _ if server::offered(&signed) => signed.as_str(),
+            _ => return Err(D::Error::custom(tampered())),
+        };
         #[cfg(not(feature = "ssr"))]
-        let _ = tag;
+        let value = signed
+            .rsplit_once('.')
+            .map(|(value, _)| value)
+            .ok_or_else(|| D::Error::custom(tampered()))?;
         value
             .parse()
             .map(Bound)
             .map_err(|_| D::Error::custom(tampered()))
     }
+}
+
+/// The signed list of values a shared form offers ([`sign_offer_with`]), as a plain post of
+/// that form brought it: the pipeline puts it in the request's extensions, and reading a
+/// [`Bound`] argument checks a plain value against it.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct Offer(pub String);
+
+/// The list of `values` for the action at `action_path`, signed: each value with its length
+/// (so no two lists read alike), then `.signature`. What a shared form carries in its
+/// [`BOUND_OFFER_FIELD`](crate::protocol::BOUND_OFFER_FIELD).
+#[cfg(feature = "ssr")]
+pub fn sign_offer_with<'a>(
+    key: &crate::signing::SigningKey,
+    action_path: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut offer = String::new();
+    for value in values {
+        offer.push_str(&value.len().to_string());
+        offer.push(':');
+        offer.push_str(value);
+        offer.push(',');
+    }
+    let tag = key.tag(&[b"bound-offer", action_path.as_bytes(), offer.as_bytes()]);
+    offer.push('.');
+    offer.push_str(&tag);
+    offer
+}
+
+/// Whether `offer` (made by [`sign_offer_with`]) is signed for the action at `action_path`
+/// and lists `value`.
+#[cfg(feature = "ssr")]
+pub(crate) fn offer_lists(
+    key: &crate::signing::SigningKey,
+    action_path: &str,
+    offer: &str,
+    value: &str,
+) -> bool {
+    let Some((list, tag)) = offer.rsplit_once('.') else {
+        return false;
+    };
+    if !key.check(
+        &[b"bound-offer", action_path.as_bytes(), list.as_bytes()],
+        tag,
+    ) {
+        return false;
+    }
+    // Signed by this server, so well formed; read with care all the same.
+    let mut rest = list;
+    while let Some((length, after)) = rest.split_once(':') {
+        let Ok(length) = length.parse::<usize>() else {
+            return false;
+        };
+        let (Some(item), Some(next)) = (after.get(..length), after.get(length..)) else {
+            return false;
+        };
+        if item == value {
+            return true;
+        }
+        rest = next.strip_prefix(',').unwrap_or(next);
+    }
+    false
 }
 
 /// `value.signature` for the action at `action_path`, with an explicit key (for tests and
@@ -116,6 +188,21 @@ mod server {
     pub fn sign(action: &str, value: &str) -> Option<String> {
         let scope = crate::form::scope::current()?;
         scope.key().map(|key| super::sign_with(key, action, value))
+    }
+
+    /// Whether the request brought a shared form's signed list of values for the action it
+    /// calls, and `value` is on it.
+    pub fn offered(value: &str) -> bool {
+        let Some(key) = use_context::<SigningKey>() else {
+            return false;
+        };
+        crate::request::with(|parts| {
+            parts
+                .extensions
+                .get::<super::Offer>()
+                .is_some_and(|offer| super::offer_lists(&key, parts.uri.path(), &offer.0, value))
+        })
+        .unwrap_or(false)
     }
 
     /// Whether `tag` signs `value` for the action this request calls.
@@ -185,6 +272,59 @@ mod tests {
                 "{path} {input}"
             );
         }
+    }
+
+    #[test]
+    fn a_plain_value_reads_back_only_from_the_list_its_form_offered_for_that_action() {
+        let key = SigningKey::random();
+        let offer = sign_offer_with(&key, "/api/delete", ["4", "42", "7.5", "1:2,"]);
+        let with_offer = |path: &str, offer: &str, key: &SigningKey, input: &str| {
+            let owner = Owner::new();
+            owner.with(|| {
+                provide_context(key.clone());
+                let (mut parts, ()) = http::Request::post(path)
+                    .body(())
+                    .unwrap_or_default()
+                    .into_parts();
+                parts.extensions.insert(Offer(offer.to_owned()));
+                provide_context(parts);
+                read(input)
+            })
+        };
+        assert_eq!(with_offer("/api/delete", &offer, &key, "42"), Ok(Bound(42)));
+        assert_eq!(with_offer("/api/delete", &offer, &key, "4"), Ok(Bound(4)));
+        // Values are told apart by their length, whatever they hold.
+        let list = offer
+            .rsplit_once('.')
+            .map(|(list, _)| list)
+            .unwrap_or_default();
+        assert!(offer_lists(&key, "/api/delete", &offer, "7.5"), "{list}");
+        assert!(offer_lists(&key, "/api/delete", &offer, "1:2,"), "{list}");
+        for part in ["1", "2", "2,", "7", "5", "", "42,"] {
+            assert!(
+                !offer_lists(&key, "/api/delete", &offer, part),
+                "{part} in {list}"
+            );
+        }
+        // Not on the list; another action's list; another key; a list changed to add a value.
+        let added = offer.replacen("2:42,", "2:42,2:43,", 1);
+        for (path, offer, key, input) in [
+            ("/api/delete", offer.as_str(), key.clone(), "43"),
+            ("/api/other", offer.as_str(), key.clone(), "42"),
+            ("/api/delete", offer.as_str(), SigningKey::random(), "42"),
+            ("/api/delete", added.as_str(), key.clone(), "43"),
+        ] {
+            assert_eq!(
+                with_offer(path, offer, &key, input),
+                Err(super::tampered().into_owned()),
+                "{path} {offer} {input}"
+            );
+        }
+        // Without a list, a plain value is refused as before.
+        assert_eq!(
+            in_request(&key, "/api/delete", || read("42")),
+            Err(super::tampered().into_owned())
+        );
     }
 
     #[test]

@@ -623,7 +623,14 @@ impl FieldIds {
 
 /// The last submission's problems, as an error summary (see [`FormError`]). [`ActionForm`]
 /// and [`crate::UploadForm`] render it first thing in the form, with links to their fields.
-pub(crate) fn summary<A>(state: FormState<A>, ids: Option<FieldIds>) -> impl IntoView
+///
+/// `outside` names the form (its `id`) when the summary stands outside it, beside the button
+/// that sent it (see [`crate::items`]): the browser runtime finds it there by that name.
+pub(crate) fn summary<A>(
+    state: FormState<A>,
+    ids: Option<FieldIds>,
+    outside: Option<Arc<str>>,
+) -> impl IntoView
 where
     A: ServerFn<Error = ActionError> + 'static,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
@@ -655,7 +662,7 @@ where
                     (text, problems)
                 })
             });
-            text.map(|text| summary_view(text, listed(problems, ids)))
+            text.map(|text| summary_view(text, listed(problems, ids), outside.clone()))
         }
     })
 }
@@ -685,7 +692,11 @@ fn listed(mut problems: FieldErrors, ids: Option<FieldIds>) -> Vec<(String, Opti
 /// on the page a plain post comes back to (`autofocus`); the runtime focuses it after a swap.
 /// Its type is erased: every form's view type would otherwise carry it, past the compiler's
 /// type depth limit in an island.
-fn summary_view(text: String, items: Vec<(String, Option<String>)>) -> AnyView {
+fn summary_view(
+    text: String,
+    items: Vec<(String, Option<String>)>,
+    outside: Option<Arc<str>>,
+) -> AnyView {
     use leptos::either::Either;
     let list = (!items.is_empty()).then(|| {
         let items = items
@@ -698,7 +709,7 @@ fn summary_view(text: String, items: Vec<(String, Option<String>)>) -> AnyView {
         view! { <ul>{items}</ul> }
     });
     view! {
-        <div class="error-summary" role="alert" tabindex="-1" autofocus=true data-fw-summary="">
+        <div class="error-summary" role="alert" tabindex="-1" autofocus=true data-fw-summary="" data-fw-for=outside>
             <p class="form-error">{text}</p>
             {list}
         </div>
@@ -719,7 +730,7 @@ where
     A: ServerFn<Error = ActionError> + 'static,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
 {
-    summary(state, None)
+    summary(state, None, None)
 }
 
 /// The flash for action `A` in the request being rendered, for an island's props. In the
@@ -870,6 +881,10 @@ pub fn ActionForm<A, C>(
     /// The `class` attribute of the `<form>` element.
     #[prop(optional)]
     class: &'static str,
+    /// The `id` attribute of the `<form>` element: buttons elsewhere on the page submit it
+    /// with `form="<id>"` (see [`crate::items`]).
+    #[prop(optional, into)]
+    id: Option<Arc<str>>,
     /// What the page shows at once when the browser runtime sends this form, until the
     /// server's answer replaces it (see [`crate::preview`]). For forms outside islands.
     #[prop(optional)]
@@ -903,6 +918,7 @@ where
         // `/posts` signed in, twenty delete buttons: 2% fewer instructions per request).
         let opening = final_opening(
             A::PATH,
+            id.as_deref(),
             class,
             preview.as_deref(),
             submit_on,
@@ -949,6 +965,7 @@ where
             method="post"
             class=class
             data-fw-form="action"
+            id=id
             data-fw-preview=preview
             data-fw-submit-on=submit_on
             aria-busy=move || live.is_some_and(|l| l.pending.get()).then_some("true")
@@ -957,7 +974,7 @@ where
             on:input=on_input
         >
             {hidden}
-            {summary(state, status.ids)}
+            {summary(state, status.ids, None)}
             {content}
         </form>
     };
@@ -986,6 +1003,7 @@ fn hidden_inputs(item: Option<&'static str>, secret: &'static [&'static str]) ->
 #[cfg(feature = "ssr")]
 fn final_opening(
     action: &str,
+    id: Option<&str>,
     class: &str,
     preview: Option<&str>,
     submit_on: Option<&str>,
@@ -1006,6 +1024,7 @@ fn final_opening(
     escape_into(&mut html, action);
     html.push_str("\" method=\"post\" data-fw-form=\"action\"");
     for (name, value) in [
+        ("id", id),
         ("data-fw-preview", preview),
         ("data-fw-submit-on", submit_on),
     ] {

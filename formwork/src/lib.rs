@@ -45,6 +45,7 @@ pub mod error;
 pub mod flash;
 pub mod form;
 pub mod identity;
+pub mod items;
 pub mod live;
 pub mod messages;
 pub mod meta;
@@ -241,6 +242,7 @@ pub use form::{
     ActionForm, Checkbox, Field, Fields, FormError, FormState, Select, SubmitButton, TextArea,
     TextInput,
 };
+pub use items::{ItemButton, Items, ItemsForm};
 pub use live::Live;
 pub use meta::{Document, Scripts, Stylesheet, Title};
 pub use optimistic::Optimistic;

@@ -19,6 +19,9 @@ pub const ONCE_FIELD: &str = "__fw_once";
 /// apart (see [`FormState::for_item`](crate::FormState::for_item)); that input is kept even
 /// after a success, so the outcome finds its way back to the right form.
 pub const ITEM_FIELD: &str = "__fw_item";
+/// The hidden field of a form that many rows share (see [`crate::items`]) with the signed
+/// list of the values its rows' buttons send for a [`Bound`](crate::Bound) argument.
+pub const BOUND_OFFER_FIELD: &str = "__fw_offer";
 
 // Headers.
 
@@ -62,6 +65,9 @@ pub const RULE_ATTRIBUTE: &str = "data-fw-rule";
 pub const LABEL_ATTRIBUTE: &str = "data-fw-label";
 /// On a submit button: what it says while its form is in flight.
 pub const PENDING_ATTRIBUTE: &str = "data-fw-pending";
+/// On an error summary that stands outside its form, beside the row's button that sent it
+/// (see [`crate::items`]): the form's `id`.
+pub const SUMMARY_FOR_ATTRIBUTE: &str = "data-fw-for";
 /// On an upload's button: what it says while the upload runs, when it cancels it.
 pub const CANCEL_ATTRIBUTE: &str = "data-fw-cancel";
 /// On the part of an upload form that shows its progress (a `<progress>` and a live text).

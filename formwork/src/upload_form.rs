@@ -54,7 +54,7 @@ where
         >
             <input type="hidden" name=RETURN_FIELD value=return_to/>
             <input type="hidden" name=ONCE_FIELD value=once/>
-            {summary(state, status.ids)}
+            {summary(state, status.ids, None)}
             {content}
         </form>
     }

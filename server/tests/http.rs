@@ -491,11 +491,11 @@ async fn deleting_a_missing_post_is_404_and_deleting_redirects_to_next() {
     app.script_post(CreatePost::PATH, FORM, "title=Doomed&content=x")
         .await;
     let (_, html) = app.get("/posts/doomed").await;
-    let id = bound_id(&html);
+    let fields = delete_fields(&html);
     let response = app
         .form_post(
             DeletePost::PATH,
-            &format!("id={id}&next=%2Fposts%3Fpage%3D1"),
+            &format!("{fields}&next=%2Fposts%3Fpage%3D1"),
             "/posts/doomed",
         )
         .await;
@@ -785,9 +785,9 @@ async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
         app.script_post(CreatePost::PATH, FORM, &body).await;
     }
     let (_, html) = app.get("/posts/first").await;
-    let id = bound_id(&html);
+    let fields = delete_fields(&html);
     // A `next` that leaves the site is refused (400), so the delete fails.
-    let body = format!("__fw_return=%2Fposts&id={id}&next=%2F%2Fevil.example");
+    let body = format!("__fw_return=%2Fposts&{fields}&next=%2F%2Fevil.example");
     let response = app.form_post(DeletePost::PATH, &body, "/posts").await;
     assert_eq!(location(&response), "/posts");
     let html = app.page_after(&response, "/posts").await;
@@ -795,14 +795,14 @@ async fn a_failed_delete_without_javascript_is_explained_at_its_own_button() {
         html.contains("The submitted data could not be read"),
         "{html}"
     );
-    // Shown once, in the form of the post it named, not at every delete button.
+    // Shown once, right after the button of the post it named, not at every delete button.
     assert_eq!(html.matches("role=\"alert\"").count(), 1, "{html}");
-    let form = html
-        .split("<form")
-        .filter_map(|rest| rest.split("</form>").next())
-        .find(|form| form.contains("Delete “First”"))
+    let row = html
+        .split("<li")
+        .find(|row| row.contains("Delete “First”"))
         .unwrap_or_default();
-    assert!(form.contains("role=\"alert\""), "{html}");
+    let after_button = row.split("Delete “First”").nth(1).unwrap_or_default();
+    assert!(after_button.contains("role=\"alert\""), "{html}");
     assert!(html.contains(">First<"), "nothing was deleted");
     app.db.drop_database().await;
 }
@@ -916,6 +916,15 @@ fn bound_id(html: &str) -> String {
     field_value(html, "id")
 }
 
+/// What a post page's "Delete" button sends: its shared form's signed list of the posts it
+/// offers, and the post's own id (see `formwork::items`).
+fn delete_fields(html: &str) -> String {
+    let offer = field_value(html, formwork::protocol::BOUND_OFFER_FIELD);
+    let id = field_value(html, "id");
+    assert!(!id.contains('.'), "a row's id is sent plain: {id}");
+    format!("{}={offer}&id={id}", formwork::protocol::BOUND_OFFER_FIELD)
+}
+
 #[tokio::test]
 async fn bound_ids_cannot_be_swapped_forged_or_moved_to_another_action() {
     let app = TestApp::spawn().await;
@@ -924,22 +933,36 @@ async fn bound_ids_cannot_be_swapped_forged_or_moved_to_another_action() {
         app.script_post(CreatePost::PATH, FORM, &body).await;
     }
     let (_, html) = app.get("/posts/mine").await;
-    let signed = bound_id(&html);
-    let (id, _) = signed.rsplit_once('.').unwrap();
+    let fields = delete_fields(&html);
+    let id = bound_id(&html);
+    let signed = TestApp::bind(DeletePost::PATH, &id);
+    let offer = fields.split("&id=").next().unwrap_or_default().to_owned();
     let theirs = if id == "1" { "2" } else { "1" };
 
-    for (what, value) in [
-        ("a swapped id", signed.replacen(id, theirs, 1)),
-        ("a bare id", theirs.to_owned()),
-        ("a forged signature", format!("{theirs}.AAAA")),
+    for (what, body) in [
+        (
+            "a swapped id",
+            format!("id={}", signed.replacen(&id, theirs, 1)),
+        ),
+        ("a bare id", format!("id={theirs}")),
+        ("a forged signature", format!("id={theirs}.AAAA")),
         (
             "an id bound to another action",
-            TestApp::bind(UpdatePost::PATH, theirs),
+            format!("id={}", TestApp::bind(UpdatePost::PATH, theirs)),
+        ),
+        (
+            "an id the form did not offer",
+            format!("{offer}&id={theirs}"),
+        ),
+        (
+            "a changed offer",
+            format!(
+                "{}&id={theirs}",
+                offer.replacen(&format!("1:{id},"), &format!("1:{theirs},"), 1)
+            ),
         ),
     ] {
-        let response = app
-            .script_post(DeletePost::PATH, FORM, &format!("id={value}"))
-            .await;
+        let response = app.script_post(DeletePost::PATH, FORM, &body).await;
         let status = response.status();
         let body = json(response).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
@@ -951,11 +974,9 @@ async fn bound_ids_cannot_be_swapped_forged_or_moved_to_another_action() {
             "{what}: {body}"
         );
     }
-    // Nothing was deleted; the genuine value still works.
+    // Nothing was deleted; what the page's button sends still works.
     assert_eq!(app.get("/posts/theirs").await.0, StatusCode::OK);
-    let response = app
-        .script_post(DeletePost::PATH, FORM, &format!("id={signed}"))
-        .await;
+    let response = app.script_post(DeletePost::PATH, FORM, &fields).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.get("/posts/mine").await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/posts/theirs").await.0, StatusCode::OK);
@@ -1068,6 +1089,98 @@ async fn a_form_posted_twice_without_javascript_publishes_once_and_answers_both_
     let body = format!("__fw_return=%2Fposts&__fw_once={token}&title=Twice&content=Body");
     app.form_post(CreatePost::PATH, &body, "/posts").await;
     assert!(app.get("/posts").await.1.contains("/posts/twice-2"));
+    app.db.drop_database().await;
+}
+
+/// The hidden fields of the form with `id`, urlencoded as a browser sends them.
+fn form_fields(html: &str, id: &str) -> String {
+    let form = html
+        .split("<form")
+        .find(|form| form.contains(&format!("id=\"{id}\"")))
+        .and_then(|form| form.split("</form>").next())
+        .unwrap_or_default();
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|input| {
+            let (name, rest) = input.split_once("\" value=\"")?;
+            let value = rest.split('"').next()?.replace("&amp;", "&");
+            Some(format!("{name}={}", urlencoding(&value)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencoding(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A list's rows share one delete form: each row's button sends it with its own id. Without
+/// JavaScript, deleting one row and then another from the same rendering (a page kept open, or
+/// the back button) deletes both; sending one row's post again runs nothing twice.
+#[tokio::test]
+async fn rows_sharing_one_form_are_each_their_own_submission() {
+    let app = TestApp::spawn().await;
+    for title in ["Alpha", "Beta", "Gamma"] {
+        let body = format!("title={title}&content=x");
+        app.script_post(CreatePost::PATH, FORM, &body).await;
+    }
+    let (_, html) = app.get("/posts").await;
+    let form_id = format!("fw-{}", DeletePost::PATH.rsplit('/').next().unwrap());
+    // One form for the three rows, and three buttons that name it.
+    assert_eq!(
+        html.matches(&format!("id=\"{form_id}\"")).count(),
+        1,
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(&format!("form=\"{form_id}\"")).count(),
+        3,
+        "{html}"
+    );
+    let shared = form_fields(&html, &form_id);
+    assert!(
+        shared.contains("__fw_once=") && shared.contains("__fw_offer="),
+        "{shared}"
+    );
+    let button_id = |title: &str| {
+        let row = html
+            .split("<li")
+            .find(|row| row.contains(&format!(">{title}<")))
+            .unwrap();
+        field_value(row, "id")
+    };
+    let (alpha, beta) = (button_id("Alpha"), button_id("Beta"));
+
+    let delete = |id: String| {
+        let app = &app;
+        let body = format!("{shared}&id={id}");
+        async move { app.form_post(DeletePost::PATH, &body, "/posts").await }
+    };
+    let first = delete(alpha.clone()).await;
+    assert_eq!(
+        (first.status(), location(&first)),
+        (StatusCode::SEE_OTHER, "/posts")
+    );
+    let second = delete(beta).await;
+    assert_eq!(
+        (second.status(), location(&second)),
+        (StatusCode::SEE_OTHER, "/posts")
+    );
+    let (_, list) = app.get("/posts").await;
+    assert!(
+        !list.contains(">Alpha<") && !list.contains(">Beta<"),
+        "both went: {list}"
+    );
+    assert!(list.contains(">Gamma<"), "{list}");
+
+    // Alpha's post again: its first outcome, replayed (run again, it would be a 404).
+    let again = delete(alpha).await;
+    assert_eq!(
+        (again.status(), location(&again)),
+        (StatusCode::SEE_OTHER, "/posts")
+    );
+    let page = app.page_after(&again, "/posts").await;
+    assert!(!page.contains("role=\"alert\""), "no error: {page}");
     app.db.drop_database().await;
 }
 
@@ -1222,7 +1335,10 @@ async fn every_action_refuses_malformed_and_invalid_requests_and_changes_nothing
     let app = TestApp::spawn().await;
     app.script_post(CreatePost::PATH, FORM, "title=Existing&content=x")
         .await;
-    let post_id = bound_id(&app.get("/posts/existing").await.1);
+    let post_id = TestApp::bind(
+        DeletePost::PATH,
+        bound_id(&app.get("/posts/existing").await.1),
+    );
     let edit_id = bound_id(&app.get("/posts/existing/edit").await.1);
     let before = storage_snapshot(&app).await;
 

@@ -1,9 +1,10 @@
-//! The `delete_post` action and its button: a plain server-rendered form, which works the same
-//! with and without JavaScript.
+//! The `delete_post` action, its form and its buttons: one plain server-rendered form per page,
+//! which every post's "Delete" button submits with that post's id (see `formwork::items`); it
+//! works the same with and without JavaScript.
 
 use formwork::identity::Principal;
-use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState, LocalPath};
-use leptos::{either::EitherOf3, prelude::*};
+use formwork::{ActionError, Bound, ItemButton, Items, ItemsForm, LocalPath};
+use leptos::{either::Either, prelude::*};
 
 /// What a user who may not delete a post is told (403).
 pub const NOT_YOURS: &str = "Only its author or a moderator can delete this post.";
@@ -41,31 +42,33 @@ pub async fn delete_post(
     Ok(())
 }
 
-/// A "Delete" button for one post, when the viewer may delete it; `next` is where to land
-/// afterwards. Either way a refused delete of this post is explained here (the page, rendered
-/// for whoever is signed in now, may no longer offer the button a stale page had).
+/// The one form every "Delete" button on a page submits, with where to land afterwards.
+/// A page renders it once, beside the posts it lists.
 #[component]
-pub fn DeletePostButton(id: i64, next: String, title: String, allowed: bool) -> impl IntoView {
-    // A viewer who may not delete is offered nothing. Only a refused delete has something to
-    // say here, so a page with no delete outcome to show signs nothing and builds no form
-    // state for its rows (measured: half the CPU of a signed-out /posts).
-    let snapshot = formwork::form::snapshot::<DeletePost>();
-    if !allowed && snapshot.outcome.is_none() {
-        return EitherOf3::A(());
-    }
-    let id = bound::sign::<DeletePost>(&id);
-    // Every post on the page has this form; an outcome belongs to the one that was submitted.
-    let state = FormState::<DeletePost>::restore_item(snapshot, "id", &id);
-    if !allowed {
-        return EitherOf3::B(view! { <FormError state=state/> });
-    }
-    EitherOf3::C(view! {
-        <ActionForm state=state class="delete-post">
-            <input type="hidden" name="id" value=id/>
+pub fn DeletePostForm(deletes: Items<DeletePost>, next: String) -> impl IntoView {
+    view! {
+        <ItemsForm items=deletes class="delete-post">
             <input type="hidden" name="next" value=next/>
-            <button type="submit" class="danger" aria-label=format!("Delete “{title}”")>
-                "Delete"
-            </button>
-        </ActionForm>
+        </ItemsForm>
+    }
+}
+
+/// A "Delete" button for one post, when the viewer may delete it. Either way a refused delete
+/// of this post is explained here (the page, rendered for whoever is signed in now, may no
+/// longer offer the button a stale page had).
+#[component]
+pub fn DeletePostButton(
+    deletes: Items<DeletePost>,
+    id: i64,
+    title: String,
+    allowed: bool,
+) -> impl IntoView {
+    if !allowed {
+        return Either::Left(deletes.outcome(&id));
+    }
+    Either::Right(view! {
+        <ItemButton items=deletes value=id class="danger" label=format!("Delete “{title}”")>
+            "Delete"
+        </ItemButton>
     })
 }

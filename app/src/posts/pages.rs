@@ -3,7 +3,7 @@
 
 use super::{
     create_post::{CreatePost, NewPostForm},
-    delete_post::DeletePostButton,
+    delete_post::{DeletePost, DeletePostButton, DeletePostForm},
     edit_post::EditPostForm,
     model::{may_delete, may_edit, Author, Post, PostListing},
     read::{get_post, list_posts},
@@ -15,7 +15,7 @@ use crate::{
     tags,
 };
 use formwork::Title;
-use formwork::{identity::current, ActionError, FormError, FormState, Region};
+use formwork::{identity::current, ActionError, FormError, FormState, Items, Region};
 use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::{macros::format_description, OffsetDateTime};
@@ -75,19 +75,29 @@ fn PostList(listing: PostListing) -> impl IntoView {
     let here = here.href("/posts");
     let empty = posts.is_empty();
     let viewer = current();
+    let deletable: Vec<bool> = posts
+        .iter()
+        .map(|post| may_delete(viewer.as_ref(), post.author.as_ref()))
+        .collect();
+    // One form for every row's "Delete", offering the posts this viewer may delete.
+    let offered = posts.iter().zip(&deletable).filter(|(_, may)| **may);
+    let deletes = Items::<DeletePost>::bound("id", offered.map(|(post, _)| post.id));
+    let form = deletable
+        .contains(&true)
+        .then(|| view! { <DeletePostForm deletes=deletes.clone() next=here/> });
     view! {
+        {form}
         <ol class="post-list" aria-label="Posts">
             {posts
                 .into_iter()
-                .map(|post| {
-                    let next = here.clone();
-                    let deletable = may_delete(viewer.as_ref(), post.author.as_ref());
+                .zip(deletable)
+                .map(|(post, deletable)| {
                     view! {
                         <li class="post-summary">
                             <h2><a href=format!("/posts/{}", post.slug)>{post.title.clone()}</a></h2>
                             <Byline author=post.author at=post.created_at/>
                             <p class="excerpt">{post.excerpt}</p>
-                            <DeletePostButton id=post.id next=next title=post.title allowed=deletable/>
+                            <DeletePostButton deletes=deletes.clone() id=post.id title=post.title allowed=deletable/>
                         </li>
                     }
                 })
@@ -110,8 +120,10 @@ pub fn PostPage() -> impl IntoView {
         let viewer = current();
         let editable = may_edit(viewer.as_ref(), post.author.as_ref());
         let deletable = may_delete(viewer.as_ref(), post.author.as_ref());
+        let deletes = Items::<DeletePost>::bound("id", deletable.then_some(post.id));
         view! {
             <Title text=post.title.clone()/>
+            {deletable.then(|| view! { <DeletePostForm deletes=deletes.clone() next="/posts".to_owned()/> })}
             <Region name="post" tags=vec![tags::post(post.id)]>
                 <article class="post">
                     <h1>{post.title.clone()}</h1>
@@ -121,7 +133,7 @@ pub fn PostPage() -> impl IntoView {
                         {editable.then(|| view! {
                             <a class="button secondary" href=format!("/posts/{}/edit", post.slug)>"Edit"</a>
                         })}
-                        <DeletePostButton id=post.id next="/posts".to_owned() title=post.title allowed=deletable/>
+                        <DeletePostButton deletes=deletes id=post.id title=post.title allowed=deletable/>
                     </div>
                 </article>
             </Region>

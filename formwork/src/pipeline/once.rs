@@ -41,6 +41,7 @@ pub(super) async fn claim(
     let Some(token) = &form.once else {
         return Ok(None);
     };
+    let token = &submission_key(token, form);
     match claim_token(settings, token).await {
         Claim::First => Ok(Some(token.clone())),
         Claim::Repeat if call.form_post().is_none() => {
@@ -58,6 +59,26 @@ pub(super) async fn claim(
         // form gets its input back with the reason.
         Claim::Unavailable(error) => Err(Box::new(call.refuse(&error, Some(form)).await)),
     }
+}
+
+/// What a submission is remembered under: its form's token, and for a form that many items
+/// share (see [`crate::items`]), a digest of the item that was sent. Each row's post is then
+/// its own submission, and a repeat of one row's is a repeat. A digest, so that the key stays
+/// short whatever a client puts in the field.
+fn submission_key(token: &str, form: &PostedForm) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let Some(value) = form.item.as_ref().and_then(|item| form.inputs.get(item)) else {
+        return token.to_owned();
+    };
+    let digest = Sha256::digest(value.as_bytes());
+    let mut key = String::with_capacity(token.len() + 33);
+    key.push_str(token);
+    key.push(':');
+    for byte in &digest[..16] {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
 }
 
 enum Claim {

@@ -3,7 +3,9 @@
 
 use super::{body::read_body, Answer, Call};
 use crate::{
-    protocol::{FIELD_PREFIX, ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD},
+    protocol::{
+        BOUND_OFFER_FIELD, FIELD_PREFIX, ITEM_FIELD, ONCE_FIELD, RETURN_FIELD, SECRET_FIELD,
+    },
     LocalPath,
 };
 use axum::{
@@ -38,7 +40,7 @@ pub(super) async fn read(call: &Call, request: Request, limit: u64) -> Result<Po
             form: None,
         });
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let bytes = match read_body(body, limit).await {
         Ok(bytes) => bytes,
         Err(refusal) => {
@@ -48,6 +50,10 @@ pub(super) async fn read(call: &Call, request: Request, limit: u64) -> Result<Po
         }
     };
     let form = posted_form(&parts.headers, &bytes).await;
+    // A shared form's list of the values it offers, for its `Bound` argument to be read against.
+    if let Some(offer) = &form.offer {
+        parts.extensions.insert(crate::bound::Offer(offer.clone()));
+    }
     Ok(Posted {
         request: Request::from_parts(parts, Body::from(bytes)),
         form: Some(form),
@@ -67,6 +73,8 @@ pub(super) struct PostedForm {
     pub(super) inputs: BTreeMap<String, String>,
     /// The name of the input that tells this form apart from others to the same action.
     pub(super) item: Option<String>,
+    /// A shared form's signed list of the values its rows send (see [`crate::bound`]).
+    pub(super) offer: Option<String>,
 }
 
 /// What a plain form post sent besides the action's arguments, from a urlencoded body or
@@ -104,6 +112,7 @@ fn read_fields<'a>(
             RETURN_FIELD => form.return_to = LocalPath::parse(&value),
             SECRET_FIELD => secrets.extend(value.split(',').map(|s| s.trim().to_owned())),
             ITEM_FIELD => form.item = Some(value.into_owned()),
+            BOUND_OFFER_FIELD => form.offer = Some(value.into_owned()),
             // Tokens are the server's own (32 hex digits, perhaps a page's form number, then
             // perhaps `.signature`); anything else is ignored.
             ONCE_FIELD => {

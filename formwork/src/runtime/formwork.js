@@ -187,8 +187,8 @@ function showField(form, input, message) {
  * region): `message` over a list of the fields with a problem, each a link to its field. It
  * takes the focus when `focus` is set; an empty message takes it away.
  */
-function summarize(form, message, focus) {
-  let box = form.querySelector("[data-fw-summary]");
+function summarize(form, message, focus, outside) {
+  let box = summaryOf(form);
   if (!message) return box?.remove();
   if (!box) {
     box = doc.createElement("div");
@@ -198,11 +198,19 @@ function summarize(form, message, focus) {
     box.tabIndex = -1;
     box.append(Object.assign(doc.createElement("p"), { className: "form-error" }));
     const hidden = form.querySelectorAll(":scope > input[type=hidden]");
-    hidden.length ? hidden[hidden.length - 1].after(box) : form.prepend(box);
+    if (outside) box.setAttribute("data-fw-for", form.id);
+    else hidden.length ? hidden[hidden.length - 1].after(box) : form.prepend(box);
   }
+  // A row's button (`formwork::items`): the summary stands right after the one that was sent.
+  if (outside && outside.nextElementSibling !== box) outside.after(box);
   box.querySelector("p.form-error").textContent = message;
   relist(form, box);
   if (focus) box.focus();
+}
+
+/** The form's summary: in it, or for a form that rows share, beside the row's button. */
+function summaryOf(form) {
+  return form.querySelector("[data-fw-summary]") || (form.id ? doc.querySelector(`[data-fw-summary][data-fw-for="${CSS.escape(form.id)}"]`) : null);
 }
 
 /** The summary's list: each field marked invalid, in the words beside it, linked to it. */
@@ -246,7 +254,7 @@ function checkField(form, input, leaving) {
   showField(form, input, message);
   message ? marks.add(input.name) : marks.delete(input.name);
   const local = form.getAttribute("data-fw-local") === "1";
-  const box = form.querySelector("[data-fw-summary]");
+  const box = summaryOf(form);
   if (marks.size === 0 && local) {
     summarize(form, "");
     form.removeAttribute("data-fw-local");
@@ -292,7 +300,7 @@ function enhanced(form) {
  * or hidden while it is sent (`data-fw-status="pending"`, `"idle"`), controls disabled
  * (`"disabled"`), and the values being sent written out (`data-fw-sending="field"`).
  */
-function pending(form, on, data) {
+function pending(form, on, data, outside) {
   on ? form.setAttribute("aria-busy", "true") : form.removeAttribute("aria-busy");
   for (const el of form.querySelectorAll("[data-fw-status]")) {
     const when = el.getAttribute("data-fw-status");
@@ -303,7 +311,8 @@ function pending(form, on, data) {
     const value = on && data ? data.get(el.getAttribute("data-fw-sending")) : "";
     el.textContent = typeof value === "string" ? value : "";
   }
-  for (const button of form.querySelectorAll("button[type=submit], button:not([type]), button[data-fw-cancel]")) {
+  const buttons = [...form.elements].filter((el) => el.matches("button[type=submit], button:not([type]), button[data-fw-cancel]"));
+  for (const button of buttons) {
     const cancel = button.getAttribute("data-fw-cancel");
     if (cancel) {
       // An upload's button stops it while it runs.
@@ -315,7 +324,8 @@ function pending(form, on, data) {
     }
     button.disabled = on;
     const label = button.getAttribute("data-fw-pending");
-    if (!label) continue;
+    // Of the rows' buttons that share a form, the one that was pressed says it.
+    if (!label || (on && outside && button !== outside && !form.contains(button))) continue;
     if (on) {
       button.dataset.fwRest = button.textContent;
       button.textContent = label;
@@ -358,14 +368,16 @@ async function submit(event) {
   if (inFlight.has(form)) return; // one submission at a time: a double click sends once
   if (!checkAll(form)) return;
   const data = new FormData(form, event.submitter);
-  const record = { form, key: identity(form), data, steps: stepsOf(form), undo: () => {} };
+  // A row's button that submits a form standing elsewhere (`formwork::items`).
+  const outside = event.submitter && !form.contains(event.submitter) ? event.submitter : null;
+  const record = { form, key: identity(form), data, outside, steps: stepsOf(form), undo: () => {} };
   sending.add(record);
   inFlight.add(form);
   live.submitting += 1;
   // Noted first: a control the form disables while it is sent loses the focus.
   const focused = form.contains(doc.activeElement) ? doc.activeElement : null;
-  pending(form, true, data);
-  record.undo = preview(form, record.steps, data);
+  pending(form, true, data, outside);
+  record.undo = preview(form, record.steps, data, outside);
   try {
     const answer =
       form.getAttribute("data-fw-form") === "upload"
@@ -419,7 +431,7 @@ async function submit(event) {
     sending.delete(record);
     record.undo();
     pending(record.form, false);
-    summarize(record.form, typeof problem === "string" ? problem : say("Unreachable"), true);
+    summarize(record.form, typeof problem === "string" ? problem : say("Unreachable"), true, sentBy(record));
     if (record.form.hasAttribute(AGAIN)) again = record.form;
   } finally {
     sending.delete(record);
@@ -433,6 +445,13 @@ async function submit(event) {
       again.requestSubmit();
     }
   }
+}
+
+/** The row's button that sent `record`'s form from outside it, as the page shows it now. */
+function sentBy(record) {
+  const { form, outside } = record;
+  if (!outside || outside.isConnected) return outside;
+  return [...form.elements].find((el) => el.name === outside.name && el.value === outside.value) || null;
 }
 
 /** Uploads in flight, by form: their button cancels them. */
@@ -634,10 +653,10 @@ function stepsOf(form) {
  * Applies `steps` for `form`, sending `data`, to the page; returns what undoes them. Values are
  * the sent fields', written as text or attribute values, never as markup.
  */
-function preview(form, steps, data) {
+function preview(form, steps, data, outside) {
   if (!steps.length) return () => {};
   const undo = [];
-  const item = form.closest("[data-fw-item]");
+  const item = (outside || form).closest("[data-fw-item]");
   const value = (name) => String(data.get(name) ?? "").trim();
   const within = (selector) => (selector ? [...(item || doc).querySelectorAll(selector)] : item ? [item] : []);
   for (const [kind, a, b, c] of steps) {
@@ -724,8 +743,9 @@ function stillSending() {
     if (!here) continue;
     record.form = here;
     inFlight.add(here);
-    pending(here, true, record.data);
-    record.undo = preview(here, record.steps, record.data);
+    const outside = sentBy(record);
+    pending(here, true, record.data, outside);
+    record.undo = preview(here, record.steps, record.data, outside);
   }
 }
 

@@ -206,6 +206,7 @@ mod tests {
             RULE_ATTRIBUTE,
             LABEL_ATTRIBUTE,
             PENDING_ATTRIBUTE,
+            SUMMARY_FOR_ATTRIBUTE,
             CANCEL_ATTRIBUTE,
             PROGRESS_ATTRIBUTE,
             MAX_BYTES_ATTRIBUTE,

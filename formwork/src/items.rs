@@ -1,0 +1,478 @@
+//! One form for a list whose rows each offer the same action on their own item: a "Delete"
+//! on every post. The list renders the form once ([`ItemsForm`]), with what all rows send
+//! alike (where to go next); each row renders only its button ([`ItemButton`]), which submits
+//! that form with the row's item as its own `name=value`, as HTML's `form` attribute lets any
+//! button do. A page of twenty posts then carries one form's hidden fields instead of twenty,
+//! and its server writes twenty buttons, not twenty forms; for an argument the action takes as
+//! [`Bound`](crate::Bound), it signs the list of items the form offers once, not each row's.
+//!
+//! It behaves as a form per row would, with and without JavaScript:
+//! - a repeated post of one row (a double click, a page sent again) runs the action once, and
+//!   another row of the same rendering still runs: each item is its own submission;
+//! - the outcome comes back to the row that was sent: [`ItemButton`] shows its error right
+//!   after itself, and [`Items::outcome`] shows it in a row that no longer has its button;
+//! - with JavaScript the browser runtime sends it (pending state on the pressed button, no
+//!   reload, the error beside that button), like any form outside an island.
+//!
+//! ```
+//! use formwork::{ActionError, Bound, ItemButton, Items, ItemsForm};
+//! use leptos::prelude::*;
+//!
+//! #[formwork::action(access = Public)]
+//! pub async fn archive(id: Bound<i64>) -> Result<(), ActionError> {
+//!     # let _ = id;
+//!     Ok(())
+//! }
+//!
+//! #[component]
+//! fn Rows(ids: Vec<i64>) -> impl IntoView {
+//!     // The form offers these items (signed once, as one list); each button sends its own.
+//!     let archive = Items::<Archive>::bound("id", &ids);
+//!     view! {
+//!         <ItemsForm items=archive.clone()/>
+//!         <ul>
+//!             {ids.into_iter().map(|id| view! {
+//!                 <li>{id} <ItemButton items=archive.clone() value=id>"Archive"</ItemButton></li>
+//!             }).collect_view()}
+//!         </ul>
+//!     }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! For lists outside islands: the browser runtime drives such forms. An island renders a
+//! form per row, which its own code sends.
+
+use crate::{
+    action::Action,
+    flash::FormSnapshot,
+    form::{ActionForm, FormState},
+    ActionError,
+};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use server_fn::ServerFn;
+use std::{fmt::Display, sync::Arc};
+
+/// The rows of a list that share one form to action `A`, each telling itself apart by the
+/// value of its `key` field. Cheap to clone: every row's button holds one.
+pub struct Items<A: ServerFn> {
+    inner: Arc<Inner<A::Output>>,
+}
+
+impl<A: ServerFn> Clone for Items<A> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Inner<T> {
+    /// The form's `id`, which every row's button names.
+    id: Arc<str>,
+    /// The field whose value tells the rows apart.
+    key: &'static str,
+    /// Whether the values are [`crate::Bound`] arguments.
+    bound: bool,
+    /// For bound values: the ones the form offers, sent plain (the form carries them signed
+    /// as one list), and that list.
+    offered: std::collections::HashSet<String>,
+    #[cfg(feature = "ssr")]
+    offer: Option<String>,
+    /// Rendered once, on the server, outside any island (see `form::final_render`): the
+    /// buttons are written out as markup.
+    #[cfg(feature = "ssr")]
+    is_final: bool,
+    /// The server's signing key, read once for all the rows.
+    #[cfg(feature = "ssr")]
+    signing: Option<crate::signing::SigningKey>,
+    /// How a plain post to this action ended, when the request brought one back.
+    snapshot: Option<FormSnapshot<T>>,
+}
+
+impl<A> Items<A>
+where
+    A: Action + ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
+{
+    /// Rows told apart by the plain value of their `key` field.
+    pub fn new(key: &'static str) -> Self {
+        Self::build(key, None::<[&str; 0]>)
+    }
+
+    /// Rows told apart by their `key` field, an argument the action takes as
+    /// [`Bound`](crate::Bound), for the `offered` items: a client cannot send an item it was
+    /// not offered. The form carries the list of them, signed once for all its rows, and each
+    /// button sends its item plain; a button for an item not on the list carries its own
+    /// signature instead.
+    pub fn bound<I: Display>(key: &'static str, offered: impl IntoIterator<Item = I>) -> Self {
+        Self::build(key, Some(offered))
+    }
+
+    fn build<I: Display>(key: &'static str, offered: Option<impl IntoIterator<Item = I>>) -> Self {
+        let snapshot = crate::form::snapshot::<A>();
+        #[cfg(feature = "ssr")]
+        let scope = crate::form::scope::current();
+        #[cfg(feature = "ssr")]
+        let signing = scope.as_ref().and_then(|scope| scope.key().cloned());
+        let bound = offered.is_some();
+        let offered: Vec<String> = offered
+            .into_iter()
+            .flatten()
+            .map(|item| item.to_string())
+            .collect();
+        #[cfg(feature = "ssr")]
+        let offer = signing.as_ref().filter(|_| !offered.is_empty()).map(|key| {
+            crate::bound::sign_offer_with(key, A::PATH, offered.iter().map(String::as_str))
+        });
+        Self {
+            inner: Arc::new(Inner {
+                id: default_id(A::PATH).into(),
+                key,
+                bound,
+                #[cfg(feature = "ssr")]
+                offer,
+                offered: offered.into_iter().collect(),
+                #[cfg(feature = "ssr")]
+                is_final: scope.as_ref().is_some_and(|scope| scope.is_final()),
+                #[cfg(feature = "ssr")]
+                signing,
+                snapshot: snapshot.outcome.is_some().then_some(snapshot),
+            }),
+        }
+    }
+
+    /// The same rows with the form's `id` set (the default is made from the action's name;
+    /// two lists of one action on one page need one each).
+    pub fn id(self, id: impl Into<Arc<str>>) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.id = id.into();
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// What the button of the row for `item` sends as the value of the key field.
+    pub fn value(&self, item: &impl Display) -> String {
+        let value = item.to_string();
+        if !self.inner.bound || self.inner.offered.contains(&value) {
+            return value;
+        }
+        #[cfg(feature = "ssr")]
+        return match &self.inner.signing {
+            Some(key) => crate::bound::sign_with(key, A::PATH, &value),
+            None => String::new(),
+        };
+        #[cfg(not(feature = "ssr"))]
+        String::new()
+    }
+
+    /// The outcome of the last plain post for the row of `item`, if it failed: its error
+    /// summary, for a row that shows no button now (the page was rendered again for someone
+    /// who may not use it). [`ItemButton`] shows its own.
+    pub fn outcome(&self, item: &impl Display) -> Option<AnyView> {
+        self.inner.snapshot.as_ref()?;
+        self.outcome_of(&self.value(item))
+    }
+
+    /// The error summary for the row whose button sends `value`, when the last post was its.
+    fn outcome_of(&self, value: &str) -> Option<AnyView> {
+        let snapshot = self.inner.snapshot.as_ref()?;
+        if snapshot.inputs.get(self.inner.key).map(String::as_str) != Some(value) {
+            return None;
+        }
+        let state = FormState::<A>::restore(snapshot.clone());
+        Some(crate::form::summary(state, None, Some(Arc::clone(&self.inner.id))).into_any())
+    }
+}
+
+/// The form's `id` for an action at `path`: `fw-` and the path's last segment.
+fn default_id(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    format!("fw-{name}")
+}
+
+/// The one form the rows of [`Items`] submit. Its children are what every row sends alike
+/// (hidden inputs); it renders no outcome itself, since that belongs to a row.
+#[component]
+pub fn ItemsForm<A>(
+    /// The rows that submit it.
+    items: Items<A>,
+    /// The `class` attribute of the `<form>` element.
+    #[prop(optional)]
+    class: &'static str,
+    /// What every row sends alike: hidden inputs.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView
+where
+    A: Action + ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
+{
+    // No outcome: the row that was sent shows it.
+    let state = FormState::<A>::restore_item(FormSnapshot::default(), items.inner.key, "");
+    let id = Arc::clone(&items.inner.id);
+    #[cfg(feature = "ssr")]
+    let offer = items.inner.offer.clone();
+    #[cfg(not(feature = "ssr"))]
+    let offer: Option<String> = None;
+    view! {
+        <ActionForm state=state id=id class=class>
+            {offer.map(|offer| view! {
+                <input type="hidden" name=crate::protocol::BOUND_OFFER_FIELD value=offer/>
+            })}
+            {children.map(|children| children())}
+        </ActionForm>
+    }
+}
+
+/// A row's button for the form of [`Items`]: it submits that form with `name=value` of the
+/// row's item, and shows the row's error after itself when the last plain post was its own.
+#[component]
+pub fn ItemButton<A, V>(
+    /// The rows this button is one of.
+    items: Items<A>,
+    /// The row's item (signed when the rows are [`Items::bound`]).
+    value: V,
+    /// The `aria-label` attribute: what the button does to which item, for a screen reader.
+    #[prop(optional, into)]
+    label: Option<String>,
+    /// The `class` attribute of the `<button>` element.
+    #[prop(optional)]
+    class: &'static str,
+    /// What the button says while its post is on its way (with JavaScript).
+    #[prop(optional)]
+    pending: Option<&'static str>,
+    /// What the button says.
+    children: Children,
+) -> impl IntoView
+where
+    A: Action + ServerFn<Error = ActionError> + 'static,
+    A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
+    V: Display,
+{
+    #[cfg(feature = "ssr")]
+    use leptos::either::Either;
+    let sent = items.value(&value);
+    let outcome = items.outcome_of(&sent);
+    let inner = &items.inner;
+    #[cfg(feature = "ssr")]
+    if inner.is_final {
+        // Rendered once and never hydrated: its start tag is written out, escaped, in one piece.
+        let opening = button_opening(
+            &inner.id,
+            inner.key,
+            &sent,
+            label.as_deref(),
+            pending,
+            class,
+        );
+        return Either::Left((
+            leptos::tachys::html::InertElement::new(opening),
+            children(),
+            leptos::tachys::html::InertElement::new("</button>"),
+            outcome,
+        ));
+    }
+    let button = view! {
+        <button
+            type="submit"
+            form=Arc::clone(&inner.id)
+            name=inner.key
+            value=sent
+            aria-label=label
+            data-fw-pending=pending
+            class=class
+        >
+            {children()}
+        </button>
+        {outcome}
+    };
+    #[cfg(feature = "ssr")]
+    return Either::Right(button);
+    #[cfg(not(feature = "ssr"))]
+    button
+}
+
+/// A final [`ItemButton`]'s start tag, every value escaped as an attribute value, in the
+/// order its element would render them.
+#[cfg(feature = "ssr")]
+fn button_opening(
+    form: &str,
+    name: &str,
+    value: &str,
+    label: Option<&str>,
+    pending: Option<&str>,
+    class: &str,
+) -> String {
+    use crate::meta::escape_into;
+    let mut html = String::with_capacity(96 + form.len() + value.len() + 2 * class.len());
+    html.push_str("<button type=\"submit\"");
+    for (attribute, value) in [
+        ("form", Some(form)),
+        ("name", Some(name)),
+        ("value", Some(value)),
+        ("aria-label", label),
+        ("data-fw-pending", pending),
+        ("class", Some(class)),
+    ] {
+        if let Some(value) = value {
+            html.push(' ');
+            html.push_str(attribute);
+            html.push_str("=\"");
+            escape_into(&mut html, value);
+            html.push('"');
+        }
+    }
+    html.push('>');
+    html
+}
+
+#[cfg(all(test, feature = "ssr"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{
+        flash::{Flash, ReceivedFlash},
+        signing::SigningKey,
+    };
+    use std::collections::BTreeMap;
+
+    /// A stand-in action: only its types matter to the form.
+    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+    struct Archive;
+
+    impl ServerFn for Archive {
+        const PATH: &'static str = "/api/archive";
+        type Client = server_fn::client::browser::BrowserClient;
+        type Server = server_fn::mock::BrowserMockServer;
+        type Protocol = server_fn::Http<server_fn::codec::PostUrl, server_fn::codec::Json>;
+        type Output = ();
+        type Error = ActionError;
+        type InputStreamError = ActionError;
+        type OutputStreamError = ActionError;
+
+        async fn run_body(self) -> Result<(), ActionError> {
+            Ok(())
+        }
+    }
+
+    impl Action for Archive {
+        type Schema = crate::schema::NoFields;
+    }
+
+    /// A list of rows 7, 8 and 9 (9 not offered), rendered as a request's render does: in an
+    /// islands app outside any island (`hydrating` false) or in a hydrated one (true), with
+    /// the flash `flash` brought back.
+    fn rows(hydrating: bool, key: &SigningKey, flash: Option<Flash>) -> String {
+        use hydration_context::{SharedContext, SsrSharedContext};
+        let context = SsrSharedContext::new();
+        context.set_is_hydrating(hydrating);
+        let owner = Owner::new_root(Some(Arc::new(context)));
+        owner.with(|| {
+            provide_context(key.clone());
+            let (mut parts, ()) = http::Request::get("/list?a=1&b=2")
+                .body(())
+                .unwrap()
+                .into_parts();
+            if let Some(flash) = flash {
+                parts.extensions.insert(ReceivedFlash(Arc::new(flash)));
+            }
+            provide_context(parts);
+            let items = Items::<Archive>::bound("id", [7, 8]);
+            view! {
+                <ItemsForm items=items.clone()><input type="hidden" name="next" value="/list"/></ItemsForm>
+                <ul>
+                    {[7, 8, 9].map(|id| view! {
+                        <li>
+                            <ItemButton items=items.clone() value=id class="danger" label=format!("Archive “<b>{id}&”")>
+                                "Archive"
+                            </ItemButton>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+            .to_html()
+        })
+    }
+
+    fn refused(id: &str) -> Flash {
+        Flash {
+            action: Archive::PATH.to_owned(),
+            ok: false,
+            body: serde_json::to_string(&ActionError::forbidden("Not yours.")).unwrap(),
+            inputs: BTreeMap::from([("id".to_owned(), id.to_owned())]),
+        }
+    }
+
+    #[test]
+    fn rows_share_one_form_and_each_button_names_it_with_its_own_item() {
+        let key = SigningKey::random();
+        let html = rows(false, &key, None);
+        let id = "fw-archive";
+        assert_eq!(html.matches("<form").count(), 1, "{html}");
+        for part in [
+            r#"<form action="/api/archive" method="post" data-fw-form="action" id="fw-archive" class="">"#,
+            r#"<input type="hidden" name="__fw_return" value="/list?a=1&amp;b=2">"#,
+            r#"<input type="hidden" name="__fw_item" value="id">"#,
+            r#"<input type="hidden" name="next" value="/list">"#,
+            r#"<button type="submit" form="fw-archive" name="id" value="7" aria-label="Archive “&lt;b&gt;7&amp;”" class="danger">Archive</button>"#,
+            r#"<button type="submit" form="fw-archive" name="id" value="8" "#,
+        ] {
+            assert!(html.contains(part), "{part}: {html}");
+        }
+        // The offer lists the offered items, signed once; a row not offered signs its own.
+        let offer = html
+            .split(r#"name="__fw_offer" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        let (list, _) = offer.rsplit_once('.').unwrap();
+        assert_eq!(list, "1:7,1:8,");
+        assert!(crate::bound::offer_lists(&key, Archive::PATH, offer, "8"));
+        let nine = crate::bound::sign_with(&key, Archive::PATH, "9");
+        assert!(
+            html.contains(&format!(r#"form="{id}" name="id" value="{nine}""#)),
+            "{html}"
+        );
+        assert!(!html.contains("role=\"alert\""), "{html}");
+        // A hydrated app renders the same markup (its buttons are elements, not text).
+        let hydrated = rows(true, &key, None);
+        let comparable = |html: &str| {
+            let html = html.replace("<!>", "");
+            let at = html.find(r#"name="__fw_once" value=""#).unwrap() + 24;
+            let end = at + html[at..].find('"').unwrap();
+            format!("{}{}", &html[..at], &html[end..])
+        };
+        assert_eq!(comparable(&html), comparable(&hydrated));
+    }
+
+    #[test]
+    fn a_refused_post_is_explained_right_after_its_own_rows_button_only() {
+        let key = SigningKey::random();
+        for hydrating in [false, true] {
+            let html = rows(hydrating, &key, Some(refused("8")));
+            assert_eq!(html.matches("role=\"alert\"").count(), 1, "{html}");
+            let after_eight = html.split(r#"value="8""#).nth(1).unwrap();
+            let row = after_eight.split("</li>").next().unwrap();
+            assert!(
+                row.contains(r#"data-fw-for="fw-archive""#) && row.contains(">Not yours.</p>"),
+                "{row}"
+            );
+            // The form itself says nothing: the outcome is the row's.
+            let form = html.split("</form>").next().unwrap();
+            assert!(!form.contains("Not yours."), "{form}");
+        }
+        // Another action's flash, or another row's item, shows nowhere.
+        let other = Flash {
+            action: "/api/other".to_owned(),
+            ..refused("8")
+        };
+        for flash in [other, refused("10")] {
+            let html = rows(false, &key, Some(flash));
+            assert!(!html.contains("Not yours."), "{html}");
+        }
+    }
+}
