@@ -156,7 +156,11 @@ where
 
     /// What the button of the row for `item` sends as the value of the key field.
     pub fn value(&self, item: &impl Display) -> String {
-        let value = item.to_string();
+        self.sent(item.to_string())
+    }
+
+    /// What a button sends for the item written `value`.
+    fn sent(&self, value: String) -> String {
         if !self.inner.bound || self.inner.offered.contains(&value) {
             return value;
         }
@@ -174,13 +178,20 @@ where
     /// who may not use it). [`ItemButton`] shows its own.
     pub fn outcome(&self, item: &impl Display) -> Option<AnyView> {
         self.inner.snapshot.as_ref()?;
-        self.outcome_of(&self.value(item))
+        self.outcome_of(&item.to_string())
     }
 
-    /// The error summary for the row whose button sends `value`, when the last post was its.
-    fn outcome_of(&self, value: &str) -> Option<AnyView> {
+    /// The error summary for the row of the item written `item`, when the last post was its:
+    /// sent plain or with its own signature, from a page rendered for whoever sent it (which
+    /// may have offered other items than this rendering does).
+    fn outcome_of(&self, item: &str) -> Option<AnyView> {
         let snapshot = self.inner.snapshot.as_ref()?;
-        if snapshot.inputs.get(self.inner.key).map(String::as_str) != Some(value) {
+        let sent = snapshot.inputs.get(self.inner.key)?;
+        let signed = |sent: &str| {
+            sent.rsplit_once('.')
+                .is_some_and(|(value, _)| value == item)
+        };
+        if sent != item && !(self.inner.bound && signed(sent)) {
             return None;
         }
         let state = FormState::<A>::restore(snapshot.clone());
@@ -255,8 +266,9 @@ where
 {
     #[cfg(feature = "ssr")]
     use leptos::either::Either;
-    let sent = items.value(&value);
-    let outcome = items.outcome_of(&sent);
+    let item = value.to_string();
+    let outcome = items.outcome_of(&item);
+    let sent = items.sent(item);
     let inner = &items.inner;
     #[cfg(feature = "ssr")]
     if inner.is_final {
@@ -464,6 +476,16 @@ mod tests {
             // The form itself says nothing: the outcome is the row's.
             let form = html.split("</form>").next().unwrap();
             assert!(!form.contains("Not yours."), "{form}");
+        }
+        // Sent by a page that signed the row's item itself (it did not offer it), or by a page
+        // that offered it plain where this one signs it: the row is found all the same.
+        let nine = crate::bound::sign_with(&key, Archive::PATH, "9");
+        for (flash, row) in [(refused(&nine), nine.as_str()), (refused("9"), "9.")] {
+            let html = rows(false, &key, Some(flash));
+            assert_eq!(html.matches("role=\"alert\"").count(), 1, "{html}");
+            let after = html.split(&format!(r#"value="{row}"#)).nth(1).unwrap();
+            let row = after.split("</li>").next().unwrap();
+            assert!(row.contains(">Not yours.</p>"), "{row}");
         }
         // Another action's flash, or another row's item, shows nowhere.
         let other = Flash {

@@ -1,7 +1,8 @@
-//! The `delete_comment` action and its button.
+//! The `delete_comment` action, its form and its buttons: one form per page, which every
+//! comment's "Delete" button submits with that comment's id (see `formwork::items`).
 
 use formwork::identity::Principal;
-use formwork::{bound, ActionError, ActionForm, Bound, FormError, FormState};
+use formwork::{ActionError, Bound, ItemButton, Items, ItemsForm};
 use leptos::{either::Either, prelude::*};
 
 /// What a user who may not delete a comment is told (403).
@@ -30,23 +31,29 @@ pub async fn delete_comment(by: Principal, id: Bound<i64>) -> Result<(), ActionE
     Ok(())
 }
 
+/// The one form every comment's "Delete" button on a page submits. A page renders it once,
+/// beside the comments it lists.
+#[component]
+pub fn DeleteCommentForm(deletes: Items<DeleteComment>) -> impl IntoView {
+    view! { <ItemsForm items=deletes class="delete-comment"/> }
+}
+
 /// A "Delete" button for one comment, when the viewer may delete it. Either way, a refused
 /// delete of this comment is explained here: a stale page may have offered a button that the
 /// page, rendered afresh for whoever is signed in now, no longer shows.
 #[component]
-pub fn DeleteCommentButton(id: i64, author: String, allowed: bool) -> impl IntoView {
-    let id = bound::sign::<DeleteComment>(&id);
-    // Every comment on the page may have this form; an outcome belongs to the submitted one.
-    let state = FormState::<DeleteComment>::for_item("id", &id);
+pub fn DeleteCommentButton(
+    deletes: Items<DeleteComment>,
+    id: i64,
+    author: String,
+    allowed: bool,
+) -> impl IntoView {
     if !allowed {
-        return Either::Left(view! { <FormError state=state/> });
+        return Either::Left(deletes.outcome(&id));
     }
     Either::Right(view! {
-        <ActionForm state=state class="delete-comment">
-            <input type="hidden" name="id" value=id/>
-            <button type="submit" class="danger link" aria-label=format!("Delete the comment by {author}")>
-                "Delete"
-            </button>
-        </ActionForm>
+        <ItemButton items=deletes value=id class="danger link" label=format!("Delete the comment by {author}")>
+            "Delete"
+        </ItemButton>
     })
 }

@@ -12,8 +12,8 @@ pub mod model;
 pub mod store;
 
 use add_comment::AddCommentForm;
-use delete_comment::DeleteCommentButton;
-use formwork::{identity::Principal, ActionError};
+use delete_comment::{DeleteComment, DeleteCommentButton, DeleteCommentForm};
+use formwork::{identity::Principal, ActionError, Items};
 use leptos::{either::Either, prelude::*};
 use model::Comment;
 
@@ -79,12 +79,23 @@ fn CommentList(comments: Vec<Comment>, viewer: Option<Principal>) -> impl IntoVi
     if comments.is_empty() {
         return Either::Left(view! { <p class="empty">"No comments yet."</p> });
     }
+    let deletable: Vec<bool> = comments
+        .iter()
+        .map(|comment| may_delete(viewer.as_ref(), comment))
+        .collect();
+    // One form for every comment's "Delete", offering those this viewer may delete.
+    let offered = comments.iter().zip(&deletable).filter(|(_, may)| **may);
+    let deletes = Items::<DeleteComment>::bound("id", offered.map(|(comment, _)| comment.id));
+    let form = deletable
+        .contains(&true)
+        .then(|| view! { <DeleteCommentForm deletes=deletes.clone()/> });
     Either::Right(view! {
+        {form}
         <ol class="comment-list" aria-label="Comments">
             {comments
                 .into_iter()
-                .map(|comment| {
-                    let deletable = may_delete(viewer.as_ref(), &comment);
+                .zip(deletable)
+                .map(|(comment, deletable)| {
                     let when = comment
                         .created_at
                         .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
@@ -93,7 +104,7 @@ fn CommentList(comments: Vec<Comment>, viewer: Option<Principal>) -> impl IntoVi
                         <li class="comment">
                             <p class="comment-meta"><strong><crate::posts::pages::AuthorName username=comment.author.clone() display_name=comment.author_display_name.clone() avatar=comment.author_avatar.clone()/></strong> " · " <time>{when}</time></p>
                             <p class="comment-body">{comment.body.clone()}</p>
-                            <DeleteCommentButton id=comment.id author=comment.author.clone() allowed=deletable/>
+                            <DeleteCommentButton deletes=deletes.clone() id=comment.id author=comment.author.clone() allowed=deletable/>
                         </li>
                     }
                 })
