@@ -118,10 +118,11 @@ pub fn sign_offer_with<'a>(
     action_path: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    let mut offer = String::new();
+    use std::fmt::Write;
+    let mut offer = String::with_capacity(128);
     for value in values {
-        offer.push_str(&value.len().to_string());
-        offer.push(':');
+        // Writing to a `String` cannot fail.
+        let _ = write!(offer, "{}:", value.len());
         offer.push_str(value);
         offer.push(',');
     }

@@ -162,8 +162,18 @@ mod server {
         A::Output: serde::de::DeserializeOwned,
     {
         // Through the forms' scope: one lookup for a list's rows.
-        let Some(flash) = crate::form::scope::current().and_then(|scope| scope.flash().cloned())
-        else {
+        snapshot_in::<A>(crate::form::scope::current().as_ref())
+    }
+
+    /// [`snapshot_for`], from the forms' scope a caller has looked up already.
+    pub(crate) fn snapshot_in<A>(
+        scope: Option<&crate::form::scope::FormScope>,
+    ) -> FormSnapshot<A::Output>
+    where
+        A: server_fn::ServerFn<Error = ActionError>,
+        A::Output: serde::de::DeserializeOwned,
+    {
+        let Some(flash) = scope.and_then(|scope| scope.flash().cloned()) else {
             return FormSnapshot::default();
         };
         if flash.action != A::PATH {

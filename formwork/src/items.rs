@@ -76,11 +76,14 @@ struct Inner<T> {
     key: &'static str,
     /// Whether the values are [`crate::Bound`] arguments.
     bound: bool,
-    /// For bound values: the ones the form offers, sent plain (the form carries them signed
-    /// as one list), and that list.
-    offered: std::collections::HashSet<String>,
+    /// For bound values: the ones the form offers, sorted, sent plain (the form carries them
+    /// signed as one list), and that list.
+    offered: Vec<String>,
     #[cfg(feature = "ssr")]
     offer: Option<String>,
+    /// The start of every row's button tag, escaped once: `<button type="submit" form=… name=…`.
+    #[cfg(feature = "ssr")]
+    button: String,
     /// Rendered once, on the server, outside any island (see `form::final_render`): the
     /// buttons are written out as markup.
     #[cfg(feature = "ssr")]
@@ -112,13 +115,16 @@ where
     }
 
     fn build<I: Display>(key: &'static str, offered: Option<impl IntoIterator<Item = I>>) -> Self {
-        let snapshot = crate::form::snapshot::<A>();
         #[cfg(feature = "ssr")]
         let scope = crate::form::scope::current();
         #[cfg(feature = "ssr")]
+        let snapshot = crate::flash::snapshot_in::<A>(scope.as_ref());
+        #[cfg(not(feature = "ssr"))]
+        let snapshot = crate::form::snapshot::<A>();
+        #[cfg(feature = "ssr")]
         let signing = scope.as_ref().and_then(|scope| scope.key().cloned());
         let bound = offered.is_some();
-        let offered: Vec<String> = offered
+        let mut offered: Vec<String> = offered
             .into_iter()
             .flatten()
             .map(|item| item.to_string())
@@ -127,14 +133,20 @@ where
         let offer = signing.as_ref().filter(|_| !offered.is_empty()).map(|key| {
             crate::bound::sign_offer_with(key, A::PATH, offered.iter().map(String::as_str))
         });
+        let id: Arc<str> = default_id(A::PATH).into();
         Self {
             inner: Arc::new(Inner {
-                id: default_id(A::PATH).into(),
+                #[cfg(feature = "ssr")]
+                button: button_start(&id, key),
+                id,
                 key,
                 bound,
                 #[cfg(feature = "ssr")]
                 offer,
-                offered: offered.into_iter().collect(),
+                offered: {
+                    offered.sort_unstable();
+                    offered
+                },
                 #[cfg(feature = "ssr")]
                 is_final: scope.as_ref().is_some_and(|scope| scope.is_final()),
                 #[cfg(feature = "ssr")]
@@ -149,6 +161,10 @@ where
     pub fn id(self, id: impl Into<Arc<str>>) -> Self {
         let mut inner = Arc::unwrap_or_clone(self.inner);
         inner.id = id.into();
+        #[cfg(feature = "ssr")]
+        {
+            inner.button = button_start(&inner.id, inner.key);
+        }
         Self {
             inner: Arc::new(inner),
         }
@@ -161,7 +177,7 @@ where
 
     /// What a button sends for the item written `value`.
     fn sent(&self, value: String) -> String {
-        if !self.inner.bound || self.inner.offered.contains(&value) {
+        if !self.inner.bound || self.inner.offered.binary_search(&value).is_ok() {
             return value;
         }
         #[cfg(feature = "ssr")]
@@ -202,7 +218,10 @@ where
 /// The form's `id` for an action at `path`: `fw-` and the path's last segment.
 fn default_id(path: &str) -> String {
     let name = path.rsplit('/').next().unwrap_or(path);
-    format!("fw-{name}")
+    let mut id = String::with_capacity(3 + name.len());
+    id.push_str("fw-");
+    id.push_str(name);
+    id
 }
 
 /// The one form the rows of [`Items`] submit. Its children are what every row sends alike
@@ -273,14 +292,13 @@ where
     #[cfg(feature = "ssr")]
     if inner.is_final {
         // Rendered once and never hydrated: its start tag is written out, escaped, in one piece.
-        let opening = button_opening(
-            &inner.id,
-            inner.key,
-            &sent,
-            label.as_deref(),
-            pending,
-            class,
-        );
+        let opening = button_opening(&inner.button, &sent, label.as_deref(), pending, class);
+        // Nothing after it when there is nothing to say (an `Option` would leave a marker
+        // for hydration, which a final render never has).
+        let outcome = match outcome {
+            Some(outcome) => Either::Left(outcome),
+            None => Either::Right(()),
+        };
         return Either::Left((
             leptos::tachys::html::InertElement::new(opening),
             children(),
@@ -308,23 +326,35 @@ where
     button
 }
 
-/// A final [`ItemButton`]'s start tag, every value escaped as an attribute value, in the
-/// order its element would render them.
+/// What every final [`ItemButton`] of a form starts with: `<button type="submit"`, and the
+/// form's `id` and the key field's name as attribute values, escaped.
+#[cfg(feature = "ssr")]
+fn button_start(form: &str, name: &str) -> String {
+    use crate::meta::escape_into;
+    let mut html = String::with_capacity(40 + form.len() + name.len());
+    html.push_str("<button type=\"submit\" form=\"");
+    escape_into(&mut html, form);
+    html.push_str("\" name=\"");
+    escape_into(&mut html, name);
+    html.push('"');
+    html
+}
+
+/// A final [`ItemButton`]'s start tag: `start` ([`button_start`]), then every other value
+/// escaped as an attribute value, in the order its element would render them.
 #[cfg(feature = "ssr")]
 fn button_opening(
-    form: &str,
-    name: &str,
+    start: &str,
     value: &str,
     label: Option<&str>,
     pending: Option<&str>,
     class: &str,
 ) -> String {
     use crate::meta::escape_into;
-    let mut html = String::with_capacity(96 + form.len() + value.len() + 2 * class.len());
-    html.push_str("<button type=\"submit\"");
+    let label_len = label.map_or(0, str::len);
+    let mut html = String::with_capacity(64 + start.len() + value.len() + label_len + class.len());
+    html.push_str(start);
     for (attribute, value) in [
-        ("form", Some(form)),
-        ("name", Some(name)),
         ("value", Some(value)),
         ("aria-label", label),
         ("data-fw-pending", pending),
