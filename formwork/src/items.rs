@@ -76,9 +76,14 @@ struct Inner<T> {
     key: &'static str,
     /// Whether the values are [`crate::Bound`] arguments.
     bound: bool,
-    /// For bound values: the ones the form offers, sorted, sent plain (the form carries them
-    /// signed as one list), and that list.
+    /// For bound values: the ones the form offers, in the order given, sent plain (the form
+    /// carries them signed as one list), and that list.
     offered: Vec<String>,
+    /// Where in `offered` the next row's item is looked for first: rows come in the order
+    /// their items were offered, so each finds its own at once.
+    next: Cursor,
+    /// `offered`'s positions in the order of their values, for a row out of order (made then).
+    by_value: std::sync::OnceLock<Vec<usize>>,
     #[cfg(feature = "ssr")]
     offer: Option<String>,
     /// The start of every row's button tag, escaped once: `<button type="submit" form=… name=…`.
@@ -124,7 +129,7 @@ where
         #[cfg(feature = "ssr")]
         let signing = scope.as_ref().and_then(|scope| scope.key().cloned());
         let bound = offered.is_some();
-        let mut offered: Vec<String> = offered
+        let offered: Vec<String> = offered
             .into_iter()
             .flatten()
             .map(|item| item.to_string())
@@ -143,10 +148,9 @@ where
                 bound,
                 #[cfg(feature = "ssr")]
                 offer,
-                offered: {
-                    offered.sort_unstable();
-                    offered
-                },
+                offered,
+                next: Cursor::default(),
+                by_value: std::sync::OnceLock::new(),
                 #[cfg(feature = "ssr")]
                 is_final: scope.as_ref().is_some_and(|scope| scope.is_final()),
                 #[cfg(feature = "ssr")]
@@ -177,7 +181,7 @@ where
 
     /// What a button sends for the item written `value`.
     fn sent(&self, value: String) -> String {
-        if !self.inner.bound || self.inner.offered.binary_search(&value).is_ok() {
+        if !self.inner.bound || self.is_offered(&value) {
             return value;
         }
         #[cfg(feature = "ssr")]
@@ -187,6 +191,25 @@ where
         };
         #[cfg(not(feature = "ssr"))]
         String::new()
+    }
+
+    /// Whether the item written `value` is one the form offers.
+    fn is_offered(&self, value: &str) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Inner { offered, next, .. } = &*self.inner;
+        let at = next.0.load(Relaxed);
+        if offered.get(at).is_some_and(|item| item == value) {
+            next.0.store(at + 1, Relaxed);
+            return true;
+        }
+        let by_value = self.inner.by_value.get_or_init(|| {
+            let mut positions: Vec<usize> = (0..offered.len()).collect();
+            positions.sort_unstable_by(|a, b| offered[*a].cmp(&offered[*b]));
+            positions
+        });
+        by_value
+            .binary_search_by(|at| offered[*at].as_str().cmp(value))
+            .is_ok()
     }
 
     /// The outcome of the last plain post for the row of `item`, if it failed: its error
@@ -212,6 +235,16 @@ where
         }
         let state = FormState::<A>::restore(snapshot.clone());
         Some(crate::form::summary(state, None, Some(Arc::clone(&self.inner.id))).into_any())
+    }
+}
+
+/// A position that rows move on from one another (see `Inner::next`).
+#[derive(Default)]
+struct Cursor(std::sync::atomic::AtomicUsize);
+
+impl Clone for Cursor {
+    fn clone(&self) -> Self {
+        Self(self.0.load(std::sync::atomic::Ordering::Relaxed).into())
     }
 }
 
@@ -489,6 +522,28 @@ mod tests {
             format!("{}{}", &html[..at], &html[end..])
         };
         assert_eq!(comparable(&html), comparable(&hydrated));
+    }
+
+    #[test]
+    fn rows_in_any_order_send_their_offered_items_plain_and_others_signed() {
+        let key = SigningKey::random();
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(key.clone());
+            let items = Items::<Archive>::bound("id", [30, 10, 20]);
+            // In order, out of order, twice, and one never offered.
+            for (item, plain) in [(30, true), (20, true), (10, true), (20, true), (40, false)] {
+                let sent = items.value(&item);
+                let expected = if plain {
+                    item.to_string()
+                } else {
+                    crate::bound::sign_with(&key, Archive::PATH, &item.to_string())
+                };
+                assert_eq!(sent, expected, "{item}");
+            }
+            // Rows told apart by a plain value sign nothing.
+            assert_eq!(Items::<Archive>::new("id").value(&40), "40");
+        });
     }
 
     #[test]
