@@ -118,11 +118,10 @@ pub fn sign_offer_with<'a>(
     action_path: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    use std::fmt::Write;
     let mut offer = String::with_capacity(128);
     for value in values {
-        // Writing to a `String` cannot fail.
-        let _ = write!(offer, "{}:", value.len());
+        push_decimal(&mut offer, value.len());
+        offer.push(':');
         offer.push_str(value);
         offer.push(',');
     }
@@ -130,6 +129,27 @@ pub fn sign_offer_with<'a>(
     offer.push('.');
     offer.push_str(&tag);
     offer
+}
+
+/// `n` in decimal digits, onto the end of `text` (without the formatting machinery: a list
+/// writes one for every row).
+#[cfg(feature = "ssr")]
+fn push_decimal(text: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        // A remainder of ten is one digit.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for digit in &digits[at..] {
+        text.push(char::from(*digit));
+    }
 }
 
 /// Whether `offer` (made by [`sign_offer_with`]) is signed for the action at `action_path`
@@ -294,6 +314,15 @@ mod tests {
         };
         assert_eq!(with_offer("/api/delete", &offer, &key, "42"), Ok(Bound(42)));
         assert_eq!(with_offer("/api/delete", &offer, &key, "4"), Ok(Bound(4)));
+        // Lengths of any number of digits.
+        let long = "x".repeat(1234);
+        let offer_long = sign_offer_with(&key, "/api/delete", ["", &long]);
+        assert!(
+            offer_long.starts_with(&format!("0:,1234:{long},.")),
+            "{offer_long}"
+        );
+        assert!(offer_lists(&key, "/api/delete", &offer_long, &long));
+        assert!(offer_lists(&key, "/api/delete", &offer_long, ""));
         // Values are told apart by their length, whatever they hold.
         let list = offer
             .rsplit_once('.')
