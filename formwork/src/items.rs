@@ -76,14 +76,16 @@ struct Inner<T> {
     key: &'static str,
     /// Whether the values are [`crate::Bound`] arguments.
     bound: bool,
-    /// For bound values: the ones the form offers, in the order given, sent plain (the form
-    /// carries them signed as one list), and that list.
+    /// For bound values: the ones the form offers, in the order given, which the rows send
+    /// plain.
     offered: Vec<String>,
     /// Where in `offered` the next row's item is looked for first: rows come in the order
     /// their items were offered, so each finds its own at once.
     next: Cursor,
     /// `offered`'s positions in the order of their values, for a row out of order (made then).
     by_value: std::sync::OnceLock<Vec<usize>>,
+    /// The same list, signed once ([`crate::bound::sign_offer_with`]): what the form carries
+    /// for the server to read the plain values against.
     #[cfg(feature = "ssr")]
     offer: Option<String>,
     /// The start of every row's button tag, escaped once: `<button type="submit" form=… name=…`.
