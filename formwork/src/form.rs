@@ -1343,12 +1343,12 @@ fn encode(
 }
 
 #[cfg(all(test, feature = "ssr"))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A stand-in action: only its types matter to the form.
+    /// A stand-in action: only its types matter to the form (the items' tests use it too).
     #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-    struct Demo;
+    pub(crate) struct Demo;
 
     impl ServerFn for Demo {
         const PATH: &'static str = "/api/demo";

@@ -419,28 +419,8 @@ mod tests {
     };
     use std::collections::BTreeMap;
 
-    /// A stand-in action: only its types matter to the form.
-    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-    struct Archive;
-
-    impl ServerFn for Archive {
-        const PATH: &'static str = "/api/archive";
-        type Client = server_fn::client::browser::BrowserClient;
-        type Server = server_fn::mock::BrowserMockServer;
-        type Protocol = server_fn::Http<server_fn::codec::PostUrl, server_fn::codec::Json>;
-        type Output = ();
-        type Error = ActionError;
-        type InputStreamError = ActionError;
-        type OutputStreamError = ActionError;
-
-        async fn run_body(self) -> Result<(), ActionError> {
-            Ok(())
-        }
-    }
-
-    impl Action for Archive {
-        type Schema = crate::schema::NoFields;
-    }
+    /// The forms' stand-in action.
+    use crate::form::tests::Demo as Archive;
 
     /// A list of rows 7, 8 and 9 (9 not offered), rendered as a request's render does: in an
     /// islands app outside any island (`hydrating` false) or in a hydrated one (true), with
@@ -490,15 +470,15 @@ mod tests {
     fn rows_share_one_form_and_each_button_names_it_with_its_own_item() {
         let key = SigningKey::random();
         let html = rows(false, &key, None);
-        let id = "fw-archive";
+        let id = "fw-demo";
         assert_eq!(html.matches("<form").count(), 1, "{html}");
         for part in [
-            r#"<form action="/api/archive" method="post" data-fw-form="action" id="fw-archive" class="">"#,
+            r#"<form action="/api/demo" method="post" data-fw-form="action" id="fw-demo" class="">"#,
             r#"<input type="hidden" name="__fw_return" value="/list?a=1&amp;b=2">"#,
             r#"<input type="hidden" name="__fw_item" value="id">"#,
             r#"<input type="hidden" name="next" value="/list">"#,
-            r#"<button type="submit" form="fw-archive" name="id" value="7" aria-label="Archive “&lt;b&gt;7&amp;”" class="danger">Archive</button>"#,
-            r#"<button type="submit" form="fw-archive" name="id" value="8" "#,
+            r#"<button type="submit" form="fw-demo" name="id" value="7" aria-label="Archive “&lt;b&gt;7&amp;”" class="danger">Archive</button>"#,
+            r#"<button type="submit" form="fw-demo" name="id" value="8" "#,
         ] {
             assert!(html.contains(part), "{part}: {html}");
         }
@@ -559,7 +539,7 @@ mod tests {
             let after_eight = html.split(r#"value="8""#).nth(1).unwrap();
             let row = after_eight.split("</li>").next().unwrap();
             assert!(
-                row.contains(r#"data-fw-for="fw-archive""#) && row.contains(">Not yours.</p>"),
+                row.contains(r#"data-fw-for="fw-demo""#) && row.contains(">Not yours.</p>"),
                 "{row}"
             );
             // The form itself says nothing: the outcome is the row's.
