@@ -483,28 +483,44 @@ mod server {
     /// The body whole, or (past [`MAX_PAGE_BYTES`], or on an error) a body that gives what was
     /// read and then the rest, unchanged.
     async fn whole(mut body: Body) -> Result<Bytes, Body> {
-        let mut read = BytesMut::new();
+        // The frames as they came, joined at the end: a page that comes in one frame is kept
+        // without a copy, and one in several is copied once, into a buffer of its size.
+        let mut read: Vec<Bytes> = Vec::new();
+        let mut len = 0;
         loop {
             match body.frame().await {
-                None => return Ok(read.freeze()),
+                None => return Ok(joined(read, len)),
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => {
-                        read.extend_from_slice(&data);
-                        if read.len() > MAX_PAGE_BYTES {
-                            return Err(resumed(read.freeze(), body));
+                        len += data.len();
+                        read.push(data);
+                        if len > MAX_PAGE_BYTES {
+                            return Err(resumed(joined(read, len), body));
                         }
                     }
                     // Trailers: a page has none; not worth keeping.
-                    Err(_) => return Err(resumed(read.freeze(), body)),
+                    Err(_) => return Err(resumed(joined(read, len), body)),
                 },
                 Some(Err(error)) => {
                     tracing::debug!(%error, "a shared page's body failed: not kept");
-                    let failed =
-                        futures::stream::iter([Ok::<_, axum::Error>(read.freeze()), Err(error)]);
+                    let read = joined(read, len);
+                    let failed = futures::stream::iter([Ok::<_, axum::Error>(read), Err(error)]);
                     return Err(Body::from_stream(failed));
                 }
             }
         }
+    }
+
+    /// `frames` (`len` bytes in all) as one.
+    fn joined(mut frames: Vec<Bytes>, len: usize) -> Bytes {
+        if frames.len() == 1 {
+            return frames.pop().unwrap_or_default();
+        }
+        let mut whole = BytesMut::with_capacity(len);
+        for frame in frames {
+            whole.extend_from_slice(&frame);
+        }
+        whole.freeze()
     }
 
     fn resumed(read: Bytes, rest: Body) -> Body {

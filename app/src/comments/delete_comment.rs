@@ -51,8 +51,9 @@ pub fn DeleteCommentButton(
     if !allowed {
         return Either::Left(deletes.outcome(&id));
     }
+    let label = ["Delete the comment by ", &author].concat();
     Either::Right(view! {
-        <ItemButton items=deletes value=id class="danger link" label=format!("Delete the comment by {author}")>
+        <ItemButton items=deletes value=id class="danger link" label=label>
             "Delete"
         </ItemButton>
     })
