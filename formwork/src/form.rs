@@ -812,10 +812,11 @@ pub(crate) mod scope {
         let owner = Owner::current()?;
         let id = owner.debug_id();
         let hydrating = owner.shared_context().map(|sc| sc.get_is_hydrating());
-        if let Some(scope) = use_context::<FormScope>() {
+        let above = use_context::<FormScope>();
+        if let Some(scope) = &above {
             // Provided by this very owner (an ancestor's may not hold here), under the same flag.
             if scope.0.owner == id && scope.0.hydrating == hydrating {
-                return Some(scope);
+                return above;
             }
         }
         // An island provides `IsHydrating(true)` to its body, and `false` to the server-only
@@ -828,19 +829,33 @@ pub(crate) mod scope {
             Some(IsHydrating(hydrating)) => !hydrating,
             None => hydrating == Some(false),
         };
+        // The rest is the request's, the same for every owner of its render: an ancestor's
+        // scope already holds it (each lookup walks up the owners).
+        let (tokens, key, flash) = match above {
+            Some(above) => (
+                above.0.tokens.clone(),
+                above.0.key.clone(),
+                above.0.flash.clone(),
+            ),
+            None => (
+                use_context::<FormTokens>(),
+                use_context::<SigningKey>(),
+                crate::request::with(|parts| {
+                    parts
+                        .extensions
+                        .get::<crate::flash::ReceivedFlash>()
+                        .map(|flash| flash.0.clone())
+                })
+                .flatten(),
+            ),
+        };
         let scope = FormScope(Arc::new(Inner {
             owner: id,
             hydrating,
             is_final,
-            tokens: use_context::<FormTokens>(),
-            key: use_context::<SigningKey>(),
-            flash: crate::request::with(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::flash::ReceivedFlash>()
-                    .map(|flash| flash.0.clone())
-            })
-            .flatten(),
+            tokens,
+            key,
+            flash,
         }));
         provide_context(scope.clone());
         Some(scope)
@@ -857,14 +872,37 @@ pub(crate) mod scope {
 /// hydration keeps server-rendered attribute values as they are.
 pub(crate) fn hidden_fields() -> (String, String) {
     #[cfg(feature = "ssr")]
-    return {
-        match scope::current().as_ref().and_then(scope::FormScope::tokens) {
-            Some(tokens) => (tokens.page_path().to_owned(), tokens.issue()),
-            None => (crate::request::page(), crate::ordered_id()),
-        }
-    };
+    return HiddenFields::here().take();
     #[cfg(not(feature = "ssr"))]
     (String::new(), String::new())
+}
+
+/// [`hidden_fields`] to be written later: the render's tokens, read where the form is made,
+/// issue its one-time token only when the form is written out (a view Leptos makes and drops
+/// issues none).
+#[cfg(feature = "ssr")]
+pub(crate) enum HiddenFields {
+    Issued(crate::page_cache::FormTokens),
+    /// Outside a request's render (no tokens to issue from).
+    Made(String, String),
+}
+
+#[cfg(feature = "ssr")]
+impl HiddenFields {
+    pub(crate) fn here() -> Self {
+        match scope::current().as_ref().and_then(scope::FormScope::tokens) {
+            Some(tokens) => Self::Issued(tokens.clone()),
+            None => Self::Made(crate::request::page(), crate::ordered_id()),
+        }
+    }
+
+    /// The page's path and query, and a fresh one-time token.
+    pub(crate) fn take(self) -> (String, String) {
+        match self {
+            Self::Issued(tokens) => (tokens.page_path().to_owned(), tokens.issue()),
+            Self::Made(page, once) => (page, once),
+        }
+    }
 }
 
 /// A form that posts to the action behind `state`.
@@ -916,18 +954,24 @@ where
         // Its own markup is written out, escaped, in one piece: rendered once and never
         // hydrated, it needs neither elements to build nor hydration markers (measured on
         // `/posts` signed in, twenty delete buttons: 2% fewer instructions per request).
-        let opening = final_opening(
-            A::PATH,
-            id.as_deref(),
-            class,
-            preview.as_deref(),
-            submit_on,
-            state.item,
-            secret,
-        );
+        // Written when the page is (see `crate::markup`): its token is issued then.
+        let fields = HiddenFields::here();
+        let item = state.item;
+        let opening = crate::markup::Markup::new(320, move |html: &mut String| {
+            let opening = FinalOpening {
+                action: A::PATH,
+                id: id.as_deref(),
+                class,
+                preview: preview.as_deref(),
+                submit_on,
+                item,
+                secret,
+            };
+            opening.write(html, fields);
+        });
         let content = form_children(children());
         return leptos::either::Either::Left((
-            leptos::tachys::html::InertElement::new(opening),
+            opening,
             content,
             leptos::tachys::html::InertElement::new("</form>"),
         ));
@@ -1001,53 +1045,61 @@ fn hidden_inputs(item: Option<&'static str>, secret: &'static [&'static str]) ->
 /// A final [`ActionForm`]'s `<form>` start tag and hidden fields (those [`hidden_inputs`]
 /// renders, in the same order), as markup: every value escaped as an attribute value.
 #[cfg(feature = "ssr")]
-fn final_opening(
-    action: &str,
-    id: Option<&str>,
-    class: &str,
-    preview: Option<&str>,
-    submit_on: Option<&str>,
-    item: Option<&str>,
-    secret: &[&str],
-) -> String {
-    use crate::meta::escape_into;
-    fn hidden(html: &mut String, name: &str, value: &str) {
-        html.push_str("<input type=\"hidden\" name=\"");
-        escape_into(html, name);
-        html.push_str("\" value=\"");
-        escape_into(html, value);
+struct FinalOpening<'a> {
+    action: &'a str,
+    id: Option<&'a str>,
+    class: &'a str,
+    preview: Option<&'a str>,
+    submit_on: Option<&'a str>,
+    item: Option<&'a str>,
+    secret: &'a [&'a str],
+}
+
+#[cfg(feature = "ssr")]
+impl FinalOpening<'_> {
+    /// Onto the end of `html`, with `fields` issued now.
+    fn write(&self, html: &mut String, fields: HiddenFields) {
+        use crate::meta::escape_into;
+        let (return_to, once) = fields.take();
+        html.push_str("<form action=\"");
+        escape_into(html, self.action);
+        html.push_str("\" method=\"post\" data-fw-form=\"action\"");
+        for (name, value) in [
+            ("id", self.id),
+            ("data-fw-preview", self.preview),
+            ("data-fw-submit-on", self.submit_on),
+        ] {
+            if let Some(value) = value {
+                html.push(' ');
+                html.push_str(name);
+                html.push_str("=\"");
+                escape_into(html, value);
+                html.push('"');
+            }
+        }
+        html.push_str(" class=\"");
+        escape_into(html, self.class);
         html.push_str("\">");
-    }
-    let (return_to, once) = hidden_fields();
-    let mut html = String::with_capacity(320 + return_to.len() + once.len());
-    html.push_str("<form action=\"");
-    escape_into(&mut html, action);
-    html.push_str("\" method=\"post\" data-fw-form=\"action\"");
-    for (name, value) in [
-        ("id", id),
-        ("data-fw-preview", preview),
-        ("data-fw-submit-on", submit_on),
-    ] {
-        if let Some(value) = value {
-            html.push(' ');
-            html.push_str(name);
-            html.push_str("=\"");
-            escape_into(&mut html, value);
-            html.push('"');
+        push_hidden(html, RETURN_FIELD, &return_to);
+        push_hidden(html, ONCE_FIELD, &once);
+        if !self.secret.is_empty() {
+            push_hidden(html, SECRET_FIELD, &self.secret.join(","));
+        }
+        if let Some(key) = self.item {
+            push_hidden(html, ITEM_FIELD, key);
         }
     }
-    html.push_str(" class=\"");
-    escape_into(&mut html, class);
+}
+
+/// `<input type="hidden" name=… value=…>` onto the end of `html`, both values escaped.
+#[cfg(feature = "ssr")]
+pub(crate) fn push_hidden(html: &mut String, name: &str, value: &str) {
+    use crate::meta::escape_into;
+    html.push_str("<input type=\"hidden\" name=\"");
+    escape_into(html, name);
+    html.push_str("\" value=\"");
+    escape_into(html, value);
     html.push_str("\">");
-    hidden(&mut html, RETURN_FIELD, &return_to);
-    hidden(&mut html, ONCE_FIELD, &once);
-    if !secret.is_empty() {
-        hidden(&mut html, SECRET_FIELD, &secret.join(","));
-    }
-    if let Some(key) = item {
-        hidden(&mut html, ITEM_FIELD, key);
-    }
-    html
 }
 
 /// Marks an island's [`ActionForm`] `data-fw-ready` once it is hydrated: styles and tests can

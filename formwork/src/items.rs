@@ -78,16 +78,12 @@ struct Inner<T> {
     bound: bool,
     /// For bound values: the ones the form offers, in the order given, which the rows send
     /// plain.
-    offered: Vec<String>,
+    offered: Offered,
     /// Where in `offered` the next row's item is looked for first: rows come in the order
     /// their items were offered, so each finds its own at once.
     next: Cursor,
     /// `offered`'s positions in the order of their values, for a row out of order (made then).
     by_value: std::sync::OnceLock<Vec<usize>>,
-    /// The same list, signed once ([`crate::bound::sign_offer_with`]): what the form carries
-    /// for the server to read the plain values against.
-    #[cfg(feature = "ssr")]
-    offer: Option<String>,
     /// The start of every row's button tag, escaped once: `<button type="submit" form=… name=…`.
     #[cfg(feature = "ssr")]
     button: String,
@@ -131,15 +127,7 @@ where
         #[cfg(feature = "ssr")]
         let signing = scope.as_ref().and_then(|scope| scope.key().cloned());
         let bound = offered.is_some();
-        let offered: Vec<String> = offered
-            .into_iter()
-            .flatten()
-            .map(|item| item.to_string())
-            .collect();
-        #[cfg(feature = "ssr")]
-        let offer = signing.as_ref().filter(|_| !offered.is_empty()).map(|key| {
-            crate::bound::sign_offer_with(key, A::PATH, offered.iter().map(String::as_str))
-        });
+        let offered = offered.map_or_else(Offered::default, Offered::of);
         let id: Arc<str> = default_id(A::PATH).into();
         Self {
             inner: Arc::new(Inner {
@@ -148,8 +136,6 @@ where
                 id,
                 key,
                 bound,
-                #[cfg(feature = "ssr")]
-                offer,
                 offered,
                 next: Cursor::default(),
                 by_value: std::sync::OnceLock::new(),
@@ -174,6 +160,17 @@ where
         Self {
             inner: Arc::new(inner),
         }
+    }
+
+    /// The offered items, signed once ([`crate::bound::sign_offer_with`]): what the form
+    /// carries for the server to read the plain values against. `None` when none are.
+    #[cfg(feature = "ssr")]
+    fn offer(&self) -> Option<String> {
+        let Inner {
+            signing, offered, ..
+        } = &*self.inner;
+        let key = signing.as_ref().filter(|_| !offered.is_empty())?;
+        Some(crate::bound::sign_offer_with(key, A::PATH, offered.iter()))
     }
 
     /// What the button of the row for `item` sends as the value of the key field.
@@ -206,11 +203,11 @@ where
         }
         let by_value = self.inner.by_value.get_or_init(|| {
             let mut positions: Vec<usize> = (0..offered.len()).collect();
-            positions.sort_unstable_by(|a, b| offered[*a].cmp(&offered[*b]));
+            positions.sort_unstable_by(|a, b| offered.at(*a).cmp(offered.at(*b)));
             positions
         });
         by_value
-            .binary_search_by(|at| offered[*at].as_str().cmp(value))
+            .binary_search_by(|at| offered.at(*at).cmp(value))
             .is_ok()
     }
 
@@ -237,6 +234,61 @@ where
         }
         let state = FormState::<A>::restore(snapshot.clone());
         Some(crate::form::summary(state, None, Some(Arc::clone(&self.inner.id))).into_any())
+    }
+}
+
+/// A list of items' values, written one after another into one string (a list of twenty
+/// rows makes one allocation, not twenty).
+#[derive(Clone, Default)]
+struct Offered {
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Offered {
+    fn of<I: Display>(items: impl IntoIterator<Item = I>) -> Self {
+        use std::fmt::Write;
+        let items = items.into_iter();
+        // A filtered list knows only how many it may hold: room for that many short values.
+        let (least, most) = items.size_hint();
+        let count = most.unwrap_or(least).min(1024);
+        let mut offered = Self {
+            text: String::with_capacity(8 * count),
+            ends: Vec::with_capacity(count),
+        };
+        for item in items {
+            // Writing to a `String` cannot fail.
+            let _ = write!(offered.text, "{item}");
+            offered.ends.push(offered.text.len());
+        }
+        offered
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[cfg(feature = "ssr")]
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The value at `at`, if there is one.
+    fn get(&self, at: usize) -> Option<&str> {
+        let end = *self.ends.get(at)?;
+        let start = at.checked_sub(1).map_or(0, |before| self.ends[before]);
+        self.text.get(start..end)
+    }
+
+    /// The value at `at`, which is below [`Self::len`].
+    fn at(&self, at: usize) -> &str {
+        self.get(at).unwrap_or_default()
+    }
+
+    #[cfg(feature = "ssr")]
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|at| self.at(at))
     }
 }
 
@@ -279,15 +331,32 @@ where
     // No outcome: the row that was sent shows it.
     let state = FormState::<A>::restore_item(FormSnapshot::default(), items.inner.key, "");
     let id = Arc::clone(&items.inner.id);
+    let offer_input = |offer: String| {
+        view! { <input type="hidden" name=crate::protocol::BOUND_OFFER_FIELD value=offer/> }
+    };
+    // Final, the offer is signed when the form is written out (see `crate::markup`).
     #[cfg(feature = "ssr")]
-    let offer = items.inner.offer.clone();
+    let offer = {
+        use leptos::either::Either;
+        if items.inner.is_final {
+            let items = items.clone();
+            Some(Either::Left(crate::markup::Markup::new(
+                160,
+                move |html: &mut String| {
+                    if let Some(offer) = items.offer() {
+                        crate::form::push_hidden(html, crate::protocol::BOUND_OFFER_FIELD, &offer);
+                    }
+                },
+            )))
+        } else {
+            items.offer().map(|offer| Either::Right(offer_input(offer)))
+        }
+    };
     #[cfg(not(feature = "ssr"))]
-    let offer: Option<String> = None;
+    let offer = None::<String>.map(offer_input);
     view! {
         <ActionForm state=state id=id class=class>
-            {offer.map(|offer| view! {
-                <input type="hidden" name=crate::protocol::BOUND_OFFER_FIELD value=offer/>
-            })}
+            {offer}
             {children.map(|children| children())}
         </ActionForm>
     }
@@ -316,33 +385,41 @@ pub fn ItemButton<A, V, C>(
 where
     A: Action + ServerFn<Error = ActionError> + 'static,
     A::Output: Clone + Send + Sync + DeserializeOwned + 'static,
-    V: Display,
+    V: Display + Send + 'static,
     C: IntoView + 'static,
 {
     let children = children.into_inner();
     #[cfg(feature = "ssr")]
     use leptos::either::Either;
-    let item = value.to_string();
-    let outcome = items.outcome_of(&item);
-    let sent = items.sent(item);
-    let inner = &items.inner;
+    // Only a request that brought an outcome back has one to look for.
+    let outcome = match items.inner.snapshot {
+        Some(_) => items.outcome_of(&value.to_string()),
+        None => None,
+    };
     #[cfg(feature = "ssr")]
-    if inner.is_final {
-        // Rendered once and never hydrated: its start tag is written out, escaped, in one piece.
-        let opening = button_opening(&inner.button, &sent, label.as_deref(), pending, class);
-        // Nothing after it when there is nothing to say (an `Option` would leave a marker
-        // for hydration, which a final render never has).
-        let outcome = match outcome {
-            Some(outcome) => Either::Left(outcome),
-            None => Either::Right(()),
-        };
-        return Either::Left((
-            leptos::tachys::html::InertElement::new(opening),
-            children(),
-            leptos::tachys::html::InertElement::new("</button>"),
-            outcome,
-        ));
+    if items.inner.is_final {
+        // Rendered once and never hydrated: the whole button is written out in one piece,
+        // straight into the page when it is rendered (see `crate::markup`): its attribute
+        // values escaped, its label rendered into the same place.
+        use leptos::tachys::view::{Position, RenderHtml};
+        let children = children();
+        let len = 96 + items.inner.button.len() + label.as_ref().map_or(0, String::len);
+        let button = crate::markup::Markup::new(len, move |html: &mut String| {
+            let sent = items.sent(value.to_string());
+            let inner = &items.inner;
+            push_button_start(html, &inner.button, &sent, label.as_deref(), pending, class);
+            children.to_html_with_buf(html, &mut Position::FirstChild, true, false, vec![]);
+            html.push_str("</button>");
+            // Nothing after it when there is nothing to say (an empty view would leave a
+            // marker for hydration, which a final render never has).
+            if let Some(outcome) = outcome {
+                outcome.to_html_with_buf(html, &mut Position::NextChild, true, false, vec![]);
+            }
+        });
+        return Either::Left(button);
     }
+    let sent = items.sent(value.to_string());
+    let inner = &items.inner;
     let button = view! {
         <button
             type="submit"
@@ -357,8 +434,9 @@ where
         </button>
         {outcome}
     };
+    // On the server, erased: a row's view stays small (only an island's rows render this).
     #[cfg(feature = "ssr")]
-    return Either::Right(button);
+    return Either::Right(button.into_any());
     #[cfg(not(feature = "ssr"))]
     button
 }
@@ -377,19 +455,19 @@ fn button_start(form: &str, name: &str) -> String {
     html
 }
 
-/// A final [`ItemButton`]'s start tag: `start` ([`button_start`]), then every other value
-/// escaped as an attribute value, in the order its element would render them.
+/// A final [`ItemButton`]'s start tag onto the end of `html`: `start` ([`button_start`]),
+/// then every other value escaped as an attribute value, in the order its element would
+/// render them.
 #[cfg(feature = "ssr")]
-fn button_opening(
+fn push_button_start(
+    html: &mut String,
     start: &str,
     value: &str,
     label: Option<&str>,
     pending: Option<&str>,
     class: &str,
-) -> String {
+) {
     use crate::meta::escape_into;
-    let label_len = label.map_or(0, str::len);
-    let mut html = String::with_capacity(64 + start.len() + value.len() + label_len + class.len());
     html.push_str(start);
     for (attribute, value) in [
         ("value", Some(value)),
@@ -401,12 +479,11 @@ fn button_opening(
             html.push(' ');
             html.push_str(attribute);
             html.push_str("=\"");
-            escape_into(&mut html, value);
+            escape_into(html, value);
             html.push('"');
         }
     }
     html.push('>');
-    html
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -506,6 +583,45 @@ mod tests {
             format!("{}{}", &html[..at], &html[end..])
         };
         assert_eq!(comparable(&html), comparable(&hydrated));
+    }
+
+    #[test]
+    fn rows_made_and_dropped_issue_no_token() {
+        use crate::page_cache::FormTokens;
+        // A `Suspense` on the server makes its children's views more than once and writes
+        // out only the last: the forms and buttons of the others must cost no token.
+        use hydration_context::{SharedContext, SsrSharedContext};
+        let key = SigningKey::random();
+        let context = SsrSharedContext::new();
+        context.set_is_hydrating(false);
+        let owner = Owner::new_root(Some(Arc::new(context)));
+        let html = owner.with(|| {
+            provide_context(key.clone());
+            provide_context(FormTokens::for_request(key.clone()));
+            let rows = || {
+                let items = Items::<Archive>::bound("id", [7, 8]);
+                view! {
+                    <ItemsForm items=items.clone()/>
+                    {[7, 8].map(|id| view! { <ItemButton items=items.clone() value=id>"Archive"</ItemButton> }).collect_view()}
+                }
+            };
+            drop(rows());
+            drop(rows());
+            rows().to_html()
+        });
+        let once = html
+            .split(r#"name="__fw_once" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        let (id, _) = once.split_once('.').unwrap();
+        assert!(id.ends_with("-0"), "the page's first token: {once}");
+        for part in [
+            r#"value="7" class="">Archive</button><button"#,
+            r#"value="8" class="">Archive</button>"#,
+        ] {
+            assert!(html.contains(part), "{part}: {html}");
+        }
     }
 
     #[test]
