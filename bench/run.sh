@@ -22,6 +22,9 @@
 #   - avatar uploads: how long the multipart action takes to answer (checked, staged, job
 #     recorded) and how long until the 256x256 picture is ready (the job), for a 3 MB PNG
 #   - the data cache under contention: operations per second from 1 to 8 threads
+#   - instructions per request for /posts rendered, signed out and signed in, counted by
+#     callgrind: the same from run to run (to within a fraction of a percent) where the
+#     wall-clock figures above move by several, so the effect of a change shows in it
 # Usage: bench/run.sh [seconds per load test, default 10]
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../scripts/toolchain.sh
@@ -29,7 +32,7 @@ source "$(dirname "$0")/../scripts/toolchain.sh"
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 fw_toolchain
-fw_apt wrk brotli curl gzip chromium
+fw_apt wrk brotli curl gzip chromium valgrind
 fw_node
 # Chromium is driven through the end-to-end suite's Playwright (bench/bundle.cjs).
 (cd "$FW_ROOT/end2end" && npm ci --no-audit --no-fund --silent)
@@ -219,6 +222,61 @@ kill "$BASELINE_PID"
 SERVER_PID=$SITE_PID
 SITE_PID=
 BASELINE_PID=
+
+# The same render counted in instructions (user space, callgrind): a second server under
+# valgrind, with the same posts and the same signed-in user.
+echo
+echo "== Instructions per request: /posts rendered, counted by callgrind (100 requests each) =="
+CG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CG=http://127.0.0.1:$CG_PORT
+LEPTOS_SITE_ADDR=127.0.0.1:$CG_PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=true \
+  DATABASE_URL="sqlite:$WORK/counted.db" OBJECTS_DIR="$WORK/counted-objects" RUST_LOG=warn RATE_LIMITS=false \
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.%p" \
+  "$CARGO_TARGET_DIR/release/server" >"$WORK/counted.log" 2>&1 &
+BASELINE_PID=$!
+until curl -fsS "$CG/healthz" >/dev/null 2>&1; do sleep 0.5; done
+REGISTER=$(curl -fsS "$CG/register" | grep -o 'action="/api/register[^"]*"' | head -n1 | cut -d'"' -f2)
+curl -fsS -o /dev/null -c "$WORK/counted-jar" -H 'Sec-Fetch-Site: same-origin' \
+  -d "username=bench&email=bench%40example.org&password=correct+horse+battery+staple" "$CG$REGISTER"
+CG_SESSION=$(awk '$6 == "fw_session" {print $7}' "$WORK/counted-jar")
+CG_ACTION=$(curl -fsS -b "fw_session=$CG_SESSION" "$CG/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
+for n in $(seq 1 40); do
+  curl -fsS -o /dev/null -b "fw_session=$CG_SESSION" -H 'Sec-Fetch-Site: same-origin' \
+    -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$CG$CG_ACTION"
+done
+# Counts from a callgrind dump: its instructions, over the requests it saw (the calls of the
+# posts page's component, one a request). `callgrind_control` returns once done.
+counted() { # cookies before the fresh one ("" for none), name
+  local dump i
+  for i in $(seq 1 20); do curl -fsS -o /dev/null -b "${1}view=warm-$i" "$CG/posts"; done
+  callgrind_control --zero "$BASELINE_PID" >/dev/null 2>&1
+  for i in $(seq 1 100); do curl -fsS -o /dev/null -b "${1}view=counted-$i" "$CG/posts"; done
+  callgrind_control --dump="$2" "$BASELINE_PID" >/dev/null 2>&1
+  dump=$(grep -l "^desc: Trigger: dump $2\$" "$WORK"/callgrind.*)
+  python3 - "$dump" <<'PY'
+import re, sys
+names, callee, calls, total = {}, None, 0, 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"(c?fn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+    if m:
+        if m.group(3):
+            names[m.group(2)] = m.group(3)
+        if m.group(1) == "cfn":
+            callee = names.get(m.group(2))
+    elif line.startswith("calls=") and callee == "app::posts::pages::__component_posts_page":
+        calls += int(line.split("=")[1].split()[0])
+    elif line.startswith("summary:"):
+        total = int(line.split()[1])
+print(f"{total / max(calls, 1):.0f} {calls}")
+PY
+}
+read -r out_instructions out_requests < <(counted "" signed-out)
+read -r in_instructions in_requests < <(counted "fw_session=$CG_SESSION; " signed-in)
+kill "$BASELINE_PID"
+BASELINE_PID=
+printf '%-38s %10s instructions/request (%s requests)\n' "signed out, rendered" "$out_instructions" "$out_requests"
+printf '%-38s %10s instructions/request (%s requests)\n' "signed in, rendered" "$in_instructions" "$in_requests"
+echo "signed out / signed in, in instructions:     $(ratio "$out_instructions" "$in_instructions") (the goal reads CPU time, above: the kernel's share, the same for both, is not counted here)"
 
 echo
 echo "== What each page loads in Chromium (WASM + JS: the HTML's files, the split loader, lazy chunks), bytes =="
