@@ -76,9 +76,7 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin"/>
         <h1>"Accounts and roles"</h1>
         <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
-            {move || {
-                let q = q.clone();
-                Suspend::new(async move {
+            {Suspend::new(async move {
                 match list_accounts(page, q).await {
                     Ok(listing) => EitherOf3::A(view! { <AccountTable listing=listing/> <outbox::Outbox/> }),
                     Err(ActionError::Unauthenticated) => {
@@ -96,8 +94,7 @@ pub fn AdminPage() -> impl IntoView {
                         EitherOf3::C(view! { <p class="form-error" role="alert">{text}</p> })
                     }
                 }
-            })
-            }}
+            })}
         </Suspense>
     }
 }

@@ -54,19 +54,16 @@ pub fn CommentSection(post_id: i64) -> impl IntoView {
             // below stays as it is.
             <formwork::Region name="comments" tags=vec![crate::tags::comments(post_id)]>
             <Suspense fallback=|| view! { <p>"Loading comments…"</p> }>
-                {move || {
-                    let viewer = viewer.clone();
-                    Suspend::new(async move {
-                        match comments_of(post_id).await {
-                            Ok(comments) => Either::Left(view! {
-                                <CommentList comments=comments viewer=viewer/>
-                            }),
-                            Err(error) => Either::Right(view! {
-                                <p class="form-error" role="alert">{error.to_string()}</p>
-                            }),
-                        }
-                    })
-                }}
+                {Suspend::new(async move {
+                    match comments_of(post_id).await {
+                        Ok(comments) => Either::Left(view! {
+                            <CommentList comments=comments viewer=viewer/>
+                        }),
+                        Err(error) => Either::Right(view! {
+                            <p class="form-error" role="alert">{error.to_string()}</p>
+                        }),
+                    }
+                })}
             </Suspense>
             </formwork::Region>
             {add}

@@ -33,7 +33,7 @@ pub fn NewsletterPage() -> impl IntoView {
         <p>"One email a month with the best posts. Unsubscribe whenever you like."</p>
         <formwork::Region name="subscribers" tags=vec![crate::tags::NEWSLETTER.to_owned()]>
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {Suspend::new(async move {
                     subscriber_count().await.ok().map(|count| {
                         let readers = if count == 1 { "reader" } else { "readers" };
                         view! { <p class="subscriber-count">{format!("{count} {readers} so far.")}</p> }

@@ -53,7 +53,9 @@ pub fn PostsPage() -> impl IntoView {
         {new_post}
         <Region name="posts" tags=vec![tags::POSTS.to_owned()]>
             <Suspense fallback=|| view! { <p>"Loading posts…"</p> }>
-                {move || Suspend::new(async move {
+                // A server component: the list is read and made once (a closure here would be
+                // called again for each of the Suspense's passes over its children).
+                {Suspend::new(async move {
                     match list_posts(before, after).await {
                         Ok(listing) => Either::Left(view! { <PostList listing=listing/> }),
                         Err(error) => Either::Right(view! { <LoadError error=error/> }),
@@ -178,16 +180,13 @@ where
         .unwrap_or_default();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                let slug = slug.clone();
-                Suspend::new(async move {
-                    match get_post(slug).await {
-                        Ok(post) => Either::Left(show(post)),
-                        Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
-                        Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
-                    }
-                })
-            }}
+            {Suspend::new(async move {
+                match get_post(slug).await {
+                    Ok(post) => Either::Left(show(post)),
+                    Err(ActionError::NotFound { .. }) => Either::Right(Either::Left(view! { <NotFound/> })),
+                    Err(error) => Either::Right(Either::Right(view! { <LoadError error=error/> })),
+                }
+            })}
         </Suspense>
     }
 }

@@ -76,22 +76,20 @@ pub fn SearchPage() -> impl IntoView {
         // Tagged like the list: a post published meanwhile that matches shows up here too.
         <Region name="results" tags=vec![tags::POSTS.to_owned()]>
             <Suspense fallback=|| view! { <p>"Searching…"</p> }>
-                {move || {
-                    let q = shown.clone();
-                    Suspend::new(async move {
-                        let words = words(&q).unwrap_or_default();
-                        match search_posts(q.clone()).await {
-                            Ok(_) if words.is_empty() => EitherOf3::A(view! {
-                                <p class="notice">"Type a word or two from a post's title or text."</p>
-                            }),
-                            Ok(hits) => EitherOf3::B(view! { <Hits hits=hits words=words q=q/> }),
-                            Err(error) => {
-                                set_status(error.status().as_u16());
-                                EitherOf3::C(view! { <p class="form-error" role="alert">{error.to_string()}</p> })
-                            }
+                {Suspend::new(async move {
+                    let q = shown;
+                    let words = words(&q).unwrap_or_default();
+                    match search_posts(q.clone()).await {
+                        Ok(_) if words.is_empty() => EitherOf3::A(view! {
+                            <p class="notice">"Type a word or two from a post's title or text."</p>
+                        }),
+                        Ok(hits) => EitherOf3::B(view! { <Hits hits=hits words=words q=q/> }),
+                        Err(error) => {
+                            set_status(error.status().as_u16());
+                            EitherOf3::C(view! { <p class="form-error" role="alert">{error.to_string()}</p> })
                         }
-                    })
-                }}
+                    }
+                })}
             </Suspense>
         </Region>
     }

@@ -19,7 +19,7 @@ pub fn TodosPage() -> impl IntoView {
         <Title text="Todos"/>
         <h1>"Your todos"</h1>
         <Suspense fallback=|| view! { <p>"Loading your todos…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match list_todos().await {
                     Ok(todos) => {
                         let owner = formwork::identity::current().map_or(0, |me| me.user_id);
