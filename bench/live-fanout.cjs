@@ -4,7 +4,7 @@
 // delay from sending the action to a stream reading its event, with how many streams heard
 // it (every one must).
 //
-// Usage: node live-fanout.cjs <base URL> <server pid> <streams> <rounds>
+// Usage: [METRICS_URL=<the operator port's /metrics>] node live-fanout.cjs <base URL> <server pid> <streams> <rounds>
 //   env SESSION: the publisher's fw_session cookie.
 const http = require("node:http");
 const fs = require("node:fs");
@@ -76,7 +76,8 @@ async function main() {
   const opened = now() - opening;
   await sleep(1000);
   const after = rssKib();
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  // The operator's port (METRICS_URL): the public address answers /metrics with a 404.
+  const metrics = await (await fetch(process.env.METRICS_URL || `${base}/metrics`)).text();
   const counted = Number((metrics.match(/^formwork_live_streams (\d+)$/m) || [])[1]);
   console.log(
     `${streams} streams open in ${(opened / 1000).toFixed(1)} s; the server counts ${counted}; ` +

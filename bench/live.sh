@@ -76,8 +76,11 @@ STREAMS=${LIVE_STREAMS:-10000}
 echo "== fan-out: $STREAMS open streams on one instance (SQLite) =="
 # One process holds every stream's socket; the server holds as many.
 ulimit -n "$(ulimit -Hn)"
-one=$(serve "sqlite:$WORK/fanout.db")
-SESSION=$(session "$one") node bench/live-fanout.cjs "$one" "$(tail -n1 "$WORK/pids")" "$STREAMS" 5
+# The server's own count of open streams is read from its operator port (never public).
+metrics_port=$(fw_free_port)
+one=$(serve "sqlite:$WORK/fanout.db" METRICS_ADDR="127.0.0.1:$metrics_port")
+SESSION=$(session "$one") METRICS_URL="http://127.0.0.1:$metrics_port/metrics" \
+  node bench/live-fanout.cjs "$one" "$(tail -n1 "$WORK/pids")" "$STREAMS" 5
 stop_servers
 
 a=$(serve "$FORMWORK_TEST_POSTGRES_URL" INVALIDATIONS=postgres)
