@@ -61,18 +61,25 @@ LEPTOS_SITE_ADDR=127.0.0.1:$PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FILES=
 SERVER_PID=$!
 until curl -fsS "$BASE/healthz" >/dev/null 2>&1; do sleep 0.2; done
 
-# One signed-in writer: register through the form's action, keep the session cookie.
-REGISTER=$(curl -fsS "$BASE/register" | grep -o 'action="/api/register[^"]*"' | head -n1 | cut -d'"' -f2)
-curl -fsS -o /dev/null -c "$WORK/jar" -H 'Sec-Fetch-Site: same-origin' \
-  -d "username=bench&email=bench%40example.org&password=correct+horse+battery+staple" "$BASE$REGISTER"
-SESSION=$(awk '$6 == "fw_session" {print $7}' "$WORK/jar")
-[ -n "$SESSION" ] || { echo "could not sign in" >&2; exit 1; }
+# One signed-in writer at BASE: registers through the form's action, keeps the session cookie
+# in JAR, and publishes 40 posts (a realistic list: /posts renders a full page of twenty).
+# Prints the session cookie's value.
+seed() { # base, cookie jar
+  local base=$1 jar=$2 register session action n
+  register=$(curl -fsS "$base/register" | grep -o 'action="/api/register[^"]*"' | head -n1 | cut -d'"' -f2)
+  curl -fsS -o /dev/null -c "$jar" -H 'Sec-Fetch-Site: same-origin' \
+    -d "username=bench&email=bench%40example.org&password=correct+horse+battery+staple" "$base$register"
+  session=$(awk '$6 == "fw_session" {print $7}' "$jar")
+  [ -n "$session" ] || { echo "could not sign in" >&2; return 1; }
+  action=$(curl -fsS -b "fw_session=$session" "$base/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
+  for n in $(seq 1 40); do
+    curl -fsS -o /dev/null -b "fw_session=$session" -H 'Sec-Fetch-Site: same-origin' \
+      -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$base$action"
+  done
+  echo "$session"
+}
+SESSION=$(seed "$BASE" "$WORK/jar")
 ACTION=$(curl -fsS -b "fw_session=$SESSION" "$BASE/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
-# A realistic list: 40 posts, so /posts renders a full page of twenty.
-for n in $(seq 1 40); do
-  curl -fsS -o /dev/null -b "fw_session=$SESSION" -H 'Sec-Fetch-Site: same-origin' \
-    -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$BASE$ACTION"
-done
 
 # Each wrk thread numbers its requests apart (its number, then its own count): the load
 # scripts' requests are each unlike any other.
@@ -235,15 +242,7 @@ LEPTOS_SITE_ADDR=127.0.0.1:$CG_PORT LEPTOS_SITE_ROOT=target/site LEPTOS_HASH_FIL
   "$CARGO_TARGET_DIR/release/server" >"$WORK/counted.log" 2>&1 &
 BASELINE_PID=$!
 until curl -fsS "$CG/healthz" >/dev/null 2>&1; do sleep 0.5; done
-REGISTER=$(curl -fsS "$CG/register" | grep -o 'action="/api/register[^"]*"' | head -n1 | cut -d'"' -f2)
-curl -fsS -o /dev/null -c "$WORK/counted-jar" -H 'Sec-Fetch-Site: same-origin' \
-  -d "username=bench&email=bench%40example.org&password=correct+horse+battery+staple" "$CG$REGISTER"
-CG_SESSION=$(awk '$6 == "fw_session" {print $7}' "$WORK/counted-jar")
-CG_ACTION=$(curl -fsS -b "fw_session=$CG_SESSION" "$CG/posts" | grep -o 'action="/api/create_post[^"]*"' | head -n1 | cut -d'"' -f2)
-for n in $(seq 1 40); do
-  curl -fsS -o /dev/null -b "fw_session=$CG_SESSION" -H 'Sec-Fetch-Site: same-origin' \
-    -d "title=Benchmark+post+$n&content=Some+content+for+post+$n." "$CG$CG_ACTION"
-done
+CG_SESSION=$(seed "$CG" "$WORK/counted-jar")
 # Counts from a callgrind dump: its instructions, over the requests it saw (the calls of the
 # posts page's component, one a request). `callgrind_control` returns once done.
 counted() { # cookies before the fresh one ("" for none), name

@@ -499,15 +499,20 @@ mod tests {
     /// The forms' stand-in action.
     use crate::form::tests::Demo as Archive;
 
+    /// The root of a request's render: in an islands app outside any island (`hydrating`
+    /// false) or in a hydrated one (true).
+    fn render_owner(hydrating: bool) -> Owner {
+        use hydration_context::{SharedContext, SsrSharedContext};
+        let context = SsrSharedContext::new();
+        context.set_is_hydrating(hydrating);
+        Owner::new_root(Some(Arc::new(context)))
+    }
+
     /// A list of rows 7, 8 and 9 (9 not offered), rendered as a request's render does: in an
     /// islands app outside any island (`hydrating` false) or in a hydrated one (true), with
     /// the flash `flash` brought back.
     fn rows(hydrating: bool, key: &SigningKey, flash: Option<Flash>) -> String {
-        use hydration_context::{SharedContext, SsrSharedContext};
-        let context = SsrSharedContext::new();
-        context.set_is_hydrating(hydrating);
-        let owner = Owner::new_root(Some(Arc::new(context)));
-        owner.with(|| {
+        render_owner(hydrating).with(|| {
             provide_context(key.clone());
             let (mut parts, ()) = http::Request::get("/list?a=1&b=2")
                 .body(())
@@ -590,12 +595,8 @@ mod tests {
         use crate::page_cache::FormTokens;
         // A `Suspense` on the server makes its children's views more than once and writes
         // out only the last: the forms and buttons of the others must cost no token.
-        use hydration_context::{SharedContext, SsrSharedContext};
         let key = SigningKey::random();
-        let context = SsrSharedContext::new();
-        context.set_is_hydrating(false);
-        let owner = Owner::new_root(Some(Arc::new(context)));
-        let html = owner.with(|| {
+        let html = render_owner(false).with(|| {
             provide_context(key.clone());
             provide_context(FormTokens::for_request(key.clone()));
             let rows = || {
